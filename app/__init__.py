@@ -1,0 +1,1 @@
+"""Reverie's surfaces: the command line, the Textual app and the agent."""

@@ -1,0 +1,1 @@
+"""The agent: a conversation loop on the Messages API, its tools and their permissions."""

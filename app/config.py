@@ -1,0 +1,98 @@
+"""Configuration: `<home>/config.toml`, overridden by the environment and the command line.
+
+API keys are never read from or written to the config file; they come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from app.errors import UserError
+from app.paths import config_path
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+"""A current Claude Sonnet model id known to the installed SDK (a test checks it is)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for one run. Every field can be set in config.toml under the same name."""
+
+    home: Path
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    max_tokens: int = 8192
+    workspace: Path = field(default_factory=Path.cwd)
+    command_timeout: float = 120.0
+    max_retries: int = 4
+    retry_base_delay: float = 1.0
+    request_timeout: float = 120.0
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def connected(self) -> bool:
+        """True when there is a key or an endpoint to talk to."""
+        return bool(self.api_key or self.base_url)
+
+
+_SETTABLE = {
+    "model": str,
+    "base_url": str,
+    "max_tokens": int,
+    "workspace": str,
+    "command_timeout": (int, float),
+    "max_retries": int,
+    "retry_base_delay": (int, float),
+    "request_timeout": (int, float),
+}
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML ({error})") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+    unknown = sorted(set(data) - set(_SETTABLE) - {"api_key"})
+    if "api_key" in data:
+        raise UserError(
+            f"{path}: api_key does not belong in the config file; set ANTHROPIC_API_KEY instead"
+        )
+    if unknown:
+        raise UserError(f"{path}: unknown setting {unknown[0]!r}")
+    for key, value in data.items():
+        expected = _SETTABLE[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise UserError(f"{path}: {key} has the wrong type ({type(value).__name__})")
+    return data
+
+
+def load_config(
+    home: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the Config for `home`: defaults, then config.toml, then the environment, then
+    explicit overrides (command-line flags); None values in `overrides` are ignored."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = dict(_read_file(config_path(home)))
+    if env.get("ANTHROPIC_BASE_URL"):
+        values["base_url"] = env["ANTHROPIC_BASE_URL"]
+    key = env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN")
+    if key:
+        values["api_key"] = key
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    if "workspace" in values:
+        values["workspace"] = Path(values["workspace"]).expanduser()
+    known = {f.name for f in fields(Config)}
+    return replace(Config(home=home), **{k: v for k, v in values.items() if k in known})

@@ -1,0 +1,36 @@
+"""Plain text of content blocks: what the full-text index and the dreamer read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from memory_graph.records import Block
+
+
+def tool_result_text(content: Any) -> str:
+    """The text of a tool_result's `content`, which may be a string or a list of blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict)
+        ).strip()
+    return "" if content is None else str(content)
+
+
+def blocks_text(blocks: Iterable[Block]) -> str:
+    """Flatten blocks into searchable text: text as is, tool calls as `name {input}`,
+    tool results as their output."""
+    parts: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "text":
+            parts.append(str(block.get("text", "")))
+        elif kind == "tool_use":
+            arguments = json.dumps(block.get("input", {}), ensure_ascii=False)
+            parts.append(f"{block.get('name', '')} {arguments}")
+        elif kind == "tool_result":
+            parts.append(tool_result_text(block.get("content")))
+    return "\n".join(part for part in parts if part)

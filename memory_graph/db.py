@@ -1,0 +1,136 @@
+"""Opening the one SQLite database: private file modes, pragmas and forward migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from memory_graph.errors import StoreError
+from memory_graph.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
+from memory_graph.records import now_iso
+
+DATABASE_NAME = "reverie.db"
+BUSY_TIMEOUT_MS = 5000
+
+
+def ensure_home(home: Path) -> Path:
+    """Create the home directory (mode 0700) if needed and check that it is usable."""
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create home {home}: {error.strerror or error}") from None
+    if not home.is_dir():
+        raise StoreError(f"home {home} is not a directory")
+    if not os.access(home, os.R_OK | os.W_OK | os.X_OK):
+        raise StoreError(f"home {home} is not readable and writable by you")
+    return home
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file with mode 0600 before SQLite does, so it is never world-readable;
+    SQLite gives its -wal and -shm files the same mode."""
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path} is not a file")
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as error:
+        raise StoreError(f"cannot create database {path}: {error.strerror or error}") from None
+    os.close(fd)
+
+
+async def connect(path: Path) -> aiosqlite.Connection:
+    """Open (creating if needed) and migrate the database at `path`.
+
+    Raises StoreError, with a message for the user, when the file is not a SQLite database,
+    was made by a newer Reverie, or cannot be opened.
+    """
+    _create_private_file(path)
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open database {path}: {error}") from None
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await migrate(conn)
+    except sqlite3.DatabaseError as error:
+        await conn.close()
+        if "not a database" in str(error) or "malformed" in str(error):
+            raise StoreError(f"{path} is not a Reverie database (not a SQLite file)") from None
+        raise StoreError(f"cannot open database {path}: {error}") from None
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    """The number of migrations applied to this database."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(
+    conn: aiosqlite.Connection, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> int:
+    """Apply the migrations this database lacks, each in its own transaction; return the version.
+
+    `migrations` is the full ordered list; tests pass a prefix to build an older database.
+    """
+    version = await schema_version(conn)
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"this database has schema version {version}, newer than this Reverie supports "
+            f"({SCHEMA_VERSION}); upgrade Reverie"
+        )
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
+    )
+    while True:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = await schema_version(conn)
+            if version >= len(migrations):
+                await conn.execute("COMMIT")
+                break
+            migration = migrations[version]
+            # executescript would COMMIT first; run statement by statement inside our transaction.
+            for statement in _statements(migration.sql):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)",
+                (version + 1, migration.name, now_iso()),
+            )
+            await conn.execute(f"PRAGMA user_version = {version + 1}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+    return await schema_version(conn)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (trigger bodies included)."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -1,0 +1,5 @@
+"""Errors the store raises for conditions a user can fix (never a traceback for those)."""
+
+
+class StoreError(Exception):
+    """A problem with the home or database that the user can act on; the message says how."""

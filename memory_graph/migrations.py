@@ -1,0 +1,125 @@
+"""Ordered, recorded schema migrations.
+
+`PRAGMA user_version` holds how many migrations a database has; each one runs in its own
+transaction together with its row in `migrations`, so a crash leaves the schema at a version
+boundary. Migrations only move forward and never rewrite existing rows' meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One forward step of the schema."""
+
+    name: str
+    sql: str
+
+
+# The session log. Messages and events are append-only: triggers refuse UPDATE and DELETE,
+# except a DELETE of a session listed in `forget_log` (the explicit, logged `forget`).
+_SESSION_LOG = """
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL DEFAULT 'reverie',
+    external_id TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    started TEXT NOT NULL,
+    ended TEXT,
+    model TEXT,
+    outcome TEXT NOT NULL DEFAULT 'unknown' CHECK (outcome IN ('success', 'failure', 'unknown')),
+    private INTEGER NOT NULL DEFAULT 0 CHECK (private IN (0, 1)),
+    UNIQUE (source, external_id)
+);
+CREATE INDEX sessions_by_recency ON sessions (COALESCE(ended, started) DESC, id DESC);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool', 'system')),
+    content TEXT NOT NULL,
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    external_id TEXT,
+    created TEXT NOT NULL,
+    UNIQUE (session_id, seq)
+);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    message_id INTEGER REFERENCES messages (id),
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    created TEXT NOT NULL
+);
+CREATE INDEX events_by_session ON events (session_id, id);
+
+-- A reply being streamed, saved as it arrives so that a crash or kill loses nothing: it becomes
+-- a message when the reply ends, or an interrupted message when the log is next opened.
+CREATE TABLE drafts (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id),
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+
+CREATE TABLE forget_log (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL,
+    external_id TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL
+);
+
+CREATE TRIGGER messages_no_update BEFORE UPDATE ON messages
+BEGIN
+    SELECT RAISE(ABORT, 'messages are append-only');
+END;
+CREATE TRIGGER messages_no_delete BEFORE DELETE ON messages
+WHEN NOT EXISTS (SELECT 1 FROM forget_log WHERE session_id = OLD.session_id)
+BEGIN
+    SELECT RAISE(ABORT, 'messages are append-only; use forget to remove a whole session');
+END;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+WHEN NOT EXISTS (SELECT 1 FROM forget_log WHERE session_id = OLD.session_id)
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only; use forget to remove a whole session');
+END;
+
+-- Full-text index over message text. External content: the text is stored once, in messages.
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+END;
+"""
+
+# Sub-agent transcripts (Claude Code sidechains) and forks hang under the session that spawned them.
+_SESSION_PARENT = """
+ALTER TABLE sessions ADD COLUMN parent_id INTEGER REFERENCES sessions (id);
+CREATE INDEX sessions_by_parent ON sessions (parent_id) WHERE parent_id IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("001_session_log", _SESSION_LOG),
+    Migration("002_session_parent", _SESSION_PARENT),
+)
+"""Every migration, oldest first. Append new ones; never edit one that has shipped."""
+
+SCHEMA_VERSION = len(MIGRATIONS)

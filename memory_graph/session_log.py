@@ -1,0 +1,419 @@
+"""The session log: sessions, their append-only messages, events and in-flight drafts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from memory_graph.content import blocks_text
+from memory_graph.db import DATABASE_NAME, connect, ensure_home
+from memory_graph.errors import StoreError
+from memory_graph.records import (
+    Block,
+    Event,
+    Message,
+    Role,
+    SearchHit,
+    Session,
+    dumps,
+    now_iso,
+)
+
+_SESSION_COLUMNS = (
+    "s.id, s.source, s.external_id, s.title, s.started, s.ended, s.model, s.outcome, "
+    "s.private, s.parent_id"
+)
+_MESSAGE_COLUMNS = "id, session_id, seq, role, content, text, meta, external_id, created"
+_TITLE_LENGTH = 80
+
+
+class UnknownSession(StoreError):
+    """The session id names no session."""
+
+    def __init__(self, session_id: int | str) -> None:
+        super().__init__(f"no session with id {session_id}")
+
+
+def _session(row: sqlite3.Row, message_count: int = 0) -> Session:
+    return Session(
+        id=row["id"],
+        source=row["source"],
+        external_id=row["external_id"],
+        title=row["title"],
+        started=row["started"],
+        ended=row["ended"],
+        model=row["model"],
+        outcome=row["outcome"],
+        private=bool(row["private"]),
+        parent_id=row["parent_id"],
+        message_count=message_count,
+    )
+
+
+def _message(row: sqlite3.Row) -> Message:
+    return Message(
+        id=row["id"],
+        session_id=row["session_id"],
+        seq=row["seq"],
+        role=row["role"],
+        content=json.loads(row["content"]),
+        text=row["text"],
+        created=row["created"],
+        meta=json.loads(row["meta"]),
+        external_id=row["external_id"],
+    )
+
+
+def title_from(text: str) -> str:
+    """A one-line session title from the first thing the user said."""
+    line = " ".join(text.split())
+    return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query: every word must match, the last one as
+    a prefix (search as you type). Operators and quotes in the input are treated as text."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return None
+    terms = [f'"{word}"' for word in words[:-1]]
+    terms.append(f'"{words[-1]}"*')
+    return " AND ".join(terms)
+
+
+class SessionLog:
+    """Async access to one Reverie database. Writes run in short IMMEDIATE transactions so a
+    second process (the TUI and a headless command) can write at the same time."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, home: Path) -> Self:
+        """Open the log in `home`, creating and migrating it, and recover drafts of replies that
+        a previous process left unfinished (they become interrupted messages)."""
+        ensure_home(home)
+        path = home / DATABASE_NAME
+        log = cls(await connect(path), path)
+        try:
+            await log.recover_drafts()
+        except BaseException:
+            await log.close()
+            raise
+        return log
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise StoreError(f"the database is busy, try again ({error})") from None
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    # Sessions -----------------------------------------------------------------------------
+
+    async def create_session(
+        self,
+        *,
+        source: str = "reverie",
+        external_id: str | None = None,
+        title: str = "",
+        model: str | None = None,
+        started: str | None = None,
+        private: bool = False,
+        parent_id: int | None = None,
+    ) -> Session:
+        """Start a new session; native sessions get a random external id that survives export."""
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO sessions (source, external_id, title, started, model, private, "
+                "parent_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    source,
+                    external_id or uuid.uuid4().hex,
+                    title,
+                    started or now_iso(),
+                    model,
+                    int(private),
+                    parent_id,
+                ),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        assert row is not None
+        return await self.get_session(int(row[0]))
+
+    async def get_session(self, session_id: int) -> Session:
+        """The session with this id, or UnknownSession."""
+        async with self._conn.execute(
+            f"SELECT {_SESSION_COLUMNS}, "
+            "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n "
+            "FROM sessions s WHERE s.id = ?",
+            (session_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise UnknownSession(session_id)
+        return _session(row, row["n"])
+
+    async def list_sessions(self, limit: int = 200, offset: int = 0) -> list[Session]:
+        """Sessions, most recently active first, with their message counts."""
+        async with self._conn.execute(
+            f"SELECT {_SESSION_COLUMNS}, "
+            "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n "
+            "FROM sessions s ORDER BY COALESCE(s.ended, s.started) DESC, s.id DESC "
+            "LIMIT ? OFFSET ?",
+            (limit, offset),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_session(row, row["n"]) for row in rows]
+
+    async def touch_session(
+        self, session_id: int, *, title: str | None = None, model: str | None = None
+    ) -> None:
+        """Record activity: `ended` moves to now; a title and model are set when given."""
+        async with self._write() as conn:
+            await conn.execute(
+                "UPDATE sessions SET ended = ?, title = COALESCE(?, title), "
+                "model = COALESCE(?, model) WHERE id = ?",
+                (now_iso(), title, model, session_id),
+            )
+
+    # Messages -----------------------------------------------------------------------------
+
+    async def append_message(
+        self,
+        session_id: int,
+        role: Role,
+        content: Sequence[Block],
+        *,
+        meta: dict[str, Any] | None = None,
+        external_id: str | None = None,
+        created: str | None = None,
+    ) -> Message:
+        """Append one message at the end of a session (its FTS row is written with it). A first
+        user message also names an untitled session."""
+        async with self._write() as conn:
+            message = await self._insert_message(
+                conn, session_id, role, list(content), meta or {}, external_id, created
+            )
+        return message
+
+    async def _insert_message(
+        self,
+        conn: aiosqlite.Connection,
+        session_id: int,
+        role: Role,
+        content: list[Block],
+        meta: dict[str, Any],
+        external_id: str | None,
+        created: str | None,
+    ) -> Message:
+        text = blocks_text(content)
+        created = created or now_iso()
+        try:
+            cursor = await conn.execute(
+                "INSERT INTO messages (session_id, seq, role, content, text, meta, external_id, "
+                "created) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages "
+                "WHERE session_id = ?), ?, ?, ?, ?, ?, ?) RETURNING id, seq",
+                (
+                    session_id,
+                    session_id,
+                    role,
+                    dumps(content),
+                    text,
+                    dumps(meta),
+                    external_id,
+                    created,
+                ),
+            )
+        except sqlite3.IntegrityError as error:
+            if "FOREIGN KEY" in str(error):
+                raise UnknownSession(session_id) from None
+            raise
+        row = await cursor.fetchone()
+        await cursor.close()
+        assert row is not None
+        if role == "user" and text:
+            await conn.execute(
+                "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
+                (title_from(text), session_id),
+            )
+        return Message(
+            id=row[0],
+            session_id=session_id,
+            seq=row[1],
+            role=role,
+            content=content,
+            text=text,
+            created=created,
+            meta=meta,
+            external_id=external_id,
+        )
+
+    async def messages(self, session_id: int) -> list[Message]:
+        """Every message of a session in order."""
+        async with self._conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq",
+            (session_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_message(row) for row in rows]
+
+    # Drafts: a reply saved while it streams ------------------------------------------------
+
+    async def save_draft(
+        self, session_id: int, role: Role, content: Sequence[Block], meta: dict[str, Any]
+    ) -> None:
+        """Save (or replace) the reply being streamed in this session."""
+        now = now_iso()
+        async with self._write() as conn:
+            await conn.execute(
+                "INSERT INTO drafts (session_id, role, content, meta, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
+                "role = excluded.role, content = excluded.content, meta = excluded.meta, "
+                "updated = excluded.updated",
+                (session_id, role, dumps(list(content)), dumps(meta), now, now),
+            )
+
+    async def commit_reply(
+        self,
+        session_id: int,
+        role: Role,
+        content: Sequence[Block],
+        meta: dict[str, Any],
+    ) -> Message:
+        """Append the finished (or interrupted) reply and drop its draft, atomically."""
+        async with self._write() as conn:
+            message = await self._insert_message(
+                conn, session_id, role, list(content), meta, None, None
+            )
+            await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
+        return message
+
+    async def discard_draft(self, session_id: int) -> None:
+        """Drop a draft that holds nothing worth keeping."""
+        async with self._write() as conn:
+            await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
+
+    async def recover_drafts(self) -> int:
+        """Turn drafts left by a process that died mid-reply into interrupted messages.
+
+        Only drafts idle for a while are taken, so a reply another live process is streaming is
+        left alone. Returns how many were recovered.
+        """
+        async with self._conn.execute(
+            "SELECT session_id, role, content, meta FROM drafts "
+            "WHERE updated < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds')"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        for row in rows:
+            meta = {**json.loads(row["meta"]), "interrupted": True, "reason": "process ended"}
+            await self.commit_reply(
+                row["session_id"], row["role"], json.loads(row["content"]), meta
+            )
+        return len(rows)
+
+    # Events -------------------------------------------------------------------------------
+
+    async def add_event(
+        self,
+        session_id: int,
+        kind: str,
+        data: dict[str, Any] | None = None,
+        message_id: int | None = None,
+    ) -> int:
+        """Record a signal (api_error, retry, interrupted, tool_denied, …) for a session."""
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO events (session_id, message_id, kind, data, created) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (session_id, message_id, kind, dumps(data or {}), now_iso()),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        assert row is not None
+        return int(row[0])
+
+    async def events(self, session_id: int) -> list[Event]:
+        """Every event of a session in order."""
+        async with self._conn.execute(
+            "SELECT id, session_id, message_id, kind, data, created FROM events "
+            "WHERE session_id = ? ORDER BY id",
+            (session_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Event(
+                id=row["id"],
+                session_id=row["session_id"],
+                message_id=row["message_id"],
+                kind=row["kind"],
+                data=json.loads(row["data"]),
+                created=row["created"],
+            )
+            for row in rows
+        ]
+
+    # Search -------------------------------------------------------------------------------
+
+    async def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        """Best-matching messages for words typed by a person, at most one hit per session."""
+        query = fts_query(text)
+        if query is None:
+            return []
+        # Rank a bounded candidate set: bm25 cost grows with the number of matches.
+        async with self._conn.execute(
+            "SELECT m.session_id, m.id, m.role, s.title, "
+            "snippet(messages_fts, 0, '', '', '…', 10) AS snip "
+            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+            "JOIN sessions s ON s.id = m.session_id "
+            "WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?",
+            (query, limit * 4),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        hits: list[SearchHit] = []
+        seen: set[int] = set()
+        for row in rows:
+            if row["session_id"] in seen:
+                continue
+            seen.add(row["session_id"])
+            hits.append(
+                SearchHit(
+                    session_id=row["session_id"],
+                    message_id=row["id"],
+                    session_title=row["title"],
+                    snippet=" ".join(row["snip"].split()),
+                    role=row["role"],
+                )
+            )
+            if len(hits) == limit:
+                break
+        return hits

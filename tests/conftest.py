@@ -1,0 +1,62 @@
+"""Shared fixtures: a fresh home, a scripted Messages API server, configs that point at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.config import Config, load_config
+from memory_graph.session_log import SessionLog
+from tests.fake_api import FakeMessagesAPI
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own key, endpoint or home must never leak into a test."""
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "REVERIE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeMessagesAPI]:
+    server = FakeMessagesAPI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config(home: Path, workspace: Path, fake_api: FakeMessagesAPI) -> Config:
+    """A config connected to the fake server, with fast retries."""
+    return load_config(
+        home,
+        env={},
+        overrides={
+            "base_url": fake_api.base_url,
+            "api_key": "test-key",
+            "workspace": str(workspace),
+            "retry_base_delay": 0.01,
+            "max_retries": 2,
+            "command_timeout": 10.0,
+        },
+    )
+
+
+@pytest.fixture
+async def log(home: Path) -> AsyncIterator[SessionLog]:
+    session_log = await SessionLog.open(home)
+    yield session_log
+    await session_log.close()
