@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 NO_MODEL_MESSAGE = (
     "No model is connected: set ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL for any "
-    "Anthropic-compatible endpoint (a local one too), then restart Reverie."
+    "Anthropic-compatible endpoint (a local one too), then try again."
 )
 LOCAL_ENDPOINT_KEY = "no-key-needed"
 """Sent when only a base URL is set: the SDK insists on a credential, local servers ignore it."""

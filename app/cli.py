@@ -1,0 +1,244 @@
+"""The `reverie` command line. Exit codes: 0 success, 1 a user error (one line on stderr),
+2 bad usage. A user error never prints a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from app.config import Config, load_config
+from app.errors import USER_ERRORS, UserError
+from app.paths import resolve_home
+from memory_graph.content import tool_result_text
+from memory_graph.records import Message, Session
+from memory_graph.session_log import SessionLog
+
+PROG = "reverie"
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    # Subcommands accept the global options too (`reverie sessions --home X`); SUPPRESS keeps
+    # a subcommand from resetting a value given before it.
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--home", default=default, help="data directory (default: $REVERIE_HOME or the platform's)"
+    )
+    parser.add_argument("--model", default=default, help="Claude model id for this run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Reverie: a personal agent in your terminal that learns offline."
+    )
+    _global_options(parser, suppress=False)
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _global_options(sub, suppress=True)
+        return sub
+
+    command("tui", "open the terminal app (the default)")
+    demo = command("demo", "open the app on a fresh demo home")
+    demo.add_argument("--keep", action="store_true", help="use --home as given, even if not empty")
+
+    chat = command("chat", "send one message and print the reply")
+    chat.add_argument("text", help="the message ('-' reads it from standard input)")
+    chat.add_argument("--session", type=int, help="continue this session instead of a new one")
+    chat.add_argument("--json", action="store_true", help="print the result as JSON")
+    chat.add_argument("--yes", action="store_true", help="allow tools that write or execute")
+    chat.add_argument("--workspace", help="folder the tools may use (default: current folder)")
+
+    sessions = command("sessions", "list sessions, most recent first")
+    sessions.add_argument("--limit", type=int, default=50, help="how many (0: all; default 50)")
+    sessions.add_argument("--json", action="store_true", help="print JSON")
+
+    show = command("show", "print one session")
+    show.add_argument("id", type=int, help="session id")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("reverie")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _config(args: argparse.Namespace, **overrides: Any) -> Config:
+    home = resolve_home(args.home)
+    return load_config(home, overrides={"model": args.model, **overrides})
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+# Commands ---------------------------------------------------------------------------------
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from app.agent.loop import Agent
+    from app.headless import PrintingObserver
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise UserError("the message is empty")
+    config = _config(args, workspace=args.workspace)
+    if not config.workspace.is_dir():
+        raise UserError(f"workspace {config.workspace} is not a directory")
+    async with await SessionLog.open(config.home) as log:
+        if args.session is not None:
+            session = await log.get_session(args.session)
+            if session.source != "reverie":
+                raise UserError(
+                    f"session {session.id} was imported from {session.source}; "
+                    "start a new session instead"
+                )
+        else:
+            session = await log.create_session(model=config.model)
+        observer = PrintingObserver(sys.stdout, sys.stderr, allow_tools=args.yes, quiet=args.json)
+        # JSON output arrives at the end anyway, so ask for the reply in one piece.
+        result = await Agent(log, config, stream=not args.json).run_turn(session.id, text, observer)
+        observer.finish()
+    if args.json:
+        _print_json(result.to_json())
+    elif result.error:
+        print(f"{PROG}: {result.error} (session {session.id})", file=sys.stderr)
+    return 0 if result.status == "ok" else 1
+
+
+def _session_line(session: Session) -> str:
+    when = (session.ended or session.started)[:16].replace("T", " ")
+    flags = " private" if session.private else ""
+    title = " ".join(session.title.split()) or "(untitled)"
+    count = f"{session.message_count:>5} msgs"
+    return f"{session.id:>6}  {when}  {count}  {session.source}{flags}  {title}"
+
+
+async def _sessions(args: argparse.Namespace) -> int:
+    if args.limit < 0:
+        raise UserError("--limit must be 0 (all) or more")
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        sessions = await log.list_sessions(limit=args.limit or -1)
+    if args.json:
+        _print_json([session.to_json() for session in sessions])
+    elif not sessions:
+        print('no sessions yet: run `reverie` or `reverie chat "…"`', file=sys.stderr)
+    else:
+        for session in sessions:
+            print(_session_line(session))
+    return 0
+
+
+def _message_lines(message: Message) -> list[str]:
+    lines: list[str] = []
+    mark = " (interrupted)" if message.interrupted else ""
+    for block in message.content:
+        kind = block.get("type")
+        if kind == "text" and block.get("text"):
+            lines.append(f"[{message.role}{mark}] {block['text']}")
+        elif kind == "tool_use":
+            lines.append(f"[{message.role}] → {block['name']} {json.dumps(block.get('input', {}))}")
+        elif kind == "tool_result":
+            status = "error" if block.get("is_error") else "ok"
+            if block.get("exit_code") is not None:
+                status += f", exit {block['exit_code']}"
+            lines.append(f"[tool {status}] {tool_result_text(block.get('content'))}")
+    return lines
+
+
+async def _show(args: argparse.Namespace) -> int:
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        session = await log.get_session(args.id)
+        messages = await log.messages(session.id)
+        events = await log.events(session.id)
+    if args.json:
+        _print_json(
+            {
+                "session": session.to_json(),
+                "messages": [message.to_json() for message in messages],
+                "events": [event.to_json() for event in events],
+            }
+        )
+        return 0
+    print(f"session {session.id}: {session.title or '(untitled)'}")
+    print(f"source {session.source}, started {session.started}, outcome {session.outcome}")
+    for message in messages:
+        if message.role == "system":
+            continue
+        for line in _message_lines(message):
+            print(line)
+    return 0
+
+
+def _run_tui(config: Config) -> int:
+    from app.tui.app import ReverieApp
+
+    ReverieApp(config).run()
+    return 0
+
+
+def _tui(args: argparse.Namespace) -> int:
+    config = _config(args)
+    # Open once here so a bad home fails with one line before the screen takes over.
+    asyncio.run(_check_log(config.home))
+    return _run_tui(config)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if args.home and not args.keep and Path(args.home).exists() and any(Path(args.home).iterdir()):
+        raise UserError(f"{args.home} is not empty; the demo needs a fresh home (or pass --keep)")
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="reverie-demo-"))
+    print(f"demo home: {home}", file=sys.stderr)
+    config = load_config(home, overrides={"model": args.model})
+    asyncio.run(_check_log(config.home))
+    return _run_tui(config)
+
+
+async def _check_log(home: Path) -> None:
+    log = await SessionLog.open(home)
+    await log.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        match args.command:
+            case None | "tui":
+                return _tui(args)
+            case "demo":
+                return _demo(args)
+            case "chat":
+                return asyncio.run(_chat(args))
+            case "sessions":
+                return asyncio.run(_sessions(args))
+            case "show":
+                return asyncio.run(_show(args))
+        parser.error(f"unknown command {args.command}")
+    except USER_ERRORS as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`reverie sessions | head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+    return 0

@@ -1,0 +1,1 @@
+"""The Textual app: screens beside their .tcss, small single-purpose widgets."""

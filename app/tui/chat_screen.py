@@ -1,0 +1,190 @@
+"""The main screen: sessions sidebar, conversation, prompt and status line."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
+
+from app.agent.loop import Agent
+from app.agent.model_client import NO_MODEL_MESSAGE
+from app.config import Config
+from app.tui.observer import ScreenObserver
+from app.tui.widgets.conversation import Conversation
+from app.tui.widgets.sidebar import SessionsSidebar
+from app.tui.widgets.status_line import StatusLine
+from memory_graph.session_log import SessionLog
+
+PROMPT = "Message Reverie…  (enter sends, escape cancels a reply)"
+READ_ONLY_PROMPT = "Read-only: an earlier session. ctrl+n starts a new one."
+
+
+class ChatScreen(Screen[None]):
+    """Chat with the agent; browse and search earlier sessions read-only."""
+
+    CSS_PATH = "chat_screen.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel_reply", "Cancel reply"),
+        Binding("ctrl+n", "new_session", "New session"),
+        Binding("ctrl+f", "search", "Search"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar"),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
+    ]
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+        self.session_log: SessionLog | None = None
+        self.agent: Agent | None = None
+        self.session_id: int | None = None
+        self.read_only = False
+        self._reply: Worker[None] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield SessionsSidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield Conversation(id="conversation")
+                yield Input(placeholder=PROMPT, id="prompt")
+                yield StatusLine(self.config, id="status")
+        yield Footer()
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.query_one(Conversation)
+
+    @property
+    def status_line(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    @property
+    def prompt(self) -> Input:
+        return self.query_one("#prompt", Input)
+
+    @property
+    def replying(self) -> bool:
+        """True while a reply is being produced."""
+        return self._reply is not None and self._reply.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+    def on_mount(self) -> None:
+        self.prompt.focus()
+        self._start()
+
+    @work(exclusive=True, group="startup", exit_on_error=False)
+    async def _start(self) -> None:
+        """Open the log after the first frame, so start-up never waits on the disk."""
+        self.session_log = await self.app.open_log()  # type: ignore[attr-defined]
+        self.agent = Agent(self.session_log, self.config)
+        await self.query_one(SessionsSidebar).attach(self.session_log)
+        if self.config.connected:
+            self.status_line.activity = "ready"
+            # Importing the SDK takes seconds: do it off the event loop before the first send.
+            await asyncio.to_thread(importlib.import_module, "anthropic")
+        else:
+            self.status_line.activity = "offline"
+            await self.conversation.add_notice(
+                NO_MODEL_MESSAGE + " Browsing and searching sessions works without one."
+            )
+
+    # Sending ----------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#prompt")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if self.agent is None:
+            self.notify("Still opening the session log…", markup=False)
+        elif self.read_only:
+            self.notify(READ_ONLY_PROMPT, markup=False, severity="warning")
+        elif self.replying:
+            self.notify("A reply is running: escape cancels it.", markup=False)
+        else:
+            event.input.clear()
+            self._reply = self._send(text)
+
+    @work(exclusive=True, group="reply", exit_on_error=False)
+    async def _send(self, text: str) -> None:
+        assert self.session_log is not None and self.agent is not None
+        if self.session_id is None:
+            session = await self.session_log.create_session(model=self.config.model)
+            self.session_id = session.id
+            self.status_line.session = f"session {session.id}"
+        await self.conversation.add_user(text)
+        observer = ScreenObserver(self.conversation, self.status_line)
+        try:
+            result = await self.agent.run_turn(self.session_id, text, observer)
+            self.status_line.activity = "ready" if result.status == "ok" else result.status
+        except asyncio.CancelledError:
+            await self.conversation.end_reply(interrupted=True)
+            self.status_line.activity = "interrupted"
+            raise
+        finally:
+            self.prompt.focus()
+            await self.query_one(SessionsSidebar).refresh_sessions()
+
+    # Actions ----------------------------------------------------------------------------
+
+    def action_cancel_reply(self) -> None:
+        """Stop the running reply; what streamed so far is kept, marked interrupted."""
+        if self.replying and self._reply is not None:
+            self._reply.cancel()
+        self.prompt.focus()
+
+    async def action_new_session(self) -> None:
+        """Start a fresh session (created when its first message is sent)."""
+        if self.replying:
+            self.notify("A reply is running: escape cancels it first.", markup=False)
+            return
+        self.session_id = None
+        self.read_only = False
+        self.status_line.session = "new session"
+        self.prompt.placeholder = PROMPT
+        await self.conversation.clear()
+        self.prompt.focus()
+
+    def action_search(self) -> None:
+        """Search every session's messages."""
+        sidebar = self.query_one(SessionsSidebar)
+        sidebar.display = True
+        sidebar.focus_search()
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the sessions sidebar."""
+        sidebar = self.query_one(SessionsSidebar)
+        sidebar.display = not sidebar.display
+        self.prompt.focus()
+
+    def action_scroll_conversation(self, direction: int) -> None:
+        """Page the conversation up or down."""
+        if direction < 0:
+            self.conversation.scroll_page_up()
+        else:
+            self.conversation.scroll_page_down()
+
+    @on(SessionsSidebar.Selected)
+    async def _open_session(self, event: SessionsSidebar.Selected) -> None:
+        if self.session_log is None:
+            return
+        if self.replying:
+            self.notify("A reply is running: escape cancels it first.", markup=False)
+            return
+        session = await self.session_log.get_session(event.session_id)
+        messages = await self.session_log.messages(session.id)
+        await self.conversation.show_messages(messages)
+        self.session_id = session.id
+        self.read_only = True
+        self.status_line.session = f"session {session.id} (read-only)"
+        self.prompt.placeholder = READ_ONLY_PROMPT
+        self.prompt.focus()

@@ -1,0 +1,167 @@
+"""The conversation pane: user turns, streamed Markdown replies, folded tool calls, notices.
+
+Message text is always shown as plain text or Markdown, never parsed as Textual markup.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets._markdown import MarkdownStream
+
+from memory_graph.content import tool_result_text
+from memory_graph.records import Message
+
+
+def _one_line(value: str, limit: int = 80) -> str:
+    text = " ".join(value.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def tool_title(name: str, arguments: dict[str, Any]) -> str:
+    """A short title for a folded tool call: the tool and its main argument."""
+    main = arguments.get("command") or arguments.get("path") or arguments.get("pattern")
+    detail = main if isinstance(main, str) else json.dumps(arguments, ensure_ascii=False)
+    return f"⚙ {name}  {_one_line(detail)}"
+
+
+class UserTurn(Static):
+    """What the user said."""
+
+
+class Notice(Static):
+    """A one-line message from Reverie itself (no model, an error, an interruption)."""
+
+
+class Reply(Markdown):
+    """An assistant reply rendered as Markdown."""
+
+
+class ToolCallView(Collapsible):
+    """A tool call, folded; expanding it shows its arguments and result."""
+
+    def __init__(self, call_id: str, name: str, arguments: dict[str, Any]) -> None:
+        self.call_id = call_id
+        self.base_title = tool_title(name, arguments)
+        self.result = Static(Content("running…"), classes="tool-result")
+        arguments_text = json.dumps(arguments, ensure_ascii=False, indent=2)
+        super().__init__(
+            Static(Content(arguments_text), classes="tool-arguments"),
+            self.result,
+            title=Content(self.base_title),  # type: ignore[arg-type]
+            collapsed=True,
+        )
+
+    def set_result(self, output: str, is_error: bool, exit_code: int | None) -> None:
+        """Show the tool's answer, marked as an error when it failed."""
+        self.result.update(Content(output or "(no output)"))
+        self.set_class(is_error, "error")
+        suffix = (
+            f"  [exit {exit_code}]" if exit_code is not None else "  [error]" if is_error else ""
+        )
+        self.title = Content(self.base_title + suffix)  # type: ignore[assignment]
+
+
+class Conversation(VerticalScroll, can_focus=False):
+    """The scrolling transcript of the open session."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._reply: Reply | None = None
+        self._stream: MarkdownStream | None = None
+        self._reply_text = ""
+        self._tools: dict[str, ToolCallView] = {}
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    async def clear(self) -> None:
+        """Empty the pane (a new or another session)."""
+        await self.end_reply(interrupted=False)
+        self._tools.clear()
+        await self.remove_children()
+
+    async def add_user(self, text: str) -> None:
+        """Show a user turn."""
+        await self.mount(UserTurn(Content(text)))
+
+    async def add_notice(self, text: str, *, error: bool = False) -> None:
+        """Show a message from Reverie."""
+        await self.mount(Notice(Content(text), classes="error" if error else ""))
+
+    async def start_reply(self) -> None:
+        """Open a Markdown reply to stream into; reused when a retry follows an empty attempt."""
+        if self._reply is not None and not self._reply_text:
+            return
+        await self.end_reply(interrupted=False)
+        self._reply = Reply()
+        self._reply_text = ""
+        await self.mount(self._reply)
+        self._stream = Markdown.get_stream(self._reply)
+
+    async def write(self, text: str) -> None:
+        """Append streamed reply text."""
+        if self._stream is None:
+            await self.start_reply()
+        assert self._stream is not None
+        self._reply_text += text
+        await self._stream.write(text)
+
+    async def end_reply(self, *, interrupted: bool) -> None:
+        """Finish the streaming reply; an empty one is removed, an interrupted one is marked."""
+        stream, reply = self._stream, self._reply
+        self._stream, self._reply = None, None
+        if stream is not None:
+            await stream.stop()
+        if reply is not None and not self._reply_text:
+            await reply.remove()
+        elif reply is not None and interrupted:
+            reply.add_class("interrupted")
+            await self.add_notice("(reply interrupted; what arrived is kept in the log)")
+        self._reply_text = ""
+
+    async def add_tool(self, call_id: str, name: str, arguments: dict[str, Any]) -> None:
+        """Show a folded tool call waiting for its result."""
+        await self.end_reply(interrupted=False)
+        view = ToolCallView(call_id, name, arguments)
+        self._tools[call_id] = view
+        await self.mount(view)
+
+    def set_tool_result(
+        self, call_id: str, output: str, is_error: bool, exit_code: int | None = None
+    ) -> None:
+        """Fill in a tool call's result."""
+        view = self._tools.get(call_id)
+        if view is not None:
+            view.set_result(output, is_error, exit_code)
+
+    async def show_messages(self, messages: list[Message]) -> None:
+        """Render a logged session, tool calls folded with their results."""
+        await self.clear()
+        for message in messages:
+            if message.role == "system":
+                continue
+            for block in message.content:
+                kind = block.get("type")
+                if kind == "text" and block.get("text"):
+                    if message.role == "assistant":
+                        reply = Reply(block["text"])
+                        reply.set_class(message.interrupted, "interrupted")
+                        await self.mount(reply)
+                    else:
+                        await self.add_user(block["text"])
+                elif kind == "tool_use":
+                    await self.add_tool(block["id"], block["name"], block.get("input") or {})
+                elif kind == "tool_result":
+                    self.set_tool_result(
+                        block.get("tool_use_id", ""),
+                        tool_result_text(block.get("content")),
+                        bool(block.get("is_error")),
+                        block.get("exit_code"),
+                    )
+            if message.interrupted:
+                await self.add_notice("(this reply was interrupted)")

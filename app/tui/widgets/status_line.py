@@ -1,0 +1,44 @@
+"""The status line: model, connection, session and what the agent is doing."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from app.config import Config
+
+
+def connection_label(config: Config) -> tuple[str, bool]:
+    """How the model connection reads on screen, and whether there is one."""
+    if not config.connected:
+        return "no model: set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL", False
+    if config.base_url:
+        return f"endpoint {urlparse(config.base_url).netloc or config.base_url}", True
+    return "Anthropic API", True
+
+
+class StatusLine(Static):
+    """One line at the bottom; every part is plain text, never markup."""
+
+    session: reactive[str] = reactive("new session")
+    activity: reactive[str] = reactive("starting")
+
+    def __init__(self, config: Config, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.config = config
+
+    def render(self) -> Content:
+        connection, connected = connection_label(self.config)
+        return Content.assemble(
+            (self.config.model, "bold"),
+            " · ",
+            ("● " if connected else "○ ", "green" if connected else "yellow"),
+            connection,
+            " · ",
+            self.session,
+            " · ",
+            (self.activity, "italic"),
+        )

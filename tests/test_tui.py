@@ -1,0 +1,175 @@
+"""The chat TUI driven by Pilot, against the local Messages API server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, ListView
+
+from app.config import Config
+from app.tui.app import ReverieApp
+from app.tui.chat_screen import ChatScreen
+from app.tui.permission_screen import PermissionScreen
+from app.tui.widgets.conversation import Notice, Reply, ToolCallView, UserTurn
+from app.tui.widgets.sidebar import SessionItem
+from memory_graph.session_log import SessionLog
+from tests.fake_api import FakeMessagesAPI, text, tool_use
+
+SIZE = (120, 40)
+
+
+async def _ready(pilot) -> ChatScreen:  # type: ignore[no-untyped-def]
+    screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+async def _send(pilot, message: str) -> None:  # type: ignore[no-untyped-def]
+    prompt = pilot.app.screen.query_one("#prompt", Input)
+    prompt.value = message
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _plain(widget) -> str:  # type: ignore[no-untyped-def]
+    return str(widget.render()) if not isinstance(widget, Reply) else widget.source
+
+
+async def test_send_a_message_and_see_the_streamed_reply(
+    config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(text("**Hello** from ", "the model"))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await _send(pilot, "hi")
+        replies = list(screen.query(Reply))
+        assert [reply.source for reply in replies] == ["**Hello** from the model"]
+        assert screen.focused is screen.prompt
+        assert screen.prompt.value == ""
+        assert screen.status_line.activity == "ready"
+        assert screen.session_id is not None
+        items = list(screen.query(SessionItem))
+        assert [item.session_id for item in items] == [screen.session_id]
+    async with await SessionLog.open(config.home) as log:
+        messages = await log.messages(1)
+    assert [m.role for m in messages] == ["system", "user", "assistant"]
+
+
+async def test_tool_permission_approved_runs_and_is_folded(
+    config: Config, fake_api: FakeMessagesAPI, workspace: Path
+) -> None:
+    fake_api.add(tool_use("run_command", {"command": "echo approved > out.txt"}), text("Done."))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        screen.prompt.value = "make a file"
+        await pilot.press("enter")
+        while not isinstance(app.screen, PermissionScreen):
+            await pilot.pause(0.02)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = screen.query_one(ToolCallView)
+        assert view.collapsed
+        assert "exit 0" in str(view.title)
+        assert (workspace / "out.txt").read_text() == "approved\n"
+        assert screen.focused is screen.prompt
+
+
+async def test_tool_permission_denied_does_not_run(
+    config: Config, fake_api: FakeMessagesAPI, workspace: Path
+) -> None:
+    fake_api.add(tool_use("write_file", {"path": "x.txt", "content": "no"}), text("Understood."))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        screen.prompt.value = "write it"
+        await pilot.press("enter")
+        while not isinstance(app.screen, PermissionScreen):
+            await pilot.pause(0.02)
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not (workspace / "x.txt").exists()
+        assert screen.query_one(ToolCallView).has_class("error")
+        assert screen.query(Reply).last().source == "Understood."
+
+
+async def test_escape_cancels_a_running_reply(config: Config, fake_api: FakeMessagesAPI) -> None:
+    fake_api.add(text(*[f"w{i} " for i in range(300)], delay=0.02))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        screen.prompt.value = "tell me a long story"
+        await pilot.press("enter")
+        while not screen.query(Reply) or not screen.query_one(Reply).source:
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.status_line.activity == "interrupted"
+        assert screen.query_one(Reply).has_class("interrupted")
+    async with await SessionLog.open(config.home) as log:
+        reply = (await log.messages(1))[-1]
+    assert reply.interrupted and reply.text.startswith("w0 ")
+
+
+async def test_sidebar_search_opens_an_old_session_read_only(config: Config, home: Path) -> None:
+    async with await SessionLog.open(home) as log:
+        for topic in ("sourdough starter", "kubernetes ingress", "tax return"):
+            session = await log.create_session()
+            await log.append_message(session.id, "user", [{"type": "text", "text": topic}])
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        assert len(screen.query(SessionItem)) == 3
+        await pilot.press("ctrl+f")
+        await pilot.press(*"kube")
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        items = list(screen.query(SessionItem))
+        assert [item.session_id for item in items] == [2]
+        await pilot.press("down")
+        assert isinstance(screen.focused, ListView)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.read_only and screen.session_id == 2
+        assert [_plain(turn) for turn in screen.query(UserTurn)] == ["kubernetes ingress"]
+        assert screen.focused is screen.prompt
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not screen.read_only and screen.session_id is None
+        assert not screen.query(UserTurn)
+
+
+async def test_markup_in_messages_is_shown_literally(
+    config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    hostile = "[bold red]x[/] [@click=app.quit]quit[/]"
+    fake_api.add(text(hostile))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await _send(pilot, hostile)
+        assert _plain(screen.query_one(UserTurn)) == hostile
+        assert screen.query_one(Reply).source == hostile
+        title = screen.query_one(SessionItem).query_one(".session-title")
+        assert _plain(title) == hostile
+        assert app.is_running
+
+
+async def test_without_a_model_chat_says_how_to_connect(home: Path, workspace: Path) -> None:
+    config = Config(home=home, workspace=workspace)
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        assert "ANTHROPIC_API_KEY" in _plain(screen.query_one(Notice))
+        await _send(pilot, "hello?")
+        notices = [_plain(notice) for notice in screen.query(Notice)]
+        assert len(notices) == 2 and "ANTHROPIC_BASE_URL" in notices[-1]
+        assert screen.status_line.activity == "no_model"
