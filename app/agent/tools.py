@@ -77,11 +77,20 @@ def _read_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
         if _is_binary(handle.read(8192)):
             return ToolOutcome(f"{workspace.relative(path)} is a binary file", is_error=True)
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    chosen = lines[offset - 1 : offset - 1 + limit]
-    body = "\n".join(f"{number:>6}\t{line}" for number, line in enumerate(chosen, start=offset))
-    if offset - 1 + limit < len(lines):
-        body += f"\n[{len(lines)} lines in all; read on with offset={offset + limit}]"
-    return ToolOutcome(_cap(body) if body else "(empty file)")
+    shown: list[str] = []
+    size = 0
+    number = offset
+    # Stop at whole lines within the output limit, so the hint says exactly where to go on.
+    for number in range(offset, min(len(lines), offset - 1 + limit) + 1):
+        line = f"{number:>6}\t{lines[number - 1][: OUTPUT_LIMIT // 4]}"
+        if size + len(line) > OUTPUT_LIMIT:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    next_line = offset + len(shown)
+    if next_line <= len(lines):
+        shown.append(f"[{len(lines)} lines in all; read on with offset={next_line}]")
+    return ToolOutcome("\n".join(shown) if lines else "(empty file)")
 
 
 def _list_dir(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:

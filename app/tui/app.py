@@ -23,8 +23,9 @@ class ReverieApp(App[None]):
         self.config = config
         self.session_log: SessionLog | None = None
 
-    def get_default_screen(self) -> Screen[None]:
-        return ChatScreen(self.config)
+    def on_mount(self) -> None:
+        # Pushed rather than returned by get_default_screen: only pushed screens load their .tcss.
+        self.push_screen(ChatScreen(self.config))
 
     async def open_log(self) -> SessionLog:
         """The session log, opened on first use and closed when the app exits."""

@@ -14,7 +14,7 @@ from app.config import Config
 def connection_label(config: Config) -> tuple[str, bool]:
     """How the model connection reads on screen, and whether there is one."""
     if not config.connected:
-        return "no model: set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL", False
+        return "offline: no ANTHROPIC_API_KEY", False
     if config.base_url:
         return f"endpoint {urlparse(config.base_url).netloc or config.base_url}", True
     return "Anthropic API", True
@@ -35,10 +35,10 @@ class StatusLine(Static):
         return Content.assemble(
             (self.config.model, "bold"),
             " · ",
-            ("● " if connected else "○ ", "green" if connected else "yellow"),
-            connection,
-            " · ",
             self.session,
             " · ",
             (self.activity, "italic"),
+            " · ",
+            ("● " if connected else "○ ", "green" if connected else "yellow"),
+            connection,
         )

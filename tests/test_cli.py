@@ -1,0 +1,149 @@
+"""The command line: exit codes, one-line errors, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from tests.fake_api import FakeMessagesAPI, text, tool_use
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def connected(monkeypatch: pytest.MonkeyPatch, fake_api: FakeMessagesAPI, workspace: Path) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.chdir(workspace)
+
+
+def test_chat_prints_the_reply_and_continues_a_session(
+    capsys: pytest.CaptureFixture[str], home: Path, fake_api: FakeMessagesAPI, connected: None
+) -> None:
+    fake_api.add(text("Hello ", "there"), text("Again"))
+    code, out, _ = _run(capsys, "--home", str(home), "chat", "hi")
+    assert code == 0 and out == "Hello there\n"
+    code, out, _ = _run(capsys, "chat", "and again", "--session", "1", "--home", str(home))
+    assert code == 0 and out == "Again\n"
+    assert len(fake_api.requests[1]["messages"]) == 3
+    code, out, _ = _run(capsys, "--home", str(home), "sessions", "--json")
+    # system prompt (logged once, unchanged), then two user/assistant pairs
+    assert [s["messages"] for s in json.loads(out)] == [5]
+
+
+def test_chat_json_and_tool_permission_flags(
+    capsys: pytest.CaptureFixture[str],
+    home: Path,
+    fake_api: FakeMessagesAPI,
+    connected: None,
+    workspace: Path,
+) -> None:
+    fake_api.add(tool_use("write_file", {"path": "f.txt", "content": "x"}), text("denied, ok"))
+    code, out, _ = _run(capsys, "--home", str(home), "chat", "write", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "ok" and result["tool_calls"] == 1
+    assert result["reply"] == "denied, ok" and not (workspace / "f.txt").exists()
+    fake_api.add(tool_use("write_file", {"path": "f.txt", "content": "x"}), text("written"))
+    code, _, err = _run(capsys, "--home", str(home), "chat", "write", "--yes")
+    assert code == 0 and (workspace / "f.txt").read_text() == "x"
+    assert "→ write_file" in err
+
+
+def test_chat_without_a_model_exits_1_with_one_line(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    code, out, err = _run(capsys, "--home", str(home), "chat", "hello")
+    assert code == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "ANTHROPIC_API_KEY" in err
+    code, out, _ = _run(capsys, "--home", str(home), "chat", "hello", "--json")
+    assert code == 1 and json.loads(out)["status"] == "no_model"
+
+
+def test_sessions_and_show(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    code, out, err = _run(capsys, "--home", str(home), "sessions")
+    assert code == 0 and out == "" and "no sessions" in err
+    _run(capsys, "--home", str(home), "chat", "[bold]remember[/] the milk")
+    code, out, _ = _run(capsys, "--home", str(home), "sessions")
+    assert code == 0 and "[bold]remember[/] the milk" in out
+    code, out, _ = _run(capsys, "--home", str(home), "show", "1")
+    assert code == 0 and "[user] [bold]remember[/] the milk" in out
+    code, out, _ = _run(capsys, "--home", str(home), "show", "1", "--json")
+    shown = json.loads(out)
+    assert shown["session"]["id"] == 1 and shown["messages"][0]["role"] == "user"
+    assert [event["kind"] for event in shown["events"]] == ["no_model"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "42"], "no session with id 42"),
+        (["chat", "x", "--session", "42"], "no session with id 42"),
+        (["chat", "   "], "the message is empty"),
+        (["sessions", "--limit", "-1"], "--limit"),
+        (["chat", "x", "--workspace", "/nonexistent/dir"], "not a directory"),
+    ],
+)
+def test_user_errors_exit_1_with_one_line(
+    capsys: pytest.CaptureFixture[str], home: Path, argv: list[str], message: str
+) -> None:
+    code, _, err = _run(capsys, "--home", str(home), *argv)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_file_that_is_not_a_database(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    home.mkdir()
+    (home / "reverie.db").write_text("not sqlite at all " * 300)
+    code, _, err = _run(capsys, "--home", str(home), "sessions")
+    assert code == 1 and "not a Reverie database" in err
+
+
+def test_bad_config_is_a_user_error(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    home.mkdir()
+    (home / "config.toml").write_text("model = [unclosed")
+    code, _, err = _run(capsys, "--home", str(home), "sessions")
+    assert code == 1 and "not valid TOML" in err
+    (home / "config.toml").write_text('api_key = "sk-ant-secret"')
+    code, _, err = _run(capsys, "--home", str(home), "sessions")
+    assert code == 1 and "ANTHROPIC_API_KEY" in err and "sk-ant-secret" not in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["show", "not-a-number"])
+    assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["no-such-command"])
+    assert exit_info.value.code == 2
+
+
+def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
+    for argv in (
+        ["--home", str(blocker), "sessions"],
+        ["--home", str(tmp_path / "h"), "show", "3"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "app", *argv], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr and done.stderr.startswith("reverie: ")
+
+
+def test_home_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    monkeypatch.setenv("REVERIE_HOME", str(home))
+    _run(capsys, "chat", "via env")
+    assert (home / "reverie.db").exists()

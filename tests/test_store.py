@@ -1,0 +1,169 @@
+"""The session log on real SQLite files: schema, migrations, append-only, modes, drafts, search."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from memory_graph.db import DATABASE_NAME, connect, migrate, schema_version
+from memory_graph.errors import StoreError
+from memory_graph.migrations import MIGRATIONS, SCHEMA_VERSION
+from memory_graph.session_log import SessionLog, UnknownSession, fts_query
+
+
+def _text(value: str) -> list[dict[str, str]]:
+    return [{"type": "text", "text": value}]
+
+
+async def test_new_database_is_private_wal_and_current(log: SessionLog, home: Path) -> None:
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / DATABASE_NAME).stat().st_mode) == 0o600
+    session = await log.create_session()
+    await log.append_message(session.id, "user", _text("x"))
+    wal = home / f"{DATABASE_NAME}-wal"
+    assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
+    with sqlite3.connect(home / DATABASE_NAME) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        names = [row[0] for row in raw.execute("SELECT name FROM schema_migrations ORDER BY 1")]
+    assert names == [migration.name for migration in MIGRATIONS]
+
+
+async def test_connection_pragmas(log: SessionLog) -> None:
+    conn = log._conn
+    async with conn.execute("PRAGMA foreign_keys") as cursor:
+        assert (await cursor.fetchone())[0] == 1
+    async with conn.execute("PRAGMA busy_timeout") as cursor:
+        assert (await cursor.fetchone())[0] >= 1000
+
+
+async def test_older_schema_migrates_without_loss(home: Path) -> None:
+    home.mkdir()
+    path = home / DATABASE_NAME
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        assert await migrate(conn, MIGRATIONS[:1]) == 1
+        await conn.execute(
+            "INSERT INTO sessions (id, source, external_id, title, started) "
+            "VALUES (7, 'claude-code', 'abc', 'old one', '2026-01-01T00:00:00Z')"
+        )
+        await conn.execute(
+            "INSERT INTO messages (session_id, seq, role, content, text, created) "
+            'VALUES (7, 1, \'user\', \'[{"type":"text","text":"kept words"}]\', '
+            "'kept words', '2026-01-01T00:00:00Z')"
+        )
+    async with await SessionLog.open(home) as log:
+        assert await schema_version(log._conn) == SCHEMA_VERSION
+        session = await log.get_session(7)
+        assert (session.source, session.external_id, session.title) == (
+            "claude-code",
+            "abc",
+            "old one",
+        )
+        assert session.parent_id is None
+        assert [m.text for m in await log.messages(7)] == ["kept words"]
+        assert [hit.session_id for hit in await log.search("kept")] == [7]
+        child = await log.create_session(parent_id=7)
+        assert child.parent_id == 7
+
+
+async def test_newer_schema_is_refused(home: Path) -> None:
+    home.mkdir()
+    with sqlite3.connect(home / DATABASE_NAME) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(StoreError, match="newer"):
+        await SessionLog.open(home)
+
+
+async def test_not_a_database_is_a_clear_error(home: Path) -> None:
+    home.mkdir()
+    (home / DATABASE_NAME).write_bytes(b"this is a text file, not SQLite\n" * 100)
+    with pytest.raises(StoreError, match="not a Reverie database"):
+        await SessionLog.open(home)
+    assert (home / DATABASE_NAME).read_bytes().startswith(b"this is a text file")
+
+
+async def test_messages_are_append_only(log: SessionLog) -> None:
+    session = await log.create_session()
+    message = await log.append_message(session.id, "user", _text("original"))
+    await log.add_event(session.id, "thumbs_up", {}, message.id)
+    for statement in (
+        "UPDATE messages SET text = 'changed'",
+        "DELETE FROM messages",
+        "UPDATE events SET kind = 'x'",
+        "DELETE FROM events",
+    ):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            await log._conn.execute(statement)
+    assert (await log.messages(session.id))[0].text == "original"
+
+
+async def test_forget_log_unlocks_deletion_of_that_session_only(log: SessionLog) -> None:
+    kept = await log.create_session()
+    gone = await log.create_session()
+    await log.append_message(kept.id, "user", _text("keep me"))
+    await log.append_message(gone.id, "user", _text("forget me"))
+    await log._conn.execute(
+        "INSERT INTO forget_log (session_id, created) VALUES (?, '2026-01-01')", (gone.id,)
+    )
+    await log._conn.execute("DELETE FROM messages WHERE session_id = ?", (gone.id,))
+    with pytest.raises(sqlite3.IntegrityError):
+        await log._conn.execute("DELETE FROM messages WHERE session_id = ?", (kept.id,))
+    assert await log.search("forget") == []
+    assert [hit.session_id for hit in await log.search("keep")] == [kept.id]
+
+
+async def test_sequence_titles_and_unknown_sessions(log: SessionLog) -> None:
+    session = await log.create_session()
+    first = await log.append_message(session.id, "user", _text("  plan my\ntrip to Lisbon  "))
+    second = await log.append_message(session.id, "assistant", _text("Sure."))
+    third = await log.append_message(session.id, "user", _text("a later message"))
+    assert (first.seq, second.seq, third.seq) == (1, 2, 3)
+    assert (await log.get_session(session.id)).title == "plan my trip to Lisbon"
+    with pytest.raises(UnknownSession):
+        await log.get_session(999)
+    with pytest.raises(UnknownSession):
+        await log.append_message(999, "user", _text("nowhere"))
+
+
+async def test_drafts_left_by_a_dead_process_become_interrupted_messages(home: Path) -> None:
+    async with await SessionLog.open(home) as log:
+        session = await log.create_session()
+        await log.append_message(session.id, "user", _text("question"))
+        await log.save_draft(session.id, "assistant", _text("half an ans"), {})
+        # A live draft is left alone: another process may still be streaming it.
+        assert await log.recover_drafts() == 0
+        await log._conn.execute("UPDATE drafts SET updated = '2000-01-01T00:00:00.000Z'")
+    async with await SessionLog.open(home) as log:
+        messages = await log.messages(session.id)
+        assert messages[-1].text == "half an ans" and messages[-1].interrupted
+        async with log._conn.execute("SELECT COUNT(*) FROM drafts") as cursor:
+            assert (await cursor.fetchone())[0] == 0
+
+
+async def test_search_one_hit_per_session_and_hostile_queries(log: SessionLog) -> None:
+    for words in ("docker compose fails", "docker build works", "garden tomatoes"):
+        session = await log.create_session()
+        await log.append_message(session.id, "user", _text(words))
+        await log.append_message(session.id, "assistant", _text(f"about {words}"))
+    assert len(await log.search("docker")) == 2
+    assert [hit.session_title for hit in await log.search("tomat")] == ["garden tomatoes"]
+    for hostile in ('"', "AND OR NOT", "docker*)(", "NEAR(", "-", "'; DROP TABLE messages; --"):
+        await log.search(hostile)
+    assert await log.search("   ") == []
+    assert fts_query('say "hi" OR') == '"say" AND "hi" AND "OR"*'
+
+
+async def test_connect_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not a file"):
+        await connect(tmp_path)
+
+
+async def test_unusable_home_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create home"):
+        await SessionLog.open(blocker / "home")

@@ -1,0 +1,118 @@
+"""Agent tools on real files: workspace confinement, limits, exit codes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.agent.tools import OUTPUT_LIMIT, Toolbox, run_command
+from app.agent.workspace import OutsideWorkspace, Workspace
+
+
+@pytest.fixture
+def toolbox(workspace: Path) -> Toolbox:
+    return Toolbox(Workspace.at(workspace), command_timeout=5.0)
+
+
+async def test_read_list_and_search_inside_the_workspace(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "src").mkdir()
+    (workspace / "src" / "main.py").write_text("import os\nprint('hello')\n")
+    (workspace / "README").write_text("hello world\n")
+    read = await toolbox.run("read_file", {"path": "src/main.py"})
+    assert not read.is_error and "print('hello')" in read.output and "     2\t" in read.output
+    listing = await toolbox.run("list_dir", {})
+    assert "src/" in listing.output and "README" in listing.output
+    found = await toolbox.run("search_files", {"pattern": "hel+o"})
+    assert "README:1: hello world" in found.output and "src/main.py:2:" in found.output
+    only_py = await toolbox.run("search_files", {"pattern": "hello", "glob": "*.py"})
+    assert "README" not in only_py.output
+
+
+@pytest.mark.parametrize("path", ["../secret.txt", "/etc/passwd", "src/../../secret.txt", "~"])
+async def test_paths_outside_the_workspace_are_refused(
+    toolbox: Toolbox, workspace: Path, path: str
+) -> None:
+    (workspace.parent / "secret.txt").write_text("top secret")
+    for tool in ("read_file", "list_dir", "write_file"):
+        outcome = await toolbox.run(tool, {"path": path, "content": "x"})
+        assert outcome.is_error and "outside the workspace" in outcome.output
+    assert (workspace.parent / "secret.txt").read_text() == "top secret"
+
+
+async def test_symlinks_that_leave_the_workspace_are_refused(
+    toolbox: Toolbox, workspace: Path
+) -> None:
+    outside = workspace.parent / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("password=hunter2")
+    os.symlink(outside, workspace / "link")
+    os.symlink(outside / "secret.txt", workspace / "secret-link.txt")
+    assert (await toolbox.run("read_file", {"path": "link/secret.txt"})).is_error
+    assert (await toolbox.run("read_file", {"path": "secret-link.txt"})).is_error
+    written = await toolbox.run("write_file", {"path": "link/new.txt", "content": "x"})
+    assert written.is_error and not (outside / "new.txt").exists()
+    found = await toolbox.run("search_files", {"pattern": "hunter2"})
+    assert found.output == "no matches"
+
+
+def test_workspace_resolution() -> None:
+    workspace = Workspace.at(Path("/tmp"))
+    with pytest.raises(OutsideWorkspace):
+        workspace.resolve("a\x00b")
+    assert workspace.resolve(".") == Path("/tmp").resolve()
+
+
+async def test_write_file_creates_parents(toolbox: Toolbox, workspace: Path) -> None:
+    outcome = await toolbox.run("write_file", {"path": "a/b/c.txt", "content": "héllo"})
+    assert not outcome.is_error and "6 bytes" in outcome.output
+    assert (workspace / "a/b/c.txt").read_text() == "héllo"
+
+
+async def test_bad_arguments_are_errors_not_exceptions(toolbox: Toolbox) -> None:
+    assert (await toolbox.run("read_file", {})).is_error
+    assert (await toolbox.run("read_file", {"path": 3})).is_error
+    assert (await toolbox.run("read_file", ["not", "an", "object"])).is_error
+    assert (await toolbox.run("nope", {})).is_error
+    assert (await toolbox.run("read_file", {"path": "missing.txt"})).is_error
+    assert (await toolbox.run("search_files", {"pattern": "("})).is_error
+    assert (await toolbox.run("run_command", {"command": "true", "timeout": "soon"})).is_error
+
+
+async def test_binary_and_long_files(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "blob.bin").write_bytes(b"\x00\x01\x02" * 100)
+    assert "binary" in (await toolbox.run("read_file", {"path": "blob.bin"})).output
+    (workspace / "long.txt").write_text("".join(f"line {i}\n" for i in range(5000)))
+    for name, width in (("long.txt", 0), ("wide.txt", 200)):
+        body = "".join(f"line {i} {'x' * width}\n" for i in range(5000))
+        (workspace / name).write_text(body)
+        first = await toolbox.run("read_file", {"path": name})
+        assert len(first.output) <= OUTPUT_LIMIT + 100
+        *shown, hint = first.output.splitlines()
+        next_line = int(hint.rsplit("=", 1)[1].rstrip("]"))
+        # Whole lines only, and the hint points just past the last one shown.
+        assert shown[-1].startswith(f"{next_line - 1:>6}\t")
+    later = await toolbox.run("read_file", {"path": "long.txt", "offset": 4999, "limit": 5})
+    assert "line 4999" in later.output and "offset=" not in later.output
+
+
+async def test_command_exit_code_and_output(toolbox: Toolbox, workspace: Path) -> None:
+    ok = await toolbox.run("run_command", {"command": "pwd; echo out; echo err >&2"})
+    assert ok.exit_code == 0 and not ok.is_error
+    assert str(workspace.resolve()) in ok.output and "out" in ok.output and "err" in ok.output
+    failed = await toolbox.run("run_command", {"command": "exit 7"})
+    assert failed.exit_code == 7 and failed.is_error and "[exit code 7]" in failed.output
+
+
+async def test_command_timeout_kills_it(workspace: Path) -> None:
+    outcome = await run_command(Workspace.at(workspace), "echo started; sleep 30", 0.5)
+    assert outcome.is_error and outcome.exit_code is None
+    assert "started" in outcome.output and "timed out" in outcome.output
+
+
+async def test_command_output_is_capped_and_floods_are_stopped(workspace: Path) -> None:
+    capped = await run_command(Workspace.at(workspace), "seq 1 100000", 10)
+    assert len(capped.output) < OUTPUT_LIMIT + 200 and "output cut" in capped.output
+    flood = await run_command(Workspace.at(workspace), "yes", 10, kill_bytes=1_000_000)
+    assert flood.is_error and "stopped" in flood.output
