@@ -173,3 +173,21 @@ async def test_without_a_model_chat_says_how_to_connect(home: Path, workspace: P
         notices = [_plain(notice) for notice in screen.query(Notice)]
         assert len(notices) == 2 and "ANTHROPIC_BASE_URL" in notices[-1]
         assert screen.status_line.activity == "no_model"
+
+
+async def test_an_unusable_database_is_reported_not_crashed(
+    config: Config, home: Path, fake_api: FakeMessagesAPI
+) -> None:
+    home.mkdir()
+    (home / "reverie.db").write_text("definitely not sqlite " * 200)
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        for _ in range(100):
+            if screen.status_line.activity == "error":
+                break
+            await pilot.pause(0.02)
+        assert screen.status_line.activity == "error"
+        assert any("not a Reverie database" in str(n.message) for n in app._notifications)
+        assert app.is_running

@@ -134,6 +134,13 @@ class ChatScreen(Screen[None]):
             self.prompt.focus()
             await self.query_one(SessionsSidebar).refresh_sessions()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers do not exit the app on error; say what went wrong instead of failing silently.
+        if event.state is WorkerState.ERROR and event.worker.group in ("reply", "startup"):
+            error = event.worker.error
+            self.status_line.activity = "error"
+            self.notify(f"{error}", title="Something went wrong", severity="error", markup=False)
+
     # Actions ----------------------------------------------------------------------------
 
     def action_cancel_reply(self) -> None:
