@@ -40,7 +40,7 @@ class Config:
         return bool(self.api_key or self.base_url)
 
 
-_SETTABLE = {
+_SETTABLE: dict[str, type | tuple[type, ...]] = {
     "model": str,
     "base_url": str,
     "max_tokens": int,

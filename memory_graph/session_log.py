@@ -333,7 +333,7 @@ class SessionLog:
             "SELECT session_id, role, content, meta FROM drafts "
             "WHERE updated < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds')"
         ) as cursor:
-            rows = await cursor.fetchall()
+            rows = list(await cursor.fetchall())
         for row in rows:
             meta = {**json.loads(row["meta"]), "interrupted": True, "reason": "process ended"}
             await self.commit_reply(

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, ListView
+from textual.widgets import Input, OptionList
 
 from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.tui.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Notice, Reply, ToolCallView, UserTurn
-from app.tui.widgets.sidebar import SessionItem
+from app.tui.widgets.sidebar import SessionsSidebar
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 
@@ -52,8 +52,7 @@ async def test_send_a_message_and_see_the_streamed_reply(
         assert screen.prompt.value == ""
         assert screen.status_line.activity == "ready"
         assert screen.session_id is not None
-        items = list(screen.query(SessionItem))
-        assert [item.session_id for item in items] == [screen.session_id]
+        assert screen.query_one(SessionsSidebar).listed == [screen.session_id]
     async with await SessionLog.open(config.home) as log:
         messages = await log.messages(1)
     assert [m.role for m in messages] == ["system", "user", "assistant"]
@@ -126,16 +125,16 @@ async def test_sidebar_search_opens_an_old_session_read_only(config: Config, hom
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
-        assert len(screen.query(SessionItem)) == 3
+        sidebar = screen.query_one(SessionsSidebar)
+        assert sidebar.listed == [3, 2, 1]
         await pilot.press("ctrl+f")
         await pilot.press(*"kube")
         await pilot.pause(0.3)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        items = list(screen.query(SessionItem))
-        assert [item.session_id for item in items] == [2]
+        assert sidebar.listed == [2]
         await pilot.press("down")
-        assert isinstance(screen.focused, ListView)
+        assert isinstance(screen.focused, OptionList)
         await pilot.press("enter")
         await pilot.pause()
         assert screen.read_only and screen.session_id == 2
@@ -158,8 +157,8 @@ async def test_markup_in_messages_is_shown_literally(
         await _send(pilot, hostile)
         assert _plain(screen.query_one(UserTurn)) == hostile
         assert screen.query_one(Reply).source == hostile
-        title = screen.query_one(SessionItem).query_one(".session-title")
-        assert _plain(title) == hostile
+        listing = screen.query_one("#session-list", OptionList)
+        assert str(listing.get_option_at_index(0).prompt).startswith(hostile[:29])
         assert app.is_running
 
 

@@ -109,5 +109,5 @@ def retry_delay(attempt: int, base: float, retry_after: float | None) -> float:
     the server asked for, never more than MAX_BACKOFF_S."""
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_BACKOFF_S)
-    delay = base * 2 ** (attempt - 1)
+    delay: float = base * 2.0 ** (attempt - 1)
     return min(delay * random.uniform(0.8, 1.2), MAX_BACKOFF_S)

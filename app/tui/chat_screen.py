@@ -92,7 +92,7 @@ class ChatScreen(Screen[None]):
             # Importing the SDK takes seconds: do it off the event loop before the first send.
             await asyncio.to_thread(importlib.import_module, "anthropic")
         else:
-            self.status_line.activity = "browse and search only"
+            self.status_line.activity = "idle"
             await self.conversation.add_notice(
                 NO_MODEL_MESSAGE + " Browsing and searching sessions works without one."
             )

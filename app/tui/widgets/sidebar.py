@@ -9,24 +9,25 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Input, Label, ListItem, ListView
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
 
-from memory_graph.records import SearchHit, Session
+from memory_graph.records import Session
 from memory_graph.session_log import SessionLog
 
 RECENT_LIMIT = 200
 SEARCH_DEBOUNCE_S = 0.15
+TITLE_WIDTH = 30
 
 
-class SessionItem(ListItem):
-    """One session in the list, with a second line of detail (date and size, or a snippet)."""
-
-    def __init__(self, session_id: int, title: str, detail: str) -> None:
-        super().__init__(
-            Label(Content(" ".join(title.split()) or "(untitled)"), classes="session-title"),
-            Label(Content(detail), classes="session-detail"),
-        )
-        self.session_id = session_id
+def _entry(session_id: int, title: str, detail: str) -> Option:
+    # One OptionList line pair per session: a single widget renders them all, which keeps
+    # start-up fast with hundreds of sessions (a widget per row costs ~3 ms each to lay out).
+    title = " ".join(title.split()) or "(untitled)"
+    if len(title) > TITLE_WIDTH:
+        title = title[: TITLE_WIDTH - 1] + "…"
+    prompt = Content.assemble((title, "bold"), "\n", (" ".join(detail.split()), "dim"))
+    return Option(prompt, id=str(session_id))
 
 
 def _detail(session: Session) -> str:
@@ -49,10 +50,12 @@ class SessionsSidebar(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session_log: SessionLog | None = None
         self.query_text = ""
+        self.listed: list[int] = []
+        """Ids of the sessions shown, in order."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search sessions…", id="search")
-        yield ListView(id="session-list")
+        yield OptionList(id="session-list")
 
     async def attach(self, log: SessionLog) -> None:
         """Start listing sessions from this log."""
@@ -64,26 +67,22 @@ class SessionsSidebar(Vertical):
         if self.session_log is None:
             return
         if self.query_text.strip():
-            await self._show_hits(await self.session_log.search(self.query_text))
+            hits = await self.session_log.search(self.query_text)
+            self._show([(h.session_id, h.session_title, h.snippet) for h in hits], "no matches")
         else:
-            await self._show_sessions(await self.session_log.list_sessions(limit=RECENT_LIMIT))
+            sessions = await self.session_log.list_sessions(limit=RECENT_LIMIT)
+            rows = [(s.id, s.title, _detail(s)) for s in sessions]
+            self._show(rows, "no sessions yet")
 
-    async def _show_sessions(self, sessions: list[Session]) -> None:
-        items = [SessionItem(s.id, s.title, _detail(s)) for s in sessions]
-        await self._replace(items, "no sessions yet")
-
-    async def _show_hits(self, hits: list[SearchHit]) -> None:
-        items = [SessionItem(h.session_id, h.session_title, h.snippet) for h in hits]
-        await self._replace(items, "no matches")
-
-    async def _replace(self, items: list[SessionItem], empty: str) -> None:
-        listing = self.query_one("#session-list", ListView)
-        await listing.clear()
-        if items:
-            await listing.extend(items)
-            listing.index = 0
+    def _show(self, rows: list[tuple[int, str, str]], empty: str) -> None:
+        listing = self.query_one("#session-list", OptionList)
+        listing.clear_options()
+        self.listed = [session_id for session_id, _, _ in rows]
+        if rows:
+            listing.add_options(_entry(*row) for row in rows)
+            listing.highlighted = 0
         else:
-            await listing.append(ListItem(Label(Content(empty)), disabled=True))
+            listing.add_option(Option(Content(empty), disabled=True))
 
     def focus_search(self) -> None:
         """Put the cursor in the search box."""
@@ -93,7 +92,7 @@ class SessionsSidebar(Vertical):
         # Down from the search box moves into the results, as in any search field.
         focused = self.screen.focused
         if event.key == "down" and isinstance(focused, Input) and focused.id == "search":
-            self.query_one("#session-list", ListView).focus()
+            self.query_one("#session-list", OptionList).focus()
             event.stop()
 
     @on(Input.Changed, "#search")
@@ -107,7 +106,7 @@ class SessionsSidebar(Vertical):
         await asyncio.sleep(SEARCH_DEBOUNCE_S)
         await self.refresh_sessions()
 
-    @on(ListView.Selected, "#session-list")
-    def _selected(self, event: ListView.Selected) -> None:
-        if isinstance(event.item, SessionItem):
-            self.post_message(self.Selected(event.item.session_id))
+    @on(OptionList.OptionSelected, "#session-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.post_message(self.Selected(int(event.option.id)))

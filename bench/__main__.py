@@ -1,0 +1,165 @@
+"""Run every benchmark; print one JSON object and save it to bench/results.json.
+
+Progress goes to stderr so stdout holds only the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.append import run_append
+from bench.search import run_search
+from bench.seed import seeded_home, working_copy
+from bench.tui import run_tui
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
+
+APPEND_SESSIONS = 1_000
+APPEND_MESSAGES_PER_SESSION = 50
+APPENDS = 2_000
+TUI_SESSIONS = 10_000
+TUI_MESSAGES_PER_SESSION = 50
+TUI_RUNS = 5
+
+APPEND_P95_TARGET_MS = 2.0
+FIRST_FRAME_TARGET_MS = 500.0
+SEARCH_NOTE = (
+    "value is the slowest query median; informational, no target yet (issue 7 later wants < 100 ms)"
+)
+
+
+def _progress(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures were measured on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "sqlite": sqlite3.sqlite_version,
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": len(affinity(0)) if affinity else os.cpu_count(),
+        "platform": platform.platform(),
+        "textual": _version("textual"),
+        "aiosqlite": _version("aiosqlite"),
+    }
+
+
+def figure(value: float, target_below: float | None = None, **detail: Any) -> dict[str, Any]:
+    """One reported figure: its value, its target (if any) and whether it met it."""
+    return {
+        "value": round(value, 3),
+        "target": None if target_below is None else f"< {target_below:g}",
+        "met": None if target_below is None else value < target_below,
+        **detail,
+    }
+
+
+def run_all(work: Path) -> dict[str, Any]:
+    """Seed (or reuse) the databases, run each benchmark on a private copy, collect figures."""
+    results: dict[str, Any] = {"machine": machine_info()}
+    seeding: dict[str, float] = {}
+
+    _progress(f"seeding {APPEND_SESSIONS} sessions (cached after the first run)")
+    cached, seeding["append_db_s"] = seeded_home(
+        f"s{APPEND_SESSIONS}-m{APPEND_MESSAGES_PER_SESSION}",
+        APPEND_SESSIONS,
+        APPEND_MESSAGES_PER_SESSION,
+    )
+    home = working_copy(cached, work / "append")
+    _progress(f"append: {APPENDS} appends")
+    append = run_append(home, APPEND_SESSIONS, APPENDS)
+    results["append_p95_ms"] = figure(
+        append.pop("p95"),
+        APPEND_P95_TARGET_MS,
+        **append,
+        database=f"{APPEND_SESSIONS} sessions x {APPEND_MESSAGES_PER_SESSION} messages",
+    )
+
+    _progress(f"seeding {TUI_SESSIONS} sessions (cached after the first run)")
+    cached, seeding["tui_db_s"] = seeded_home(
+        f"s{TUI_SESSIONS}-m{TUI_MESSAGES_PER_SESSION}",
+        TUI_SESSIONS,
+        TUI_MESSAGES_PER_SESSION,
+    )
+    # One copy serves both: neither start-up (offline) nor search writes rows.
+    home = working_copy(cached, work / "large")
+    database = f"{TUI_SESSIONS} sessions x {TUI_MESSAGES_PER_SESSION} messages"
+
+    _progress(f"tui: {TUI_RUNS} fresh processes (+1 warm-up)")
+    tui = run_tui(home, TUI_RUNS)
+    first_frame = tui["first_frame_ms"]
+    results["tui_first_frame_ms"] = figure(
+        first_frame["median"],
+        FIRST_FRAME_TARGET_MS,
+        min=first_frame["min"],
+        max=first_frame["max"],
+        runs_ms=tui["first_frame_runs_ms"],
+        database=database,
+        note="perf_counter at the child's first line to after run_test() + one pilot.pause()",
+    )
+    listed = tui["sessions_listed_ms"]
+    results["sessions_listed_ms"] = figure(
+        listed["median"],
+        min=listed["min"],
+        max=listed["max"],
+        session_items=tui["session_items"],
+        every_run=tui["sessions_listed_every_run"],
+    )
+    spawn = tui["process_to_first_frame_ms"]
+    results["process_to_first_frame_ms"] = figure(
+        spawn["median"],
+        min=spawn["min"],
+        max=spawn["max"],
+        note="wall clock from before spawn, so interpreter start-up counts",
+    )
+    for key, note in (
+        ("imports_ms", "importing the app, config and sidebar modules"),
+        ("app_ready_ms", "run_test() returned: screen mounted, sidebar not yet filled"),
+    ):
+        spread = tui[key]
+        results[f"tui_{key}"] = figure(
+            spread["median"], min=spread["min"], max=spread["max"], note=note
+        )
+
+    _progress("search")
+    searches = run_search(home)
+    slowest = max(float(s["median_ms"]) for s in searches.values())
+    results["search_ms"] = figure(slowest, queries=searches, database=database, note=SEARCH_NOTE)
+
+    results["run"] = {"seeding_s": {k: round(v, 1) for k, v in seeding.items()}}
+    return results
+
+
+def main() -> int:
+    """Run the suite, print the JSON, write bench/results.json."""
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="reverie-bench-") as work:
+        results = run_all(Path(work))
+    results["run"]["total_s"] = round(time.perf_counter() - began, 1)
+    text = json.dumps(results, indent=2)
+    print(text)
+    RESULTS_PATH.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
