@@ -34,6 +34,8 @@ _SESSION_COLUMNS = (
 )
 _MESSAGE_COLUMNS = "id, session_id, seq, role, content, text, meta, external_id, created"
 _TITLE_LENGTH = 80
+DRAFT_STALE_S = 60.0
+"""A draft not updated for this long belongs to a process that is gone (drafts save every 0.5 s)."""
 
 
 class UnknownSession(StoreError):
@@ -323,22 +325,28 @@ class SessionLog:
         async with self._write() as conn:
             await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
 
-    async def recover_drafts(self) -> int:
+    async def recover_drafts(self, stale_after_s: float = DRAFT_STALE_S) -> int:
         """Turn drafts left by a process that died mid-reply into interrupted messages.
 
-        Only drafts idle for a while are taken, so a reply another live process is streaming is
-        left alone. Returns how many were recovered.
+        Only drafts idle for `stale_after_s` are taken, so a reply another live process is
+        streaming is left alone. Runs in one write transaction, so two processes opening the log
+        at once cannot both recover the same draft. Returns how many were recovered.
         """
-        async with self._conn.execute(
-            "SELECT session_id, role, content, meta FROM drafts "
-            "WHERE updated < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds')"
-        ) as cursor:
-            rows = list(await cursor.fetchall())
-        for row in rows:
-            meta = {**json.loads(row["meta"]), "interrupted": True, "reason": "process ended"}
-            await self.commit_reply(
-                row["session_id"], row["role"], json.loads(row["content"]), meta
-            )
+        cutoff = f"-{stale_after_s:.3f} seconds"
+        async with self._write() as conn:
+            async with conn.execute(
+                "SELECT session_id, role, content, meta FROM drafts "
+                "WHERE updated <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+                (cutoff,),
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            for row in rows:
+                meta = {**json.loads(row["meta"]), "interrupted": True, "reason": "process ended"}
+                content = json.loads(row["content"])
+                await self._insert_message(
+                    conn, row["session_id"], row["role"], content, meta, None, None
+                )
+                await conn.execute("DELETE FROM drafts WHERE session_id = ?", (row["session_id"],))
         return len(rows)
 
     # Events -------------------------------------------------------------------------------

@@ -56,6 +56,13 @@ def dropped(*chunks: str) -> Reply:
     return Reply(text_chunks=list(chunks), drop_after=len(chunks))
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up mid-stream is part of the tests, not an error worth printing."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
 class FakeMessagesAPI:
     """The server; `requests` records every request body it received."""
 
@@ -63,7 +70,7 @@ class FakeMessagesAPI:
         self.script: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

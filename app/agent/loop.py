@@ -259,8 +259,7 @@ class Agent:
                 delay = retry_delay(attempt, self.config.retry_base_delay, failure.retry_after)
                 await self.log.add_event(session_id, "retry", {"attempt": attempt, "delay": delay})
                 await observer.status(
-                    f"{failure.summary}; retrying in {delay:.1f} s "
-                    f"(attempt {attempt + 1} of {attempts})"
+                    f"{failure.label}: retry {attempt + 1}/{attempts} in {delay:.1f} s"
                 )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")

@@ -42,6 +42,9 @@ class ApiFailure:
     """One failed request, described for the log, the status line and the retry decision."""
 
     summary: str
+    """The whole story, for the log and the final notice."""
+    label: str
+    """A few words for the status line: `HTTP 529 overloaded_error`, `connection lost`."""
     status: int | None
     error_type: str | None
     retryable: bool
@@ -85,22 +88,18 @@ def describe_failure(error: BaseException) -> ApiFailure | None:
         status = error.status_code if error.status_code >= 400 else None
         retryable = (status in _RETRYABLE_STATUS) or (error_type in _RETRYABLE_TYPES)
         label = f"HTTP {status}" if status else "stream error"
+        short = f"{label} {error_type or 'error'}"
         summary = f"{label}: {error_type or 'error'}" + (f" ({message})" if message else "")
         headers = error.response.headers if error.response is not None else None
-        return ApiFailure(summary, status, error_type, retryable, _retry_after(headers))
+        return ApiFailure(summary, short, status, error_type, retryable, _retry_after(headers))
     if isinstance(error, anthropic.APIConnectionError):
         kind = "timed out" if isinstance(error, anthropic.APITimeoutError) else "connection failed"
         cause = error.__cause__ or error
-        return ApiFailure(f"{kind}: {cause}", None, "connection_error", True, None)
+        return ApiFailure(f"{kind}: {cause}", kind, None, "connection_error", True, None)
     if isinstance(error, httpx2.TransportError):
         # A stall or drop mid-stream surfaces as a raw transport error, not an APIError.
-        return ApiFailure(
-            f"connection lost: {type(error).__name__} {error}".strip(),
-            None,
-            "connection_error",
-            True,
-            None,
-        )
+        summary = f"connection lost: {type(error).__name__} {error}".strip()
+        return ApiFailure(summary, "connection lost", None, "connection_error", True, None)
     return None
 
 

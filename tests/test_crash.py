@@ -1,0 +1,52 @@
+"""A process killed mid-reply loses at most the last half second of what streamed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from memory_graph.session_log import SessionLog
+from tests.fake_api import FakeMessagesAPI, text
+
+
+async def test_kill_9_mid_stream_keeps_the_reply_as_interrupted(
+    home: Path, workspace: Path, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(text(*[f"word{i} " for i in range(400)], delay=0.01))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
+    env |= {"ANTHROPIC_BASE_URL": fake_api.base_url, "ANTHROPIC_API_KEY": "test-key"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "--home",
+        str(home),
+        "chat",
+        "tell me everything",
+        cwd=workspace,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    shown = b""
+    while shown.count(b"word") < 150:
+        shown += await asyncio.wait_for(process.stdout.read(4096), 10)
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+
+    async with await SessionLog.open(home) as log:
+        # The draft is fresh: a live process could still own it, so it waits...
+        session = (await log.list_sessions())[0]
+        assert [m.role for m in await log.messages(session.id)] == ["system", "user"]
+        # ...until it is stale (a minute in real use).
+        assert await log.recover_drafts(stale_after_s=0) == 1
+        reply = (await log.messages(session.id))[-1]
+    assert reply.role == "assistant" and reply.interrupted
+    assert reply.meta["reason"] == "process ended"
+    assert reply.text.startswith("word0 word1 ")
+    # Saved every half second while streaming at 100 words a second: at most ~50 words short.
+    assert reply.text.count("word") >= shown.count(b"word") - 60
