@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -16,6 +18,9 @@ from app.config import Config, load_config
 from app.errors import USER_ERRORS, UserError
 from app.paths import resolve_home
 from memory_graph.content import tool_result_text
+from memory_graph.importers.records import FORMATS, Problem
+from memory_graph.importers.reverie_format import export_lines
+from memory_graph.importers.runner import ImportReport, import_paths
 from memory_graph.records import Message, Session
 from memory_graph.session_log import SessionLog
 
@@ -56,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="print the result as JSON")
     chat.add_argument("--yes", action="store_true", help="allow tools that write or execute")
     chat.add_argument("--workspace", help="folder the tools may use (default: current folder)")
+
+    importing = command("import", "import transcripts: Claude Code, OpenAI-style chat, Reverie")
+    importing.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    importing.add_argument("--format", choices=["auto", *FORMATS], default="auto")
+    importing.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    export = command("export", "write sessions in Reverie's format (every session if none named)")
+    export.add_argument("items", nargs="+", metavar="[SESSION ...] FILE")
+    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+    command("watch", "import transcripts dropped in the drop folder as they arrive (Ctrl-C stops)")
 
     sessions = command("sessions", "list sessions, most recent first")
     sessions.add_argument("--limit", type=int, default=50, help="how many (0: all; default 50)")
@@ -185,6 +201,110 @@ async def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_problems(problems: Sequence[Problem], limit: int = 20) -> None:
+    for problem in problems[:limit]:
+        print(f"skipped {problem}", file=sys.stderr)
+    if len(problems) > limit:
+        print(f"… and {len(problems) - limit} more skipped", file=sys.stderr)
+
+
+def _summary(report: ImportReport) -> str:
+    parts = [
+        f"{report.sessions_new} new sessions",
+        f"{report.sessions_updated} updated",
+        f"{report.messages:,} messages",
+        f"from {report.files} files",
+    ]
+    if report.unchanged:
+        parts.append(f"{report.unchanged} unchanged")
+    parts.append(f"{report.skipped} skipped")
+    return "imported " + ", ".join(parts)
+
+
+async def _import(args: argparse.Namespace, paths: list[Path]) -> int:
+    from app.progress import ProgressLine
+
+    config = _config(args)
+    fmt = None if args.format == "auto" else args.format
+    async with await SessionLog.open(config.home) as log:
+        progress = ProgressLine(sys.stderr, "importing")
+        try:
+            report = await import_paths(log, paths, fmt, on_file=progress.update)
+        finally:
+            progress.close()
+    if report.sessions_seen == 0 and report.unchanged == 0:
+        first = f": {report.problems[0]}" if report.problems else ""
+        raise UserError(f"nothing importable in {' '.join(args.paths)}{first}")
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        _print_problems(report.problems)
+        print(_summary(report))
+    return 0
+
+
+def _export_target(args: argparse.Namespace) -> tuple[list[int], Path]:
+    *ids, target = args.items
+    try:
+        session_ids = [int(value) for value in ids]
+    except ValueError:
+        raise UserError("session ids are numbers: reverie export [SESSION ...] FILE") from None
+    path = Path(target).expanduser()
+    if path.is_dir():
+        raise UserError(f"{path} is a folder")
+    if path.exists() and not args.force:
+        raise UserError(f"{path} exists; pass --force to overwrite it")
+    return session_ids, path
+
+
+async def _export(args: argparse.Namespace, session_ids: list[int], path: Path) -> int:
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        if not session_ids:
+            session_ids = sorted(s.id for s in await log.list_sessions(limit=-1))
+        for session_id in session_ids:
+            await log.get_session(session_id)  # unknown ids fail before anything is written
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as error:
+            raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                async for line in export_lines(log, session_ids):
+                    handle.write(line + "\n")
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    print(f"exported {len(session_ids)} sessions to {path}", file=sys.stderr)
+    return 0
+
+
+async def _watch(args: argparse.Namespace) -> int:
+    from app.watcher import watch
+
+    config = _config(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    def report(where: str, outcome: ImportReport) -> None:
+        _print_problems(outcome.problems)
+        if outcome.files:
+            print(f"{where}: {_summary(outcome)}", file=sys.stderr, flush=True)
+
+    def ready(folders: list[Path]) -> None:
+        names = ", ".join(str(folder) for folder in folders)
+        print(f"watching {names} (Ctrl-C stops)", file=sys.stderr, flush=True)
+
+    async with await SessionLog.open(config.home) as log:
+        await watch(config, log, stop, report, ready)
+    print("stopped", file=sys.stderr)
+    return 0
+
+
 def _run_tui(config: Config) -> int:
     from app.tui.app import ReverieApp
 
@@ -230,6 +350,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(_sessions(args))
             case "show":
                 return asyncio.run(_show(args))
+            case "import":
+                return asyncio.run(_import(args, [Path(p).expanduser() for p in args.paths]))
+            case "export":
+                return asyncio.run(_export(args, *_export_target(args)))
+            case "watch":
+                return asyncio.run(_watch(args))
         parser.error(f"unknown command {args.command}")
     except USER_ERRORS as error:
         print(f"{PROG}: {error}", file=sys.stderr)

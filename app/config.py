@@ -32,7 +32,16 @@ class Config:
     max_retries: int = 4
     retry_base_delay: float = 1.0
     request_timeout: float = 120.0
+    import_dir: Path | None = None
+    """Drop folder that `reverie watch` imports from (default: <home>/import)."""
+    claude_projects: Path | None = None
+    """Claude Code's projects folder, also watched when set (e.g. ~/.claude/projects)."""
     api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def drop_folder(self) -> Path:
+        """The folder `reverie watch` imports dropped transcripts from."""
+        return self.import_dir or self.home / "import"
 
     @property
     def connected(self) -> bool:
@@ -49,7 +58,10 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "max_retries": int,
     "retry_base_delay": (int, float),
     "request_timeout": (int, float),
+    "import_dir": str,
+    "claude_projects": str,
 }
+_PATHS = ("workspace", "import_dir", "claude_projects")
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -92,7 +104,8 @@ def load_config(
     if key:
         values["api_key"] = key
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    if "workspace" in values:
-        values["workspace"] = Path(values["workspace"]).expanduser()
+    for name in _PATHS:
+        if isinstance(values.get(name), str):
+            values[name] = Path(values[name]).expanduser()
     known = {f.name for f in fields(Config)}
     return replace(Config(home=home), **{k: v for k, v in values.items() if k in known})

@@ -116,9 +116,27 @@ ALTER TABLE sessions ADD COLUMN parent_id INTEGER REFERENCES sessions (id);
 CREATE INDEX sessions_by_parent ON sessions (parent_id) WHERE parent_id IS NOT NULL;
 """
 
+# Imports: a message's external id is unique within its session (importing twice adds nothing),
+# and each imported file remembers how far it was read (a grown transcript imports only new lines).
+_IMPORTS = """
+CREATE UNIQUE INDEX messages_by_external_id ON messages (session_id, external_id)
+WHERE external_id IS NOT NULL;
+CREATE TABLE import_cursors (
+    path TEXT PRIMARY KEY,
+    format TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    lines INTEGER NOT NULL,
+    head TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
+    Migration("003_imports", _IMPORTS),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -115,6 +115,17 @@ class SessionLog:
             raise
         return log
 
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The connection, for reads by other store modules (writes go through `transaction`)."""
+        return self._conn
+
+    async def data_version(self) -> int:
+        """A number that changes when another connection commits (not when this one does)."""
+        async with self._conn.execute("PRAGMA data_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def close(self) -> None:
         """Close the connection."""
         await self._conn.close()
@@ -126,7 +137,10 @@ class SessionLog:
         await self.close()
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE): commits on exit, rolls back on any error.
+
+        One at a time per log; other processes wait up to the busy timeout."""
         async with self._write_lock:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
@@ -153,7 +167,7 @@ class SessionLog:
         parent_id: int | None = None,
     ) -> Session:
         """Start a new session; native sessions get a random external id that survives export."""
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO sessions (source, external_id, title, started, model, private, "
                 "parent_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -201,7 +215,7 @@ class SessionLog:
         self, session_id: int, *, title: str | None = None, model: str | None = None
     ) -> None:
         """Record activity: `ended` moves to now; a title and model are set when given."""
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE sessions SET ended = ?, title = COALESCE(?, title), "
                 "model = COALESCE(?, model) WHERE id = ?",
@@ -222,7 +236,7 @@ class SessionLog:
     ) -> Message:
         """Append one message at the end of a session (its FTS row is written with it). A first
         user message also names an untitled session."""
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             message = await self._insert_message(
                 conn, session_id, role, list(content), meta or {}, external_id, created
             )
@@ -296,7 +310,7 @@ class SessionLog:
     ) -> None:
         """Save (or replace) the reply being streamed in this session."""
         now = now_iso()
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 "INSERT INTO drafts (session_id, role, content, meta, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
@@ -313,7 +327,7 @@ class SessionLog:
         meta: dict[str, Any],
     ) -> Message:
         """Append the finished (or interrupted) reply and drop its draft, atomically."""
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             message = await self._insert_message(
                 conn, session_id, role, list(content), meta, None, None
             )
@@ -322,7 +336,7 @@ class SessionLog:
 
     async def discard_draft(self, session_id: int) -> None:
         """Drop a draft that holds nothing worth keeping."""
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
 
     async def recover_drafts(self, stale_after_s: float = DRAFT_STALE_S) -> int:
@@ -333,7 +347,7 @@ class SessionLog:
         at once cannot both recover the same draft. Returns how many were recovered.
         """
         cutoff = f"-{stale_after_s:.3f} seconds"
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             async with conn.execute(
                 "SELECT session_id, role, content, meta FROM drafts "
                 "WHERE updated <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
@@ -359,7 +373,7 @@ class SessionLog:
         message_id: int | None = None,
     ) -> int:
         """Record a signal (api_error, retry, interrupted, tool_denied, …) for a session."""
-        async with self._write() as conn:
+        async with self.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO events (session_id, message_id, kind, data, created) "
                 "VALUES (?, ?, ?, ?, ?) RETURNING id",

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from app.config import Config
 from app.tui.app import ReverieApp
 from memory_graph.session_log import SessionLog
+from tests.tui_helpers import settle
 
 STARTED = "2026-01-02T03:04:05.000Z"
 
@@ -66,12 +67,10 @@ class TestChatScreen:
         config = Config(home=home, workspace=tmp_path)
 
         async def open_first_session(pilot: Pilot) -> None:
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             await pilot.press("ctrl+f", "down", "enter")
             await pilot.pause()
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
 
         assert snap_compare(
             ReverieApp(config), terminal_size=(110, 32), run_before=open_first_session

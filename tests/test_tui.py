@@ -14,6 +14,7 @@ from app.tui.widgets.conversation import Notice, Reply, ToolCallView, UserTurn
 from app.tui.widgets.sidebar import SessionsSidebar
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text, tool_use
+from tests.tui_helpers import settle
 
 SIZE = (120, 40)
 
@@ -21,8 +22,7 @@ SIZE = (120, 40)
 async def _ready(pilot) -> ChatScreen:  # type: ignore[no-untyped-def]
     screen = pilot.app.screen
     assert isinstance(screen, ChatScreen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     return screen
 
 
@@ -30,8 +30,7 @@ async def _send(pilot, message: str) -> None:  # type: ignore[no-untyped-def]
     prompt = pilot.app.screen.query_one("#prompt", Input)
     prompt.value = message
     await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 def _plain(widget) -> str:  # type: ignore[no-untyped-def]
@@ -70,8 +69,7 @@ async def test_tool_permission_approved_runs_and_is_folded(
         while not isinstance(app.screen, PermissionScreen):
             await pilot.pause(0.02)
         await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         view = screen.query_one(ToolCallView)
         assert view.collapsed
         assert "exit 0" in str(view.title)
@@ -91,8 +89,7 @@ async def test_tool_permission_denied_does_not_run(
         while not isinstance(app.screen, PermissionScreen):
             await pilot.pause(0.02)
         await pilot.press("n")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert not (workspace / "x.txt").exists()
         assert screen.query_one(ToolCallView).has_class("error")
         assert screen.query(Reply).last().source == "Understood."
@@ -108,8 +105,7 @@ async def test_escape_cancels_a_running_reply(config: Config, fake_api: FakeMess
         while not screen.query(Reply) or not screen.query_one(Reply).source:
             await pilot.pause(0.02)
         await pilot.press("escape")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert screen.status_line.activity == "interrupted"
         assert screen.query_one(Reply).has_class("interrupted")
     async with await SessionLog.open(config.home) as log:
@@ -130,8 +126,7 @@ async def test_sidebar_search_opens_an_old_session_read_only(config: Config, hom
         await pilot.press("ctrl+f")
         await pilot.press(*"kube")
         await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert sidebar.listed == [2]
         await pilot.press("down")
         assert isinstance(screen.focused, OptionList)

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
 from app.config import Config
+from app.tui.messages import DatabaseChanged
 from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.sidebar import SessionsSidebar
@@ -140,6 +141,10 @@ class ChatScreen(Screen[None]):
             error = event.worker.error
             self.status_line.activity = "error"
             self.notify(f"{error}", title="Something went wrong", severity="error", markup=False)
+
+    async def on_database_changed(self, _: DatabaseChanged) -> None:
+        """Sessions written by another process appear in the sidebar."""
+        await self.query_one(SessionsSidebar).refresh_sessions()
 
     # Actions ----------------------------------------------------------------------------
 

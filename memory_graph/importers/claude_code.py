@@ -1,0 +1,158 @@
+"""Claude Code transcripts (`~/.claude/projects/<project>/<session>.jsonl`).
+
+Each line is an event. `user` and `assistant` lines carry a Messages-API message; one assistant
+reply is spread over several lines (one content block each), and every line becomes one Reverie
+message whose external id is the line's `uuid`. Sub-agent files
+(`<session>/subagents/agent-*.jsonl`, `isSidechain`) become child sessions. `summary` lines
+title the session they point into. Progress, hook, snapshot and queue lines carry no
+conversation and are counted as ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from memory_graph.content import tool_result_text
+from memory_graph.importers.jsonl import count_lines, json_lines, read_new_lines
+from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
+from memory_graph.records import Block, Role
+from memory_graph.session_log import title_from
+
+SOURCE = "claude-code"
+_EXIT_CODE = re.compile(r"^Exit code (\d+)\b")
+_CONVERSATION = {"user", "assistant"}
+_INTERRUPTION = re.compile(r"^\[Request interrupted by user[^\]]*\]$")
+"""Claude Code writes this as a user line when the user stops a reply: a signal, not words."""
+_KNOWN_NOISE = {"progress", "file-history-snapshot", "queue-operation", "system"}
+
+
+def looks_like(sample: dict[str, Any]) -> bool:
+    """Whether a parsed line looks like Claude Code's."""
+    kind = sample.get("type")
+    return (
+        ("sessionId" in sample and kind in _CONVERSATION | _KNOWN_NOISE)
+        or (kind == "summary" and "leafUuid" in sample)
+        or kind == "file-history-snapshot"
+    )
+
+
+def session_key(line: dict[str, Any]) -> tuple[str, str | None] | None:
+    """(external id, parent external id) of the session a line belongs to."""
+    session_id = line.get("sessionId")
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    agent = line.get("agentId")
+    if line.get("isSidechain") and isinstance(agent, str) and agent:
+        return f"{session_id}:agent-{agent}", session_id
+    return session_id, None
+
+
+def _tool_result(block: dict[str, Any]) -> Block:
+    content = block.get("content", "")
+    if not isinstance(content, str | list):
+        content = str(content)
+    result: Block = {
+        "type": "tool_result",
+        "tool_use_id": str(block.get("tool_use_id", "")),
+        "content": content,
+        "is_error": bool(block.get("is_error", False)),
+    }
+    # Claude Code's Bash tool reports failures as "Exit code N" at the top of the output.
+    match = _EXIT_CODE.match(tool_result_text(content))
+    if match:
+        result["exit_code"] = int(match.group(1))
+    return result
+
+
+def blocks_of(content: Any) -> list[Block]:
+    """Content blocks as Reverie stores them: text, tool_use and tool_result; thinking and
+    images are left out (not conversation a person or the dreamer reads)."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content.strip() else []
+    if not isinstance(content, list):
+        return []
+    blocks: list[Block] = []
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "text" and isinstance(block.get("text"), str) and block["text"].strip():
+            blocks.append({"type": "text", "text": block["text"]})
+        elif kind == "tool_use":
+            arguments = block.get("input")
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": str(block.get("id", "")),
+                    "name": str(block.get("name", "")),
+                    "input": arguments if isinstance(arguments, dict) else {},
+                }
+            )
+        elif kind == "tool_result":
+            blocks.append(_tool_result(block))
+    return blocks
+
+
+def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
+    """Read a Claude Code transcript from `offset` (line `first_line`) to its end."""
+    data, end_offset = read_new_lines(path, offset, final=final)
+    result = ParsedFile(end_offset=end_offset, lines=count_lines(data))
+    sessions: dict[str, ImportedSession] = {}
+    owner_of: dict[str, ImportedSession] = {}
+    summaries: list[tuple[int, str, str]] = []
+    for number, line in json_lines(path, data, first_line, result.problems):
+        kind = line.get("type")
+        if kind == "summary":
+            leaf, text = line.get("leafUuid"), line.get("summary")
+            if isinstance(leaf, str) and isinstance(text, str) and text.strip():
+                summaries.append((number, leaf, text))
+            continue
+        if kind not in _CONVERSATION or line.get("isMeta"):
+            result.ignored += 1
+            continue
+        message = line.get("message")
+        key = session_key(line)
+        if not isinstance(message, dict) or key is None:
+            result.problems.append(Problem(path, number, f"{kind} line without message/sessionId"))
+            continue
+        blocks = blocks_of(message.get("content"))
+        if not blocks:
+            result.ignored += 1
+            continue
+        external_id, parent = key
+        session = sessions.get(external_id)
+        if session is None:
+            session = ImportedSession(SOURCE, external_id, parent_external_id=parent)
+            sessions[external_id] = session
+        role: Role = "assistant" if kind == "assistant" else "user"
+        if role == "user" and any(b["type"] == "tool_result" for b in blocks):
+            role = "tool"
+        meta: dict[str, Any] = {}
+        words = " ".join(b["text"] for b in blocks if b["type"] == "text").strip()
+        if role == "user" and _INTERRUPTION.match(words):
+            meta["signal"] = "interrupted"
+        if role == "assistant":
+            model = message.get("model")
+            if isinstance(model, str) and not model.startswith("<"):
+                session.model = model
+                meta["model"] = model
+        timestamp = line.get("timestamp") if isinstance(line.get("timestamp"), str) else None
+        session.saw(timestamp)
+        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else None
+        session.messages.append(ImportedMessage(role, blocks, uuid, timestamp, meta))
+        if uuid:
+            owner_of[uuid] = session
+        if role == "user" and not meta and not session.fallback_title:
+            session.fallback_title = title_from(words)
+    for number, leaf, text in summaries:
+        owner = owner_of.get(leaf)
+        if owner is None and len(sessions) == 1:
+            owner = next(iter(sessions.values()))
+        if owner is None:
+            result.problems.append(Problem(path, number, "summary of a session not in this file"))
+            continue
+        owner.title = title_from(text)
+    result.sessions = list(sessions.values())
+    return result

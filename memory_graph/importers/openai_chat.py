@@ -1,0 +1,215 @@
+"""OpenAI-style chat logs: a JSON list (or one object) or JSONL of conversations.
+
+A conversation has `messages` (or `traj`, as in tau-bench) of system/user/assistant/tool
+messages; assistant `tool_calls` become tool_use blocks and `tool` messages tool_result blocks.
+Optional fields: `id`, `title`, `created`, `outcome` or `reward` (1 success, 0 failure),
+`private`, and a message's `id` (kept as its external id).
+
+A conversation without an `id` is named from tau-bench's `task_id`/`trial` when present, else
+from a hash of its first three messages: stable when the conversation grows, so re-importing a
+longer copy adds only the new messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from memory_graph.importers.jsonl import count_lines, json_lines, read_new_lines
+from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
+from memory_graph.records import Block, Outcome, Role, dumps
+from memory_graph.session_log import title_from
+
+SOURCE = "openai"
+_ERROR_RESULT = re.compile(r"^\s*(Error|Exception|Traceback)\b")
+_ROLES = {"system", "user", "assistant", "tool", "function", "developer"}
+
+
+def looks_like(sample: Any) -> bool:
+    """Whether a parsed JSON value looks like one conversation (or a list of them)."""
+    if isinstance(sample, list):
+        return bool(sample) and all(looks_like(item) for item in sample[:3])
+    if not isinstance(sample, dict):
+        return False
+    turns = sample.get("messages", sample.get("traj"))
+    return isinstance(turns, list)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, dict) and part.get("type") in ("text", "input_text", "output_text")
+        ]
+        return "\n".join(part for part in parts if part)
+    return ""
+
+
+def _timestamp(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            moment = datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _outcome(conversation: dict[str, Any]) -> Outcome:
+    outcome = conversation.get("outcome")
+    if outcome in ("success", "failure"):
+        return outcome  # type: ignore[no-any-return]
+    reward = conversation.get("reward")
+    if isinstance(reward, int | float) and not isinstance(reward, bool):
+        if reward >= 1:
+            return "success"
+        if reward <= 0:
+            return "failure"
+    return "unknown"
+
+
+def _external_id(conversation: dict[str, Any], turns: list[Any]) -> str:
+    given = conversation.get("id")
+    if isinstance(given, str | int) and not isinstance(given, bool) and str(given):
+        return str(given)
+    if "task_id" in conversation and "trial" in conversation:
+        return f"task-{conversation['task_id']}-trial-{conversation['trial']}"
+    digest = hashlib.sha256(dumps(turns[:3]).encode()).hexdigest()[:24]
+    return f"sha256-{digest}"
+
+
+def _message(turn: dict[str, Any]) -> ImportedMessage | None:
+    role = turn.get("role")
+    text = _text(turn.get("content"))
+    blocks: list[Block] = []
+    kind: Role
+    if role in ("system", "developer"):
+        kind = "system"
+    elif role == "user":
+        kind = "user"
+    elif role == "assistant":
+        kind = "assistant"
+    else:
+        kind = "tool"
+    if kind == "tool":
+        blocks.append(
+            {
+                "type": "tool_result",
+                "tool_use_id": str(turn.get("tool_call_id") or turn.get("name") or ""),
+                "content": text,
+                "is_error": bool(_ERROR_RESULT.match(text)),
+            }
+        )
+    elif text.strip():
+        blocks.append({"type": "text", "text": text})
+    for call in turn.get("tool_calls") or [] if kind == "assistant" else []:
+        if not isinstance(call, dict):
+            continue
+        function: dict[str, Any] = (
+            call["function"] if isinstance(call.get("function"), dict) else {}
+        )
+        arguments: Any = function.get("arguments", {})
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except ValueError:
+                arguments = {"_raw": arguments}
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": str(call.get("id", "")),
+                "name": str(function.get("name", "")),
+                "input": arguments if isinstance(arguments, dict) else {"_value": arguments},
+            }
+        )
+    if not blocks:
+        return None
+    external = turn.get("id")
+    return ImportedMessage(
+        role=kind,
+        content=blocks,
+        external_id=str(external) if isinstance(external, str | int) and external != "" else None,
+        created=_timestamp(turn.get("created")),
+    )
+
+
+def conversation(value: dict[str, Any], path: Path, where: int | None) -> ImportedSession | Problem:
+    """One conversation read from a JSON object, or the problem that stops it."""
+    turns = value.get("messages", value.get("traj"))
+    if not isinstance(turns, list):
+        return Problem(path, where, "conversation without a messages (or traj) list")
+    session = ImportedSession(SOURCE, _external_id(value, turns), outcome=_outcome(value))
+    session.private = value.get("private") is True
+    created = _timestamp(value.get("created"))
+    session.saw(created)
+    model = value.get("model")
+    session.model = model if isinstance(model, str) else None
+    for turn in turns:
+        if not isinstance(turn, dict) or turn.get("role") not in _ROLES:
+            return Problem(path, where, "a message without a known role")
+        message = _message(turn)
+        if message is not None:
+            session.saw(message.created)
+            session.messages.append(message)
+    if not session.messages:
+        return Problem(path, where, "conversation with no messages")
+    title = value.get("title")
+    if isinstance(title, str) and title.strip():
+        session.title = title_from(title)
+    first_user = next(
+        (m.content[0].get("text", "") for m in session.messages if m.role == "user"), ""
+    )
+    session.fallback_title = title_from(first_user)
+    return session
+
+
+def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
+    """Read conversations from a JSON file (whole) or a JSONL file (from `offset`)."""
+    if path.suffix.lower() == ".jsonl":
+        data, end_offset = read_new_lines(path, offset, final=final)
+        result = ParsedFile(end_offset=end_offset, lines=count_lines(data))
+        for number, value in json_lines(path, data, first_line, result.problems):
+            _add(result, conversation(value, path, number))
+        return result
+    raw = path.read_bytes()
+    result = ParsedFile(end_offset=len(raw))
+    try:
+        value = json.loads(raw)
+    except UnicodeDecodeError:
+        result.problems.append(Problem(path, None, "not valid UTF-8"))
+        return result
+    except json.JSONDecodeError as error:
+        result.problems.append(Problem(path, error.lineno, f"not valid JSON ({error.msg})"))
+        return result
+    except RecursionError:
+        result.problems.append(Problem(path, None, "JSON nested too deeply"))
+        return result
+    items = value if isinstance(value, list) else [value]
+    result.lines = len(items)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            result.problems.append(Problem(path, None, f"item {index} is not a JSON object"))
+            continue
+        outcome = conversation(item, path, None)
+        if isinstance(outcome, Problem):
+            outcome = Problem(path, None, f"item {index}: {outcome.reason}")
+        _add(result, outcome)
+    return result
+
+
+def _add(result: ParsedFile, outcome: ImportedSession | Problem) -> None:
+    if isinstance(outcome, Problem):
+        result.problems.append(outcome)
+    else:
+        result.sessions.append(outcome)

@@ -1,0 +1,82 @@
+"""What a parser hands to the store: sessions with their messages, and the problems it met."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from memory_graph.records import Block, Outcome, Role
+
+Format = Literal["claude-code", "openai", "reverie"]
+FORMATS: tuple[Format, ...] = ("claude-code", "openai", "reverie")
+
+
+@dataclass
+class ImportedMessage:
+    """One message as read from a transcript."""
+
+    role: Role
+    content: list[Block]
+    external_id: str | None = None
+    created: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportedSession:
+    """One conversation as read; `external_id` is unique within `source`."""
+
+    source: str
+    external_id: str
+    title: str = ""
+    """A title the source gave (a summary, a `title` field): it replaces the stored one."""
+    fallback_title: str = ""
+    """A title derived from the first user words: used only while the session has none."""
+    started: str | None = None
+    ended: str | None = None
+    model: str | None = None
+    outcome: Outcome = "unknown"
+    private: bool = False
+    parent_external_id: str | None = None
+    messages: list[ImportedMessage] = field(default_factory=list)
+
+    def saw(self, timestamp: str | None) -> None:
+        """Widen started/ended to include a message's timestamp."""
+        if not timestamp:
+            return
+        if self.started is None or timestamp < self.started:
+            self.started = timestamp
+        if self.ended is None or timestamp > self.ended:
+            self.ended = timestamp
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in a file that could not be imported; the rest of the file still is."""
+
+    path: Path
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.reason}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` shape of a problem."""
+        return {"path": str(self.path), "line": self.line, "reason": self.reason}
+
+
+@dataclass
+class ParsedFile:
+    """A parser's result for one file (or the part of it past a cursor)."""
+
+    sessions: list[ImportedSession] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    lines: int = 0
+    """Lines read (JSONL), or items (a JSON list)."""
+    ignored: int = 0
+    """Well-formed lines that carry no conversation (progress, snapshots, hooks)."""
+    end_offset: int = 0
+    """Bytes consumed: the next read starts here (a trailing partial line is left for later)."""

@@ -1,0 +1,133 @@
+"""Reverie's own transcript format: JSON Lines, a header then one session per line.
+
+    {"format": "reverie", "version": 1, "exported": "<time>"}
+    {"session": {source, external_id, title, started, ended, model, outcome, private,
+                 parent_external_id}, "messages": [{role, content, meta, external_id, created}]}
+
+Export then import into a fresh home gives back every session, message, outcome and external
+id exactly; sessions keep their original source, so a Claude Code session stays one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any, get_args
+
+from memory_graph.importers.jsonl import count_lines, json_lines, read_new_lines
+from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
+from memory_graph.records import Message, Outcome, Role, Session, dumps, now_iso
+from memory_graph.session_log import SessionLog
+
+FORMAT = "reverie"
+VERSION = 1
+_ROLES = set(get_args(Role))
+_OUTCOMES = set(get_args(Outcome))
+
+
+def looks_like(sample: dict[str, Any]) -> bool:
+    """Whether a first line is a Reverie export header."""
+    return sample.get("format") == FORMAT
+
+
+def header() -> str:
+    """The first line of an export."""
+    return dumps({"format": FORMAT, "version": VERSION, "exported": now_iso()})
+
+
+def session_line(session: Session, parent: Session | None, messages: Sequence[Message]) -> str:
+    """One exported session with its messages, as a line of JSON."""
+    return dumps(
+        {
+            "session": {
+                "source": session.source,
+                "external_id": session.external_id,
+                "title": session.title,
+                "started": session.started,
+                "ended": session.ended,
+                "model": session.model,
+                "outcome": session.outcome,
+                "private": session.private,
+                "parent_external_id": parent.external_id if parent else None,
+            },
+            "messages": [
+                {
+                    "role": m.role,
+                    "content": m.content,
+                    "meta": m.meta,
+                    "external_id": m.external_id,
+                    "created": m.created,
+                }
+                for m in messages
+            ],
+        }
+    )
+
+
+async def export_lines(log: SessionLog, session_ids: Sequence[int]) -> AsyncIterator[str]:
+    """The lines of an export of these sessions (header first), one session at a time."""
+    yield header()
+    for session_id in session_ids:
+        session = await log.get_session(session_id)
+        parent = await log.get_session(session.parent_id) if session.parent_id else None
+        yield session_line(session, parent, await log.messages(session_id))
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _session(value: dict[str, Any]) -> ImportedSession | str:
+    fields = value.get("session")
+    messages = value.get("messages")
+    if not isinstance(fields, dict) or not isinstance(messages, list):
+        return "line without session and messages"
+    source, external_id = _string(fields.get("source")), _string(fields.get("external_id"))
+    if not source or not external_id:
+        return "session without source and external_id"
+    outcome = fields.get("outcome", "unknown")
+    session = ImportedSession(
+        source=source,
+        external_id=external_id,
+        title=_string(fields.get("title")) or "",
+        started=_string(fields.get("started")),
+        ended=_string(fields.get("ended")),
+        model=_string(fields.get("model")),
+        outcome=outcome if outcome in _OUTCOMES else "unknown",
+        private=fields.get("private") is True,
+        parent_external_id=_string(fields.get("parent_external_id")),
+    )
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+            return "a message without a known role"
+        content, meta = message.get("content"), message.get("meta", {})
+        if not isinstance(content, list) or not all(isinstance(b, dict) for b in content):
+            return "a message whose content is not a list of blocks"
+        session.messages.append(
+            ImportedMessage(
+                role=message["role"],
+                content=content,
+                external_id=_string(message.get("external_id")),
+                created=_string(message.get("created")),
+                meta=meta if isinstance(meta, dict) else {},
+            )
+        )
+    return session
+
+
+def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
+    """Read an export from `offset` on (the header is checked when reading from the start)."""
+    data, end_offset = read_new_lines(path, offset, final=final)
+    result = ParsedFile(end_offset=end_offset, lines=count_lines(data))
+    for number, value in json_lines(path, data, first_line, result.problems):
+        if number == 1:
+            if not looks_like(value) or value.get("version") != VERSION:
+                result.problems.append(Problem(path, 1, "not a Reverie export header"))
+                return result
+            continue
+        session = _session(value)
+        if isinstance(session, str):
+            result.problems.append(Problem(path, number, session))
+        else:
+            result.sessions.append(session)
+    return result
