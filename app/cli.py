@@ -104,17 +104,32 @@ def _print_json(value: Any) -> None:
 # Commands ---------------------------------------------------------------------------------
 
 
-async def _chat(args: argparse.Namespace) -> int:
+def _message_text(args: argparse.Namespace) -> str:
+    """The message to send, from the argument or standard input, checked before anything is
+    written: it must be valid UTF-8 and not empty."""
+    if args.text == "-":
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError("standard input is not valid UTF-8 text") from None
+    else:
+        text = args.text
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UserError("the message is not valid UTF-8 text") from None
+    if not text.strip():
+        raise UserError("the message is empty")
+    return text
+
+
+async def _chat(args: argparse.Namespace, text: str) -> int:
     from app.agent.loop import Agent
     from app.headless import PrintingObserver
 
-    text = sys.stdin.read() if args.text == "-" else args.text
-    if not text.strip():
-        raise UserError("the message is empty")
     config = _config(args, workspace=args.workspace)
-    if not config.workspace.is_dir():
-        raise UserError(f"workspace {config.workspace} is not a directory")
     async with await SessionLog.open(config.home) as log:
+        agent = Agent(log, config)
         if args.session is not None:
             session = await log.get_session(args.session)
             if session.source != "reverie":
@@ -125,8 +140,7 @@ async def _chat(args: argparse.Namespace) -> int:
         else:
             session = await log.create_session(model=config.model)
         observer = PrintingObserver(sys.stdout, sys.stderr, allow_tools=args.yes, quiet=args.json)
-        # JSON output arrives at the end anyway, so ask for the reply in one piece.
-        result = await Agent(log, config, stream=not args.json).run_turn(session.id, text, observer)
+        result = await agent.run_turn(session.id, text, observer)
         observer.finish()
     if args.json:
         _print_json(result.to_json())
@@ -345,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "demo":
                 return _demo(args)
             case "chat":
-                return asyncio.run(_chat(args))
+                return asyncio.run(_chat(args, _message_text(args)))
             case "sessions":
                 return asyncio.run(_sessions(args))
             case "show":

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.errors import UserError
 from app.paths import config_path
@@ -27,11 +28,14 @@ class Config:
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     max_tokens: int = 8192
-    workspace: Path = field(default_factory=Path.cwd)
+    workspace: Path | None = None
+    """Folder the agent's tools may use; None means the current folder."""
     command_timeout: float = 120.0
     max_retries: int = 4
     retry_base_delay: float = 1.0
     request_timeout: float = 120.0
+    stream: bool = True
+    """Ask for streamed replies; turn off for endpoints that do not speak SSE."""
     import_dir: Path | None = None
     """Drop folder that `reverie watch` imports from (default: <home>/import)."""
     claude_projects: Path | None = None
@@ -42,6 +46,17 @@ class Config:
     def drop_folder(self) -> Path:
         """The folder `reverie watch` imports dropped transcripts from."""
         return self.import_dir or self.home / "import"
+
+    @property
+    def workspace_root(self) -> Path:
+        """The workspace folder, checked to exist."""
+        try:
+            root = self.workspace or Path.cwd()
+        except FileNotFoundError:
+            raise UserError("the current folder no longer exists; pass --workspace") from None
+        if not root.is_dir():
+            raise UserError(f"workspace {root} is not a folder")
+        return root
 
     @property
     def connected(self) -> bool:
@@ -58,6 +73,7 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "max_retries": int,
     "retry_base_delay": (int, float),
     "request_timeout": (int, float),
+    "stream": bool,
     "import_dir": str,
     "claude_projects": str,
 }
@@ -72,6 +88,8 @@ def _read_file(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as error:
         raise UserError(f"{path}: not valid TOML ({error})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not valid UTF-8") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror or error}") from None
     unknown = sorted(set(data) - set(_SETTABLE) - {"api_key"})
@@ -83,7 +101,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise UserError(f"{path}: unknown setting {unknown[0]!r}")
     for key, value in data.items():
         expected = _SETTABLE[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             raise UserError(f"{path}: {key} has the wrong type ({type(value).__name__})")
     return data
 
@@ -108,4 +126,32 @@ def load_config(
         if isinstance(values.get(name), str):
             values[name] = Path(values[name]).expanduser()
     known = {f.name for f in fields(Config)}
-    return replace(Config(home=home), **{k: v for k, v in values.items() if k in known})
+    config = replace(Config(home=home), **{k: v for k, v in values.items() if k in known})
+    _check(config)
+    return config
+
+
+def _check(config: Config) -> None:
+    """Refuse settings that cannot work, with the setting's name in the message."""
+    limits = (
+        ("max_tokens", config.max_tokens >= 1, "at least 1"),
+        ("max_retries", 0 <= config.max_retries <= 20, "between 0 and 20"),
+        ("command_timeout", config.command_timeout > 0, "more than 0"),
+        ("retry_base_delay", config.retry_base_delay >= 0, "0 or more"),
+        ("request_timeout", config.request_timeout > 0, "more than 0"),
+        ("model", bool(config.model.strip()), "a model id"),
+    )
+    for name, ok, expected in limits:
+        if not ok:
+            raise UserError(f"{name} must be {expected}")
+    if config.base_url is not None:
+        try:
+            parts = urlsplit(config.base_url)
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UserError(
+                f"base URL {config.base_url!r} (ANTHROPIC_BASE_URL or base_url) is not an "
+                "http:// or https:// address"
+            )

@@ -59,14 +59,18 @@ CREATE TABLE events (
 CREATE INDEX events_by_session ON events (session_id, id);
 
 -- A reply being streamed, saved as it arrives so that a crash or kill loses nothing: it becomes
--- a message when the reply ends, or an interrupted message when the log is next opened.
+-- a message when the reply ends, or an interrupted message once its owner process is gone.
 CREATE TABLE drafts (
-    session_id INTEGER PRIMARY KEY REFERENCES sessions (id),
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
     role TEXT NOT NULL,
     content TEXT NOT NULL,
     meta TEXT NOT NULL DEFAULT '{}',
     created TEXT NOT NULL,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    PRIMARY KEY (session_id, owner)
 );
 
 CREATE TABLE forget_log (
@@ -100,11 +104,12 @@ END;
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+-- System prompts are the same in every session: indexing them would make every search match all.
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN NEW.role != 'system'
 BEGIN
     INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text);
 END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN OLD.role != 'system'
 BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
 END;

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import re
+import socket
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -75,6 +79,16 @@ def _message(row: sqlite3.Row) -> Message:
     )
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def title_from(text: str) -> str:
     """A one-line session title from the first thing the user said."""
     line = " ".join(text.split())
@@ -100,6 +114,9 @@ class SessionLog:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self.owner = uuid.uuid4().hex
+        """Identifies this process's drafts."""
+        self.host = socket.gethostname()
 
     @classmethod
     async def open(cls, home: Path) -> Self:
@@ -136,22 +153,43 @@ class SessionLog:
     async def __aexit__(self, *_: object) -> None:
         await self.close()
 
+    async def _run_to_end(self, sql: str) -> None:
+        """Run a statement that must complete even if the caller is cancelled meanwhile: the
+        connection's thread runs it anyway, and leaving BEGIN or COMMIT half-known would leave
+        the connection stuck in a transaction that locks every other writer out."""
+        task = asyncio.ensure_future(self._conn.execute(sql))
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            with contextlib.suppress(sqlite3.Error):
+                await task
+            raise
+
+    async def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self._run_to_end("ROLLBACK")
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction (BEGIN IMMEDIATE): commits on exit, rolls back on any error.
+        """A write transaction (BEGIN IMMEDIATE): commits on exit, rolls back on any error or
+        cancellation. One at a time per log; other processes wait up to the busy timeout.
 
-        One at a time per log; other processes wait up to the busy timeout."""
+        A database that cannot be written (busy past the timeout, read-only, disk full) raises
+        StoreError, whose message says so.
+        """
         async with self._write_lock:
+            await self._rollback()
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise StoreError(f"the database is busy, try again ({error})") from None
-            try:
+                await self._run_to_end("BEGIN IMMEDIATE")
                 yield self._conn
+                await self._run_to_end("COMMIT")
+            except sqlite3.OperationalError as error:
+                await self._rollback()
+                raise StoreError(f"cannot write {self.path}: {error}") from None
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await self._conn.execute("COMMIT")
 
     # Sessions -----------------------------------------------------------------------------
 
@@ -308,15 +346,25 @@ class SessionLog:
     async def save_draft(
         self, session_id: int, role: Role, content: Sequence[Block], meta: dict[str, Any]
     ) -> None:
-        """Save (or replace) the reply being streamed in this session."""
+        """Save (or replace) the reply this process is streaming in a session."""
         now = now_iso()
         async with self.transaction() as conn:
             await conn.execute(
-                "INSERT INTO drafts (session_id, role, content, meta, created, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
-                "role = excluded.role, content = excluded.content, meta = excluded.meta, "
-                "updated = excluded.updated",
-                (session_id, role, dumps(list(content)), dumps(meta), now, now),
+                "INSERT INTO drafts (session_id, owner, pid, host, role, content, meta, created, "
+                "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (session_id, owner) DO UPDATE SET role = excluded.role, "
+                "content = excluded.content, meta = excluded.meta, updated = excluded.updated",
+                (
+                    session_id,
+                    self.owner,
+                    os.getpid(),
+                    self.host,
+                    role,
+                    dumps(list(content)),
+                    dumps(meta),
+                    now,
+                    now,
+                ),
             )
 
     async def commit_reply(
@@ -326,41 +374,63 @@ class SessionLog:
         content: Sequence[Block],
         meta: dict[str, Any],
     ) -> Message:
-        """Append the finished (or interrupted) reply and drop its draft, atomically."""
+        """Append the finished (or interrupted) reply and drop this process's draft, atomically."""
         async with self.transaction() as conn:
             message = await self._insert_message(
                 conn, session_id, role, list(content), meta, None, None
             )
-            await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
+            await conn.execute(
+                "DELETE FROM drafts WHERE session_id = ? AND owner = ?", (session_id, self.owner)
+            )
         return message
 
     async def discard_draft(self, session_id: int) -> None:
-        """Drop a draft that holds nothing worth keeping."""
+        """Drop this process's draft when it holds nothing worth keeping."""
         async with self.transaction() as conn:
-            await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
+            await conn.execute(
+                "DELETE FROM drafts WHERE session_id = ? AND owner = ?", (session_id, self.owner)
+            )
 
-    async def recover_drafts(self, stale_after_s: float = DRAFT_STALE_S) -> int:
-        """Turn drafts left by a process that died mid-reply into interrupted messages.
+    def _orphaned(self, row: sqlite3.Row, stale_before: str) -> bool:
+        """A draft whose process is gone: dead on this host, or silent for too long."""
+        if row["owner"] == self.owner:
+            return False
+        if row["host"] == self.host and not _process_alive(row["pid"]):
+            return True
+        return str(row["updated"]) <= stale_before
 
-        Only drafts idle for `stale_after_s` are taken, so a reply another live process is
-        streaming is left alone. Runs in one write transaction, so two processes opening the log
-        at once cannot both recover the same draft. Returns how many were recovered.
+    async def recover_drafts(
+        self, session_id: int | None = None, stale_after_s: float = DRAFT_STALE_S
+    ) -> int:
+        """Turn drafts of processes that died mid-reply into interrupted messages.
+
+        A draft is taken when its process is gone from this host, or when it has not been
+        updated for `stale_after_s` (a process elsewhere). Runs in one write transaction, so two
+        processes cannot both recover one draft. Returns how many were recovered.
         """
-        cutoff = f"-{stale_after_s:.3f} seconds"
+        stale_before = (
+            (datetime.now(UTC) - timedelta(seconds=stale_after_s))
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
+        where, parameters = ("WHERE session_id = ?", (session_id,)) if session_id else ("", ())
         async with self.transaction() as conn:
             async with conn.execute(
-                "SELECT session_id, role, content, meta FROM drafts "
-                "WHERE updated <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
-                (cutoff,),
+                f"SELECT session_id, owner, pid, host, role, content, meta, updated FROM drafts "
+                f"{where} ORDER BY created",
+                parameters,
             ) as cursor:
-                rows = list(await cursor.fetchall())
+                rows = [row for row in await cursor.fetchall() if self._orphaned(row, stale_before)]
             for row in rows:
                 meta = {**json.loads(row["meta"]), "interrupted": True, "reason": "process ended"}
                 content = json.loads(row["content"])
                 await self._insert_message(
                     conn, row["session_id"], row["role"], content, meta, None, None
                 )
-                await conn.execute("DELETE FROM drafts WHERE session_id = ?", (row["session_id"],))
+                await conn.execute(
+                    "DELETE FROM drafts WHERE session_id = ? AND owner = ?",
+                    (row["session_id"], row["owner"]),
+                )
         return len(rows)
 
     # Events -------------------------------------------------------------------------------
@@ -407,35 +477,39 @@ class SessionLog:
     # Search -------------------------------------------------------------------------------
 
     async def search(self, text: str, limit: int = 50) -> list[SearchHit]:
-        """Best-matching messages for words typed by a person, at most one hit per session."""
+        """The sessions whose messages best match words typed by a person, best first, each
+        with a snippet of its best-matching message."""
         query = fts_query(text)
         if query is None:
             return []
-        # Rank a bounded candidate set: bm25 cost grows with the number of matches.
+        # Best message per session first (SQLite takes bare columns from the MIN row), and
+        # snippets only for the few sessions shown: snippet() over every match is the slow part.
         async with self._conn.execute(
-            "SELECT m.session_id, m.id, m.role, s.title, "
-            "snippet(messages_fts, 0, '', '', '…', 10) AS snip "
+            "SELECT m.session_id, m.id, m.role, MIN(messages_fts.rank) AS best "
             "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-            "JOIN sessions s ON s.id = m.session_id "
-            "WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?",
-            (query, limit * 4),
+            "WHERE messages_fts MATCH ? GROUP BY m.session_id ORDER BY best LIMIT ?",
+            (query, limit),
         ) as cursor:
-            rows = await cursor.fetchall()
-        hits: list[SearchHit] = []
-        seen: set[int] = set()
-        for row in rows:
-            if row["session_id"] in seen:
-                continue
-            seen.add(row["session_id"])
-            hits.append(
-                SearchHit(
-                    session_id=row["session_id"],
-                    message_id=row["id"],
-                    session_title=row["title"],
-                    snippet=" ".join(row["snip"].split()),
-                    role=row["role"],
-                )
+            best = list(await cursor.fetchall())
+        if not best:
+            return []
+        ids = [row["id"] for row in best]
+        marks = ", ".join("?" * len(ids))
+        async with self._conn.execute(
+            f"SELECT messages_fts.rowid, snippet(messages_fts, 0, '', '', '…', 10), s.title "
+            f"FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+            f"JOIN sessions s ON s.id = m.session_id "
+            f"WHERE messages_fts MATCH ? AND messages_fts.rowid IN ({marks})",
+            (query, *ids),
+        ) as cursor:
+            details = {row[0]: (row[1], row[2]) for row in await cursor.fetchall()}
+        return [
+            SearchHit(
+                session_id=row["session_id"],
+                message_id=row["id"],
+                session_title=details[row["id"]][1],
+                snippet=" ".join(details[row["id"]][0].split()),
+                role=row["role"],
             )
-            if len(hits) == limit:
-                break
-        return hits
+            for row in best
+        ]

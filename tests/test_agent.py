@@ -47,9 +47,9 @@ class Recorder(TurnObserver):
         return self.decisions.pop(0) if self.decisions else Decision.DENY
 
 
-async def _turn(log: SessionLog, config: Config, message: str, **kwargs: object):
+async def _turn(log: SessionLog, config: Config, message: str):  # type: ignore[no-untyped-def]
     session = await log.create_session()
-    agent = Agent(log, config, **kwargs)  # type: ignore[arg-type]
+    agent = Agent(log, config)
     observer = Recorder()
     result = await agent.run_turn(session.id, message, observer)
     return session, result, observer
@@ -88,7 +88,7 @@ async def test_non_streamed_reply(
     log: SessionLog, config: Config, fake_api: FakeMessagesAPI
 ) -> None:
     fake_api.add(text("plain answer"))
-    session, result, _ = await _turn(log, config, "hi", stream=False)
+    session, result, _ = await _turn(log, replace(config, stream=False), "hi")
     assert result.reply == "plain answer"
     assert "stream" not in fake_api.requests[0] or not fake_api.requests[0]["stream"]
     assert (await log.messages(session.id))[-1].text == "plain answer"

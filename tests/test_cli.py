@@ -90,7 +90,7 @@ def test_sessions_and_show(capsys: pytest.CaptureFixture[str], home: Path) -> No
         (["chat", "x", "--session", "42"], "no session with id 42"),
         (["chat", "   "], "the message is empty"),
         (["sessions", "--limit", "-1"], "--limit"),
-        (["chat", "x", "--workspace", "/nonexistent/dir"], "not a directory"),
+        (["chat", "x", "--workspace", "/nonexistent/dir"], "not a folder"),
     ],
 )
 def test_user_errors_exit_1_with_one_line(

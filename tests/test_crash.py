@@ -38,12 +38,9 @@ async def test_kill_9_mid_stream_keeps_the_reply_as_interrupted(
     process.send_signal(signal.SIGKILL)
     await process.wait()
 
+    # Opening the log sees that the draft's process is gone and keeps what it had streamed.
     async with await SessionLog.open(home) as log:
-        # The draft is fresh: a live process could still own it, so it waits...
         session = (await log.list_sessions())[0]
-        assert [m.role for m in await log.messages(session.id)] == ["system", "user"]
-        # ...until it is stale (a minute in real use).
-        assert await log.recover_drafts(stale_after_s=0) == 1
         reply = (await log.messages(session.id))[-1]
     assert reply.role == "assistant" and reply.interrupted
     assert reply.meta["reason"] == "process ended"

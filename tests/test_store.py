@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import stat
 from pathlib import Path
@@ -129,19 +131,64 @@ async def test_sequence_titles_and_unknown_sessions(log: SessionLog) -> None:
         await log.append_message(999, "user", _text("nowhere"))
 
 
-async def test_drafts_left_by_a_dead_process_become_interrupted_messages(home: Path) -> None:
+async def test_drafts_of_live_processes_wait_and_stale_ones_are_recovered(home: Path) -> None:
+    async with await SessionLog.open(home) as streaming, await SessionLog.open(home) as other:
+        session = await streaming.create_session()
+        await streaming.append_message(session.id, "user", _text("question"))
+        await streaming.save_draft(session.id, "assistant", _text("half an ans"), {})
+        # Its process is alive (this one) and it was just saved: nobody else touches it.
+        assert await other.recover_drafts() == 0
+        assert await streaming.recover_drafts() == 0
+        # A draft silent for longer than the staleness limit belongs to a lost process.
+        assert await other.recover_drafts(session.id, stale_after_s=0) == 1
+        messages = await other.messages(session.id)
+        assert messages[-1].text == "half an ans" and messages[-1].interrupted
+        async with other.connection.execute("SELECT COUNT(*) FROM drafts") as cursor:
+            assert (await cursor.fetchone())[0] == 0
+
+
+async def test_a_dead_processs_draft_survives_a_new_turn_in_its_session(home: Path) -> None:
     async with await SessionLog.open(home) as log:
         session = await log.create_session()
-        await log.append_message(session.id, "user", _text("question"))
-        await log.save_draft(session.id, "assistant", _text("half an ans"), {})
-        # A live draft is left alone: another process may still be streaming it.
-        assert await log.recover_drafts() == 0
-        await log._conn.execute("UPDATE drafts SET updated = '2000-01-01T00:00:00.000Z'")
-    async with await SessionLog.open(home) as log:
-        messages = await log.messages(session.id)
-        assert messages[-1].text == "half an ans" and messages[-1].interrupted
-        async with log._conn.execute("SELECT COUNT(*) FROM drafts") as cursor:
-            assert (await cursor.fetchone())[0] == 0
+        await log.append_message(session.id, "user", _text("story"))
+        # A draft written by a process that no longer exists (pid 2**22 + 1 is never used here).
+        await log.connection.execute(
+            "INSERT INTO drafts (session_id, owner, pid, host, role, content, created, updated) "
+            "VALUES (?, 'dead', 4194305, ?, 'assistant', ?, '2026-01-01', '2026-01-01')",
+            (session.id, log.host, '[{"type":"text","text":"once upon"}]'),
+        )
+        # This process finishing its own reply in the session must not drop the other draft.
+        await log.commit_reply(session.id, "assistant", _text("mine"), {})
+        assert await log.recover_drafts(session.id) == 1
+        texts = [m.text for m in await log.messages(session.id)]
+        assert texts == ["story", "mine", "once upon"]
+
+
+async def test_cancelling_a_write_never_leaves_a_transaction_open(log: SessionLog) -> None:
+    session = await log.create_session()
+    for delay in (0, 0.0001, 0.0005, 0.001):
+        task = asyncio.create_task(log.append_message(session.id, "user", _text("maybe")))
+        await asyncio.sleep(delay)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert not log.connection.in_transaction
+    # The log still writes, and another connection is not locked out.
+    await log.append_message(session.id, "user", _text("after"))
+    with sqlite3.connect(log.path, timeout=0.5) as raw:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("ROLLBACK")
+
+
+async def test_a_database_that_refuses_writes_is_a_clear_error(log: SessionLog) -> None:
+    session = await log.create_session()
+    # query_only makes SQLite answer as for a read-only file (and works as root, unlike chmod).
+    await log.connection.execute("PRAGMA query_only = ON")
+    with pytest.raises(StoreError, match=r"cannot write .*readonly"):
+        await log.append_message(session.id, "user", _text("x"))
+    assert not log.connection.in_transaction
+    await log.connection.execute("PRAGMA query_only = OFF")
+    await log.append_message(session.id, "user", _text("y"))
 
 
 async def test_search_one_hit_per_session_and_hostile_queries(log: SessionLog) -> None:

@@ -10,7 +10,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.agent.history import api_messages
-from app.agent.model_client import NO_MODEL_MESSAGE, describe_failure, make_client, retry_delay
+from app.agent.model_client import (
+    NO_MODEL_MESSAGE,
+    EndpointError,
+    describe_failure,
+    make_client,
+    retry_delay,
+)
 from app.agent.permissions import Decision, SessionPermissions
 from app.agent.tools import Toolbox, ToolOutcome
 from app.agent.workspace import Workspace
@@ -126,11 +132,10 @@ def system_prompt(workspace: Workspace, today: date | None = None) -> str:
 class Agent:
     """Runs turns of a conversation against the Messages API, logging everything it does."""
 
-    def __init__(self, log: SessionLog, config: Config, *, stream: bool = True) -> None:
+    def __init__(self, log: SessionLog, config: Config) -> None:
         self.log = log
         self.config = config
-        self.stream = stream
-        self.toolbox = Toolbox(Workspace.at(config.workspace), config.command_timeout)
+        self.toolbox = Toolbox(Workspace.at(config.workspace_root), config.command_timeout)
         self._client: AsyncAnthropic | None = None
         self._permissions: dict[int, SessionPermissions] = {}
 
@@ -148,6 +153,8 @@ class Agent:
         task keeps what streamed so far as an interrupted reply and re-raises.
         """
         result = TurnResult(session_id, "ok")
+        # A reply a dead process left half-streamed in this session goes before the new turn.
+        await self.log.recover_drafts(session_id)
         if self.config.connected:
             await self._log_system_prompt(session_id)
         user = await self.log.append_message(session_id, "user", [{"type": "text", "text": text}])
@@ -280,20 +287,26 @@ class Agent:
             "tools": self.toolbox.api_tools(),
         }
         await observer.reply_started()
-        if self.stream:
+        if self.config.stream:
             async with self.client.messages.stream(**params) as stream:
                 saved_at = time.monotonic()
                 async for event in stream:
-                    if event.type != "text":
-                        continue
-                    partial.text.append(event.text)
-                    await observer.text_delta(event.text)
+                    if event.type == "text":
+                        partial.text.append(event.text)
+                        await observer.text_delta(event.text)
+                    # Any event refreshes the draft, so a long silent tool input never makes a
+                    # live reply look abandoned to another process.
                     if time.monotonic() - saved_at >= DRAFT_INTERVAL_S:
                         await self.log.save_draft(session_id, "assistant", partial.blocks(), {})
                         saved_at = time.monotonic()
-                final = await stream.get_final_message()
+                try:
+                    final = await stream.get_final_message()
+                except AssertionError:
+                    raise EndpointError("the stream ended without a complete message") from None
         else:
             final = await self.client.messages.create(**params)
+            if not hasattr(final, "content"):
+                raise EndpointError(f"expected a message, got {type(final).__name__}")
             for block in final.content:
                 if block.type == "text":
                     partial.text.append(block.text)

@@ -37,6 +37,10 @@ def make_client(config: Config) -> AsyncAnthropic:
     )
 
 
+class EndpointError(Exception):
+    """The endpoint answered, but not like the Messages API (a web page, a truncated stream)."""
+
+
 @dataclass(frozen=True)
 class ApiFailure:
     """One failed request, described for the log, the status line and the retry decision."""
@@ -79,6 +83,9 @@ def describe_failure(error: BaseException) -> ApiFailure | None:
     import anthropic
     import httpx2
 
+    if isinstance(error, EndpointError):
+        summary = f"the endpoint did not answer like the Messages API: {error}"
+        return ApiFailure(summary, "bad endpoint", None, "endpoint_error", False, None)
     if isinstance(error, anthropic.APIStatusError):
         body = error.body if isinstance(error.body, dict) else {}
         detail = body.get("error", body) if isinstance(body, dict) else {}
@@ -100,6 +107,9 @@ def describe_failure(error: BaseException) -> ApiFailure | None:
         # A stall or drop mid-stream surfaces as a raw transport error, not an APIError.
         summary = f"connection lost: {type(error).__name__} {error}".strip()
         return ApiFailure(summary, "connection lost", None, "connection_error", True, None)
+    if isinstance(error, anthropic.APIError):
+        summary = f"unexpected answer from the endpoint: {error}"
+        return ApiFailure(summary, "bad answer", None, "api_error", False, None)
     return None
 
 
