@@ -10,13 +10,14 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from app.config import Config, load_config
 from app.errors import USER_ERRORS, UserError
 from app.paths import resolve_home
+from app.terminal import visible, when
 from memory_graph.content import tool_result_text
 from memory_graph.importers.records import FORMATS, Problem
 from memory_graph.importers.reverie_format import export_lines
@@ -27,12 +28,47 @@ from memory_graph.session_log import SessionLog
 PROG = "reverie"
 
 
+MAX_ID = 2**63 - 1
+
+
+def _session_id(value: str) -> int:
+    """An argparse type: a session id as SQLite can hold it."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a session id (a number)") from None
+    if not 1 <= number <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{value} is not a session id")
+    return number
+
+
+def _count(value: str) -> int:
+    """An argparse type: a count from 0 up."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 <= number <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{value} is out of range")
+    return number
+
+
+def _folder(value: str) -> str:
+    """An argparse type: a non-empty path (an empty --home would silently mean the default)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path")
+    return value
+
+
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     # Subcommands accept the global options too (`reverie sessions --home X`); SUPPRESS keeps
     # a subcommand from resetting a value given before it.
     default: Any = argparse.SUPPRESS if suppress else None
     parser.add_argument(
-        "--home", default=default, help="data directory (default: $REVERIE_HOME or the platform's)"
+        "--home",
+        default=default,
+        type=_folder,
+        help="data directory (default: $REVERIE_HOME or the platform's)",
     )
     parser.add_argument("--model", default=default, help="Claude model id for this run")
 
@@ -57,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = command("chat", "send one message and print the reply")
     chat.add_argument("text", help="the message ('-' reads it from standard input)")
-    chat.add_argument("--session", type=int, help="continue this session instead of a new one")
+    chat.add_argument(
+        "--session", type=_session_id, help="continue this session instead of a new one"
+    )
     chat.add_argument("--json", action="store_true", help="print the result as JSON")
     chat.add_argument("--yes", action="store_true", help="allow tools that write or execute")
     chat.add_argument("--workspace", help="folder the tools may use (default: current folder)")
@@ -74,11 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("watch", "import transcripts dropped in the drop folder as they arrive (Ctrl-C stops)")
 
     sessions = command("sessions", "list sessions, most recent first")
-    sessions.add_argument("--limit", type=int, default=50, help="how many (0: all; default 50)")
+    sessions.add_argument("--limit", type=_count, default=50, help="how many (0: all; default 50)")
     sessions.add_argument("--json", action="store_true", help="print JSON")
 
     show = command("show", "print one session")
-    show.add_argument("id", type=int, help="session id")
+    show.add_argument("id", type=_session_id, help="session id")
     show.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -150,16 +188,14 @@ async def _chat(args: argparse.Namespace, text: str) -> int:
 
 
 def _session_line(session: Session) -> str:
-    when = (session.ended or session.started)[:16].replace("T", " ")
+    last = when(session.started, session.ended)
     flags = " private" if session.private else ""
     title = " ".join(session.title.split()) or "(untitled)"
     count = f"{session.message_count:>5} msgs"
-    return f"{session.id:>6}  {when}  {count}  {session.source}{flags}  {title}"
+    return visible(f"{session.id:>6}  {last}  {count}  {session.source}{flags}  {title}")
 
 
 async def _sessions(args: argparse.Namespace) -> int:
-    if args.limit < 0:
-        raise UserError("--limit must be 0 (all) or more")
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
         sessions = await log.list_sessions(limit=args.limit or -1)
@@ -205,13 +241,13 @@ async def _show(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"session {session.id}: {session.title or '(untitled)'}")
+    print(visible(f"session {session.id}: {session.title or '(untitled)'}"))
     print(f"source {session.source}, started {session.started}, outcome {session.outcome}")
     for message in messages:
         if message.role == "system":
             continue
         for line in _message_lines(message):
-            print(line)
+            print(visible(line))
     return 0
 
 
@@ -260,9 +296,9 @@ async def _import(args: argparse.Namespace, paths: list[Path]) -> int:
 def _export_target(args: argparse.Namespace) -> tuple[list[int], Path]:
     *ids, target = args.items
     try:
-        session_ids = [int(value) for value in ids]
-    except ValueError:
-        raise UserError("session ids are numbers: reverie export [SESSION ...] FILE") from None
+        session_ids = [_session_id(value) for value in ids]
+    except argparse.ArgumentTypeError as error:
+        raise UserError(f"{error}: reverie export [SESSION ...] FILE") from None
     path = Path(target).expanduser()
     if path.is_dir():
         raise UserError(f"{path} is a folder")
@@ -334,9 +370,13 @@ def _tui(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if args.home and not args.keep and Path(args.home).exists() and any(Path(args.home).iterdir()):
-        raise UserError(f"{args.home} is not empty; the demo needs a fresh home (or pass --keep)")
-    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="reverie-demo-"))
+    home = Path(args.home).expanduser() if args.home else None
+    if home is not None and home.exists():
+        if not home.is_dir():
+            raise UserError(f"{home} is not a folder")
+        if not args.keep and any(home.iterdir()):
+            raise UserError(f"{home} is not empty; the demo needs a fresh home (or pass --keep)")
+    home = home or Path(tempfile.mkdtemp(prefix="reverie-demo-"))
     print(f"demo home: {home}", file=sys.stderr)
     config = load_config(home, overrides={"model": args.model})
     asyncio.run(_check_log(config.home))
@@ -352,27 +392,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: _tui,
+        "tui": _tui,
+        "demo": _demo,
+        "chat": lambda a: asyncio.run(_chat(a, _message_text(a))),
+        "sessions": lambda a: asyncio.run(_sessions(a)),
+        "show": lambda a: asyncio.run(_show(a)),
+        "import": lambda a: asyncio.run(_import(a, [Path(p).expanduser() for p in a.paths])),
+        "export": lambda a: asyncio.run(_export(a, *_export_target(a))),
+        "watch": lambda a: asyncio.run(_watch(a)),
+    }
     try:
-        match args.command:
-            case None | "tui":
-                return _tui(args)
-            case "demo":
-                return _demo(args)
-            case "chat":
-                return asyncio.run(_chat(args, _message_text(args)))
-            case "sessions":
-                return asyncio.run(_sessions(args))
-            case "show":
-                return asyncio.run(_show(args))
-            case "import":
-                return asyncio.run(_import(args, [Path(p).expanduser() for p in args.paths]))
-            case "export":
-                return asyncio.run(_export(args, *_export_target(args)))
-            case "watch":
-                return asyncio.run(_watch(args))
-        parser.error(f"unknown command {args.command}")
+        return handlers[args.command](args)
     except USER_ERRORS as error:
-        print(f"{PROG}: {error}", file=sys.stderr)
+        print(visible(f"{PROG}: {error}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -381,4 +415,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`reverie sessions | head`): not an error worth a traceback.
         sys.stderr.close()
         return 0
-    return 0

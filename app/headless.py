@@ -8,11 +8,7 @@ from typing import TextIO
 from app.agent.loop import ToolCall, TurnObserver
 from app.agent.permissions import Decision
 from app.agent.tools import ToolOutcome
-
-
-def _one_line(value: object, limit: int = 120) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from app.terminal import one_line, visible
 
 
 class PrintingObserver(TurnObserver):
@@ -28,7 +24,7 @@ class PrintingObserver(TurnObserver):
 
     async def text_delta(self, text: str) -> None:
         if not self.quiet:
-            self.out.write(text)
+            self.out.write(visible(text))
             self.out.flush()
             self._wrote_text = True
 
@@ -41,16 +37,16 @@ class PrintingObserver(TurnObserver):
     async def tool_started(self, call: ToolCall) -> None:
         self._end_line()
         if not self.quiet:
-            self.err.write(f"→ {call.name} {_one_line(json.dumps(call.input))}\n")
+            self.err.write(visible(f"→ {call.name} {one_line(json.dumps(call.input))}\n"))
 
     async def tool_finished(self, call: ToolCall, outcome: ToolOutcome) -> None:
         if not self.quiet:
             mark = "✗" if outcome.is_error else "✓"
-            self.err.write(f"{mark} {call.name}: {_one_line(outcome.output)}\n")
+            self.err.write(visible(f"{mark} {call.name}: {one_line(outcome.output)}\n"))
 
     async def status(self, text: str) -> None:
         if not self.quiet:
-            self.err.write(f"… {text}\n")
+            self.err.write(visible(f"… {text}\n"))
 
     async def notice(self, text: str) -> None:
         self._end_line()

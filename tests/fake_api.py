@@ -29,6 +29,8 @@ class Reply:
     stream_error: str | None = None
     """Send `event: error` of this type after the text chunks."""
     delay_per_chunk: float = 0.0
+    html: bool = False
+    """Answer 200 with a web page, as a misconfigured base URL would."""
 
 
 def text(*chunks: str, delay: float = 0.0) -> Reply:
@@ -109,7 +111,14 @@ class FakeMessagesAPI:
                     self._json(404, _error_body("not_found_error", self.path))
                     return
                 reply = api.script.popleft() if api.script else error(500, "script_exhausted")
-                if reply.status != 200:
+                if reply.html:
+                    page = b"<html><body>Welcome to nginx!</body></html>"
+                    self.send_response(200)
+                    self.send_header("content-type", "text/html")
+                    self.send_header("content-length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                elif reply.status != 200:
                     self._json(reply.status, _error_body(reply.error_type or "api_error"), reply)
                 elif body.get("stream"):
                     self._stream(body, reply)

@@ -248,3 +248,33 @@ async def test_base_url_alone_is_enough_for_a_local_endpoint(
     fake_api.add(text("local model here"))
     _, result, _ = await _turn(log, replace(config, api_key=None), "hi")
     assert result.status == "ok"
+
+
+async def test_an_endpoint_that_is_not_the_messages_api_fails_clearly(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    for streaming in (True, False):
+        fake_api.add(Reply(html=True))
+        _, result, observer = await _turn(log, replace(config, stream=streaming), "hi")
+        assert result.status == "failed"
+        assert "did not answer like the Messages API" in (result.error or "")
+        assert observer.notices
+    assert len(fake_api.requests) == 2, "a wrong endpoint is not retried"
+
+
+async def test_a_crashed_reply_is_placed_before_the_next_turn(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    session = await log.create_session()
+    await log.append_message(session.id, "user", [{"type": "text", "text": "story"}])
+    await log.connection.execute(
+        "INSERT INTO drafts (session_id, owner, pid, host, role, content, created, updated) "
+        "VALUES (?, 'gone', 4194305, ?, 'assistant', ?, '2026-01-01', '2026-01-01')",
+        (session.id, log.host, '[{"type":"text","text":"once upon a"}]'),
+    )
+    fake_api.add(text("...time"))
+    await Agent(log, config).run_turn(session.id, "go on", Recorder())
+    texts = [m.text for m in await log.messages(session.id) if m.role != "system"]
+    assert texts == ["story", "once upon a", "go on", "...time"]
+    sent = fake_api.requests[0]["messages"]
+    assert [turn["role"] for turn in sent] == ["user", "assistant", "user"]

@@ -89,7 +89,6 @@ def test_sessions_and_show(capsys: pytest.CaptureFixture[str], home: Path) -> No
         (["show", "42"], "no session with id 42"),
         (["chat", "x", "--session", "42"], "no session with id 42"),
         (["chat", "   "], "the message is empty"),
-        (["sessions", "--limit", "-1"], "--limit"),
         (["chat", "x", "--workspace", "/nonexistent/dir"], "not a folder"),
     ],
 )
@@ -129,16 +128,47 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
+    home = tmp_path / "h"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
-    for argv in (
-        ["--home", str(blocker), "sessions"],
-        ["--home", str(tmp_path / "h"), "show", "3"],
-    ):
+    cases: list[tuple[list[str], bytes, int]] = [
+        (["--home", str(blocker), "sessions"], b"", 1),
+        (["--home", str(home), "show", "3"], b"", 1),
+        (["--home", str(home), "show", "99999999999999999999"], b"", 2),
+        (["--home", str(home), "sessions", "--limit", "99999999999999999999"], b"", 2),
+        (["--home", "", "sessions"], b"", 2),
+        (["--home", str(home), "chat", "-"], b"\xff\xfe not utf-8", 1),
+        (["--home", str(home), "chat", "a\udcffb"], b"", 1),
+        (["demo", "--home", str(blocker)], b"", 1),
+        (["--home", str(home), "export", "x", "out.jsonl"], b"", 1),
+    ]
+    for argv, stdin, code in cases:
         done = subprocess.run(
-            [sys.executable, "-m", "app", *argv], capture_output=True, text=True, env=env
+            [sys.executable, "-m", "app", *argv],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            cwd=tmp_path,
         )
-        assert done.returncode == 1
-        assert "Traceback" not in done.stderr and done.stderr.startswith("reverie: ")
+        err = done.stderr.decode(errors="replace")
+        assert done.returncode == code, (argv, err)
+        assert "Traceback" not in err, (argv, err)
+        assert err.startswith("reverie: " if code == 1 else "usage: "), (argv, err)
+    # None of the refused messages left a session behind.
+    listed = subprocess.run(
+        [sys.executable, "-m", "app", "--home", str(home), "sessions", "--json"],
+        capture_output=True,
+        env=env,
+    )
+    assert json.loads(listed.stdout) == []
+
+
+def test_printed_transcripts_cannot_drive_the_terminal(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    _run(capsys, "--home", str(home), "chat", "title\x1b]0;PWNED\x07\x1b[2J")
+    for argv in (["sessions"], ["show", "1"]):
+        code, out, _ = _run(capsys, "--home", str(home), *argv)
+        assert code == 0 and "\x1b" not in out and "^[]0;PWNED^G" in out
 
 
 def test_home_from_the_environment(

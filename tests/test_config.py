@@ -41,6 +41,13 @@ def test_the_example_config_is_valid(home: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
+        ("max_retries = -1", "max_retries must be between 0 and 20"),
+        ("max_tokens = 0", "max_tokens must be at least 1"),
+        ("command_timeout = 0", "command_timeout must be more than 0"),
+        ("base_url = 'localhost:8080'", "not an http:// or https:// address"),
+        ("base_url = 'http://[::1'", "not an http:// or https:// address"),
+        ("base_url = 'http://host:notaport'", "not an http:// or https:// address"),
+        ("stream = 'yes'", "wrong type"),
         ("model = 3", "wrong type"),
         ("colour = 'blue'", "unknown setting"),
         ("max_retries = true", "wrong type"),
@@ -58,3 +65,22 @@ def test_home_resolution(tmp_path: Path) -> None:
     assert resolve_home(tmp_path / "a", env={"REVERIE_HOME": "/b"}) == tmp_path / "a"
     assert resolve_home(None, env={"REVERIE_HOME": "/b"}) == Path("/b")
     assert resolve_home(None, env={}).name == "reverie"
+
+
+def test_non_utf8_config_is_a_user_error(home: Path) -> None:
+    home.mkdir()
+    (home / "config.toml").write_bytes(b'model = "\xff"')
+    with pytest.raises(UserError, match="not valid UTF-8"):
+        load_config(home, env={})
+
+
+def test_a_vanished_current_folder_only_matters_to_the_agent(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    config = load_config(home, env={})
+    with pytest.raises(UserError, match="no longer exists"):
+        _ = config.workspace_root

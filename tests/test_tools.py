@@ -112,7 +112,48 @@ async def test_command_timeout_kills_it(workspace: Path) -> None:
 
 
 async def test_command_output_is_capped_and_floods_are_stopped(workspace: Path) -> None:
-    capped = await run_command(Workspace.at(workspace), "seq 1 100000", 10)
-    assert len(capped.output) < OUTPUT_LIMIT + 200 and "output cut" in capped.output
+    capped = await run_command(Workspace.at(workspace), "seq 1 100000; echo the-last-line", 10)
+    assert len(capped.output) < OUTPUT_LIMIT + 200 and "bytes not shown" in capped.output
+    # Head and tail: the end of a long output (where errors usually are) is kept.
+    assert capped.output.startswith("1\n2\n") and "the-last-line" in capped.output
     flood = await run_command(Workspace.at(workspace), "yes", 10, kill_bytes=1_000_000)
     assert flood.is_error and "stopped" in flood.output
+
+
+async def test_commands_never_see_reverie_credentials(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-SECRET")
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "token-SECRET")
+    monkeypatch.setenv("PLAIN_SETTING", "visible")
+    outcome = await run_command(Workspace.at(workspace), "env", 10)
+    assert "SECRET" not in outcome.output and "PLAIN_SETTING=visible" in outcome.output
+
+
+async def test_a_command_that_leaves_a_background_job_returns_its_exit_code(
+    workspace: Path,
+) -> None:
+    outcome = await run_command(Workspace.at(workspace), "echo started; sleep 30 &", 20)
+    assert outcome.exit_code == 0 and "started" in outcome.output
+    assert "background" in outcome.output
+
+
+async def test_search_a_single_file_and_a_missing_path(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "one.txt").write_text("needle here\n")
+    found = await toolbox.run("search_files", {"pattern": "needle", "path": "one.txt"})
+    assert found.output == "one.txt:1: needle here"
+    missing = await toolbox.run("search_files", {"pattern": "x", "path": "nope"})
+    assert missing.is_error and "does not exist" in missing.output
+
+
+async def test_reading_past_the_end_and_a_huge_single_line(
+    toolbox: Toolbox, workspace: Path
+) -> None:
+    (workspace / "short.txt").write_text("a\nb\n")
+    past = await toolbox.run("read_file", {"path": "short.txt", "offset": 10})
+    assert past.is_error and "past the end (2 lines)" in past.output
+    with (workspace / "huge.txt").open("w") as handle:
+        handle.write("x" * 20_000_000 + "\nsecond line\n")
+    huge = await toolbox.run("read_file", {"path": "huge.txt"})
+    first, second = huge.output.splitlines()
+    assert len(first) < OUTPUT_LIMIT and second == "     2\tsecond line"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
+from textual.widgets.markdown import MarkdownBlock
 
 from app.config import Config
 from app.tui.app import ReverieApp
@@ -151,7 +152,9 @@ async def test_markup_in_messages_is_shown_literally(
         screen = await _ready(pilot)
         await _send(pilot, hostile)
         assert _plain(screen.query_one(UserTurn)) == hostile
-        assert screen.query_one(Reply).source == hostile
+        # What the Markdown reply renders, not just what it was given.
+        paragraph = screen.query_one(Reply).query_one(MarkdownBlock)
+        assert str(paragraph.render()) == hostile
         listing = screen.query_one("#session-list", OptionList)
         assert str(listing.get_option_at_index(0).prompt).startswith(hostile[:29])
         assert app.is_running

@@ -12,10 +12,11 @@ import fnmatch
 import os
 import re
 import signal
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from app.agent.workspace import OutsideWorkspace, Workspace
 
@@ -27,6 +28,8 @@ READ_LIMIT_LINES = 2000
 SEARCH_LIMIT = 200
 LIST_LIMIT = 500
 SEARCH_MAX_FILE_BYTES = 2 * 1024 * 1024
+FLOOD_CHECK_S = 0.05
+_WITHHELD_ENVIRONMENT = {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
 _SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 
 
@@ -41,12 +44,6 @@ class ToolOutcome:
 
 class ToolInputError(Exception):
     """The model called a tool with arguments that do not fit its schema."""
-
-
-def _cap(text: str, limit: int = OUTPUT_LIMIT) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n[output cut: {len(text) - limit} more characters not shown]"
 
 
 def _string(arguments: dict[str, Any], name: str, default: str | None = None) -> str:
@@ -67,30 +64,49 @@ def _is_binary(sample: bytes) -> bool:
     return b"\x00" in sample
 
 
+def _lines(handle: BinaryIO, width: int) -> Iterator[str]:
+    """Lines of a file, each cut to `width` characters, without ever holding a whole long line
+    (a one-line 3 GB file is read in bounded pieces)."""
+    while chunk := handle.readline(width * 4):
+        if not chunk.endswith(b"\n"):
+            # The rest of an over-long line is skipped, not kept.
+            while (more := handle.readline(1 << 20)) and not more.endswith(b"\n"):
+                pass
+        yield chunk.decode("utf-8", errors="replace").rstrip("\r\n")[:width]
+
+
 def _read_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
     path = workspace.resolve(_string(arguments, "path"))
     offset = max(1, _integer(arguments, "offset", 1))
     limit = max(1, min(READ_LIMIT_LINES, _integer(arguments, "limit", READ_LIMIT_LINES)))
     if not path.is_file():
         return ToolOutcome(f"{workspace.relative(path)} is not a file", is_error=True)
+    shown: list[str] = []
+    size = 0
+    more = False
     with path.open("rb") as handle:
         if _is_binary(handle.read(8192)):
             return ToolOutcome(f"{workspace.relative(path)} is a binary file", is_error=True)
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    shown: list[str] = []
-    size = 0
-    number = offset
-    # Stop at whole lines within the output limit, so the hint says exactly where to go on.
-    for number in range(offset, min(len(lines), offset - 1 + limit) + 1):
-        line = f"{number:>6}\t{lines[number - 1][: OUTPUT_LIMIT // 4]}"
-        if size + len(line) > OUTPUT_LIMIT:
-            break
-        shown.append(line)
-        size += len(line) + 1
-    next_line = offset + len(shown)
-    if next_line <= len(lines):
-        shown.append(f"[{len(lines)} lines in all; read on with offset={next_line}]")
-    return ToolOutcome("\n".join(shown) if lines else "(empty file)")
+        handle.seek(0)
+        lines = _lines(handle, OUTPUT_LIMIT // 4)
+        number = 0
+        for number, line in enumerate(lines, start=1):
+            if number < offset:
+                continue
+            entry = f"{number:>6}\t{line}"
+            # Whole lines within the output limit, so the hint says exactly where to go on.
+            if len(shown) == limit or size + len(entry) > OUTPUT_LIMIT:
+                more = True
+                break
+            shown.append(entry)
+            size += len(entry) + 1
+    if not shown:
+        if number == 0:
+            return ToolOutcome("(empty file)")
+        return ToolOutcome(f"offset {offset} is past the end ({number} lines)", is_error=True)
+    if more:
+        shown.append(f"[more lines follow; read on with offset={offset + len(shown)}]")
+    return ToolOutcome("\n".join(shown))
 
 
 def _list_dir(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
@@ -118,31 +134,42 @@ def _search_files(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcom
         return ToolOutcome(f"invalid regular expression: {error}", is_error=True)
     base = workspace.resolve(_string(arguments, "path", "."))
     glob = _string(arguments, "glob", "*")
+    if not base.exists():
+        return ToolOutcome(f"{workspace.relative(base)} does not exist", is_error=True)
     matches: list[str] = []
+    for path in _candidates(workspace, base, glob):
+        try:
+            if path.stat().st_size > SEARCH_MAX_FILE_BYTES:
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if _is_binary(data[:8192]):
+            continue
+        text = data.decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if pattern.search(line):
+                matches.append(f"{workspace.relative(path)}:{number}: {line.strip()[:300]}")
+                if len(matches) >= SEARCH_LIMIT:
+                    matches.append(f"[stopped at {SEARCH_LIMIT} matches; narrow the search]")
+                    return ToolOutcome("\n".join(matches))
+    return ToolOutcome("\n".join(matches) if matches else "no matches")
+
+
+def _candidates(workspace: Workspace, base: Path, glob: str) -> Iterator[Path]:
+    """Files to search under `base` (or `base` itself), skipping tool folders and symlinks that
+    lead out of the workspace."""
+    if base.is_file():
+        yield base
+        return
     for directory, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(name for name in dirnames if name not in _SKIPPED_DIRS)
         for name in sorted(filenames):
-            if not fnmatch.fnmatch(name, glob):
-                continue
-            path = Path(directory) / name
-            try:
-                # A symlink inside the workspace may still point outside it.
-                path = workspace.resolve(str(path))
-                if path.stat().st_size > SEARCH_MAX_FILE_BYTES:
+            if fnmatch.fnmatch(name, glob):
+                try:
+                    yield workspace.resolve(str(Path(directory) / name))
+                except OutsideWorkspace:
                     continue
-                data = path.read_bytes()
-            except (OutsideWorkspace, OSError):
-                continue
-            if _is_binary(data[:8192]):
-                continue
-            text = data.decode("utf-8", errors="replace")
-            for number, line in enumerate(text.splitlines(), start=1):
-                if pattern.search(line):
-                    matches.append(f"{workspace.relative(path)}:{number}: {line.strip()[:300]}")
-                    if len(matches) >= SEARCH_LIMIT:
-                        matches.append(f"[stopped at {SEARCH_LIMIT} matches; narrow the search]")
-                        return ToolOutcome("\n".join(matches))
-    return ToolOutcome("\n".join(matches) if matches else "no matches")
 
 
 def _write_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
@@ -155,54 +182,81 @@ def _write_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
     return ToolOutcome(f"wrote {len(content.encode('utf-8'))} bytes to {workspace.relative(path)}")
 
 
+def _child_environment() -> dict[str, str]:
+    """The environment for commands the agent runs, without Reverie's own credentials: a
+    command's output goes to the model and into the log."""
+    return {key: value for key, value in os.environ.items() if key not in _WITHHELD_ENVIRONMENT}
+
+
 async def run_command(
     workspace: Workspace, command: str, time_limit: float, kill_bytes: int = COMMAND_KILL_BYTES
 ) -> ToolOutcome:
-    """Run a shell command in the workspace: output capped, the whole process group killed on
-    timeout, on cancellation or when it prints more than `kill_bytes`."""
-    process = await asyncio.create_subprocess_shell(
-        command,
-        cwd=workspace.root,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    kept = bytearray()
-    total = 0
-    note = ""
+    """Run a shell command in the workspace and report its output and exit code.
 
-    async def drain() -> None:
-        nonlocal total, note
-        assert process.stdout is not None
-        while chunk := await process.stdout.read(65536):
-            total += len(chunk)
-            if len(kept) < OUTPUT_LIMIT * 4:
-                kept.extend(chunk[: OUTPUT_LIMIT * 4 - len(kept)])
-            if total > kill_bytes:
-                note = f"[stopped: the command printed more than {kill_bytes} bytes]"
-                _kill_group(process)
-                return
+    Output goes to an anonymous file rather than a pipe, so a job the command leaves in the
+    background can neither hold the call open nor leak a pipe. The whole process group is
+    killed on timeout, on cancellation, or once the output passes `kill_bytes`.
+    """
+    notes: list[str] = []
+    exit_code: int | None = None
+    with tempfile.TemporaryFile() as output:
+        process = await asyncio.create_subprocess_shell(
+            command,
+            cwd=workspace.root,
+            env=_child_environment(),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            async with asyncio.timeout(time_limit):
+                while exit_code is None:
+                    try:
+                        exit_code = await asyncio.wait_for(process.wait(), FLOOD_CHECK_S)
+                    except TimeoutError:
+                        if os.fstat(output.fileno()).st_size > kill_bytes:
+                            _kill_group(process)
+                            exit_code = await process.wait()
+                            notes.append(f"[stopped: it printed more than {kill_bytes} bytes]")
+        except TimeoutError:
+            _kill_group(process)
+            await process.wait()
+            exit_code = None
+            notes.append(f"[timed out after {time_limit:g} s; the command was killed]")
+        except asyncio.CancelledError:
+            _kill_group(process)
+            raise
+        if exit_code is not None and _group_alive(process):
+            notes.append("[processes it started keep running in the background]")
+        text = _head_and_tail(output)
+    parts = [text] if text else []
+    parts.extend(notes)
+    if exit_code is not None:
+        parts.append(f"[exit code {exit_code}]")
+    failed = exit_code != 0 or any(note.startswith("[stopped") for note in notes)
+    return ToolOutcome("\n".join(parts), is_error=failed, exit_code=exit_code)
 
+
+def _head_and_tail(output: BinaryIO) -> str:
+    """The output, or its beginning and end when it is too long: errors are often last."""
+    size = output.seek(0, os.SEEK_END)
+    output.seek(0)
+    if size <= OUTPUT_LIMIT:
+        return output.read().decode("utf-8", errors="replace")
+    half = OUTPUT_LIMIT // 2
+    head = output.read(half).decode("utf-8", errors="replace")
+    output.seek(size - half)
+    tail = output.read(half).decode("utf-8", errors="replace")
+    return f"{head}\n[… {size - 2 * half} bytes not shown …]\n{tail}"
+
+
+def _group_alive(process: asyncio.subprocess.Process) -> bool:
     try:
-        await asyncio.wait_for(drain(), time_limit)
-        exit_code = await process.wait()
-    except TimeoutError:
-        _kill_group(process)
-        await process.wait()
-        output = _cap(kept.decode("utf-8", errors="replace"))
-        message = f"{output}\n[timed out after {time_limit:g} s; the command was killed]"
-        return ToolOutcome(message.lstrip("\n"), is_error=True, exit_code=None)
-    except asyncio.CancelledError:
-        _kill_group(process)
-        raise
-    output = _cap(kept.decode("utf-8", errors="replace"))
-    parts = [output] if output else []
-    if note:
-        parts.append(note)
-    parts.append(f"[exit code {exit_code}]")
-    return ToolOutcome("\n".join(parts), is_error=exit_code != 0 or bool(note), exit_code=exit_code)
+        os.killpg(process.pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def _kill_group(process: asyncio.subprocess.Process) -> None:

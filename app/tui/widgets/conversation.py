@@ -11,22 +11,18 @@ from typing import Any
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets.markdown import MarkdownStream
 
+from app.terminal import one_line
 from memory_graph.content import tool_result_text
 from memory_graph.records import Message
-
-
-def _one_line(value: str, limit: int = 80) -> str:
-    text = " ".join(value.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def tool_title(name: str, arguments: dict[str, Any]) -> str:
     """A short title for a folded tool call: the tool and its main argument."""
     main = arguments.get("command") or arguments.get("path") or arguments.get("pattern")
     detail = main if isinstance(main, str) else json.dumps(arguments, ensure_ascii=False)
-    return f"⚙ {name}  {_one_line(detail)}"
+    return f"⚙ {name}  {one_line(detail, 80)}"
 
 
 class UserTurn(Static):

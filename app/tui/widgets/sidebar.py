@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from app.terminal import when
 from memory_graph.records import Session
 from memory_graph.session_log import SessionLog
 
@@ -31,9 +32,9 @@ def _entry(session_id: int, title: str, detail: str) -> Option:
 
 
 def _detail(session: Session) -> str:
-    when = (session.ended or session.started)[:16].replace("T", " ")
     source = "" if session.source == "reverie" else f" · {session.source}"
-    return f"#{session.id} · {when} · {session.message_count} msgs{source}"
+    last = when(session.started, session.ended)
+    return f"#{session.id} · {last} · {session.message_count} msgs{source}"
 
 
 class SessionsSidebar(Vertical):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from textual.content import Content
 from textual.reactive import reactive
@@ -16,7 +16,10 @@ def connection_label(config: Config) -> tuple[str, bool]:
     if not config.connected:
         return "offline: no ANTHROPIC_API_KEY", False
     if config.base_url:
-        return f"endpoint {urlparse(config.base_url).netloc or config.base_url}", True
+        # Host and port only: a URL may carry credentials (https://user:token@host).
+        parts = urlsplit(config.base_url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"endpoint {parts.hostname}{port}", True
     return "Anthropic API", True
 
 

@@ -1,0 +1,31 @@
+"""Text headed for a terminal: control characters made visible, so a transcript cannot move the
+cursor, retitle the window or clear the screen."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` with every control character except newline and tab shown as `^X` or `\\xNN`."""
+    return _CONTROL.sub(_show, text)
+
+
+def _show(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return "^" + chr(code + 0x40)
+    return f"\\x{code:02x}"
+
+
+def one_line(value: object, limit: int = 120) -> str:
+    """A single line of at most `limit` characters, whitespace folded."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def when(session_started: str, session_ended: str | None) -> str:
+    """A session's last activity as `YYYY-MM-DD HH:MM`."""
+    return (session_ended or session_started)[:16].replace("T", " ")
