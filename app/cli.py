@@ -31,26 +31,23 @@ PROG = "reverie"
 MAX_ID = 2**63 - 1
 
 
-def _session_id(value: str) -> int:
-    """An argparse type: a session id as SQLite can hold it."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a session id (a number)") from None
-    if not 1 <= number <= MAX_ID:
-        raise argparse.ArgumentTypeError(f"{value} is not a session id")
-    return number
+def _whole_number(lowest: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `lowest` to what SQLite can hold."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not {what}") from None
+        if not lowest <= number <= MAX_ID:
+            raise argparse.ArgumentTypeError(f"{value} is not {what}")
+        return number
+
+    return parse
 
 
-def _count(value: str) -> int:
-    """An argparse type: a count from 0 up."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0 <= number <= MAX_ID:
-        raise argparse.ArgumentTypeError(f"{value} is out of range")
-    return number
+_session_id = _whole_number(1, "a session id")
+_count = _whole_number(0, "a count (0 or more)")
 
 
 def _folder(value: str) -> str:

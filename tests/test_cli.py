@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from app.cli import main
 from tests.fake_api import FakeMessagesAPI, text, tool_use
+from tests.processes import clean_environment, reverie
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -129,7 +129,7 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     home = tmp_path / "h"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
+    env = clean_environment()
     cases: list[tuple[list[str], bytes, int]] = [
         (["--home", str(blocker), "sessions"], b"", 1),
         (["--home", str(home), "show", "3"], b"", 1),
@@ -155,7 +155,7 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
         assert err.startswith("reverie: " if code == 1 else "usage: "), (argv, err)
     # None of the refused messages left a session behind.
     listed = subprocess.run(
-        [sys.executable, "-m", "app", "--home", str(home), "sessions", "--json"],
+        reverie(home, "sessions", "--json"),
         capture_output=True,
         env=env,
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 from memory_graph.session_log import SessionLog
+from tests.processes import clean_environment, reverie
 
 WRITES = 300
 
@@ -15,6 +15,7 @@ _WRITER = """
 import asyncio, sys
 from pathlib import Path
 from memory_graph.session_log import SessionLog
+from tests.processes import clean_environment, reverie
 
 async def main(home, count):
     async with await SessionLog.open(Path(home)) as log:
@@ -30,18 +31,12 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 
 async def test_two_processes_and_a_headless_command_write_at_once(home: Path) -> None:
     async with await SessionLog.open(home) as log:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+        env = clean_environment()
         writer = await asyncio.create_subprocess_exec(
             sys.executable, "-c", _WRITER, str(home), str(WRITES), env=env
         )
         chat = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "app",
-            "--home",
-            str(home),
-            "chat",
-            "from the command line",
+            *reverie(home, "chat", "from the command line"),
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text
+from tests.processes import clean_environment, reverie
 
 
 async def test_kill_9_mid_stream_keeps_the_reply_as_interrupted(
     home: Path, workspace: Path, fake_api: FakeMessagesAPI
 ) -> None:
     fake_api.add(text(*[f"word{i} " for i in range(400)], delay=0.01))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
-    env |= {"ANTHROPIC_BASE_URL": fake_api.base_url, "ANTHROPIC_API_KEY": "test-key"}
+    env = clean_environment(ANTHROPIC_BASE_URL=fake_api.base_url, ANTHROPIC_API_KEY="test-key")
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app",
-        "--home",
-        str(home),
-        "chat",
-        "tell me everything",
+        *reverie(home, "chat", "tell me everything"),
         cwd=workspace,
         env=env,
         stdout=asyncio.subprocess.PIPE,
