@@ -1,8 +1,8 @@
 """Fill a Reverie home with many sessions fast, and cache the result between runs.
 
 The schema comes from the real code (`SessionLog.open`); rows are then written with the stdlib
-`sqlite3` in one transaction, with the FTS insert trigger dropped and the index rebuilt once at
-the end, which is many times faster than letting the trigger index row by row.
+`sqlite3` in one transaction and indexed for full-text search in one batch at the end, as the
+store's own bulk import does.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ SEED_VERSION = 2
 """Bump when the generated data changes, so stale caches are rebuilt."""
 
 MARKER_NAME = "seed.json"
-FTS_TRIGGER = "messages_fts_insert"
+FTS_BATCH = (
+    "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE role != 'system'"
+)
 MODEL = "claude-sonnet-5-5"
 
 RARE_WORD = "xylophone"
@@ -203,13 +205,7 @@ def _fill(database: Path, sessions: int, messages_per_session: int) -> None:
     try:
         # A cache can be rebuilt, so durability during seeding buys nothing.
         conn.execute("PRAGMA synchronous = OFF")
-        row = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (FTS_TRIGGER,)
-        ).fetchone()
-        trigger_sql: str | None = row[0] if row else None
         conn.execute("BEGIN IMMEDIATE")
-        if trigger_sql is not None:
-            conn.execute(f"DROP TRIGGER {FTS_TRIGGER}")
         # Messages first: their generator records each session's title as it goes.
         titles: list[str] = []
         texts = TextSource().message_texts(sessions * messages_per_session)
@@ -223,10 +219,7 @@ def _fill(database: Path, sessions: int, messages_per_session: int) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             _session_rows(sessions, messages_per_session, titles),
         )
-        if trigger_sql is not None:
-            conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-            # Exactly the schema's own SQL, so the seeded database is the real one.
-            conn.execute(trigger_sql)
+        conn.execute(FTS_BATCH)
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

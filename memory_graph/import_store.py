@@ -152,6 +152,11 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                 "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            await conn.execute(
+                "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages "
+                "WHERE session_id = ? AND seq >= ? AND role != 'system'",
+                (session_id, rows[0][1]),
+            )
     return StoredSession(session_id, created, len(rows))
 
 

@@ -104,11 +104,9 @@ END;
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
 );
--- System prompts are the same in every session: indexing them would make every search match all.
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN NEW.role != 'system'
-BEGIN
-    INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text);
-END;
+-- Rows are indexed by the store as it appends them (in one batch for an import, which is several
+-- times faster than a trigger row by row). System prompts are the same in every session and are
+-- not indexed: they would make every search match everything.
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN OLD.role != 'system'
 BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);

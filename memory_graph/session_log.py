@@ -315,6 +315,10 @@ class SessionLog:
         row = await cursor.fetchone()
         await cursor.close()
         assert row is not None
+        if role != "system":
+            await conn.execute(
+                "INSERT INTO messages_fts (rowid, text) VALUES (?, ?)", (row[0], text)
+            )
         if role == "user" and text:
             await conn.execute(
                 "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",

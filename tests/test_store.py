@@ -57,6 +57,7 @@ async def test_older_schema_migrates_without_loss(home: Path) -> None:
             'VALUES (7, 1, \'user\', \'[{"type":"text","text":"kept words"}]\', '
             "'kept words', '2026-01-01T00:00:00Z')"
         )
+        await conn.execute("INSERT INTO messages_fts (rowid, text) VALUES (1, 'kept words')")
     async with await SessionLog.open(home) as log:
         assert await schema_version(log._conn) == SCHEMA_VERSION
         session = await log.get_session(7)
@@ -214,3 +215,15 @@ async def test_unusable_home_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create home"):
         await SessionLog.open(blocker / "home")
+
+
+async def test_full_text_index_stays_consistent(log: SessionLog) -> None:
+    session = await log.create_session()
+    await log.append_message(session.id, "system", _text("You are Reverie, concise"))
+    await log.append_message(session.id, "user", _text("find the invoice"))
+    await log.save_draft(session.id, "assistant", _text("looking"), {})
+    await log.commit_reply(session.id, "assistant", _text("found the invoice"), {})
+    async with log.transaction() as conn:
+        await conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    assert await log.search("concise") == [], "system prompts are not indexed"
+    assert [hit.role for hit in await log.search("invoice")] in (["user"], ["assistant"])
