@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.append import run_append
+from bench.importing import run_import, run_watch
 from bench.search import run_search
 from bench.seed import seeded_home, working_copy
 from bench.tui import run_tui
@@ -32,6 +33,11 @@ TUI_RUNS = 5
 
 APPEND_P95_TARGET_MS = 2.0
 FIRST_FRAME_TARGET_MS = 500.0
+IMPORT_COPIES = 20
+IMPORT_RUNS = 3
+IMPORT_TARGET_LINES_PER_S = 20_000.0
+WATCH_DROPS = 20
+WATCH_TARGET_MS = 1_000.0
 SEARCH_NOTE = (
     "value is the slowest query median; informational, no target yet (issue 7 later wants < 100 ms)"
 )
@@ -144,6 +150,28 @@ def run_all(work: Path) -> dict[str, Any]:
     searches = run_search(home)
     slowest = max(float(s["median_ms"]) for s in searches.values())
     results["search_ms"] = figure(slowest, queries=searches, database=database, note=SEARCH_NOTE)
+
+    _progress(f"import: {IMPORT_COPIES} copies of the Claude Code transcripts, {IMPORT_RUNS} runs")
+    imported = run_import(work, IMPORT_COPIES, IMPORT_RUNS)
+    rate = imported.pop("lines_per_s")
+    results["import_lines_per_s"] = {
+        "value": rate["median"],
+        "target": f">= {IMPORT_TARGET_LINES_PER_S:g}",
+        "met": rate["median"] >= IMPORT_TARGET_LINES_PER_S,
+        "min": rate["min"],
+        "max": rate["max"],
+        **imported,
+        "note": "fresh home each run; reimport_* is the same import again (nothing to add)",
+    }
+
+    _progress(f"watch: {WATCH_DROPS} transcripts dropped one by one")
+    watched = run_watch(work, WATCH_DROPS)
+    results["watch_latency_ms"] = figure(
+        watched.pop("p95"),
+        WATCH_TARGET_MS,
+        **watched,
+        note="p95, from write_bytes in the drop folder to the session visible to another reader",
+    )
 
     results["run"] = {"seeding_s": {k: round(v, 1) for k, v in seeding.items()}}
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +178,41 @@ def test_home_from_the_environment(
     monkeypatch.setenv("REVERIE_HOME", str(home))
     _run(capsys, "chat", "via env")
     assert (home / "reverie.db").exists()
+
+
+def test_import_summary_json_and_export(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
+    benchmarks = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+    short = str(benchmarks / "claude-code" / "short.jsonl")
+    code, out, _ = _run(capsys, "--home", str(home), "import", short)
+    assert code == 0 and out.startswith("imported 1 new sessions, 0 updated, 7 messages")
+    code, out, _ = _run(capsys, "--home", str(home), "import", short, "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["sessions"] == 0 and summary["files_unchanged"] == 1
+    assert set(summary) >= {"sessions", "messages", "skipped", "problems"}
+
+    target = tmp_path / "out.jsonl"
+    code, _, err = _run(capsys, "--home", str(home), "export", str(target))
+    assert code == 0 and "exported 1 sessions" in err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    code, _, err = _run(capsys, "--home", str(home), "export", str(target))
+    assert code == 1 and "--force" in err
+    code, _, err = _run(capsys, "--home", str(home), "export", "7", str(tmp_path / "x.jsonl"))
+    assert code == 1 and "no session with id 7" in err and not (tmp_path / "x.jsonl").exists()
+    code, out, _ = _run(capsys, "--home", str(tmp_path / "other"), "import", str(target), "--json")
+    assert code == 0 and json.loads(out)["messages"] == 7
+
+
+def test_import_errors_exit_1(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    for argv, message in (
+        ([str(tmp_path / "missing")], "no such file"),
+        ([str(bad)], "not a transcript"),
+        ([str(bad), "--format", "claude-code"], f"nothing importable in {bad}: {bad}:1"),
+    ):
+        code, _, err = _run(capsys, "--home", str(home), "import", *argv)
+        assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err

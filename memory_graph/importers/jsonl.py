@@ -52,7 +52,8 @@ def json_lines(
             problems.append(Problem(path, number, f"line longer than {MAX_LINE_BYTES} bytes"))
             continue
         try:
-            value = json.loads(raw)
+            # Decoded here: json.loads would guess UTF-16 from bytes like \xff\xfe.
+            value = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             problems.append(Problem(path, number, "not valid UTF-8"))
             continue

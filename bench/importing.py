@@ -1,0 +1,128 @@
+"""Import throughput on real Claude Code transcripts, and watch latency on real files."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.stats import percentile, spread
+from memory_graph.importers.runner import import_paths
+from memory_graph.session_log import SessionLog
+
+CLAUDE_CODE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "claude-code"
+_SESSION_ID = re.compile(rb'"sessionId":"([0-9a-f-]{36})"')
+
+
+def build_corpus(target: Path, copies: int) -> int:
+    """`copies` copies of the shared Claude Code projects folder, each with fresh session ids
+    and uuids (so nothing deduplicates away); returns the number of lines."""
+    sources = sorted(CLAUDE_CODE.rglob("*.jsonl"))
+    lines = 0
+    for copy in range(copies):
+        project = target / f"project-{copy:03d}"
+        for source in sources:
+            data = source.read_bytes()
+            ids = {match for match in _SESSION_ID.findall(data)}
+            ids |= set(re.findall(rb'"uuid":"([0-9a-f-]{36})"', data))
+            for old in ids:
+                data = data.replace(old, str(uuid.uuid4()).encode())
+            relative = source.relative_to(CLAUDE_CODE)
+            destination = project / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(data)
+            lines += data.count(b"\n")
+    return lines
+
+
+async def _import_once(corpus: Path, home: Path) -> dict[str, Any]:
+    async with await SessionLog.open(home) as log:
+        began = time.perf_counter()
+        report = await import_paths(log, [corpus])
+        elapsed = time.perf_counter() - began
+        again = time.perf_counter()
+        repeat = await import_paths(log, [corpus])
+        unchanged_s = time.perf_counter() - again
+    return {
+        "seconds": elapsed,
+        "lines": report.lines,
+        "sessions": report.sessions_new,
+        "messages": report.messages,
+        "reimport_added": repeat.messages,
+        "reimport_s": unchanged_s,
+    }
+
+
+def run_import(work: Path, copies: int, runs: int) -> dict[str, Any]:
+    """Import the replicated corpus into fresh homes `runs` times; lines per second."""
+    corpus = work / "corpus"
+    lines = build_corpus(corpus, copies)
+    results = []
+    for run in range(runs):
+        home = work / f"import-home-{run}"
+        results.append(asyncio.run(_import_once(corpus, home)))
+        shutil.rmtree(home)
+    rates = [r["lines"] / r["seconds"] for r in results]
+    last = results[-1]
+    return {
+        "lines_per_s": spread(rates),
+        "lines": lines,
+        "sessions": last["sessions"],
+        "messages": last["messages"],
+        "reimport_added": last["reimport_added"],
+        "reimport_ms": round(last["reimport_s"] * 1000, 1),
+    }
+
+
+async def _watch_latencies(work: Path, drops: int) -> list[float]:
+    from app.config import load_config
+    from app.watcher import watch
+
+    home = work / "watch-home"
+    config = load_config(home, env={})
+    source = (CLAUDE_CODE / "short.jsonl").read_bytes()
+    old_id = _SESSION_ID.search(source)
+    assert old_id is not None
+    stop = asyncio.Event()
+    ready = asyncio.Event()
+    latencies: list[float] = []
+    async with await SessionLog.open(home) as log, await SessionLog.open(home) as reader:
+        task = asyncio.create_task(
+            watch(config, log, stop, lambda *_: None, lambda _folders: ready.set())
+        )
+        await ready.wait()
+        await asyncio.sleep(0.2)  # the watcher thread starts after its first await
+        for drop in range(drops):
+            session_id = str(uuid.uuid4())
+            data = source.replace(old_id.group(1), session_id.encode())
+            path = config.drop_folder / f"drop-{drop}.jsonl"
+            written = time.perf_counter()
+            path.write_bytes(data)
+            while True:
+                async with reader.connection.execute(
+                    "SELECT COUNT(*) FROM sessions WHERE external_id = ?", (session_id,)
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row and row[0]:
+                    break
+                await asyncio.sleep(0.002)
+            latencies.append((time.perf_counter() - written) * 1000)
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+    return latencies
+
+
+def run_watch(work: Path, drops: int) -> dict[str, Any]:
+    """Milliseconds from a transcript written into the drop folder to its session committed."""
+    samples = asyncio.run(_watch_latencies(work, drops))
+    return {
+        "p50": round(percentile(samples, 50), 1),
+        "p95": round(percentile(samples, 95), 1),
+        "max": round(max(samples), 1),
+        "drops": drops,
+    }

@@ -1,0 +1,274 @@
+"""Importers on real transcripts (../shared/benchmarks) and on hand-made bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from memory_graph.importers.reverie_format import export_lines
+from memory_graph.importers.runner import ImportInputError, detect, import_paths
+from memory_graph.session_log import SessionLog
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+CLAUDE_CODE = BENCHMARKS / "claude-code"
+TAUBENCH = BENCHMARKS / "taubench" / "gpt-4o-airline-tasks-00-24.json"
+LONG = "258c7280-ae70-4798-800f-63464d01a85d"
+
+
+def _line(**fields: Any) -> str:
+    return json.dumps(fields) + "\n"
+
+
+def _claude_line(session: str, uuid: str, kind: str, content: Any, **extra: Any) -> str:
+    role = "assistant" if kind == "assistant" else "user"
+    return _line(
+        type=kind,
+        sessionId=session,
+        uuid=uuid,
+        timestamp=f"2026-03-01T10:00:{len(uuid) % 60:02d}.000Z",
+        message={"role": role, "content": content},
+        **extra,
+    )
+
+
+async def test_claude_code_projects_folder(log: SessionLog, tmp_path: Path) -> None:
+    projects = tmp_path / "projects" / "-home-user-spotter"
+    shutil.copytree(CLAUDE_CODE, projects)
+    report = await import_paths(log, [tmp_path / "projects"])
+    assert report.problems == [] and report.sessions_new == 9
+    sessions = {s.external_id: s for s in await log.list_sessions(limit=100)}
+    parent = sessions[LONG]
+    children = [s for s in sessions.values() if s.parent_id == parent.id]
+    assert sorted(s.external_id for s in children) == [
+        f"{LONG}:agent-a881341",
+        f"{LONG}:agent-acompact-fffbd0",
+    ]
+    assert all(s.source == "claude-code" for s in sessions.values())
+    messages = await log.messages(parent.id)
+    # Every message keeps the line's uuid; tool results keep is_error and Bash exit codes.
+    assert all(m.external_id for m in messages)
+    results = [b for m in messages if m.role == "tool" for b in m.content]
+    failed = [b for b in results if b["is_error"]]
+    assert failed and any(b.get("exit_code") == 128 for b in failed)
+    assert any("rejected" in str(b["content"]) for b in failed)
+    assert any(m.role == "assistant" and m.content[0]["type"] == "tool_use" for m in messages)
+    assert parent.title == "Implement spotter-gqc" and parent.model == "claude-opus-4-6"
+
+
+async def test_reimport_is_idempotent_and_a_grown_file_adds_only_new_lines(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    lines = (CLAUDE_CODE / "tool_heavy.jsonl").read_text().splitlines(keepends=True)
+    grown = tmp_path / "session.jsonl"
+    grown.write_text("".join(lines[:12]))
+    first = await import_paths(log, [grown])
+    again = await import_paths(log, [grown])
+    assert again.messages == 0 and again.unchanged == 1
+    with grown.open("a") as handle:
+        handle.write("".join(lines[12:]))
+    third = await import_paths(log, [grown])
+    assert third.lines == len(lines) - 12 and third.sessions_updated == 1
+    session = (await log.list_sessions())[0]
+    assert session.message_count == first.messages + third.messages == 19
+    assert session.title == "start phoenix in background"
+    ids = [m.external_id for m in await log.messages(session.id)]
+    assert len(ids) == len(set(ids))
+
+
+async def test_a_line_still_being_written_waits_for_its_end(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    path = tmp_path / "live.jsonl"
+    whole = _claude_line("s1", "u1", "user", "first question")
+    second = _claude_line("s1", "u2", "user", "second question")
+    path.write_text(whole + second[:20])
+    report = await import_paths(log, [path], final=False)
+    assert report.messages == 1 and report.problems == []
+    with path.open("a") as handle:
+        handle.write(second[20:])
+    report = await import_paths(log, [path], final=False)
+    assert report.messages == 1 and report.problems == []
+
+
+async def test_summary_lines_title_their_session(log: SessionLog, tmp_path: Path) -> None:
+    path = tmp_path / "titled.jsonl"
+    path.write_text(
+        _line(type="summary", summary="Fix the flaky login test", leafUuid="u2")
+        + _claude_line("s1", "u1", "user", "the login test fails again")
+        + _claude_line("s1", "u2", "assistant", [{"type": "text", "text": "Looking."}])
+    )
+    await import_paths(log, [path])
+    assert (await log.list_sessions())[0].title == "Fix the flaky login test"
+
+
+async def test_malformed_lines_are_skipped_with_file_and_line(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(
+        _claude_line("s1", "u1", "user", "good one").encode()
+        + b'{"type": "user", truncated\n'
+        + b"\xff\xfe not utf-8\n"
+        + b"[1, 2, 3]\n"
+        + _claude_line("s1", "u2", "user", "good two").encode()
+        + _line(type="user", uuid="u3", message={"role": "user", "content": "no session"}).encode()
+    )
+    report = await import_paths(log, [path])
+    assert report.messages == 2
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (2, "not valid JSON"),
+        (3, "not valid UTF-8"),
+        (4, "not a JSON object"),
+        (6, "user line without message/sessionId"),
+    ]
+    assert all(p.path == path for p in report.problems)
+    assert str(report.problems[0]) == f"{path}:2: not valid JSON"
+
+
+async def test_taubench_imports_as_is(log: SessionLog) -> None:
+    report = await import_paths(log, [TAUBENCH])
+    assert report.sessions_new == 100 and report.problems == []
+    sessions = await log.list_sessions(limit=200)
+    outcomes = [s.outcome for s in sessions]
+    assert outcomes.count("failure") == 69 and outcomes.count("success") == 31
+    first = next(s for s in sessions if s.external_id == "task-0-trial-0")
+    messages = await log.messages(first.id)
+    assert messages[0].role == "system" and messages[1].role == "user"
+    calls = {b["id"] for m in messages for b in m.content if b["type"] == "tool_use"}
+    results = {b["tool_use_id"] for m in messages for b in m.content if b["type"] == "tool_result"}
+    assert calls and results <= calls
+    errors = [b for m in messages for b in m.content if b.get("is_error")]
+    assert all(str(b["content"]).startswith("Error") for b in errors)
+    assert (await import_paths(log, [TAUBENCH])).messages == 0
+
+
+async def test_openai_jsonl_with_ids_titles_times_and_private(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    path = tmp_path / "chats.jsonl"
+    conversation = {
+        "id": "conv-1",
+        "title": "Trip planning",
+        "created": 1767225600,
+        "private": True,
+        "outcome": "success",
+        "messages": [
+            {"role": "user", "content": "Book Lisbon", "id": "m1"},
+            {
+                "role": "assistant",
+                "content": None,
+                "id": "m2",
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "search", "arguments": '{"q": "LIS"}'},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "Error: no flights", "id": "m3"},
+            {"role": "assistant", "content": [{"type": "text", "text": "None found."}], "id": "m4"},
+        ],
+    }
+    path.write_text(
+        json.dumps(conversation)
+        + "\n"
+        + json.dumps({"reward": 0, "messages": [{"role": "user", "content": "hi"}]})
+        + "\n"
+    )
+    report = await import_paths(log, [path])
+    assert report.sessions_new == 2 and report.problems == []
+    sessions = {s.external_id: s for s in await log.list_sessions()}
+    trip = sessions["conv-1"]
+    assert (trip.title, trip.private, trip.outcome) == ("Trip planning", True, "success")
+    assert trip.started == "2026-01-01T00:00:00.000Z"
+    messages = await log.messages(trip.id)
+    assert [m.external_id for m in messages] == ["m1", "m2", "m3", "m4"]
+    assert messages[1].content[0] == {
+        "type": "tool_use",
+        "id": "c1",
+        "name": "search",
+        "input": {"q": "LIS"},
+    }
+    assert messages[2].content[0]["is_error"] is True
+    other = next(s for key, s in sessions.items() if key != "conv-1")
+    assert other.outcome == "failure" and other.external_id.startswith("sha256-")
+
+
+async def test_export_then_import_round_trips_exactly(log: SessionLog, tmp_path: Path) -> None:
+    await import_paths(log, [CLAUDE_CODE, TAUBENCH])
+    native = await log.create_session(model="claude-sonnet-5-5")
+    await log.append_message(native.id, "user", [{"type": "text", "text": "hello"}])
+    await log.commit_reply(
+        native.id, "assistant", [{"type": "text", "text": "hi"}], {"interrupted": True}
+    )
+    export = tmp_path / "export.jsonl"
+    ids = [s.id for s in await log.list_sessions(limit=500)]
+    export.write_text("".join(line + "\n" for line in [x async for x in export_lines(log, ids)]))
+    assert detect(export) == "reverie"
+
+    async with await SessionLog.open(tmp_path / "fresh") as fresh:
+        report = await import_paths(fresh, [export])
+        assert report.problems == [] and report.sessions_new == len(ids)
+        assert await _snapshot(fresh) == await _snapshot(log)
+        assert (await import_paths(fresh, [export])).messages == 0
+
+
+async def _snapshot(log: SessionLog) -> dict[tuple[str, str], Any]:
+    """Everything that must survive a round trip, keyed by (source, external id)."""
+    sessions = await log.list_sessions(limit=1000)
+    by_id = {s.id: s for s in sessions}
+    result = {}
+    for s in sessions:
+        parent = by_id[s.parent_id].external_id if s.parent_id else None
+        messages = [
+            (m.seq, m.role, m.content, m.meta, m.external_id, m.created)
+            for m in await log.messages(s.id)
+        ]
+        fields = (s.title, s.started, s.ended, s.model, s.outcome, s.private, parent)
+        result[(s.source, s.external_id)] = (fields, messages)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing.jsonl", "no such file or directory"),
+        (lambda p: (p / "empty-dir").mkdir() or p / "empty-dir", "no transcripts"),
+        (lambda p: (p / "notes.txt").write_text("hello") and p / "notes.txt", "not a transcript"),
+    ],
+)
+async def test_paths_that_cannot_be_imported(
+    log: SessionLog, tmp_path: Path, make: Any, message: str
+) -> None:
+    with pytest.raises(ImportInputError, match=message):
+        await import_paths(log, [make(tmp_path)])
+
+
+async def test_each_session_imports_whole_or_not_at_all(
+    log: SessionLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import memory_graph.import_store as store
+
+    calls = 0
+    real = store.blocks_text
+
+    def failing(blocks: Any) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError("disk full")
+        return real(blocks)
+
+    monkeypatch.setattr(store, "blocks_text", failing)
+    path = tmp_path / "one.jsonl"
+    path.write_text("".join(_claude_line("s1", f"u{i}", "user", f"line {i}") for i in range(5)))
+    report = await import_paths(log, [path])
+    assert report.problems and "disk full" in report.problems[0].reason
+    assert await log.list_sessions() == []
+    monkeypatch.setattr(store, "blocks_text", real)
+    assert (await import_paths(log, [path])).messages == 5

@@ -1,0 +1,125 @@
+"""Live watching with real files: the drop folder, a grown transcript, the TUI's sidebar."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from app.config import Config, load_config
+from app.tui.app import ReverieApp
+from app.tui.widgets.sidebar import SessionsSidebar
+from app.watcher import watch
+from memory_graph.importers.runner import ImportReport
+from memory_graph.session_log import SessionLog
+from tests.processes import clean_environment, reverie
+from tests.tui_helpers import settle
+
+CLAUDE_CODE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "claude-code"
+DEADLINE_S = 10.0
+
+
+async def eventually(check: Callable[[], object], what: str) -> None:
+    """Wait until `check()` (sync or async) is true, or fail after DEADLINE_S."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE_S
+    while True:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def watching(home: Path) -> AsyncIterator[tuple[Config, SessionLog, list[ImportReport]]]:
+    config = load_config(home, env={})
+    reports: list[ImportReport] = []
+    stop = asyncio.Event()
+    ready = asyncio.Event()
+    async with await SessionLog.open(home) as log:
+        task = asyncio.create_task(
+            watch(config, log, stop, lambda _where, r: reports.append(r), lambda _: ready.set())
+        )
+        await asyncio.wait_for(ready.wait(), DEADLINE_S)
+        await asyncio.sleep(0.2)  # the watcher thread starts on the generator's first step
+        yield config, log, reports
+        stop.set()
+        await asyncio.wait_for(task, DEADLINE_S)
+
+
+async def _messages(log: SessionLog) -> int:
+    sessions = await log.list_sessions()
+    return sum(s.message_count for s in sessions)
+
+
+async def test_a_dropped_transcript_is_imported_and_its_growth_too(
+    watching: tuple[Config, SessionLog, list[ImportReport]],
+) -> None:
+    config, log, reports = watching
+    lines = (CLAUDE_CODE / "tool_heavy.jsonl").read_text().splitlines(keepends=True)
+    target = config.drop_folder / "session.jsonl"
+    target.write_text("".join(lines[:12]))
+    await eventually(lambda: _messages(log), "the first part imported")
+    first = await _messages(log)
+    with target.open("a") as handle:
+        handle.write("".join(lines[12:]))
+    await eventually(lambda: _count_is(log, 19), "the new lines")
+    sessions = await log.list_sessions()
+    assert len(sessions) == 1 and first < 19
+    assert sum(r.messages for r in reports) == 19, "no line was imported twice"
+
+
+async def _count_is(log: SessionLog, expected: int) -> bool:
+    return await _messages(log) == expected
+
+
+async def test_what_was_dropped_before_the_watch_started_is_imported(home: Path) -> None:
+    config = load_config(home, env={})
+    config.drop_folder.mkdir(parents=True)
+    (config.drop_folder / "early.jsonl").write_bytes((CLAUDE_CODE / "short.jsonl").read_bytes())
+    stop = asyncio.Event()
+    async with await SessionLog.open(home) as log:
+        task = asyncio.create_task(watch(config, log, stop, lambda *_: None))
+        await eventually(lambda: _count_is(log, 7), "the early transcript")
+        stop.set()
+        await asyncio.wait_for(task, DEADLINE_S)
+
+
+def test_reverie_watch_stops_cleanly_on_sigterm(home: Path) -> None:
+    with subprocess.Popen(
+        reverie(home, "watch"), env=clean_environment(), stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stderr is not None
+        assert "watching" in process.stderr.readline()
+        (home / "import" / "x.jsonl").write_bytes((CLAUDE_CODE / "short.jsonl").read_bytes())
+        assert "1 new sessions" in process.stderr.readline()
+        process.send_signal(signal.SIGTERM)
+        rest = process.stderr.read()
+        assert process.wait(timeout=DEADLINE_S) == 0
+    assert "stopped" in rest and "Traceback" not in rest
+
+
+async def test_the_tui_shows_sessions_another_process_writes(config: Config, home: Path) -> None:
+    app = ReverieApp(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one(SessionsSidebar)
+        assert sidebar.listed == []
+        done = await asyncio.create_subprocess_exec(
+            *reverie(home, "import", str(CLAUDE_CODE / "short.jsonl"), "--json"),
+            env=clean_environment(),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await done.communicate()
+        assert json.loads(out)["sessions"] == 1
+        await eventually(lambda: sidebar.listed, "the sidebar to list the imported session")
+        assert len(sidebar.listed) == 1
