@@ -22,10 +22,11 @@ from memory_graph.session_log import SessionLog
 
 WATCH_STEP_MS = 20
 """How long a burst must be quiet before its changes are handled: short, for low latency."""
-RESWEEP_MS = 30_000
-"""With no events for this long, the folders are swept again (cheap: unchanged files cost a
-stat). This catches what an event could miss: a write between the first sweep and the watcher
-starting, or an overflowing inotify queue."""
+WAKE_MS = 250
+"""The watcher thread hands back control this often even when nothing happens."""
+RESWEEP_S = 30.0
+"""The folders are swept again this often (cheap: an unchanged file costs a stat), which catches
+whatever an event could miss, such as an overflowing inotify queue."""
 
 Reporter = Callable[[str, ImportReport], None]
 
@@ -75,30 +76,34 @@ async def watch(
     report: Reporter,
     ready: Callable[[list[Path]], None] | None = None,
 ) -> None:
-    """Import what is already in the watched folders, then every new or grown transcript, until
-    `stop` is set. A line still being written is left for the next change."""
+    """Import what is in the watched folders, then every new or grown transcript, until `stop`
+    is set. A line still being written is left for the next change.
+
+    The first sweep runs once the watcher is already listening, so a file dropped while the
+    command starts is never missed; `ready` is called after it.
+    """
     folders = watched_folders(config)
-    for folder in folders:
-        await _sweep(log, folder, report)
-    if ready is not None:
-        ready(folders)
+    loop = asyncio.get_running_loop()
+    sweep_due = 0.0
     async for changes in awatch(
         *folders,
         stop_event=stop,
         step=WATCH_STEP_MS,
-        rust_timeout=RESWEEP_MS,
+        rust_timeout=WAKE_MS,
         yield_on_timeout=True,
         ignore_permission_denied=True,
     ):
-        if not changes:
-            for folder in folders:
-                await _sweep(log, folder, report)
-            continue
-        changed = {
+        changed = [
             Path(name)
             for change, name in changes
             if change != Change.deleted and Path(name).suffix.lower() in TRANSCRIPT_SUFFIXES
-        }
-        existing = [path for path in changed if path.is_file()]
+        ]
+        existing = sorted({path for path in changed if path.is_file()})
         if existing:
             await _import_changed(log, existing, report)
+        if loop.time() >= sweep_due:
+            for folder in folders:
+                await _sweep(log, folder, report)
+            if ready is not None and sweep_due == 0.0:
+                ready(folders)
+            sweep_due = loop.time() + RESWEEP_S

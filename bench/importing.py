@@ -95,7 +95,6 @@ async def _watch_latencies(work: Path, drops: int) -> list[float]:
             watch(config, log, stop, lambda *_: None, lambda _folders: ready.set())
         )
         await ready.wait()
-        await asyncio.sleep(0.2)  # the watcher thread starts after its first await
         for drop in range(drops):
             session_id = str(uuid.uuid4())
             data = source.replace(old_id.group(1), session_id.encode())

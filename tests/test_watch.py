@@ -50,7 +50,6 @@ async def watching(home: Path) -> AsyncIterator[tuple[Config, SessionLog, list[I
             watch(config, log, stop, lambda _where, r: reports.append(r), lambda _: ready.set())
         )
         await asyncio.wait_for(ready.wait(), DEADLINE_S)
-        await asyncio.sleep(0.2)  # the watcher thread starts on the generator's first step
         yield config, log, reports
         stop.set()
         await asyncio.wait_for(task, DEADLINE_S)
