@@ -38,6 +38,9 @@ _SESSION_COLUMNS = (
 )
 _MESSAGE_COLUMNS = "id, session_id, seq, role, content, text, meta, external_id, created"
 _TITLE_LENGTH = 80
+SNIPPET_WIDTH = 90
+RANKED_RECENT = 2_000
+"""How many of the most recent matching messages a search ranks."""
 DRAFT_STALE_S = 60.0
 """A draft not updated for this long belongs to a process that is gone (drafts save every 0.5 s)."""
 
@@ -93,6 +96,20 @@ def title_from(text: str) -> str:
     """A one-line session title from the first thing the user said."""
     line = " ".join(text.split())
     return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def snippet(text: str, words: Sequence[str], width: int = SNIPPET_WIDTH) -> str:
+    """One line of `text` around the first of `words` it contains (the last word as a prefix,
+    as the search matched it). Computed here: FTS5's snippet() re-reads every match of a
+    prefix and can take seconds for a common one."""
+    flat = " ".join(text.split())
+    if not words:
+        return flat[:width]
+    alternatives = [re.escape(word) + r"\b" for word in words[:-1]] + [re.escape(words[-1])]
+    found = re.search(r"\b(?:" + "|".join(alternatives) + ")", flat, re.IGNORECASE)
+    start = max(0, (found.start() if found else 0) - width // 3)
+    piece = flat[start : start + width]
+    return ("…" if start > 0 else "") + piece + ("…" if start + width < len(flat) else "")
 
 
 def fts_query(text: str) -> str | None:
@@ -418,6 +435,10 @@ class SessionLog:
             .replace("+00:00", "Z")
         )
         where, parameters = ("WHERE session_id = ?", (session_id,)) if session_id else ("", ())
+        # Nearly always there is nothing to recover: a read then, not a write transaction.
+        async with self._conn.execute(f"SELECT 1 FROM drafts {where} LIMIT 1", parameters) as c:
+            if await c.fetchone() is None:
+                return 0
         async with self.transaction() as conn:
             async with conn.execute(
                 f"SELECT session_id, owner, pid, host, role, content, meta, updated FROM drafts "
@@ -486,34 +507,43 @@ class SessionLog:
         query = fts_query(text)
         if query is None:
             return []
-        # Best message per session first (SQLite takes bare columns from the MIN row), and
-        # snippets only for the few sessions shown: snippet() over every match is the slow part.
+        # Ranking costs time per matching row (half a second for a word in most of 500,000
+        # messages), so only the RANKED_RECENT most recent matches are ranked: the same result
+        # whenever fewer match, and a bounded cost when a word is everywhere.
         async with self._conn.execute(
-            "SELECT m.session_id, m.id, m.role, MIN(messages_fts.rank) AS best "
-            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-            "WHERE messages_fts MATCH ? GROUP BY m.session_id ORDER BY best LIMIT ?",
-            (query, limit),
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (query, RANKED_RECENT - 1),
         ) as cursor:
-            best = list(await cursor.fetchall())
-        if not best:
+            oldest = await cursor.fetchone()
+        async with self._conn.execute(
+            "SELECT m.session_id, m.id, m.role FROM (SELECT rowid, bm25(messages_fts) AS score "
+            "FROM messages_fts WHERE messages_fts MATCH ? AND rowid >= ? ORDER BY score) AS hit "
+            "JOIN messages m ON m.id = hit.rowid ORDER BY hit.score",
+            (query, oldest[0] if oldest else 0),
+        ) as cursor:
+            best: dict[int, tuple[int, Role]] = {}
+            async for session_id, message_id, role in cursor:
+                best.setdefault(session_id, (message_id, role))
+        chosen = list(best.items())[:limit]
+        if not chosen:
             return []
-        ids = [row["id"] for row in best]
+        ids = [message_id for _, (message_id, _) in chosen]
         marks = ", ".join("?" * len(ids))
         async with self._conn.execute(
-            f"SELECT messages_fts.rowid, snippet(messages_fts, 0, '', '', '…', 10), s.title "
-            f"FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-            f"JOIN sessions s ON s.id = m.session_id "
-            f"WHERE messages_fts MATCH ? AND messages_fts.rowid IN ({marks})",
-            (query, *ids),
+            f"SELECT m.id, m.text, s.title FROM messages m JOIN sessions s ON s.id = m.session_id "
+            f"WHERE m.id IN ({marks})",
+            ids,
         ) as cursor:
             details = {row[0]: (row[1], row[2]) for row in await cursor.fetchall()}
+        words = re.findall(r"\w+", text)
         return [
             SearchHit(
-                session_id=row["session_id"],
-                message_id=row["id"],
-                session_title=details[row["id"]][1],
-                snippet=" ".join(details[row["id"]][0].split()),
-                role=row["role"],
+                session_id=session_id,
+                message_id=message_id,
+                session_title=details[message_id][1],
+                snippet=snippet(details[message_id][0], words),
+                role=role,
             )
-            for row in best
+            for session_id, (message_id, role) in chosen
         ]

@@ -14,7 +14,7 @@ import pytest
 from memory_graph.db import DATABASE_NAME, connect, migrate, schema_version
 from memory_graph.errors import StoreError
 from memory_graph.migrations import MIGRATIONS, SCHEMA_VERSION
-from memory_graph.session_log import SessionLog, UnknownSession, fts_query
+from memory_graph.session_log import SessionLog, UnknownSession, fts_query, snippet
 
 
 def _text(value: str) -> list[dict[str, str]]:
@@ -227,3 +227,20 @@ async def test_full_text_index_stays_consistent(log: SessionLog) -> None:
         await conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
     assert await log.search("concise") == [], "system prompts are not indexed"
     assert [hit.role for hit in await log.search("invoice")] in (["user"], ["assistant"])
+
+
+async def test_a_busy_session_cannot_hide_other_matches(log: SessionLog) -> None:
+    busy = await log.create_session()
+    for _ in range(250):
+        await log.append_message(busy.id, "user", _text("docker docker docker"))
+    quiet = await log.create_session()
+    await log.append_message(quiet.id, "user", _text("a long note that mentions docker once"))
+    assert {hit.session_id for hit in await log.search("docker", limit=10)} == {busy.id, quiet.id}
+
+
+def test_snippets_centre_on_the_first_matching_word() -> None:
+    text = "Earlier words. " * 10 + "The Kubernetes ingress\nfailed with a 502 again. " + "x " * 80
+    shown = snippet(text, ["ingress", "fail"])
+    assert shown.startswith("…") and shown.endswith("…") and "ingress failed" in shown
+    assert len(shown) <= 92
+    assert snippet("short text", ["nothing"]) == "short text"

@@ -12,7 +12,7 @@ from textual.screen import Screen
 
 from app.config import Config
 from app.tui.chat_screen import ChatScreen
-from app.tui.messages import DatabaseChanged
+from app.tui.messages import DatabaseChanged, LogOpened
 from memory_graph.db import DATABASE_NAME
 from memory_graph.session_log import SessionLog
 
@@ -37,7 +37,10 @@ class ReverieApp(App[None]):
     def on_mount(self) -> None:
         # Pushed rather than returned by get_default_screen: only pushed screens load their .tcss.
         self.push_screen(ChatScreen(self.config))
-        self.watch_database()
+
+    def on_log_opened(self, event: LogOpened) -> None:
+        # Watching starts once the first view is on screen: it is not needed for the first frame.
+        self.watch_database(event.version)
 
     async def open_log(self) -> SessionLog:
         """The session log, opened on first use and closed when the app exits."""
@@ -47,14 +50,13 @@ class ReverieApp(App[None]):
         return self.session_log
 
     @work(exclusive=True, group="database-watch", exit_on_error=False)
-    async def watch_database(self) -> None:
+    async def watch_database(self, version: int) -> None:
         """Tell every screen when another process writes the database, so what it shows (the
         sessions list, later the inbox) stays live. Our own writes do not change
         `data_version`, so they do not wake anything."""
         from watchfiles import awatch
 
         log = await self.open_log()
-        version = await log.data_version()
         names = {DATABASE_NAME, f"{DATABASE_NAME}-wal"}
         async for _ in awatch(
             self.config.home,

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
 from app.config import Config
-from app.tui.messages import DatabaseChanged
+from app.tui.messages import DatabaseChanged, LogOpened
 from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.sidebar import SessionsSidebar
@@ -87,7 +87,9 @@ class ChatScreen(Screen[None]):
         """Open the log after the first frame, so start-up never waits on the disk."""
         self.session_log = await self.app.open_log()  # type: ignore[attr-defined]
         self.agent = Agent(self.session_log, self.config)
+        version = await self.session_log.data_version()
         await self.query_one(SessionsSidebar).attach(self.session_log)
+        self.post_message(LogOpened(version))
         if self.config.connected:
             self.status_line.activity = "ready"
             # Importing the SDK takes seconds: do it off the event loop before the first send.
