@@ -122,3 +122,30 @@ async def test_the_tui_shows_sessions_another_process_writes(config: Config, hom
         assert json.loads(out)["sessions"] == 1
         await eventually(lambda: sidebar.listed, "the sidebar to list the imported session")
         assert len(sidebar.listed) == 1
+
+
+async def test_the_claude_code_projects_folder_is_watched_when_configured(
+    home: Path, tmp_path: Path
+) -> None:
+    projects = tmp_path / "claude-projects"
+    (projects / "-home-me-app").mkdir(parents=True)
+    config = load_config(home, env={}, overrides={"claude_projects": str(projects)})
+    stop = asyncio.Event()
+    ready = asyncio.Event()
+    async with await SessionLog.open(home) as log:
+        task = asyncio.create_task(watch(config, log, stop, lambda *_: None, lambda _: ready.set()))
+        await asyncio.wait_for(ready.wait(), DEADLINE_S)
+        session = projects / "-home-me-app" / "0b0e.jsonl"
+        session.write_bytes((CLAUDE_CODE / "short.jsonl").read_bytes())
+        await eventually(lambda: _count_is(log, 7), "the Claude Code session")
+        stop.set()
+        await asyncio.wait_for(task, DEADLINE_S)
+
+
+def test_a_missing_claude_projects_folder_is_a_user_error(home: Path, tmp_path: Path) -> None:
+    from app.errors import UserError
+    from app.watcher import watched_folders
+
+    config = load_config(home, env={}, overrides={"claude_projects": str(tmp_path / "nope")})
+    with pytest.raises(UserError, match="is not a folder"):
+        watched_folders(config)
