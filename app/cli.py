@@ -250,7 +250,7 @@ async def _show(args: argparse.Namespace) -> int:
 
 def _print_problems(problems: Sequence[Problem], limit: int = 20) -> None:
     for problem in problems[:limit]:
-        print(f"skipped {problem}", file=sys.stderr)
+        print(visible(f"skipped {problem}"), file=sys.stderr)
     if len(problems) > limit:
         print(f"… and {len(problems) - limit} more skipped", file=sys.stderr)
 
@@ -279,7 +279,7 @@ async def _import(args: argparse.Namespace, paths: list[Path]) -> int:
             report = await import_paths(log, paths, fmt, on_file=progress.update)
         finally:
             progress.close()
-    if report.sessions_seen == 0 and report.unchanged == 0:
+    if report.sessions_seen == 0 and report.unchanged == 0 and report.resumed == 0:
         first = f": {report.problems[0]}" if report.problems else ""
         raise UserError(f"nothing importable in {' '.join(args.paths)}{first}")
     if args.json:
@@ -340,11 +340,11 @@ async def _watch(args: argparse.Namespace) -> int:
     def report(where: str, outcome: ImportReport) -> None:
         _print_problems(outcome.problems)
         if outcome.files:
-            print(f"{where}: {_summary(outcome)}", file=sys.stderr, flush=True)
+            print(visible(f"{where}: {_summary(outcome)}"), file=sys.stderr, flush=True)
 
     def ready(folders: list[Path]) -> None:
         names = ", ".join(str(folder) for folder in folders)
-        print(f"watching {names} (Ctrl-C stops)", file=sys.stderr, flush=True)
+        print(visible(f"watching {names} (Ctrl-C stops)"), file=sys.stderr, flush=True)
 
     async with await SessionLog.open(config.home) as log:
         await watch(config, log, stop, report, ready)

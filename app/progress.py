@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
+from app.terminal import visible
+
 BAR_WIDTH = 24
 
 
@@ -23,7 +25,7 @@ class ProgressLine:
             return
         filled = BAR_WIDTH * done // total
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        name = path.name if len(path.name) <= 40 else "…" + path.name[-39:]
+        name = visible(path.name if len(path.name) <= 40 else "…" + path.name[-39:])
         self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {name}\x1b[K")
         self.stream.flush()
         self._drawn = True

@@ -10,13 +10,12 @@ from watchfiles import Change, awatch
 
 from app.config import Config
 from app.errors import UserError
-from memory_graph.importers.records import Problem
 from memory_graph.importers.runner import (
-    TRANSCRIPT_SUFFIXES,
     ImportReport,
-    detect,
-    import_file,
-    import_paths,
+    import_files,
+    is_transcript,
+    parents_first,
+    transcript_files,
 )
 from memory_graph.session_log import SessionLog
 
@@ -46,26 +45,20 @@ def watched_folders(config: Config) -> list[Path]:
     return folders
 
 
-async def _sweep(log: SessionLog, folder: Path, report: Reporter) -> None:
-    has_files = await asyncio.to_thread(
-        lambda: any(p.suffix.lower() in TRANSCRIPT_SUFFIXES for p in folder.rglob("*"))
-    )
-    if has_files:
-        report(str(folder), await import_paths(log, [folder], final=False))
-
-
-async def _import_changed(log: SessionLog, paths: list[Path], report: Reporter) -> None:
-    for path in sorted(paths, key=lambda p: ("subagents" in p.parts, str(p))):
+async def _sweep(log: SessionLog, folder: Path, report: Reporter, stop: asyncio.Event) -> None:
+    files = parents_first(await asyncio.to_thread(transcript_files, folder))
+    if files:
         outcome = ImportReport()
-        fmt = await asyncio.to_thread(detect, path)
-        if fmt is None:
-            outcome.problems.append(Problem(path, None, "not a transcript format Reverie reads"))
-        else:
-            try:
-                await import_file(log, path, fmt, outcome, final=False)
-            except OSError as error:
-                reason = f"cannot read: {error.strerror or error}"
-                outcome.problems.append(Problem(path, None, reason))
+        await import_files(log, files, None, outcome, final=False, stop=stop)
+        report(str(folder), outcome)
+
+
+async def _import_changed(
+    log: SessionLog, paths: list[Path], report: Reporter, stop: asyncio.Event
+) -> None:
+    for path in parents_first(paths):
+        outcome = ImportReport()
+        await import_files(log, [path], None, outcome, final=False, stop=stop)
         report(str(path), outcome)
 
 
@@ -96,14 +89,14 @@ async def watch(
         changed = [
             Path(name)
             for change, name in changes
-            if change != Change.deleted and Path(name).suffix.lower() in TRANSCRIPT_SUFFIXES
+            if change != Change.deleted
+            and any(is_transcript(Path(name), folder) for folder in folders)
         ]
-        existing = sorted({path for path in changed if path.is_file()})
-        if existing:
-            await _import_changed(log, existing, report)
+        if changed:
+            await _import_changed(log, changed, report, stop)
         if loop.time() >= sweep_due:
             for folder in folders:
-                await _sweep(log, folder, report)
+                await _sweep(log, folder, report, stop)
             if ready is not None and sweep_due == 0.0:
                 ready(folders)
             sweep_due = loop.time() + RESWEEP_S

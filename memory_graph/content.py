@@ -29,7 +29,7 @@ def blocks_text(blocks: Iterable[Block]) -> str:
         if kind == "text":
             parts.append(str(block.get("text", "")))
         elif kind == "tool_use":
-            arguments = json.dumps(block.get("input", {}), ensure_ascii=False)
+            arguments = json.dumps(block.get("input", {}), ensure_ascii=False, sort_keys=True)
             parts.append(f"{block.get('name', '')} {arguments}")
         elif kind == "tool_result":
             parts.append(tool_result_text(block.get("content")))

@@ -114,9 +114,14 @@ END;
 """
 
 # Sub-agent transcripts (Claude Code sidechains) and forks hang under the session that spawned them.
+# The parent's external id is kept too, so a child imported before its parent is linked when the
+# parent arrives.
 _SESSION_PARENT = """
 ALTER TABLE sessions ADD COLUMN parent_id INTEGER REFERENCES sessions (id);
+ALTER TABLE sessions ADD COLUMN parent_external_id TEXT;
 CREATE INDEX sessions_by_parent ON sessions (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX sessions_awaiting_parent ON sessions (source, parent_external_id)
+WHERE parent_id IS NULL AND parent_external_id IS NOT NULL;
 """
 
 # Imports: a message's external id is unique within its session (importing twice adds nothing),
@@ -132,6 +137,7 @@ CREATE TABLE import_cursors (
     offset INTEGER NOT NULL,
     lines INTEGER NOT NULL,
     head TEXT NOT NULL,
+    tail TEXT NOT NULL,
     updated TEXT NOT NULL
 );
 """

@@ -135,7 +135,7 @@ async def test_taubench_imports_as_is(log: SessionLog) -> None:
     sessions = await log.list_sessions(limit=200)
     outcomes = [s.outcome for s in sessions]
     assert outcomes.count("failure") == 69 and outcomes.count("success") == 31
-    first = next(s for s in sessions if s.external_id == "task-0-trial-0")
+    first = next(s for s in sessions if s.external_id.startswith("task-0-trial-0-"))
     messages = await log.messages(first.id)
     assert messages[0].role == "system" and messages[1].role == "user"
     calls = {b["id"] for m in messages for b in m.content if b["type"] == "tool_use"}
@@ -230,6 +230,7 @@ async def _snapshot(log: SessionLog) -> dict[tuple[str, str], Any]:
             for m in await log.messages(s.id)
         ]
         fields = (s.title, s.started, s.ended, s.model, s.outcome, s.private, parent)
+        messages += [m.text for m in await log.messages(s.id)]
         result[(s.source, s.external_id)] = (fields, messages)
     return result
 
@@ -272,3 +273,198 @@ async def test_each_session_imports_whole_or_not_at_all(
     assert await log.list_sessions() == []
     monkeypatch.setattr(store, "blocks_text", real)
     assert (await import_paths(log, [path])).messages == 5
+
+
+async def test_different_conversations_never_merge(log: SessionLog, tmp_path: Path) -> None:
+    runs = json.loads(TAUBENCH.read_text())[:4]
+    other_model = json.loads(json.dumps(runs))
+    for run in other_model:
+        for turn in run["traj"]:
+            if turn["role"] == "assistant" and turn.get("content"):
+                turn["content"] = "(other model) " + turn["content"]
+    (tmp_path / "a.json").write_text(json.dumps(runs))
+    (tmp_path / "b.json").write_text(json.dumps(other_model))
+    opening = [{"role": "system", "content": "S"}, {"role": "user", "content": "book a flight"}]
+    (tmp_path / "c.jsonl").write_text(
+        json.dumps({"messages": [*opening, {"role": "user", "content": "alice"}]})
+        + "\n"
+        + json.dumps({"messages": [*opening, {"role": "user", "content": "bob"}]})
+        + "\n"
+    )
+    report = await import_paths(log, [tmp_path])
+    assert report.sessions_new == 4 + 4 + 2 and report.problems == []
+
+
+async def test_a_conversation_that_changed_is_refused_not_grafted(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    path = tmp_path / "chat.json"
+    turns = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "hi"}]
+    path.write_text(json.dumps({"id": "c1", "messages": turns}))
+    await import_paths(log, [path])
+    turns[0]["content"] = "something else entirely"
+    path.write_text(
+        json.dumps({"id": "c1", "messages": [*turns, {"role": "user", "content": "x"}]})
+    )
+    report = await import_paths(log, [path])
+    assert report.messages == 0 and "not merged" in report.problems[0].reason
+    assert [m.text for m in await log.messages(1)] == ["hello", "hi"]
+
+
+async def test_hostile_shapes_are_reported_not_raised(log: SessionLog, tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "odd.jsonl"
+    lines = [
+        {
+            "messages": [
+                {"role": "user", "content": "q"},
+                {"role": "assistant", "content": "a", "tool_calls": 5},
+            ]
+        },
+        {
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"id": "c", "function": {"name": "f", "arguments": deep}}],
+                }
+            ]
+        },
+        {
+            "messages": [
+                {"role": ["user"], "content": "unhashable role"},
+                {"role": "Assistant", "content": 42},
+            ]
+        },
+        {"messages": [{"role": "user", "content": "cut \ud83d mid-character"}]},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = await import_paths(log, [path])
+    assert report.sessions_new == 4
+    assert [p.reason for p in report.problems] == ["message 0 has no known role; skipped"]
+    texts = [m.text for s in await log.list_sessions() for m in await log.messages(s.id)]
+    assert "42" in texts and any(t.startswith("cut ") for t in texts)
+    reverie_file = tmp_path / "odd-export.jsonl"
+    reverie_file.write_text(
+        '{"format": "reverie", "version": 1}\n'
+        + json.dumps(
+            {
+                "session": {"source": "x", "external_id": "1", "outcome": ["bad"]},
+                "messages": [{"role": {"a": 1}, "content": []}],
+            }
+        )
+        + "\n"
+    )
+    report = await import_paths(log, [reverie_file])
+    assert report.problems[0].reason == "a message without a known role"
+
+
+async def test_an_explicit_import_of_an_unfinished_line_reads_it_again_later(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    lines = (CLAUDE_CODE / "short.jsonl").read_text().splitlines(keepends=True)
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(lines[:10]) + lines[10][:200])
+    first = await import_paths(log, [path])
+    assert [(p.line, p.reason) for p in first.problems] == [
+        (11, "unfinished last line (no newline)")
+    ]
+    path.write_text("".join(lines))
+    second = await import_paths(log, [path])
+    assert second.problems == [] and first.messages + second.messages == 7
+
+
+async def test_a_complete_last_line_without_newline_keeps_line_numbers_exact(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    path = tmp_path / "n.jsonl"
+    path.write_text(_claude_line("s", "u1", "user", "one").rstrip("\n"))
+    assert (await import_paths(log, [path])).messages == 1
+    with path.open("a") as handle:
+        handle.write("\n" + _claude_line("s", "u2", "user", "two") + "{broken\n")
+    report = await import_paths(log, [path])
+    assert report.messages == 1 and [(p.line, p.reason) for p in report.problems] == [
+        (3, "not valid JSON")
+    ]
+
+
+async def test_a_rewritten_file_with_the_same_start_is_read_again(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    path = tmp_path / "log.jsonl"
+    prompt = {"role": "system", "content": "P" * 2000}
+
+    def conversations(extra: int) -> str:
+        return "".join(
+            json.dumps(
+                {
+                    "id": f"c{n}",
+                    "messages": [prompt]
+                    + [{"role": "user", "content": f"m{i}"} for i in range(2 + extra)],
+                }
+            )
+            + "\n"
+            for n in range(2)
+        )
+
+    path.write_text(conversations(0))
+    await import_paths(log, [path])
+    path.write_text(conversations(3))
+    report = await import_paths(log, [path])
+    assert report.problems == [] and report.messages == 6
+
+
+async def test_touching_an_imported_file_is_not_an_error(log: SessionLog, tmp_path: Path) -> None:
+    path = tmp_path / "short.jsonl"
+    shutil.copy(CLAUDE_CODE / "short.jsonl", path)
+    await import_paths(log, [path])
+    path.touch()
+    report = await import_paths(log, [path])
+    assert report.resumed == 1 and report.messages == 0 and report.problems == []
+
+
+async def test_formats_are_told_from_content_not_the_name(log: SessionLog, tmp_path: Path) -> None:
+    await import_paths(log, [CLAUDE_CODE / "short.jsonl"])
+    ids = [s.id for s in await log.list_sessions()]
+    export = tmp_path / "backup.json"
+    export.write_text("".join([f"{line}\n" async for line in export_lines(log, ids)]))
+    assert detect(export) == "reverie"
+    big = tmp_path / "big.jsonl"
+    big.write_text(json.dumps({"messages": [{"role": "user", "content": "x" * 300_000}]}) + "\n")
+    assert detect(big) == "openai"
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + (CLAUDE_CODE / "short.jsonl").read_bytes())
+    assert detect(bom) == "claude-code"
+    async with await SessionLog.open(tmp_path / "fresh") as fresh:
+        report = await import_paths(fresh, [export, big, bom])
+        assert report.problems == [] and report.sessions_new == 2
+
+
+async def test_late_summaries_and_late_parents(log: SessionLog, tmp_path: Path) -> None:
+    path = tmp_path / "short.jsonl"
+    shutil.copy(CLAUDE_CODE / "short.jsonl", path)
+    await import_paths(log, [path])
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    last = [line["uuid"] for line in lines if line.get("type") == "assistant"][-1]
+    with path.open("a") as handle:
+        handle.write(_line(type="summary", summary="Phoenix server will not start", leafUuid=last))
+    assert (await import_paths(log, [path])).problems == []
+    assert (await log.list_sessions())[0].title == "Phoenix server will not start"
+
+    child = CLAUDE_CODE / LONG / "subagents" / "agent-a881341.jsonl"
+    await import_paths(log, [child])
+    await import_paths(log, [CLAUDE_CODE / f"{LONG}.jsonl"])
+    sessions = {s.external_id: s for s in await log.list_sessions()}
+    assert sessions[f"{LONG}:agent-a881341"].parent_id == sessions[LONG].id
+
+
+async def test_a_folder_of_only_hidden_or_odd_entries_is_skipped_by_watch_sweeps(
+    tmp_path: Path,
+) -> None:
+    from memory_graph.importers.runner import transcript_files
+
+    (tmp_path / "d.json").mkdir()
+    (tmp_path / ".hidden.jsonl").write_text("{}\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.json").write_text("{}")
+    assert transcript_files(tmp_path) == []

@@ -15,8 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from memory_graph.content import tool_result_text
-from memory_graph.importers.jsonl import count_lines, json_lines, read_new_lines
-from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
+from memory_graph.importers.jsonl import read_chunk, records
+from memory_graph.importers.records import (
+    ImportedMessage,
+    ImportedSession,
+    ParsedFile,
+    Problem,
+    TitleHint,
+)
 from memory_graph.records import Block, Role
 from memory_graph.session_log import title_from
 
@@ -97,13 +103,16 @@ def blocks_of(content: Any) -> list[Block]:
 
 def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
     """Read a Claude Code transcript from `offset` (line `first_line`) to its end."""
-    data, end_offset = read_new_lines(path, offset, final=final)
-    result = ParsedFile(end_offset=end_offset, lines=count_lines(data))
+    chunk = read_chunk(path, offset)
+    result = ParsedFile(end_offset=chunk.end_offset, lines=chunk.lines)
     sessions: dict[str, ImportedSession] = {}
     owner_of: dict[str, ImportedSession] = {}
     summaries: list[tuple[int, str, str]] = []
-    for number, line in json_lines(path, data, first_line, result.problems):
+    for number, line in records(path, chunk, first_line, result.problems, final=final):
         kind = line.get("type")
+        if not isinstance(kind, str):
+            result.problems.append(Problem(path, number, "line without a type"))
+            continue
         if kind == "summary":
             leaf, text = line.get("leafUuid"), line.get("summary")
             if isinstance(leaf, str) and isinstance(text, str) and text.strip():
@@ -148,10 +157,8 @@ def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = Tru
             session.fallback_title = title_from(words)
     for number, leaf, text in summaries:
         owner = owner_of.get(leaf)
-        if owner is None and len(sessions) == 1:
-            owner = next(iter(sessions.values()))
         if owner is None:
-            result.problems.append(Problem(path, number, "summary of a session not in this file"))
+            result.titles.append(TitleHint(number, leaf, title_from(text)))
             continue
         owner.title = title_from(text)
     result.sessions = list(sessions.values())

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from memory_graph.importers.jsonl import count_lines, json_lines, read_new_lines
+from memory_graph.importers.jsonl import parse_json, read_chunk, records
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
 from memory_graph.records import Block, Outcome, Role, dumps
 from memory_graph.session_log import title_from
@@ -42,6 +42,8 @@ def looks_like(sample: Any) -> bool:
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
+    if isinstance(content, int | float) and not isinstance(content, bool):
+        return str(content)
     if isinstance(content, list):
         parts = [
             str(part.get("text", ""))
@@ -83,14 +85,16 @@ def _external_id(conversation: dict[str, Any], turns: list[Any]) -> str:
     given = conversation.get("id")
     if isinstance(given, str | int) and not isinstance(given, bool) and str(given):
         return str(given)
-    if "task_id" in conversation and "trial" in conversation:
-        return f"task-{conversation['task_id']}-trial-{conversation['trial']}"
-    digest = hashlib.sha256(dumps(turns[:3]).encode()).hexdigest()[:24]
+    # Without an id, the whole conversation names it: the same data imports once, and two
+    # different conversations (two models' runs of one tau-bench task) never merge.
+    digest = hashlib.sha256(dumps(turns).encode("utf-8", "replace")).hexdigest()[:16]
+    task, trial = conversation.get("task_id"), conversation.get("trial")
+    if isinstance(task, str | int) and isinstance(trial, str | int):
+        return f"task-{task}-trial-{trial}-{digest}"
     return f"sha256-{digest}"
 
 
-def _message(turn: dict[str, Any]) -> ImportedMessage | None:
-    role = turn.get("role")
+def _message(turn: dict[str, Any], role: str) -> ImportedMessage | None:
     text = _text(turn.get("content"))
     blocks: list[Block] = []
     kind: Role
@@ -113,7 +117,8 @@ def _message(turn: dict[str, Any]) -> ImportedMessage | None:
         )
     elif text.strip():
         blocks.append({"type": "text", "text": text})
-    for call in turn.get("tool_calls") or [] if kind == "assistant" else []:
+    calls = turn.get("tool_calls")
+    for call in calls if kind == "assistant" and isinstance(calls, list) else []:
         if not isinstance(call, dict):
             continue
         function: dict[str, Any] = (
@@ -123,7 +128,7 @@ def _message(turn: dict[str, Any]) -> ImportedMessage | None:
         if isinstance(arguments, str):
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
-            except ValueError:
+            except (ValueError, RecursionError):
                 arguments = {"_raw": arguments}
         blocks.append(
             {
@@ -144,8 +149,11 @@ def _message(turn: dict[str, Any]) -> ImportedMessage | None:
     )
 
 
-def conversation(value: dict[str, Any], path: Path, where: int | None) -> ImportedSession | Problem:
-    """One conversation read from a JSON object, or the problem that stops it."""
+def conversation(
+    value: dict[str, Any], path: Path, where: int | None, problems: list[Problem]
+) -> ImportedSession | Problem:
+    """One conversation read from a JSON object, or the problem that stops it; messages that
+    cannot be read are skipped and added to `problems`."""
     turns = value.get("messages", value.get("traj"))
     if not isinstance(turns, list):
         return Problem(path, where, "conversation without a messages (or traj) list")
@@ -155,10 +163,13 @@ def conversation(value: dict[str, Any], path: Path, where: int | None) -> Import
     session.saw(created)
     model = value.get("model")
     session.model = model if isinstance(model, str) else None
-    for turn in turns:
-        if not isinstance(turn, dict) or turn.get("role") not in _ROLES:
-            return Problem(path, where, "a message without a known role")
-        message = _message(turn)
+    for index, turn in enumerate(turns):
+        role = turn.get("role") if isinstance(turn, dict) else None
+        role = role.lower() if isinstance(role, str) else None
+        if role not in _ROLES:
+            problems.append(Problem(path, where, f"message {index} has no known role; skipped"))
+            continue
+        message = _message(turn, role)
         if message is not None:
             session.saw(message.created)
             session.messages.append(message)
@@ -175,21 +186,31 @@ def conversation(value: dict[str, Any], path: Path, where: int | None) -> Import
 
 
 def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
-    """Read conversations from a JSON file (whole) or a JSONL file (from `offset`)."""
-    if path.suffix.lower() == ".jsonl":
-        data, end_offset = read_new_lines(path, offset, final=final)
-        result = ParsedFile(end_offset=end_offset, lines=count_lines(data))
-        for number, value in json_lines(path, data, first_line, result.problems):
-            _add(result, conversation(value, path, number))
-        return result
+    """Read conversations from a JSON file (whole) or a JSONL file (from `offset`). A `.json`
+    file that holds one conversation per line is read as JSONL."""
+    if path.suffix.lower() != ".jsonl":
+        whole = _parse_whole(path)
+        if whole is not None:
+            return whole
+    chunk = read_chunk(path, offset)
+    result = ParsedFile(end_offset=chunk.end_offset, lines=chunk.lines)
+    for number, value in records(path, chunk, first_line, result.problems, final=final):
+        _add(result, conversation(value, path, number, result.problems))
+    return result
+
+
+def _parse_whole(path: Path) -> ParsedFile | None:
+    """A JSON document of conversations, or None when the file is JSON Lines instead."""
     raw = path.read_bytes()
     result = ParsedFile(end_offset=len(raw))
     try:
-        value = json.loads(raw)
+        value = parse_json(raw)
     except UnicodeDecodeError:
         result.problems.append(Problem(path, None, "not valid UTF-8"))
         return result
     except json.JSONDecodeError as error:
+        if error.msg == "Extra data":
+            return None
         result.problems.append(Problem(path, error.lineno, f"not valid JSON ({error.msg})"))
         return result
     except RecursionError:
@@ -201,7 +222,7 @@ def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = Tru
         if not isinstance(item, dict):
             result.problems.append(Problem(path, None, f"item {index} is not a JSON object"))
             continue
-        outcome = conversation(item, path, None)
+        outcome = conversation(item, path, None, result.problems)
         if isinstance(outcome, Problem):
             outcome = Problem(path, None, f"item {index}: {outcome.reason}")
         _add(result, outcome)

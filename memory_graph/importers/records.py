@@ -68,6 +68,16 @@ class Problem:
         return {"path": str(self.path), "line": self.line, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class TitleHint:
+    """A title for the session holding message `leaf` (a Claude Code summary line), to resolve
+    against the log when that message was imported earlier."""
+
+    line: int
+    leaf: str
+    title: str
+
+
 @dataclass
 class ParsedFile:
     """A parser's result for one file (or the part of it past a cursor)."""
@@ -76,6 +86,8 @@ class ParsedFile:
     problems: list[Problem] = field(default_factory=list)
     lines: int = 0
     """Lines read (JSONL), or items (a JSON list)."""
+    titles: list[TitleHint] = field(default_factory=list)
+    """Titles whose session is not in this read."""
     ignored: int = 0
     """Well-formed lines that carry no conversation (progress, snapshots, hooks)."""
     end_offset: int = 0

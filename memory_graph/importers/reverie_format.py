@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
-from memory_graph.importers.jsonl import count_lines, json_lines, read_new_lines
+from memory_graph.importers.jsonl import read_chunk, records
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
 from memory_graph.records import Message, Outcome, Role, Session, dumps, now_iso
 from memory_graph.session_log import SessionLog
@@ -22,7 +22,7 @@ from memory_graph.session_log import SessionLog
 FORMAT = "reverie"
 VERSION = 1
 _ROLES = set(get_args(Role))
-_OUTCOMES = set(get_args(Outcome))
+_OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 def looks_like(sample: dict[str, Any]) -> bool:
@@ -77,6 +77,13 @@ def _string(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _outcome(value: Any) -> Outcome:
+    for outcome in _OUTCOMES:
+        if value == outcome:
+            return outcome
+    return "unknown"
+
+
 def _session(value: dict[str, Any]) -> ImportedSession | str:
     fields = value.get("session")
     messages = value.get("messages")
@@ -85,7 +92,7 @@ def _session(value: dict[str, Any]) -> ImportedSession | str:
     source, external_id = _string(fields.get("source")), _string(fields.get("external_id"))
     if not source or not external_id:
         return "session without source and external_id"
-    outcome = fields.get("outcome", "unknown")
+    outcome = fields.get("outcome")
     session = ImportedSession(
         source=source,
         external_id=external_id,
@@ -93,13 +100,15 @@ def _session(value: dict[str, Any]) -> ImportedSession | str:
         started=_string(fields.get("started")),
         ended=_string(fields.get("ended")),
         model=_string(fields.get("model")),
-        outcome=outcome if outcome in _OUTCOMES else "unknown",
+        outcome=_outcome(outcome),
         private=fields.get("private") is True,
         parent_external_id=_string(fields.get("parent_external_id")),
     )
     for message in messages:
-        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+        role = message.get("role") if isinstance(message, dict) else None
+        if not isinstance(role, str) or role not in _ROLES:
             return "a message without a known role"
+        assert isinstance(message, dict)
         content, meta = message.get("content"), message.get("meta", {})
         if not isinstance(content, list) or not all(isinstance(b, dict) for b in content):
             return "a message whose content is not a list of blocks"
@@ -117,9 +126,9 @@ def _session(value: dict[str, Any]) -> ImportedSession | str:
 
 def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
     """Read an export from `offset` on (the header is checked when reading from the start)."""
-    data, end_offset = read_new_lines(path, offset, final=final)
-    result = ParsedFile(end_offset=end_offset, lines=count_lines(data))
-    for number, value in json_lines(path, data, first_line, result.problems):
+    chunk = read_chunk(path, offset)
+    result = ParsedFile(end_offset=chunk.end_offset, lines=chunk.lines)
+    for number, value in records(path, chunk, first_line, result.problems, final=final):
         if number == 1:
             if not looks_like(value) or value.get("version") != VERSION:
                 result.problems.append(Problem(path, 1, "not a Reverie export header"))

@@ -7,20 +7,27 @@ an unchanged one costs a `stat`.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from memory_graph.errors import StoreError
-from memory_graph.import_store import Cursor, file_head, get_cursor, save_cursor, store_session
+from memory_graph.import_store import (
+    Cursor,
+    ImportConflict,
+    file_digests,
+    get_cursor,
+    retitle,
+    save_cursor,
+    store_session,
+)
 from memory_graph.importers import claude_code, openai_chat, reverie_format
+from memory_graph.importers.jsonl import first_record
 from memory_graph.importers.records import FORMATS, Format, ParsedFile, Problem
 from memory_graph.session_log import SessionLog
 
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json")
-_SNIFF_BYTES = 256 * 1024
 
 
 class Parser(Protocol):
@@ -46,6 +53,8 @@ class ImportReport:
 
     files: int = 0
     unchanged: int = 0
+    resumed: int = 0
+    """Files read on from an earlier cursor (nothing new is not an error for them)."""
     sessions_new: int = 0
     sessions_updated: int = 0
     sessions_seen: int = 0
@@ -74,28 +83,19 @@ class ImportReport:
         }
 
 
-def _first_json_line(path: Path) -> Any:
-    with path.open("rb") as handle:
-        sample = handle.read(_SNIFF_BYTES)
-    for raw in sample.split(b"\n")[:20]:
-        if raw.strip():
-            try:
-                return json.loads(raw)
-            except (ValueError, RecursionError):
-                continue
-    return None
-
-
 def detect(path: Path) -> Format | None:
-    """The format of a transcript file, from its first bytes; None when it is none we read."""
+    """The format of a transcript file, from its first line; None when it is none we read."""
     try:
-        if path.suffix.lower() == ".json":
+        first = first_record(path)
+        if first is None and path.suffix.lower() == ".json":
+            # A JSON document spread over many lines (an indented list of conversations).
             with path.open("rb") as handle:
                 start = handle.read(4096).lstrip()
             return "openai" if start[:1] in (b"[", b"{") else None
-        first = _first_json_line(path)
     except OSError:
         return None
+    if isinstance(first, list):
+        return "openai" if openai_chat.looks_like(first) else None
     if not isinstance(first, dict):
         return None
     if reverie_format.looks_like(first):
@@ -107,11 +107,32 @@ def detect(path: Path) -> Format | None:
     return None
 
 
-def discover(paths: Sequence[Path]) -> list[Path]:
-    """Transcript files under `paths`: files as given, folders searched for .jsonl/.json.
+def is_transcript(path: Path, root: Path) -> bool:
+    """A file with a transcript suffix, not hidden below `root` (editor swap files, .git)."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    return (
+        path.suffix.lower() in TRANSCRIPT_SUFFIXES
+        and not any(part.startswith(".") for part in relative.parts)
+        and path.is_file()
+    )
 
-    Parents come before sub-agent files, so child sessions find the session they belong to.
-    """
+
+def transcript_files(folder: Path) -> list[Path]:
+    """Every transcript file under a folder."""
+    return [child for child in folder.rglob("*") if is_transcript(child, folder)]
+
+
+def parents_first(paths: Sequence[Path]) -> list[Path]:
+    """Files ordered so that a session's sub-agent files come after the session itself."""
+    unique = list(dict.fromkeys(path.resolve() for path in paths))
+    return sorted(unique, key=lambda p: ("subagents" in p.parts, str(p)))
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """Transcript files under `paths`: files as given, folders searched for .jsonl/.json."""
     found: list[Path] = []
     for path in paths:
         if not path.exists():
@@ -119,18 +140,11 @@ def discover(paths: Sequence[Path]) -> list[Path]:
         if path.is_file():
             found.append(path)
             continue
-        inside = sorted(
-            child
-            for child in path.rglob("*")
-            if child.suffix.lower() in TRANSCRIPT_SUFFIXES
-            and child.is_file()
-            and not any(part.startswith(".") for part in child.relative_to(path).parts)
-        )
+        inside = transcript_files(path)
         if not inside:
             raise ImportInputError(f"{path}: no transcripts (*.jsonl, *.json) in this folder")
         found.extend(inside)
-    unique = list(dict.fromkeys(path.resolve() for path in found))
-    return sorted(unique, key=lambda p: ("subagents" in p.parts, str(p)))
+    return parents_first(found)
 
 
 async def import_file(
@@ -141,26 +155,36 @@ async def import_file(
     cursor = await get_cursor(log, path)
     offset, first_line = 0, 1
     if cursor is not None and cursor.format == fmt and stat.st_size >= cursor.offset:
-        same_start = await asyncio.to_thread(_head_matches, path, cursor)
-        if same_start and (stat.st_size, stat.st_mtime_ns) == (cursor.size, cursor.mtime_ns):
+        head, tail = await asyncio.to_thread(file_digests, path, cursor.offset)
+        same = (head, tail) == (cursor.head, cursor.tail)
+        if same and (stat.st_size, stat.st_mtime_ns) == (cursor.size, cursor.mtime_ns):
             report.unchanged += 1
             return
-        if same_start and path.suffix.lower() != ".json":
+        if same and cursor.offset > 0:
             offset, first_line = cursor.offset, cursor.lines + 1
+            report.resumed += 1
     parsed = await asyncio.to_thread(PARSERS[fmt], path, offset, first_line, final=final)
     report.files += 1
     report.lines += parsed.lines
     report.ignored += parsed.ignored
     report.problems.extend(parsed.problems)
     for session in parsed.sessions:
-        stored = await store_session(log, session)
+        try:
+            stored = await store_session(log, session)
+        except ImportConflict as conflict:
+            report.problems.append(Problem(path, None, str(conflict)))
+            continue
         report.sessions_seen += 1
         report.messages += stored.added
         if stored.created:
             report.sessions_new += 1
         elif stored.added:
             report.sessions_updated += 1
-    head = await asyncio.to_thread(file_head, path, parsed.end_offset)
+    for hint in parsed.titles:
+        # A summary of a session read earlier (it was appended after the session's lines).
+        if not await retitle(log, claude_code.SOURCE, hint.leaf, hint.title):
+            report.ignored += 1
+    head, tail = await asyncio.to_thread(file_digests, path, parsed.end_offset)
     await save_cursor(
         log,
         Cursor(
@@ -171,33 +195,28 @@ async def import_file(
             offset=parsed.end_offset,
             lines=first_line - 1 + parsed.lines,
             head=head,
+            tail=tail,
         ),
     )
 
 
-def _head_matches(path: Path, cursor: Cursor) -> bool:
-    return file_head(path, cursor.offset) == cursor.head
-
-
-async def import_paths(
+async def import_files(
     log: SessionLog,
-    paths: Sequence[Path],
-    fmt: Format | None = None,
+    files: Sequence[Path],
+    fmt: Format | None,
+    report: ImportReport,
     *,
     final: bool = True,
+    named: frozenset[Path] = frozenset(),
     on_file: Callable[[int, int, Path], None] | None = None,
-) -> ImportReport:
-    """Import every transcript under `paths` (`fmt` None: detect each file's format).
-
-    Raises ImportInputError for a missing path, a folder without transcripts, or a file given
-    by name whose format cannot be told.
-    """
-    if fmt is not None and fmt not in FORMATS:
-        raise ImportInputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    files = await asyncio.to_thread(discover, paths)
-    named = {path.resolve() for path in paths if path.is_file()}
-    report = ImportReport()
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Import these files in order (`fmt` None: detect each). A file in `named` (given by the
+    user) whose format cannot be told raises ImportInputError; any other problem with a file is
+    reported and the next file goes on. Stops between files once `stop` is set."""
     for done, path in enumerate(files):
+        if stop is not None and stop.is_set():
+            return
         if on_file is not None:
             on_file(done, len(files), path)
         file_format = fmt or await asyncio.to_thread(detect, path)
@@ -213,6 +232,36 @@ async def import_paths(
             await import_file(log, path, file_format, report, final=final)
         except OSError as error:
             report.problems.append(Problem(path, None, f"cannot read: {error.strerror or error}"))
-    if on_file is not None:
-        on_file(len(files), len(files), files[-1] if files else Path("."))
+        except (StoreError, asyncio.CancelledError):
+            raise
+        except Exception as error:
+            # A parser bug must not stop the other files, nor kill `reverie watch`.
+            reason = f"could not be imported ({type(error).__name__}: {error})"
+            report.problems.append(Problem(path, None, reason))
+    if on_file is not None and files:
+        on_file(len(files), len(files), files[-1])
+
+
+async def import_paths(
+    log: SessionLog,
+    paths: Sequence[Path],
+    fmt: Format | None = None,
+    *,
+    final: bool = True,
+    on_file: Callable[[int, int, Path], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> ImportReport:
+    """Import every transcript under `paths` (`fmt` None: detect each file's format).
+
+    Raises ImportInputError for a missing path, a folder without transcripts, or a file given
+    by name whose format cannot be told.
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise ImportInputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    files = await asyncio.to_thread(discover, paths)
+    named = frozenset(path.resolve() for path in paths if path.is_file())
+    report = ImportReport()
+    await import_files(
+        log, files, fmt, report, final=final, named=named, on_file=on_file, stop=stop
+    )
     return report

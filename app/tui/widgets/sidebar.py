@@ -77,11 +77,14 @@ class SessionsSidebar(Vertical):
 
     def _show(self, rows: list[tuple[int, str, str]], empty: str) -> None:
         listing = self.query_one("#session-list", OptionList)
+        # A refresh (another process wrote) keeps the cursor on the session it was on.
+        current = listing.highlighted_option.id if listing.highlighted_option else None
         listing.clear_options()
         self.listed = [session_id for session_id, _, _ in rows]
         if rows:
             listing.add_options(_entry(*row) for row in rows)
-            listing.highlighted = 0
+            ids = [str(session_id) for session_id in self.listed]
+            listing.highlighted = ids.index(current) if current in ids else 0
         else:
             listing.add_option(Option(Content(empty), disabled=True))
 
