@@ -16,7 +16,7 @@ from typing import Any
 
 from app.config import Config, load_config
 from app.errors import USER_ERRORS, UserError
-from app.paths import resolve_home
+from app.paths import DEMO_HISTORY, resolve_home
 from app.terminal import visible, when
 from memory_graph.content import tool_result_text
 from memory_graph.importers.records import FORMATS, Problem
@@ -367,6 +367,11 @@ def _tui(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    return _run_tui(prepare_demo(args))
+
+
+def prepare_demo(args: argparse.Namespace) -> Config:
+    """A home for the demo, with the demo history (assets/demo) imported into it."""
     home = Path(args.home).expanduser() if args.home else None
     if home is not None and home.exists():
         if not home.is_dir():
@@ -374,10 +379,17 @@ def _demo(args: argparse.Namespace) -> int:
         if not args.keep and any(home.iterdir()):
             raise UserError(f"{home} is not empty; the demo needs a fresh home (or pass --keep)")
     home = home or Path(tempfile.mkdtemp(prefix="reverie-demo-"))
+    if not DEMO_HISTORY.is_file():
+        raise UserError(f"the demo history is missing ({DEMO_HISTORY}); run from a checkout")
     print(f"demo home: {home}", file=sys.stderr)
     config = load_config(home, overrides={"model": args.model})
-    asyncio.run(_check_log(config.home))
-    return _run_tui(config)
+    asyncio.run(_load_demo(config.home))
+    return config
+
+
+async def _load_demo(home: Path) -> None:
+    async with await SessionLog.open(home) as log:
+        await import_paths(log, [DEMO_HISTORY])
 
 
 async def _check_log(home: Path) -> None:

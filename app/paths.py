@@ -8,6 +8,9 @@ from pathlib import Path
 
 import platformdirs
 
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+"""Shipped data beside the packages (the project installs editable: `make install`)."""
+DEMO_HISTORY = ASSETS / "demo" / "history.jsonl"
 HOME_ENV = "REVERIE_HOME"
 CONFIG_NAME = "config.toml"
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from app.errors import UserError
+from app.paths import DEMO_HISTORY
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import clean_environment, reverie
 
@@ -216,3 +218,24 @@ def test_import_errors_exit_1(
     ):
         code, _, err = _run(capsys, "--home", str(home), "import", *argv)
         assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
+    from app.cli import build_parser, prepare_demo
+
+    home = tmp_path / "demo"
+    config = prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))
+    assert config.home == home
+    expected = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
+    listed = subprocess.run(
+        reverie(home, "sessions", "--json", "--limit", "0"),
+        capture_output=True,
+        env=clean_environment(),
+    )
+    sessions = json.loads(listed.stdout)
+    external = {s["external_id"] for s in sessions}
+    planted = {sid for pattern in expected["patterns"] for sid in pattern["sessions"]}
+    assert planted <= external and len(sessions) >= 30
+    assert {s["private"] for s in sessions} == {True, False}
+    with pytest.raises(UserError, match="not empty"):
+        prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from app.terminal import when
+from app.terminal import one_line, when
 from memory_graph.records import Session
 from memory_graph.session_log import SessionLog
 
@@ -24,10 +24,9 @@ TITLE_WIDTH = 30
 def _entry(session_id: int, title: str, detail: str) -> Option:
     # One OptionList line pair per session: a single widget renders them all, which keeps
     # start-up fast with hundreds of sessions (a widget per row costs ~3 ms each to lay out).
-    title = " ".join(title.split()) or "(untitled)"
-    if len(title) > TITLE_WIDTH:
-        title = title[: TITLE_WIDTH - 1] + "…"
-    prompt = Content.assemble((title, "bold"), "\n", (" ".join(detail.split()), "dim"))
+    # One line each: a wrapped snippet would push the other sessions off the list.
+    title = one_line(title, TITLE_WIDTH) or "(untitled)"
+    prompt = Content.assemble((title, "bold"), "\n", (one_line(detail, TITLE_WIDTH), "dim"))
     return Option(prompt, id=str(session_id))
 
 
