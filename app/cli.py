@@ -29,6 +29,8 @@ PROG = "reverie"
 
 
 MAX_ID = 2**63 - 1
+PROBLEMS_SHOWN = 20
+"""Skipped lines listed on stderr; `--json` lists them all."""
 
 
 def _whole_number(lowest: int, what: str) -> Callable[[str], int]:
@@ -103,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     export = command("export", "write sessions in Reverie's format (every session if none named)")
-    export.add_argument("items", nargs="+", metavar="[SESSION ...] FILE")
+    export.add_argument("ids", nargs="*", type=_session_id, metavar="SESSION")
+    export.add_argument("file", metavar="FILE", help="where to write ('-': standard output)")
     export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
     command("watch", "import transcripts dropped in the drop folder as they arrive (Ctrl-C stops)")
@@ -248,7 +251,8 @@ async def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problems(problems: Sequence[Problem], limit: int = 20) -> None:
+def _print_problems(problems: Sequence[Problem]) -> None:
+    limit = PROBLEMS_SHOWN
     for problem in problems[:limit]:
         print(visible(f"skipped {problem}"), file=sys.stderr)
     if len(problems) > limit:
@@ -290,27 +294,29 @@ async def _import(args: argparse.Namespace, paths: list[Path]) -> int:
     return 0
 
 
-def _export_target(args: argparse.Namespace) -> tuple[list[int], Path]:
-    *ids, target = args.items
-    try:
-        session_ids = [_session_id(value) for value in ids]
-    except argparse.ArgumentTypeError as error:
-        raise UserError(f"{error}: reverie export [SESSION ...] FILE") from None
-    path = Path(target).expanduser()
+def _export_target(args: argparse.Namespace) -> Path | None:
+    """The file to export to (checked before anything is read), or None for standard output."""
+    if args.file == "-":
+        return None
+    path = Path(args.file).expanduser()
     if path.is_dir():
         raise UserError(f"{path} is a folder")
     if path.exists() and not args.force:
         raise UserError(f"{path} exists; pass --force to overwrite it")
-    return session_ids, path
+    return path
 
 
-async def _export(args: argparse.Namespace, session_ids: list[int], path: Path) -> int:
+async def _export(args: argparse.Namespace, path: Path | None) -> int:
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
-        if not session_ids:
-            session_ids = sorted(s.id for s in await log.list_sessions(limit=-1))
+        session_ids = list(args.ids) or sorted(s.id for s in await log.list_sessions(limit=-1))
         for session_id in session_ids:
             await log.get_session(session_id)  # unknown ids fail before anything is written
+        if path is None:
+            async for line in export_lines(log, session_ids):
+                sys.stdout.write(line + "\n")
+            return 0
+        # Written beside the target and renamed: an interrupted export never leaves half a file.
         partial = path.with_name(f".{path.name}.partial")
         try:
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -409,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sessions": lambda a: asyncio.run(_sessions(a)),
         "show": lambda a: asyncio.run(_show(a)),
         "import": lambda a: asyncio.run(_import(a, [Path(p).expanduser() for p in a.paths])),
-        "export": lambda a: asyncio.run(_export(a, *_export_target(a))),
+        "export": lambda a: asyncio.run(_export(a, _export_target(a))),
         "watch": lambda a: asyncio.run(_watch(a)),
     }
     try:

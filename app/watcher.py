@@ -24,7 +24,8 @@ WATCH_STEP_MS = 20
 WAKE_MS = 250
 """The watcher thread hands back control this often even when nothing happens."""
 RESWEEP_S = 30.0
-"""The folders are swept again this often (cheap: an unchanged file costs a stat), which catches
+"""The folders are swept again this often (cheap: an unchanged file costs a stat and two small
+reads), which catches
 whatever an event could miss, such as an overflowing inotify queue."""
 
 Reporter = Callable[[str, ImportReport], None]
@@ -45,21 +46,13 @@ def watched_folders(config: Config) -> list[Path]:
     return folders
 
 
-async def _sweep(log: SessionLog, folder: Path, report: Reporter, stop: asyncio.Event) -> None:
-    files = parents_first(await asyncio.to_thread(transcript_files, folder))
+async def _import(
+    log: SessionLog, files: list[Path], where: str, report: Reporter, stop: asyncio.Event
+) -> None:
     if files:
         outcome = ImportReport()
-        await import_files(log, files, None, outcome, final=False, stop=stop)
-        report(str(folder), outcome)
-
-
-async def _import_changed(
-    log: SessionLog, paths: list[Path], report: Reporter, stop: asyncio.Event
-) -> None:
-    for path in parents_first(paths):
-        outcome = ImportReport()
-        await import_files(log, [path], None, outcome, final=False, stop=stop)
-        report(str(path), outcome)
+        await import_files(log, parents_first(files), None, outcome, final=False, stop=stop)
+        report(where, outcome)
 
 
 async def watch(
@@ -92,11 +85,11 @@ async def watch(
             if change != Change.deleted
             and any(is_transcript(Path(name), folder) for folder in folders)
         ]
-        if changed:
-            await _import_changed(log, changed, report, stop)
+        await _import(log, changed, ", ".join(map(str, changed)), report, stop)
         if loop.time() >= sweep_due:
             for folder in folders:
-                await _sweep(log, folder, report, stop)
+                files = await asyncio.to_thread(transcript_files, folder)
+                await _import(log, files, str(folder), report, stop)
             if ready is not None and sweep_due == 0.0:
                 ready(folders)
             sweep_due = loop.time() + RESWEEP_S

@@ -18,7 +18,7 @@ from memory_graph.content import blocks_text
 from memory_graph.errors import StoreError
 from memory_graph.importers.records import ImportedSession
 from memory_graph.records import dumps, now_iso
-from memory_graph.session_log import SessionLog
+from memory_graph.session_log import SessionLog, index_for_search
 
 DIGEST_BYTES = 1024
 """How much of a file's start (and of what precedes its cursor) identifies it."""
@@ -140,6 +140,7 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                 ),
             )
         rows = await _new_messages(conn, session_id, created, imported, now)
+        first_seq = int(str(rows[0][1])) if rows else 0
         if rows:
             await conn.executemany(
                 "INSERT INTO messages (session_id, seq, role, content, text, meta, external_id, "
@@ -147,11 +148,7 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                 rows,
             )
             # Indexed in one statement: several times faster than row by row.
-            await conn.execute(
-                "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages "
-                "WHERE session_id = ? AND seq >= ? AND role != 'system'",
-                (session_id, rows[0][1]),
-            )
+            await index_for_search(conn, session_id, first_seq)
     return StoredSession(session_id, created, len(rows))
 
 

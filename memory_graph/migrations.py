@@ -1,7 +1,7 @@
 """Ordered, recorded schema migrations.
 
 `PRAGMA user_version` holds how many migrations a database has; each one runs in its own
-transaction together with its row in `migrations`, so a crash leaves the schema at a version
+transaction together with its row in `schema_migrations`, so a crash leaves the schema at a version
 boundary. Migrations only move forward and never rewrite existing rows' meaning.
 """
 

@@ -13,9 +13,14 @@ Block = dict[str, Any]
 """One content block as the Messages API shapes it: text, tool_use or tool_result."""
 
 
+def iso(moment: datetime) -> str:
+    """A UTC time as the ISO-8601 text stored in every timestamp column."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now_iso() -> str:
-    """The current UTC time as the ISO-8601 text stored in every timestamp column."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current time as stored."""
+    return iso(datetime.now(UTC))
 
 
 @dataclass(frozen=True, slots=True)

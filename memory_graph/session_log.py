@@ -29,6 +29,7 @@ from memory_graph.records import (
     SearchHit,
     Session,
     dumps,
+    iso,
     now_iso,
 )
 
@@ -98,10 +99,21 @@ def title_from(text: str) -> str:
     return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def snippet(text: str, words: Sequence[str], width: int = SNIPPET_WIDTH) -> str:
+async def index_for_search(conn: aiosqlite.Connection, session_id: int, first_seq: int) -> None:
+    """Add a session's messages from `first_seq` on to the full-text index, in one statement.
+    System prompts are left out: the same in every session, they would match every search."""
+    await conn.execute(
+        "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages "
+        "WHERE session_id = ? AND seq >= ? AND role != 'system'",
+        (session_id, first_seq),
+    )
+
+
+def snippet(text: str, words: Sequence[str]) -> str:
     """One line of `text` around the first of `words` it contains (the last word as a prefix,
     as the search matched it). Computed here: FTS5's snippet() re-reads every match of a
     prefix and can take seconds for a common one."""
+    width = SNIPPET_WIDTH
     flat = " ".join(text.split())
     if not words:
         return flat[:width]
@@ -254,14 +266,14 @@ class SessionLog:
             raise UnknownSession(session_id)
         return _session(row, row["n"])
 
-    async def list_sessions(self, limit: int = 200, offset: int = 0) -> list[Session]:
+    async def list_sessions(self, limit: int = 200) -> list[Session]:
         """Sessions, most recently active first, with their message counts."""
         async with self._conn.execute(
             f"SELECT {_SESSION_COLUMNS}, "
             "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n "
             "FROM sessions s ORDER BY COALESCE(s.ended, s.started) DESC, s.id DESC "
-            "LIMIT ? OFFSET ?",
-            (limit, offset),
+            "LIMIT ?",
+            (limit,),
         ) as cursor:
             rows = await cursor.fetchall()
         return [_session(row, row["n"]) for row in rows]
@@ -332,10 +344,7 @@ class SessionLog:
         row = await cursor.fetchone()
         await cursor.close()
         assert row is not None
-        if role != "system":
-            await conn.execute(
-                "INSERT INTO messages_fts (rowid, text) VALUES (?, ?)", (row[0], text)
-            )
+        await index_for_search(conn, session_id, row[1])
         if role == "user" and text:
             await conn.execute(
                 "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
@@ -429,11 +438,7 @@ class SessionLog:
         updated for `stale_after_s` (a process elsewhere). Runs in one write transaction, so two
         processes cannot both recover one draft. Returns how many were recovered.
         """
-        stale_before = (
-            (datetime.now(UTC) - timedelta(seconds=stale_after_s))
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z")
-        )
+        stale_before = iso(datetime.now(UTC) - timedelta(seconds=stale_after_s))
         where, parameters = ("WHERE session_id = ?", (session_id,)) if session_id else ("", ())
         # Nearly always there is nothing to recover: a read then, not a write transaction.
         async with self._conn.execute(f"SELECT 1 FROM drafts {where} LIMIT 1", parameters) as c:

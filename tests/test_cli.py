@@ -142,7 +142,7 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
         (["--home", str(home), "chat", "-"], b"\xff\xfe not utf-8", 1),
         (["--home", str(home), "chat", "a\udcffb"], b"", 1),
         (["demo", "--home", str(blocker)], b"", 1),
-        (["--home", str(home), "export", "x", "out.jsonl"], b"", 1),
+        (["--home", str(home), "export", "x", "out.jsonl"], b"", 2),
     ]
     for argv, stdin, code in cases:
         done = subprocess.run(
@@ -239,3 +239,11 @@ def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
     assert {s["private"] for s in sessions} == {True, False}
     with pytest.raises(UserError, match="not empty"):
         prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))
+
+
+def test_export_to_standard_output(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    _run(capsys, "--home", str(home), "chat", "hello there")
+    code, out, _ = _run(capsys, "--home", str(home), "export", "-")
+    header, session = (json.loads(line) for line in out.splitlines())
+    assert code == 0 and header["format"] == "reverie"
+    assert session["messages"][0]["content"][0]["text"] == "hello there"

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from memory_graph.importers.reverie_format import export_lines
-from memory_graph.importers.runner import ImportInputError, detect, import_paths
+from memory_graph.importers.runner import (
+    ImportInputError,
+    ImportReport,
+    detect,
+    import_files,
+    import_paths,
+)
 from memory_graph.session_log import SessionLog
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
@@ -86,11 +92,13 @@ async def test_a_line_still_being_written_waits_for_its_end(
     whole = _claude_line("s1", "u1", "user", "first question")
     second = _claude_line("s1", "u2", "user", "second question")
     path.write_text(whole + second[:20])
-    report = await import_paths(log, [path], final=False)
+    report = ImportReport()
+    await import_files(log, [path], None, report, final=False)
     assert report.messages == 1 and report.problems == []
     with path.open("a") as handle:
         handle.write(second[20:])
-    report = await import_paths(log, [path], final=False)
+    report = ImportReport()
+    await import_files(log, [path], None, report, final=False)
     assert report.messages == 1 and report.problems == []
 
 
@@ -468,3 +476,38 @@ async def test_a_folder_of_only_hidden_or_odd_entries_is_skipped_by_watch_sweeps
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "x.json").write_text("{}")
     assert transcript_files(tmp_path) == []
+
+
+async def test_words_typed_beside_tool_results_stay_the_users(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed-turn.jsonl"
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "t1",
+        "content": "Exit code 1\nboom",
+        "is_error": True,
+    }
+    path.write_text(
+        _claude_line(
+            "s", "u1", "assistant", [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {}}]
+        )
+        + _claude_line(
+            "s", "u2", "user", [result, {"type": "text", "text": "also, use uv not pip"}]
+        )
+    )
+    await import_paths(log, [path])
+    messages = await log.messages(1)
+    assert [(m.role, m.external_id) for m in messages] == [
+        ("assistant", "u1"),
+        ("tool", "u2"),
+        ("user", "u2:words"),
+    ]
+    assert messages[1].content[0]["exit_code"] == 1 and messages[2].text == "also, use uv not pip"
+
+
+async def test_a_forced_format_the_content_contradicts_is_refused(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    report = await import_paths(log, [CLAUDE_CODE / "short.jsonl"], "openai")
+    assert report.sessions_new == 0 and "is claude-code, not openai" in report.problems[0].reason

@@ -117,9 +117,9 @@ def _stored_block(block: Any) -> Block:
     return dict(block.model_dump(mode="json", exclude_none=True))
 
 
-def system_prompt(workspace: Workspace, today: date | None = None) -> str:
+def system_prompt(workspace: Workspace) -> str:
     """The system prompt of a turn (recalled memory joins it in a later issue)."""
-    today = today or date.today()
+    today = date.today()
     return (
         "You are Reverie, a personal assistant running in the user's terminal.\n"
         f"Today is {today.isoformat()}. The workspace is {workspace.root}.\n"

@@ -60,14 +60,17 @@ class ChatScreen(Screen[None]):
 
     @property
     def conversation(self) -> Conversation:
+        """The transcript pane."""
         return self.query_one(Conversation)
 
     @property
     def status_line(self) -> StatusLine:
+        """The line under the prompt."""
         return self.query_one(StatusLine)
 
     @property
     def prompt(self) -> Input:
+        """Where the user types; it keeps the focus."""
         return self.query_one("#prompt", Input)
 
     @property

@@ -136,8 +136,19 @@ def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = Tru
             session = ImportedSession(SOURCE, external_id, parent_external_id=parent)
             sessions[external_id] = session
         role: Role = "assistant" if kind == "assistant" else "user"
-        if role == "user" and any(b["type"] == "tool_result" for b in blocks):
-            role = "tool"
+        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else None
+        timestamp = line.get("timestamp") if isinstance(line.get("timestamp"), str) else None
+        session.saw(timestamp)
+        if uuid:
+            owner_of[uuid] = session
+        results = [b for b in blocks if b["type"] == "tool_result"]
+        if role == "user" and results:
+            # Tool results are the world's answer; words typed beside them stay the user's.
+            session.messages.append(ImportedMessage("tool", results, uuid, timestamp, {}))
+            blocks = [b for b in blocks if b["type"] != "tool_result"]
+            uuid = f"{uuid}:words" if uuid else None
+            if not blocks:
+                continue
         meta: dict[str, Any] = {}
         words = " ".join(b["text"] for b in blocks if b["type"] == "text").strip()
         if role == "user" and _INTERRUPTION.match(words):
@@ -147,12 +158,7 @@ def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = Tru
             if isinstance(model, str) and not model.startswith("<"):
                 session.model = model
                 meta["model"] = model
-        timestamp = line.get("timestamp") if isinstance(line.get("timestamp"), str) else None
-        session.saw(timestamp)
-        uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else None
         session.messages.append(ImportedMessage(role, blocks, uuid, timestamp, meta))
-        if uuid:
-            owner_of[uuid] = session
         if role == "user" and not meta and not session.fallback_title:
             session.fallback_title = title_from(words)
     for number, leaf, text in summaries:

@@ -5,9 +5,9 @@ messages; assistant `tool_calls` become tool_use blocks and `tool` messages tool
 Optional fields: `id`, `title`, `created`, `outcome` or `reward` (1 success, 0 failure),
 `private`, and a message's `id` (kept as its external id).
 
-A conversation without an `id` is named from tau-bench's `task_id`/`trial` when present, else
-from a hash of its first three messages: stable when the conversation grows, so re-importing a
-longer copy adds only the new messages.
+A conversation without an `id` is named by a digest of all its messages (prefixed with
+tau-bench's `task_id`/`trial` when present): the same data imports once and different
+conversations never merge; one that grows later imports as a new session (give it an `id`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from memory_graph.importers.jsonl import parse_json, read_chunk, records
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
-from memory_graph.records import Block, Outcome, Role, dumps
+from memory_graph.records import Block, Outcome, Role, dumps, iso
 from memory_graph.session_log import title_from
 
 SOURCE = "openai"
@@ -62,7 +62,7 @@ def _timestamp(value: Any) -> str | None:
             moment = datetime.fromtimestamp(float(value), UTC)
         except (OverflowError, OSError, ValueError):
             return None
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return iso(moment)
     if isinstance(value, str) and value.strip():
         return value.strip()
     return None
