@@ -188,3 +188,24 @@ async def test_an_unusable_database_is_reported_not_crashed(
         assert screen.status_line.activity == "error"
         assert any("not a Reverie database" in str(n.message) for n in app._notifications)
         assert app.is_running
+
+
+async def test_a_refresh_keeps_the_sidebar_cursor_on_its_session(
+    config: Config, home: Path
+) -> None:
+    async with await SessionLog.open(home) as log:
+        for topic in ("first", "second", "third"):
+            session = await log.create_session()
+            await log.append_message(session.id, "user", [{"type": "text", "text": topic}])
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        listing = screen.query_one("#session-list", OptionList)
+        listing.highlighted = 1
+        chosen = listing.highlighted_option.id if listing.highlighted_option else None
+        async with await SessionLog.open(home) as other:
+            await other.create_session(title="written elsewhere")
+        await screen.query_one(SessionsSidebar).refresh_sessions()
+        await pilot.pause()
+        assert listing.highlighted_option is not None and listing.highlighted_option.id == chosen
+        assert len(screen.query_one(SessionsSidebar).listed) == 4
