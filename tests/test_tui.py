@@ -34,6 +34,16 @@ async def _send(pilot, message: str) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def _send_and_answer(pilot, message: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Send a message, wait for the permission prompt it causes, answer it with `key`."""
+    pilot.app.screen.query_one("#prompt", Input).value = message
+    await pilot.press("enter")
+    while not isinstance(pilot.app.screen, PermissionScreen):
+        await pilot.pause(0.02)
+    await pilot.press(key)
+    await settle(pilot)
+
+
 def _plain(widget) -> str:  # type: ignore[no-untyped-def]
     return str(widget.render()) if not isinstance(widget, Reply) else widget.source
 
@@ -65,12 +75,7 @@ async def test_tool_permission_approved_runs_and_is_folded(
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
-        screen.prompt.value = "make a file"
-        await pilot.press("enter")
-        while not isinstance(app.screen, PermissionScreen):
-            await pilot.pause(0.02)
-        await pilot.press("y")
-        await settle(pilot)
+        await _send_and_answer(pilot, "make a file", "y")
         view = screen.query_one(ToolCallView)
         assert view.collapsed
         assert "exit 0" in str(view.title)
@@ -85,12 +90,7 @@ async def test_tool_permission_denied_does_not_run(
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
-        screen.prompt.value = "write it"
-        await pilot.press("enter")
-        while not isinstance(app.screen, PermissionScreen):
-            await pilot.pause(0.02)
-        await pilot.press("n")
-        await settle(pilot)
+        await _send_and_answer(pilot, "write it", "n")
         assert not (workspace / "x.txt").exists()
         assert screen.query_one(ToolCallView).has_class("error")
         assert screen.query(Reply).last().source == "Understood."
