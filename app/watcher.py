@@ -25,8 +25,7 @@ WAKE_MS = 250
 """The watcher thread hands back control this often even when nothing happens."""
 RESWEEP_S = 30.0
 """The folders are swept again this often (cheap: an unchanged file costs a stat and two small
-reads), which catches
-whatever an event could miss, such as an overflowing inotify queue."""
+reads), which catches whatever an event could miss, such as an overflowing inotify queue."""
 
 Reporter = Callable[[str, ImportReport], None]
 
