@@ -111,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("watch", "import transcripts dropped in the drop folder as they arrive (Ctrl-C stops)")
 
+    dreaming = command("dream", "review new sessions now and propose what to remember")
+    dreaming.add_argument(
+        "--limit",
+        type=_whole_number(1, "a number of sessions"),
+        default=100,
+        help="sessions per dream (default 100)",
+    )
+    dreaming.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    inbox = command("inbox", "list the proposals waiting for a decision")
+    inbox.add_argument("--json", action="store_true", help="print JSON")
+
     sessions = command("sessions", "list sessions, most recent first")
     sessions.add_argument("--limit", type=_count, default=50, help="how many (0: all; default 50)")
     sessions.add_argument("--json", action="store_true", help="print JSON")
@@ -334,6 +346,44 @@ async def _export(args: argparse.Namespace, path: Path | None) -> int:
     return 0
 
 
+async def _dream(args: argparse.Namespace) -> int:
+    from dreamer.dream import dream
+
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        summary = await dream(log, limit=args.limit)
+    if args.json:
+        _print_json(summary.to_json())
+    else:
+        found = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.proposals.items()))
+        print(
+            f"dream {summary.dream_id}: reviewed {summary.sessions_reviewed} sessions in "
+            f"{summary.seconds:.2f} s; proposed {found or 'nothing new'}"
+        )
+    return 0
+
+
+async def _inbox(args: argparse.Namespace) -> int:
+    from memory_graph.inbox import pending
+
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        proposals = await pending(log)
+    if args.json:
+        _print_json({"proposals": proposals})
+    elif not proposals:
+        print("the inbox is empty: `reverie dream` reviews new sessions", file=sys.stderr)
+    else:
+        for proposal in proposals:
+            sessions = len({e["session_id"] for e in proposal["evidence"]})
+            line = (
+                f"{proposal['id']:>5}  {proposal['kind']:<8} {proposal['confidence']:.2f}  "
+                f"{proposal['support']} sessions ({sessions} shown)  {proposal['statement']}"
+            )
+            print(visible(line))
+    return 0
+
+
 async def _watch(args: argparse.Namespace) -> int:
     from app.watcher import watch
 
@@ -417,6 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import": lambda a: asyncio.run(_import(a, [Path(p).expanduser() for p in a.paths])),
         "export": lambda a: asyncio.run(_export(a, _export_target(a))),
         "watch": lambda a: asyncio.run(_watch(a)),
+        "dream": lambda a: asyncio.run(_dream(a)),
+        "inbox": lambda a: asyncio.run(_inbox(a)),
     }
     try:
         return handlers[args.command](args)

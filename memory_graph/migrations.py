@@ -142,10 +142,71 @@ CREATE TABLE import_cursors (
 );
 """
 
+# The dreamer's log and its inbox. A dream and all its proposals commit in one transaction; the
+# watermark of the newest committed dream is where the next one starts. Evidence is links to
+# messages (and the span of their text that matters), never copies of the text.
+_DREAMS = """
+CREATE TABLE dreams (
+    id INTEGER PRIMARY KEY,
+    trigger TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    sessions TEXT NOT NULL,
+    watermark_ended TEXT,
+    watermark_session INTEGER,
+    extractors TEXT NOT NULL,
+    counts TEXT NOT NULL
+);
+CREATE TABLE proposals (
+    id INTEGER PRIMARY KEY,
+    dream_id INTEGER NOT NULL REFERENCES dreams (id),
+    op TEXT NOT NULL CHECK (op IN ('add_node', 'add_edge', 'reinforce', 'update_statement',
+                                   'merge', 'supersede', 'retire')),
+    kind TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    confidence REAL NOT NULL,
+    support INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    graph_hash TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'adopted', 'rejected', 'superseded', 'stale')),
+    created TEXT NOT NULL,
+    decided TEXT
+);
+CREATE INDEX proposals_by_status ON proposals (status, kind);
+CREATE INDEX proposals_by_fingerprint ON proposals (fingerprint);
+CREATE TABLE proposal_evidence (
+    proposal_id INTEGER NOT NULL REFERENCES proposals (id),
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL,
+    PRIMARY KEY (proposal_id, message_id)
+);
+CREATE INDEX evidence_by_session ON proposal_evidence (session_id);
+-- Every occurrence an extractor found, proposed or not yet: support is counted over all of
+-- history without re-reading it (a pattern seen once last week and once today reaches 2).
+CREATE TABLE observations (
+    fingerprint TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    dream_id INTEGER NOT NULL REFERENCES dreams (id),
+    PRIMARY KEY (fingerprint, message_id)
+);
+CREATE INDEX observations_by_session ON observations (session_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
     Migration("003_imports", _IMPORTS),
+    Migration("004_dreams", _DREAMS),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -247,3 +247,34 @@ def test_export_to_standard_output(capsys: pytest.CaptureFixture[str], home: Pat
     header, session = (json.loads(line) for line in out.splitlines())
     assert code == 0 and header["format"] == "reverie"
     assert session["messages"][0]["content"][0]["text"] == "hello there"
+
+
+def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    _run(capsys, "--home", str(home), "import", str(DEMO_HISTORY))
+    code, out, _ = _run(capsys, "--home", str(home), "dream", "--json")
+    summary = json.loads(out)
+    assert code == 0 and set(summary) == {"dream_id", "sessions_reviewed", "proposals", "seconds"}
+    code, out, _ = _run(capsys, "--home", str(home), "inbox", "--json")
+    proposals = json.loads(out)["proposals"]
+    assert code == 0 and len(proposals) == sum(summary["proposals"].values())
+    keys = {
+        "id",
+        "op",
+        "kind",
+        "statement",
+        "confidence",
+        "support",
+        "evidence",
+        "dream_id",
+        "created",
+    }
+    assert set(proposals[0]) == keys
+    assert set(proposals[0]["evidence"][0]) == {
+        "session_id",
+        "session_external_id",
+        "message_id",
+        "message_external_id",
+        "excerpt",
+    }
+    code, out, _ = _run(capsys, "--home", str(home), "inbox")
+    assert code == 0 and "pip install -r requirements.txt" in out

@@ -1,0 +1,110 @@
+"""One dream: review the sessions active since the watermark, extract, consolidate, and write
+the proposals together with the dream's audit row in one transaction.
+
+Extraction is CPU work and runs in a thread, so a running TUI never stalls. Private sessions
+are reviewed (the watermark passes them) but never read for evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dreamer.consolidate import consolidate
+from dreamer.extractors import failures
+from dreamer.observation import SessionView
+from memory_graph.inbox import (
+    DreamRecord,
+    Observation,
+    Watermark,
+    commit_dream,
+    observations_for,
+    proposal_states,
+    sessions_after,
+    watermark,
+)
+from memory_graph.records import dumps, now_iso
+from memory_graph.session_log import SessionLog
+
+DEFAULT_LIMIT = 100
+DEFAULT_MIN_SUPPORT = 2
+EXTRACTORS = {"failures": failures.VERSION}
+
+
+@dataclass(frozen=True)
+class DreamSummary:
+    """What a dream did, in the `reverie dream --json` shape."""
+
+    dream_id: int
+    sessions_reviewed: int
+    proposals: dict[str, int]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract scripts rely on."""
+        return {
+            "dream_id": self.dream_id,
+            "sessions_reviewed": self.sessions_reviewed,
+            "proposals": self.proposals,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _content_hash(view: SessionView) -> str:
+    digest = hashlib.sha256()
+    for message in view.messages:
+        digest.update(dumps([message.seq, message.role, message.content]).encode())
+    return digest.hexdigest()[:16]
+
+
+def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tuple[int, str]]]:
+    found: list[Observation] = []
+    for view in views:
+        if not view.session.private:
+            found.extend(failures.extract(view))
+    return found, [(view.session.id, _content_hash(view)) for view in views]
+
+
+async def _graph_hash(log: SessionLog) -> str:
+    # Until the graph has its own tables, what adoption changed is the set of adopted proposals.
+    async with log.connection.execute(
+        "SELECT fingerprint FROM proposals WHERE status = 'adopted' ORDER BY fingerprint"
+    ) as cursor:
+        adopted = [row[0] for row in await cursor.fetchall()]
+    return hashlib.sha256("\n".join(adopted).encode()).hexdigest()[:16]
+
+
+async def dream(
+    log: SessionLog,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    trigger: str = "manual",
+    min_support: int = DEFAULT_MIN_SUPPORT,
+) -> DreamSummary:
+    """Review up to `limit` sessions past the watermark, oldest first, and commit the dream."""
+    began, started = time.perf_counter(), now_iso()
+    mark = await watermark(log)
+    sessions = await sessions_after(log, mark, limit)
+    views = [SessionView(session, await log.messages(session.id)) for session in sessions]
+    rows, hashes = await asyncio.to_thread(_extract, views)
+    fingerprints = sorted({row.fingerprint for row in rows})
+    history = await observations_for(log, fingerprints)
+    states = await proposal_states(log, fingerprints)
+    proposals = consolidate([*history, *rows], states, min_support)
+    last = sessions[-1] if sessions else None
+    record = DreamRecord(
+        trigger=trigger,
+        started=started,
+        seconds=time.perf_counter() - began,
+        sessions=hashes,
+        watermark=Watermark(last.ended or last.started, last.id) if last else mark,
+        extractors=EXTRACTORS,
+        counts=dict(Counter(proposal.kind for proposal in proposals)),
+    )
+    dream_id = await commit_dream(log, record, rows, proposals, await _graph_hash(log))
+    return DreamSummary(dream_id, len(sessions), record.counts, time.perf_counter() - began)

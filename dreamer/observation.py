@@ -1,0 +1,15 @@
+"""What extractors read: a session with its messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from memory_graph.records import Message, Session
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session and its messages, as extractors read them."""
+
+    session: Session
+    messages: list[Message]

@@ -1,0 +1,259 @@
+"""The dreamer's records: dreams, observations and the proposals of the inbox.
+
+Everything a dream writes commits in one transaction with its row in `dreams`, so a dream that
+is cancelled or killed leaves nothing, and the next one starts from the same watermark.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from memory_graph.records import Session, dumps, now_iso
+from memory_graph.redact import redact
+from memory_graph.session_log import SessionLog
+
+EXCERPT_LIMIT = 240
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """The last session a committed dream reviewed: sessions active after it are new."""
+
+    ended: str
+    session_id: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A link from a proposal to the message that supports it."""
+
+    session_id: int
+    message_id: int
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One occurrence of a candidate pattern, found by an extractor. Observations with the same
+    fingerprint are the same pattern; support is the number of distinct sessions among them."""
+
+    fingerprint: str
+    kind: str
+    session_id: int
+    message_id: int
+    span: tuple[int, int]
+    """Where in the message's text the evidence is (for the excerpt)."""
+    detail: dict[str, Any] = field(default_factory=dict)
+    """What consolidation needs to write the statement (the concrete line, the command)."""
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    """A proposal a dream makes."""
+
+    op: str
+    kind: str
+    statement: str
+    confidence: float
+    support: int
+    fingerprint: str
+    evidence: list[Evidence]
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DreamRecord:
+    """One dream's audit row."""
+
+    trigger: str
+    started: str
+    seconds: float
+    sessions: list[tuple[int, str]]
+    """(session id, content hash) of every session reviewed."""
+    watermark: Watermark | None
+    extractors: dict[str, str]
+    counts: dict[str, int]
+
+
+async def watermark(log: SessionLog) -> Watermark | None:
+    """Where the newest committed dream stopped."""
+    async with log.connection.execute(
+        "SELECT watermark_ended, watermark_session FROM dreams "
+        "WHERE watermark_ended IS NOT NULL ORDER BY id DESC LIMIT 1"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return Watermark(row[0], row[1]) if row else None
+
+
+async def sessions_after(log: SessionLog, mark: Watermark | None, limit: int) -> list[Session]:
+    """Sessions last active after the watermark, oldest first, at most `limit`."""
+    ended, session_id = (mark.ended, mark.session_id) if mark else ("", 0)
+    ids: list[int] = []
+    async with log.connection.execute(
+        "SELECT id FROM sessions WHERE (COALESCE(ended, started), id) > (?, ?) "
+        "ORDER BY COALESCE(ended, started), id LIMIT ?",
+        (ended, session_id, limit),
+    ) as cursor:
+        ids = [row[0] for row in await cursor.fetchall()]
+    return [await log.get_session(session_id) for session_id in ids]
+
+
+async def _where_in(log: SessionLog, sql: str, values: Sequence[str]) -> list[Any]:
+    """Rows of `sql` (which ends in `IN ({})`) for many values, in chunks SQLite accepts."""
+    rows: list[Any] = []
+    for start in range(0, len(values), 500):
+        chunk = list(values[start : start + 500])
+        async with log.connection.execute(sql.format(", ".join("?" * len(chunk))), chunk) as c:
+            rows.extend(await c.fetchall())
+    return rows
+
+
+async def observations_for(log: SessionLog, fingerprints: Sequence[str]) -> list[Observation]:
+    """Every stored observation of these patterns (from earlier dreams)."""
+    rows = await _where_in(
+        log,
+        "SELECT fingerprint, kind, session_id, message_id, span_start, span_end, detail "
+        "FROM observations WHERE fingerprint IN ({})",
+        fingerprints,
+    )
+    return [Observation(r[0], r[1], r[2], r[3], (r[4], r[5]), json.loads(r[6])) for r in rows]
+
+
+async def proposal_states(
+    log: SessionLog, fingerprints: Sequence[str]
+) -> dict[str, tuple[str, int]]:
+    """The latest proposal's (status, support) for each fingerprint already proposed."""
+    rows = await _where_in(
+        log,
+        "SELECT fingerprint, status, support FROM proposals WHERE fingerprint IN ({}) ORDER BY id",
+        fingerprints,
+    )
+    return {fingerprint: (status, support) for fingerprint, status, support in rows}
+
+
+async def commit_dream(
+    log: SessionLog,
+    record: DreamRecord,
+    observations: Sequence[Observation],
+    proposals: Sequence[NewProposal],
+    graph_hash: str,
+) -> int:
+    """Write a dream, its observations and its proposals in one transaction; the dream's id."""
+    finished = now_iso()
+    async with log.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO dreams (trigger, started, finished, seconds, sessions, watermark_ended, "
+            "watermark_session, extractors, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (
+                record.trigger,
+                record.started,
+                finished,
+                record.seconds,
+                dumps([{"id": i, "hash": h} for i, h in record.sessions]),
+                record.watermark.ended if record.watermark else None,
+                record.watermark.session_id if record.watermark else None,
+                dumps(record.extractors),
+                dumps(record.counts),
+            ),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        assert row is not None
+        dream_id = int(row[0])
+        await conn.executemany(
+            "INSERT OR IGNORE INTO observations (fingerprint, kind, session_id, message_id, "
+            "span_start, span_end, detail, dream_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    o.fingerprint,
+                    o.kind,
+                    o.session_id,
+                    o.message_id,
+                    *o.span,
+                    dumps(o.detail),
+                    dream_id,
+                )
+                for o in observations
+            ],
+        )
+        now = now_iso()
+        for proposal in proposals:
+            # One proposal per pattern in the inbox: a newer one (more support) replaces it.
+            await conn.execute(
+                "UPDATE proposals SET status = 'superseded', decided = ? "
+                "WHERE fingerprint = ? AND status = 'pending'",
+                (now, proposal.fingerprint),
+            )
+            cursor = await conn.execute(
+                "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
+                "support, fingerprint, graph_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
+                (
+                    dream_id,
+                    proposal.op,
+                    proposal.kind,
+                    redact(proposal.statement),
+                    dumps(proposal.payload),
+                    proposal.confidence,
+                    proposal.support,
+                    proposal.fingerprint,
+                    graph_hash,
+                    now,
+                ),
+            )
+            inserted = await cursor.fetchone()
+            await cursor.close()
+            assert inserted is not None
+            await conn.executemany(
+                "INSERT OR IGNORE INTO proposal_evidence (proposal_id, session_id, message_id, "
+                "span_start, span_end) VALUES (?, ?, ?, ?, ?)",
+                [(inserted[0], e.session_id, e.message_id, *e.span) for e in proposal.evidence],
+            )
+    return dream_id
+
+
+async def pending(log: SessionLog) -> list[dict[str, Any]]:
+    """The inbox: pending proposals, by kind then confidence and support, in the `reverie inbox
+    --json` shape. Excerpts are cut from the linked messages and redacted on the way out."""
+    async with log.connection.execute(
+        "SELECT id, op, kind, statement, confidence, support, dream_id, created FROM proposals "
+        "WHERE status = 'pending' ORDER BY kind, confidence DESC, support DESC, id"
+    ) as cursor:
+        rows = list(await cursor.fetchall())
+    proposals = []
+    for row in rows:
+        async with log.connection.execute(
+            "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, "
+            "e.span_start, e.span_end FROM proposal_evidence e "
+            "JOIN sessions s ON s.id = e.session_id JOIN messages m ON m.id = e.message_id "
+            "WHERE e.proposal_id = ? ORDER BY e.session_id, e.message_id",
+            (row[0],),
+        ) as cursor:
+            evidence = [
+                {
+                    "session_id": item[0],
+                    "session_external_id": item[1],
+                    "message_id": item[2],
+                    "message_external_id": item[3],
+                    "excerpt": redact(" ".join(item[4][item[5] : item[6]].split()))[:EXCERPT_LIMIT],
+                }
+                for item in await cursor.fetchall()
+            ]
+        proposals.append(
+            {
+                "id": row[0],
+                "op": row[1],
+                "kind": row[2],
+                "statement": row[3],
+                "confidence": row[4],
+                "support": row[5],
+                "evidence": evidence,
+                "dream_id": row[6],
+                "created": row[7],
+            }
+        )
+    return proposals

@@ -1,0 +1,204 @@
+"""The dreamer's first extractor (failures and their fixes) on the demo history and on
+tau-bench, with the rules of evidence: support across sessions, private sessions never read,
+secrets never shown, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import memory_graph.inbox as inbox
+from app.paths import DEMO_HISTORY
+from dreamer.dream import dream
+from dreamer.extractors.failures import command_head, error_line, fix_key, normalize
+from memory_graph.importers.runner import import_paths
+from memory_graph.redact import redact
+from memory_graph.session_log import SessionLog
+
+EXPECTED = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
+TAUBENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "taubench"
+
+
+@pytest.fixture
+async def demo(log: SessionLog) -> SessionLog:
+    await import_paths(log, [DEMO_HISTORY])
+    return log
+
+
+def _sessions(proposal: dict[str, Any]) -> set[str]:
+    return {e["session_external_id"] for e in proposal["evidence"]}
+
+
+async def test_recurring_failures_and_their_fixes_are_proposed(demo: SessionLog) -> None:
+    summary = await dream(demo)
+    assert summary.sessions_reviewed == 32 and summary.proposals == {"failure": 3, "fix": 3}
+    proposals = await inbox.pending(demo)
+    expected = {
+        (p["kind"], frozenset(p["sessions"]))
+        for p in EXPECTED["patterns"]
+        if p["kind"] in ("failure", "fix")
+    }
+    found = {(p["kind"], frozenset(_sessions(p))) for p in proposals}
+    assert found == expected
+    statements = " ".join(p["statement"] for p in proposals)
+    for words in (
+        "No module named 'requests'",
+        "pip install -r requirements.txt",
+        "git pull --rebase",
+        "pdflatex not found",
+        "soffice --headless",
+    ):
+        assert words in statements
+
+
+async def test_traps_produce_nothing(demo: SessionLog) -> None:
+    await dream(demo)
+    proposals = await inbox.pending(demo)
+    shown = json.dumps(proposals)
+    reviewed = {e["session_external_id"] for p in proposals for e in p["evidence"]}
+    for trap in EXPECTED["traps"]:
+        if trap["kind"] in ("private", "one_off"):
+            assert not reviewed & set(trap["sessions"]), trap["description"]
+        if trap["kind"] == "secret":
+            for secret in trap["must_not_appear"]:
+                assert secret not in shown, secret
+
+
+async def test_dreaming_again_adds_nothing_and_support_spans_dreams(
+    demo: SessionLog, tmp_path: Path
+) -> None:
+    await dream(demo)
+    again = await dream(demo)
+    assert again.sessions_reviewed == 0 and again.proposals == {}
+    # The same history dreamt five sessions at a time reaches the same proposals: support is
+    # counted over every dream, not within one batch.
+    async with await SessionLog.open(tmp_path / "small-steps") as other:
+        await import_paths(other, [DEMO_HISTORY])
+        while (await dream(other, limit=5)).sessions_reviewed:
+            pass
+        one_go = {(p["kind"], p["statement"], p["support"]) for p in await inbox.pending(demo)}
+        steps = {(p["kind"], p["statement"], p["support"]) for p in await inbox.pending(other)}
+    assert steps == one_go
+
+
+async def test_same_inputs_give_the_same_proposals(tmp_path: Path) -> None:
+    results = []
+    for name in ("a", "b"):
+        async with await SessionLog.open(tmp_path / name) as log:
+            await import_paths(log, [DEMO_HISTORY])
+            await dream(log)
+            async with log.connection.execute(
+                "SELECT kind, statement, confidence, support, fingerprint, payload FROM proposals "
+                "ORDER BY fingerprint"
+            ) as cursor:
+                results.append([tuple(row) for row in await cursor.fetchall()])
+    assert results[0] == results[1] and results[0]
+
+
+async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
+    demo: SessionLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = inbox.redact
+    calls = 0
+
+    def breaks_midway(text: str) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise OSError("disk full")
+        return real(text)
+
+    monkeypatch.setattr(inbox, "redact", breaks_midway)
+    with pytest.raises(OSError):
+        await dream(demo)
+    monkeypatch.setattr(inbox, "redact", real)
+    for table in ("dreams", "proposals", "observations", "proposal_evidence"):
+        async with demo.connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
+            assert (await cursor.fetchone())[0] == 0, table
+
+    task = asyncio.create_task(dream(demo))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    async with demo.connection.execute("SELECT COUNT(*) FROM dreams") as cursor:
+        committed = (await cursor.fetchone())[0]
+    # Either the dream finished before the cancel landed, or it left nothing behind.
+    summary = await dream(demo)
+    assert summary.sessions_reviewed == (0 if committed else 32)
+    assert len(await inbox.pending(demo)) == 6
+
+
+async def test_a_pattern_that_grows_replaces_its_pending_proposal(demo: SessionLog) -> None:
+    while (await dream(demo, limit=4)).sessions_reviewed:
+        pass
+    pending = await inbox.pending(demo)
+    assert len(pending) == 6 and all(p["support"] == len(p["evidence"]) for p in pending)
+    async with demo.connection.execute(
+        "SELECT COUNT(*) FROM proposals WHERE status = 'superseded'"
+    ) as cursor:
+        assert (await cursor.fetchone())[0] > 0
+
+
+async def test_taubench_recurring_mistakes_across_trials_surface(log: SessionLog) -> None:
+    await import_paths(log, [TAUBENCH])
+    summary = await dream(log)
+    assert summary.sessions_reviewed == 100 and summary.proposals.get("failure", 0) >= 3
+    sessions = {s.id: s for s in await log.list_sessions(limit=200)}
+    repeated = []
+    for proposal in await inbox.pending(log):
+        tasks = [
+            sessions[e["session_id"]].external_id.split("-trial-")[0] for e in proposal["evidence"]
+        ]
+        repeated += [task for task in set(tasks) if tasks.count(task) > 1]
+    # The same mistake in several trials of one task is what a support agent would learn.
+    assert repeated, "no failure recurred across trials of the same task"
+
+
+def test_signatures_strip_what_varies() -> None:
+    assert (
+        normalize("FileNotFoundError: '/home/a/x.csv' at line 42")
+        == "FileNotFoundError: <q> at line <n>"
+    )
+    assert normalize("fatal: bad object 3f2a9c1d7e") == "fatal: bad object <hash>"
+    assert normalize("open /tmp/build/out.log failed") == "open <path> failed"
+    assert normalize("not enough seats on flight HAT290") == "not enough seats on flight <id>"
+    assert (
+        command_head("run_command", {"command": "cd app && .venv/bin/python -m pytest -q"})
+        == "pytest"
+    )
+    assert command_head("Bash", {"command": "git push origin main | tail -3"}) == "git push"
+    assert fix_key("soffice --headless --convert-to pdf:x --outdir cv /tmp/cv.html") == (
+        "soffice --headless --convert-to --outdir"
+    )
+    traceback = (
+        "Traceback (most recent call last):\n  File x\n"
+        "E   ModuleNotFoundError: No module named 'y'\n"
+    )
+    line, start, end = error_line(traceback)
+    assert line.endswith("ModuleNotFoundError: No module named 'y'")
+    assert traceback[start:end].strip() == line
+
+
+def test_secrets_are_redacted() -> None:
+    text = (
+        "key sk-ant-api03-AbCdEf0123456789xyz, AKIAIOSFODNN7EXAMPLE, "
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789, https://ines:hunter2@git.example/x.git, "
+        "Authorization: Bearer abcdefghijklmnop1234, password=supersecret1"
+    )
+    shown = redact(text)
+    for secret in (
+        "sk-ant-api03",
+        "AKIAIOSFODNN7",
+        "ghp_abc",
+        "hunter2",
+        "abcdefghijklmnop1234",
+        "supersecret1",
+    ):
+        assert secret not in shown
+    assert "https://ines:[redacted password]@git.example" in shown
