@@ -427,7 +427,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def prepare_demo(args: argparse.Namespace) -> Config:
-    """A home for the demo, with the demo history (assets/demo) imported into it."""
+    """A home for the demo: the demo history (assets/demo) imported and dreamt."""
     home = Path(args.home).expanduser() if args.home else None
     if home is not None and home.exists():
         if not home.is_dir():
@@ -444,8 +444,15 @@ def prepare_demo(args: argparse.Namespace) -> Config:
 
 
 async def _load_demo(home: Path) -> None:
+    from dreamer.dream import dream
+
     async with await SessionLog.open(home) as log:
         await import_paths(log, [DEMO_HISTORY])
+        summary = await dream(log, trigger="demo")
+    proposed = sum(summary.proposals.values())
+    print(
+        f"demo: {summary.sessions_reviewed} sessions dreamt, {proposed} proposals", file=sys.stderr
+    )
 
 
 async def _check_log(home: Path) -> None:

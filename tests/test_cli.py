@@ -237,6 +237,10 @@ def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
     planted = {sid for pattern in expected["patterns"] for sid in pattern["sessions"]}
     assert planted <= external and len(sessions) >= 30
     assert {s["private"] for s in sessions} == {True, False}
+    inbox = subprocess.run(
+        reverie(home, "inbox", "--json"), capture_output=True, env=clean_environment()
+    )
+    assert json.loads(inbox.stdout)["proposals"], "the demo dreams before it opens"
     with pytest.raises(UserError, match="not empty"):
         prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))
 
