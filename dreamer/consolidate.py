@@ -30,9 +30,57 @@ def _most_common(values: Iterable[str]) -> str:
     return min(counts, key=lambda value: (-counts[value], value)) if counts else ""
 
 
+def _statement(
+    kind: str, items: Sequence[Observation], support: int
+) -> tuple[str, float, dict[str, object]]:
+    """A preference or fact in the user's own words: the sentence most like the others."""
+    words = [frozenset(o.detail.get("words", ())) for o in items]
+    best = max(
+        range(len(items)),
+        key=lambda i: (
+            sum(_overlap(words[i], other) for other in words),
+            len(str(items[i].detail.get("sentence", ""))),
+            -i,
+        ),
+    )
+    quote = _quote(str(items[best].detail.get("sentence", "")))
+    corrections = {o.session_id for o in items if o.detail.get("how") == "correction"}
+    how = " (correcting a reply)" if corrections else ""
+    statement = f'The user said in {support} sessions{how}: "{quote}"'
+    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}}
+    return statement, support_confidence(support), payload
+
+
 def support_confidence(support: int) -> float:
     """How sure a pattern is from its support alone: 2 sessions 0.75, 3 0.88, 4 0.94."""
     return 1 - 0.5**support
+
+
+STATEMENT_KINDS = ("preference", "fact")
+SAME_STATEMENT = 0.66
+"""Two sentences say the same thing when this share of the shorter one's words is shared."""
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def pattern_of(observations: Sequence[Observation]) -> dict[str, str]:
+    """The pattern fingerprint of every observation. Failures and fixes are their own
+    pattern; sentences (preferences, facts) that say the same thing in other words join the
+    earliest one they resemble, so a pattern keeps its fingerprint as it grows."""
+    patterns = {o.fingerprint: o.fingerprint for o in observations}
+    leaders: list[tuple[str, str, frozenset[str]]] = []
+    statements = [o for o in observations if o.kind in STATEMENT_KINDS]
+    for observation in sorted(statements, key=lambda o: (o.message_id, o.fingerprint)):
+        words = frozenset(observation.detail.get("words", ()))
+        for kind, leader, leader_words in leaders:
+            if kind == observation.kind and _overlap(words, leader_words) >= SAME_STATEMENT:
+                patterns[observation.fingerprint] = leader
+                break
+        else:
+            leaders.append((observation.kind, observation.fingerprint, words))
+    return patterns
 
 
 def consolidate(
@@ -41,9 +89,10 @@ def consolidate(
     min_support: int,
 ) -> list[NewProposal]:
     """Proposals for the patterns these observations (new and historical) now support."""
+    patterns = pattern_of(observations)
     groups: dict[str, dict[int, Observation]] = defaultdict(dict)
     for observation in observations:
-        groups[observation.fingerprint].setdefault(observation.message_id, observation)
+        groups[patterns[observation.fingerprint]].setdefault(observation.message_id, observation)
     failure_support = {
         fingerprint: len({o.session_id for o in items.values()})
         for fingerprint, items in groups.items()
@@ -71,7 +120,9 @@ def consolidate(
         kind = items[0].kind
         line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
         head = _most_common(str(o.detail.get("head", "")) for o in items)
-        if kind == "failure":
+        if kind in STATEMENT_KINDS:
+            statement, confidence, payload = _statement(kind, items, support)
+        elif kind == "failure":
             statement = f"`{head}` fails with: {line}"
             confidence = support_confidence(support)
             payload = {"node": {"kind": "failure", "signature": items[0].detail.get("signature")}}

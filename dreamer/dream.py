@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer.consolidate import consolidate
-from dreamer.extractors import failures
+from dreamer.consolidate import STATEMENT_KINDS, consolidate, pattern_of
+from dreamer.extractors import failures, statements
 from dreamer.observation import SessionView
 from memory_graph.inbox import (
     DreamRecord,
@@ -33,7 +33,7 @@ from memory_graph.session_log import SessionLog
 
 DEFAULT_LIMIT = 100
 DEFAULT_MIN_SUPPORT = 2
-EXTRACTORS = {"failures": failures.VERSION}
+EXTRACTORS = {"failures": failures.VERSION, "statements": statements.VERSION}
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
     for view in views:
         if not view.session.private:
             found.extend(failures.extract(view))
+            found.extend(statements.extract(view))
     return found, [(view.session.id, _content_hash(view)) for view in views]
 
 
@@ -93,8 +94,10 @@ async def dream(
     views = [SessionView(session, await log.messages(session.id)) for session in sessions]
     rows, hashes = await asyncio.to_thread(_extract, views)
     fingerprints = sorted({row.fingerprint for row in rows})
-    history = await observations_for(log, fingerprints)
-    states = await proposal_states(log, fingerprints)
+    # Sentences group by resemblance, not by fingerprint: all earlier ones take part.
+    history = await observations_for(log, fingerprints, kinds=STATEMENT_KINDS)
+    patterns = sorted(set(pattern_of([*history, *rows]).values()))
+    states = await proposal_states(log, patterns)
     proposals = consolidate([*history, *rows], states, min_support)
     last = sessions[-1] if sessions else None
     record = DreamRecord(

@@ -111,14 +111,15 @@ async def _where_in(log: SessionLog, sql: str, values: Sequence[str]) -> list[An
     return rows
 
 
-async def observations_for(log: SessionLog, fingerprints: Sequence[str]) -> list[Observation]:
-    """Every stored observation of these patterns (from earlier dreams)."""
+async def observations_for(
+    log: SessionLog, fingerprints: Sequence[str], kinds: Sequence[str] = ()
+) -> list[Observation]:
+    """Every stored observation of these patterns, and of these kinds (from earlier dreams)."""
+    columns = "fingerprint, kind, session_id, message_id, span_start, span_end, detail"
     rows = await _where_in(
-        log,
-        "SELECT fingerprint, kind, session_id, message_id, span_start, span_end, detail "
-        "FROM observations WHERE fingerprint IN ({})",
-        fingerprints,
+        log, f"SELECT {columns} FROM observations WHERE fingerprint IN ({{}})", fingerprints
     )
+    rows += await _where_in(log, f"SELECT {columns} FROM observations WHERE kind IN ({{}})", kinds)
     return [Observation(r[0], r[1], r[2], r[3], (r[4], r[5]), json.loads(r[6])) for r in rows]
 
 

@@ -1,0 +1,220 @@
+"""What the user says about how they want things done: corrections of the previous reply
+("no, don't …", "I said …", "actually …"), stated preferences ("I prefer …", "always/never …",
+"from now on …") and facts about themselves ("my X is Y", "remember …").
+
+Only the user's own turns are read, sentence by sentence; a turn carrying a prompt injection
+("ignore previous instructions …") is not read at all. Each sentence becomes an observation
+keyed by its content words; consolidation groups sentences that say the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+
+from dreamer.observation import SessionView
+from memory_graph.inbox import Observation
+from memory_graph.records import Message
+from memory_graph.redact import redact
+
+VERSION = "statements-1"
+_BOUNDARY = re.compile(r"[.!?;\n]")
+_INJECTION = re.compile(
+    r"(?i)\bignore (?:all |any )?(?:the )?(?:previous|prior|above) instructions\b"
+)
+_CORRECTION = re.compile(
+    r"(?i)^\s*(?:(?:and|but|also|oh|ok|okay|hmm|so),?\s+)?"
+    r"(?:no\b|nope\b|don'?t\b|do not\b|i said\b|instead\b|stop\b|actually\b|again\b|"
+    r"please (?:don'?t|do not|use|stop)\b|not like that\b|wrong\b)"
+)
+_PREFERENCE = re.compile(
+    r"(?i)\b(?:i (?:really )?prefer|i (?:always|never)|(?:always|never) (?:use|write|do|"
+    r"answer|reply|give)|from now on|(?:use|want) \w+,? not \w+)\b"
+)
+_FACT = re.compile(
+    r"(?i)^\s*(?:remember(?: that)?\s+|btw,?\s+|fyi,?\s+|also,?\s+)?my ([\w ]{2,30}?) "
+    r"(?:is|are) ([^,;]+)"
+)
+_WORD = re.compile(r"[a-zà-ÿ0-9][\w'-]*", re.I)
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "don't",
+        "dont",
+        "for",
+        "from",
+        "have",
+        "i",
+        "i'm",
+        "i've",
+        "in",
+        "is",
+        "it",
+        "it's",
+        "me",
+        "my",
+        "no",
+        "not",
+        "now",
+        "of",
+        "on",
+        "or",
+        "over",
+        "please",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "too",
+        "use",
+        "using",
+        "want",
+        "was",
+        "we",
+        "with",
+        "you",
+        "your",
+        "yours",
+        "said",
+        "say",
+        "actually",
+        "again",
+        "instead",
+        "stop",
+        "always",
+        "never",
+        "prefer",
+        "really",
+        "remember",
+        "ever",
+        "everything",
+        "anything",
+        "something",
+        "thing",
+        "things",
+        "just",
+        "like",
+        "one",
+        "more",
+        "once",
+        "than",
+        "then",
+        "there",
+        "there's",
+        "here",
+        "all",
+        "any",
+        "same",
+        "told",
+        "time",
+        "times",
+        "btw",
+        "ok",
+        "okay",
+        "also",
+    ]
+)
+_ABBREVIATION_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|prof|e\.g|i\.e|vs)$")
+
+
+def key_words(sentence: str) -> frozenset[str]:
+    """The content words of a sentence, crudely stemmed (dashes/dash, points/point)."""
+    words = set()
+    for word in _WORD.findall(sentence.lower()):
+        word = word.strip("'-")
+        if word in _STOPWORDS or len(word) < 2:
+            continue
+        if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
+            word = word[:-2]
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return frozenset(words)
+
+
+def _sentences(text: str) -> Iterator[tuple[str, int, int]]:
+    """Sentences with their spans; a full stop after an abbreviation (Dr. Silva) ends none."""
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group() == "." and _ABBREVIATION_BEFORE.search(text, 0, match.start()):
+            continue
+        yield from _trimmed(text, start, match.start())
+        start = match.end()
+    yield from _trimmed(text, start, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
+    piece = text[start:end]
+    sentence = piece.strip()
+    if sentence:
+        offset = start + piece.index(sentence)
+        yield sentence, offset, offset + len(sentence)
+
+
+def _classify(sentence: str, after_reply: bool) -> tuple[str, str] | None:
+    """(kind, how) of a sentence worth remembering, or None."""
+    if _FACT.match(sentence):
+        return "fact", "stated"
+    if _PREFERENCE.search(sentence):
+        return "preference", "stated"
+    if after_reply and _CORRECTION.match(sentence):
+        return "preference", "correction"
+    return None
+
+
+def _fingerprint(kind: str, words: frozenset[str]) -> str:
+    return hashlib.sha256(f"{kind}\x1f{' '.join(sorted(words))}".encode()).hexdigest()[:20]
+
+
+def extract(view: SessionView) -> list[Observation]:
+    """Preference and fact observations of one session, from the user's own words."""
+    observations: list[Observation] = []
+    previous: Message | None = None
+    for message in view.messages:
+        if message.role == "user" and not message.meta.get("signal"):
+            after_reply = previous is not None and previous.role == "assistant"
+            if not _INJECTION.search(message.text):
+                observations.extend(_from_message(view, message, after_reply))
+        if message.role in ("user", "assistant"):
+            previous = message
+    return observations
+
+
+def _from_message(view: SessionView, message: Message, after_reply: bool) -> list[Observation]:
+    found = []
+    for sentence, start, end in _sentences(message.text):
+        kind_how = _classify(sentence, after_reply)
+        if kind_how is None:
+            continue
+        kind, how = kind_how
+        if redact(sentence) != sentence:
+            continue  # a secret is never a memory ("my key is sk-…")
+        fact = _FACT.match(sentence) if kind == "fact" else None
+        # A fact is what is said about one thing: "my dentist is Dr. Silva", not the rest.
+        words = key_words(f"{fact.group(1)} {fact.group(2)}") if fact else key_words(sentence)
+        if not words:
+            continue
+        found.append(
+            Observation(
+                _fingerprint(kind, words),
+                kind,
+                view.session.id,
+                message.id,
+                (start, end),
+                {"sentence": sentence, "words": sorted(words), "how": how},
+            )
+        )
+    return found
