@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.append import run_append
+from bench.dreaming import run_dream_cost, run_taubench
 from bench.importing import run_import, run_watch
 from bench.search import run_search
 from bench.seed import seeded_home, working_copy
@@ -38,6 +39,11 @@ IMPORT_RUNS = 3
 IMPORT_TARGET_LINES_PER_S = 20_000.0
 WATCH_DROPS = 20
 WATCH_TARGET_MS = 1_000.0
+DREAM_NEW = 100
+DREAM_HISTORY = 10_000
+DREAM_TARGET_S = 1.0
+DREAM_RATIO_TARGET = 1.5
+TAUBENCH_FAILED_SHARE_TARGET = 0.8
 SEARCH_NOTE = (
     "value is the slowest query median; informational, no target yet (issue 7 later wants < 100 ms)"
 )
@@ -172,6 +178,25 @@ def run_all(work: Path) -> dict[str, Any]:
         **watched,
         note="p95, from write_bytes in the drop folder to the session visible to another reader",
     )
+
+    _progress(f"dream: {DREAM_NEW} sessions, alone and after {DREAM_HISTORY} dreamt")
+    cost = run_dream_cost(work, DREAM_HISTORY, DREAM_NEW)
+    results["dream_100_sessions_s"] = figure(
+        cost["alone_s"], DREAM_TARGET_S, note="offline extractors, 50 messages per session"
+    )
+    results["dream_100_of_10k_ratio"] = figure(
+        cost["ratio"], DREAM_RATIO_TARGET, after_history_s=round(cost["after_history_s"], 3)
+    )
+
+    _progress("dream: tau-bench airline")
+    tau = run_taubench(work)
+    share = tau.pop("evidence_sessions_failed_share")
+    results["taubench_failure_evidence_failed_share"] = {
+        "value": share,
+        "target": f">= {TAUBENCH_FAILED_SHARE_TARGET:g}",
+        "met": share is not None and share >= TAUBENCH_FAILED_SHARE_TARGET,
+        **tau,
+    }
 
     results["run"] = {"seeding_s": {k: round(v, 1) for k, v in seeding.items()}}
     return results

@@ -59,6 +59,8 @@ def support_confidence(support: int) -> float:
 STATEMENT_KINDS = ("preference", "fact")
 SAME_STATEMENT = 0.66
 """Two sentences say the same thing when this share of the shorter one's words is shared."""
+SAME_VALUE = 0.5
+"""Two facts about one subject agree when this share of their values' words is shared."""
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -70,17 +72,32 @@ def pattern_of(observations: Sequence[Observation]) -> dict[str, str]:
     pattern; sentences (preferences, facts) that say the same thing in other words join the
     earliest one they resemble, so a pattern keeps its fingerprint as it grows."""
     patterns = {o.fingerprint: o.fingerprint for o in observations}
-    leaders: list[tuple[str, str, frozenset[str]]] = []
+    leaders: list[Observation] = []
     statements = [o for o in observations if o.kind in STATEMENT_KINDS]
     for observation in sorted(statements, key=lambda o: (o.message_id, o.fingerprint)):
-        words = frozenset(observation.detail.get("words", ()))
-        for kind, leader, leader_words in leaders:
-            if kind == observation.kind and _overlap(words, leader_words) >= SAME_STATEMENT:
-                patterns[observation.fingerprint] = leader
+        for leader in leaders:
+            if _same_statement(observation, leader):
+                patterns[observation.fingerprint] = leader.fingerprint
                 break
         else:
-            leaders.append((observation.kind, observation.fingerprint, words))
+            leaders.append(observation)
     return patterns
+
+
+def _same_statement(one: Observation, other: Observation) -> bool:
+    def words(observation: Observation, part: str) -> frozenset[str]:
+        return frozenset(observation.detail.get(part, ()))
+
+    if one.kind != other.kind:
+        return False
+    if one.kind == "fact":
+        # The same thing about the same subject: "my timezone is Europe/Lisbon" twice, but not
+        # "my user id is A" and "my user id is B".
+        return (
+            _overlap(words(one, "attribute"), words(other, "attribute")) >= SAME_STATEMENT
+            and _overlap(words(one, "value"), words(other, "value")) >= SAME_VALUE
+        )
+    return _overlap(words(one, "words"), words(other, "words")) >= SAME_STATEMENT
 
 
 def consolidate(

@@ -207,14 +207,14 @@ def _from_message(view: SessionView, message: Message, after_reply: bool) -> lis
         words = key_words(f"{fact.group(1)} {fact.group(2)}") if fact else key_words(sentence)
         if not words:
             continue
+        detail: dict[str, object] = {"sentence": sentence, "words": sorted(words), "how": how}
+        if fact:
+            # "my user id is A" and "my user id is B" are two facts, not one.
+            detail["attribute"] = sorted(key_words(fact.group(1)))
+            detail["value"] = sorted(key_words(fact.group(2)))
         found.append(
             Observation(
-                _fingerprint(kind, words),
-                kind,
-                view.session.id,
-                message.id,
-                (start, end),
-                {"sentence": sentence, "words": sorted(words), "how": how},
+                _fingerprint(kind, words), kind, view.session.id, message.id, (start, end), detail
             )
         )
     return found
