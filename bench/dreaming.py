@@ -4,6 +4,7 @@ the dreamer finds in tau-bench."""
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,18 @@ TAUBENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "taub
 MESSAGES = 50
 
 
-async def _timed_dream(home: Path, history: int, new: int) -> float:
+RUNS = 3
+
+
+async def _dream_history(home: Path, history: int) -> None:
     async with await SessionLog.open(home) as log:
-        if history:
-            # The history is dreamt first, as it would have been over the weeks before.
-            await dream(log, limit=history)
+        # The history is dreamt first, as it would have been over the weeks before.
+        await dream(log, limit=history)
+        await log.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def _timed_dream(home: Path, new: int) -> float:
+    async with await SessionLog.open(home) as log:
         began = time.perf_counter()
         summary = await dream(log, limit=new)
         elapsed = time.perf_counter() - began
@@ -30,13 +38,24 @@ async def _timed_dream(home: Path, history: int, new: int) -> float:
     return elapsed
 
 
+def _median_dream(prepared: Path, work: Path, name: str, new: int) -> float:
+    # Each run on its own copy of the same prepared home: the same work, timed RUNS times.
+    times = [
+        asyncio.run(_timed_dream(working_copy(prepared, work / f"{name}-{run}"), new))
+        for run in range(RUNS)
+    ]
+    return statistics.median(times)
+
+
 def run_dream_cost(work: Path, history: int, new: int) -> dict[str, Any]:
     """Seconds to dream `new` sessions of MESSAGES messages, without and with `history`
-    sessions dreamt before them."""
+    sessions dreamt before them (medians of RUNS runs)."""
     alone_cache, _ = seeded_home(f"s{new}-m{MESSAGES}", new, MESSAGES)
     after_cache, _ = seeded_home(f"s{history + new}-m{MESSAGES}", history + new, MESSAGES)
-    alone = asyncio.run(_timed_dream(working_copy(alone_cache, work / "dream-alone"), 0, new))
-    after = asyncio.run(_timed_dream(working_copy(after_cache, work / "dream-after"), history, new))
+    dreamt = working_copy(after_cache, work / "dreamt-history")
+    asyncio.run(_dream_history(dreamt, history))
+    alone = _median_dream(alone_cache, work, "dream-alone", new)
+    after = _median_dream(dreamt, work, "dream-after", new)
     return {"alone_s": alone, "after_history_s": after, "ratio": after / alone}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from memory_graph.inbox import Evidence, NewProposal, Observation
 from memory_graph.redact import redact
@@ -67,21 +68,45 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
-def pattern_of(observations: Sequence[Observation]) -> dict[str, str]:
-    """The pattern fingerprint of every observation. Failures and fixes are their own
-    pattern; sentences (preferences, facts) that say the same thing in other words join the
-    earliest one they resemble, so a pattern keeps its fingerprint as it grows."""
-    patterns = {o.fingerprint: o.fingerprint for o in observations}
-    leaders: list[Observation] = []
-    statements = [o for o in observations if o.kind in STATEMENT_KINDS]
-    for observation in sorted(statements, key=lambda o: (o.message_id, o.fingerprint)):
-        for leader in leaders:
-            if _same_statement(observation, leader):
-                patterns[observation.fingerprint] = leader.fingerprint
-                break
+def _index_words(observation: Observation) -> frozenset[str]:
+    part = "attribute" if observation.kind == "fact" else "words"
+    return frozenset(observation.detail.get(part, ()))
+
+
+def assign_patterns(
+    new: Sequence[Observation], known_leaders: Sequence[Observation]
+) -> list[Observation]:
+    """`new` with their patterns set. Failures and fixes are their own pattern; a sentence
+    (preference, fact) joins the first earlier one that says the same thing in other words, or
+    leads a pattern of its own. Candidates come from a word index, so the cost follows the new
+    sentences, not the number of patterns already known."""
+    index: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+
+    def lead(observation: Observation) -> None:
+        for word in _index_words(observation):
+            index[(observation.kind, word)].append(observation)
+
+    for leader in sorted(known_leaders, key=lambda o: (o.message_id, o.fingerprint)):
+        lead(leader)
+    assigned: list[Observation] = []
+    for observation in sorted(new, key=lambda o: (o.message_id, o.fingerprint)):
+        if observation.kind not in STATEMENT_KINDS:
+            assigned.append(replace(observation, pattern=observation.fingerprint))
+            continue
+        candidates = {
+            id(leader): leader
+            for word in _index_words(observation)
+            for leader in index.get((observation.kind, word), ())
+        }
+        ordered = sorted(candidates.values(), key=lambda o: (o.message_id, o.fingerprint))
+        match = next((leader for leader in ordered if _same_statement(observation, leader)), None)
+        if match is None:
+            observation = replace(observation, pattern=observation.fingerprint)
+            lead(observation)
         else:
-            leaders.append(observation)
-    return patterns
+            observation = replace(observation, pattern=match.group)
+        assigned.append(observation)
+    return assigned
 
 
 def _same_statement(one: Observation, other: Observation) -> bool:
@@ -106,10 +131,9 @@ def consolidate(
     min_support: int,
 ) -> list[NewProposal]:
     """Proposals for the patterns these observations (new and historical) now support."""
-    patterns = pattern_of(observations)
     groups: dict[str, dict[int, Observation]] = defaultdict(dict)
     for observation in observations:
-        groups[patterns[observation.fingerprint]].setdefault(observation.message_id, observation)
+        groups[observation.group].setdefault(observation.message_id, observation)
     failure_support = {
         fingerprint: len({o.session_id for o in items.values()})
         for fingerprint, items in groups.items()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer.consolidate import STATEMENT_KINDS, consolidate, pattern_of
+from dreamer.consolidate import STATEMENT_KINDS, assign_patterns, consolidate
 from dreamer.extractors import failures, statements
 from dreamer.observation import SessionView
 from memory_graph.inbox import (
@@ -23,7 +23,8 @@ from memory_graph.inbox import (
     Observation,
     Watermark,
     commit_dream,
-    observations_for,
+    leaders,
+    observations_of,
     proposal_states,
     sessions_after,
     watermark,
@@ -92,11 +93,11 @@ async def dream(
     mark = await watermark(log)
     sessions = await sessions_after(log, mark, limit)
     views = [SessionView(session, await log.messages(session.id)) for session in sessions]
-    rows, hashes = await asyncio.to_thread(_extract, views)
-    fingerprints = sorted({row.fingerprint for row in rows})
-    # Sentences group by resemblance, not by fingerprint: all earlier ones take part.
-    history = await observations_for(log, fingerprints, kinds=STATEMENT_KINDS)
-    patterns = sorted(set(pattern_of([*history, *rows]).values()))
+    found, hashes = await asyncio.to_thread(_extract, views)
+    known = await leaders(log, STATEMENT_KINDS)
+    rows = await asyncio.to_thread(assign_patterns, found, known)
+    patterns = sorted({row.group for row in rows})
+    history = await observations_of(log, patterns)
     states = await proposal_states(log, patterns)
     proposals = consolidate([*history, *rows], states, min_support)
     last = sessions[-1] if sessions else None

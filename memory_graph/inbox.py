@@ -48,6 +48,13 @@ class Observation:
     """Where in the message's text the evidence is (for the excerpt)."""
     detail: dict[str, Any] = field(default_factory=dict)
     """What consolidation needs to write the statement (the concrete line, the command)."""
+    pattern: str = ""
+    """The pattern it belongs to: its own fingerprint, or the first observation it restates."""
+
+    @property
+    def group(self) -> str:
+        """The pattern, defaulting to the observation's own fingerprint."""
+        return self.pattern or self.fingerprint
 
 
 @dataclass(frozen=True)
@@ -111,16 +118,32 @@ async def _where_in(log: SessionLog, sql: str, values: Sequence[str]) -> list[An
     return rows
 
 
-async def observations_for(
-    log: SessionLog, fingerprints: Sequence[str], kinds: Sequence[str] = ()
-) -> list[Observation]:
-    """Every stored observation of these patterns, and of these kinds (from earlier dreams)."""
-    columns = "fingerprint, kind, session_id, message_id, span_start, span_end, detail"
+_OBSERVATION_COLUMNS = (
+    "fingerprint, kind, session_id, message_id, span_start, span_end, detail, pattern"
+)
+
+
+def _observation(row: Any) -> Observation:
+    return Observation(row[0], row[1], row[2], row[3], (row[4], row[5]), json.loads(row[6]), row[7])
+
+
+async def observations_of(log: SessionLog, patterns: Sequence[str]) -> list[Observation]:
+    """Every stored observation of these patterns (from earlier dreams)."""
     rows = await _where_in(
-        log, f"SELECT {columns} FROM observations WHERE fingerprint IN ({{}})", fingerprints
+        log, f"SELECT {_OBSERVATION_COLUMNS} FROM observations WHERE pattern IN ({{}})", patterns
     )
-    rows += await _where_in(log, f"SELECT {columns} FROM observations WHERE kind IN ({{}})", kinds)
-    return [Observation(r[0], r[1], r[2], r[3], (r[4], r[5]), json.loads(r[6])) for r in rows]
+    return [_observation(row) for row in rows]
+
+
+async def leaders(log: SessionLog, kinds: Sequence[str]) -> list[Observation]:
+    """The first observation of every pattern of these kinds: what new ones are compared with."""
+    rows = await _where_in(
+        log,
+        f"SELECT {_OBSERVATION_COLUMNS} FROM observations "
+        f"WHERE pattern = fingerprint AND kind IN ({{}})",
+        kinds,
+    )
+    return [_observation(row) for row in rows]
 
 
 async def proposal_states(
@@ -166,11 +189,13 @@ async def commit_dream(
         assert row is not None
         dream_id = int(row[0])
         await conn.executemany(
-            "INSERT OR IGNORE INTO observations (fingerprint, kind, session_id, message_id, "
-            "span_start, span_end, detail, dream_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO observations (fingerprint, pattern, kind, session_id, "
+            "message_id, span_start, span_end, detail, dream_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     o.fingerprint,
+                    o.group,
                     o.kind,
                     o.session_id,
                     o.message_id,

@@ -190,6 +190,7 @@ CREATE INDEX evidence_by_session ON proposal_evidence (session_id);
 -- history without re-reading it (a pattern seen once last week and once today reaches 2).
 CREATE TABLE observations (
     fingerprint TEXT NOT NULL,
+    pattern TEXT NOT NULL,
     kind TEXT NOT NULL,
     session_id INTEGER NOT NULL REFERENCES sessions (id),
     message_id INTEGER NOT NULL REFERENCES messages (id),
@@ -200,6 +201,8 @@ CREATE TABLE observations (
     PRIMARY KEY (fingerprint, message_id)
 );
 CREATE INDEX observations_by_session ON observations (session_id);
+CREATE INDEX observations_by_pattern ON observations (pattern);
+CREATE INDEX observation_leaders ON observations (kind) WHERE pattern = fingerprint;
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
