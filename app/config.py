@@ -34,6 +34,8 @@ class Config:
     max_retries: int = 4
     retry_base_delay: float = 1.0
     request_timeout: float = 120.0
+    idle_after: float = 120.0
+    """Seconds without a keypress before the TUI starts dreaming (0: never)."""
     stream: bool = True
     """Ask for streamed replies; turn off for endpoints that do not speak SSE."""
     import_dir: Path | None = None
@@ -74,6 +76,7 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "retry_base_delay": (int, float),
     "request_timeout": (int, float),
     "stream": bool,
+    "idle_after": (int, float),
     "import_dir": str,
     "claude_projects": str,
 }
@@ -139,6 +142,7 @@ def _check(config: Config) -> None:
         ("command_timeout", config.command_timeout > 0, "more than 0"),
         ("retry_base_delay", config.retry_base_delay >= 0, "0 or more"),
         ("request_timeout", config.request_timeout > 0, "more than 0"),
+        ("idle_after", config.idle_after >= 0, "0 (never) or more"),
         ("model", bool(config.model.strip()), "a model id"),
     )
     for name, ok, expected in limits:

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,9 @@ from memory_graph.records import dumps, now_iso
 from memory_graph.session_log import SessionLog
 
 DEFAULT_LIMIT = 100
+UNASKED_TRIGGERS = ("idle", "schedule")
+STEP_SESSIONS = 5
+"""Sessions extracted between two chances to pause: a step takes a few milliseconds."""
 DEFAULT_MIN_SUPPORT = 2
 EXTRACTORS = {"failures": failures.VERSION, "statements": statements.VERSION}
 
@@ -81,19 +84,42 @@ async def _graph_hash(log: SessionLog) -> str:
     return hashlib.sha256("\n".join(adopted).encode()).hexdigest()[:16]
 
 
+Progress = Callable[[int, int], None]
+
+
 async def dream(
     log: SessionLog,
     *,
     limit: int = DEFAULT_LIMIT,
     trigger: str = "manual",
     min_support: int = DEFAULT_MIN_SUPPORT,
+    awake: asyncio.Event | None = None,
+    progress: Progress | None = None,
 ) -> DreamSummary:
-    """Review up to `limit` sessions past the watermark, oldest first, and commit the dream."""
+    """Review up to `limit` sessions past the watermark, oldest first, and commit the dream.
+
+    Sessions are read and extracted a few at a time; between two steps the dream waits while
+    `awake` is cleared (the user is typing) and goes on where it stopped when it is set again.
+    `progress(done, total)` hears of each step.
+    """
     began, started = time.perf_counter(), now_iso()
     mark = await watermark(log)
     sessions = await sessions_after(log, mark, limit)
-    views = [SessionView(session, await log.messages(session.id)) for session in sessions]
-    found, hashes = await asyncio.to_thread(_extract, views)
+    if not sessions and trigger in UNASKED_TRIGGERS:
+        # Nothing new while idle: no audit row for a dream nobody asked for and nothing did.
+        return DreamSummary(0, 0, {}, time.perf_counter() - began)
+    found: list[Observation] = []
+    hashes: list[tuple[int, str]] = []
+    for start in range(0, len(sessions), STEP_SESSIONS):
+        if awake is not None:
+            await awake.wait()
+        step = sessions[start : start + STEP_SESSIONS]
+        views = [SessionView(session, await log.messages(session.id)) for session in step]
+        step_found, step_hashes = await asyncio.to_thread(_extract, views)
+        found += step_found
+        hashes += step_hashes
+        if progress is not None:
+            progress(start + len(step), len(sessions))
     known = await leaders(log, STATEMENT_KINDS)
     rows = await asyncio.to_thread(assign_patterns, found, known)
     patterns = sorted({row.group for row in rows})

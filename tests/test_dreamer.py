@@ -238,3 +238,31 @@ def test_statements_come_from_the_users_own_words() -> None:
         ("fact", "stated", "My editor is Hannah Price, by the way"),
     ]
     assert key_words("No more em dashes, please!") == frozenset({"em", "dash"})
+
+
+async def test_a_dream_waits_while_asleep_is_interrupted_and_resumes(demo: SessionLog) -> None:
+    awake = asyncio.Event()
+    steps: list[int] = []
+    task = asyncio.create_task(
+        dream(demo, awake=awake, progress=lambda done, _: steps.append(done))
+    )
+    await asyncio.sleep(0.2)
+    assert steps == [] and not task.done(), "paused before its first step"
+    awake.set()
+    while not steps:
+        await asyncio.sleep(0.001)
+    awake.clear()
+    paused_at = len(steps)
+    await asyncio.sleep(0.2)
+    assert len(steps) <= paused_at + 1, "at most the step under way finishes"
+    awake.set()
+    summary = await task
+    assert summary.sessions_reviewed == 32 and steps[-1] == 32
+
+
+async def test_an_idle_dream_with_nothing_new_leaves_no_row(demo: SessionLog) -> None:
+    await dream(demo)
+    summary = await dream(demo, trigger="idle")
+    assert (summary.dream_id, summary.sessions_reviewed) == (0, 0)
+    async with demo.connection.execute("SELECT COUNT(*) FROM dreams") as cursor:
+        assert (await cursor.fetchone())[0] == 1

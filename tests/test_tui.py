@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, OptionList
 from textual.widgets.markdown import MarkdownBlock
 
@@ -209,3 +210,63 @@ async def test_a_refresh_keeps_the_sidebar_cursor_on_its_session(
         await pilot.pause()
         assert listing.highlighted_option is not None and listing.highlighted_option.id == chosen
         assert len(screen.query_one(SessionsSidebar).listed) == 4
+
+
+async def test_idle_time_starts_a_dream_and_a_keypress_pauses_it(
+    home: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+    from dataclasses import replace
+
+    import dreamer.dream
+    from app.paths import DEMO_HISTORY
+    from memory_graph.importers.runner import import_paths
+
+    # One session per step, each a little slow, so the keypress lands mid-dream.
+    real = dreamer.dream._extract
+
+    def slow(views):  # type: ignore[no-untyped-def]
+        time.sleep(0.03)
+        return real(views)
+
+    monkeypatch.setattr(dreamer.dream, "STEP_SESSIONS", 1)
+    monkeypatch.setattr(dreamer.dream, "_extract", slow)
+
+    async with await SessionLog.open(home) as log:
+        await import_paths(log, [DEMO_HISTORY])
+    config = replace(Config(home=home, workspace=workspace), idle_after=0.3)
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        while not app.dreaming:
+            await pilot.pause(0.05)
+        await pilot.press("x")
+        await pilot.pause()
+        assert not app.awake.is_set() and screen.status_line.activity == "dream paused"
+        while app.dreaming:
+            await pilot.pause(0.05)
+        assert screen.status_line.activity.startswith("dreamt: 12 new proposals")
+    assert await _dream_triggers(home) == ["idle"]
+
+
+async def test_dream_now_from_the_command_palette(config: Config, home: Path) -> None:
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Dream now")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        while app.dreaming:
+            await pilot.pause(0.05)
+    assert await _dream_triggers(home) == ["manual"]
+
+
+async def _dream_triggers(home: Path) -> list[str]:
+    log = await SessionLog.open(home)
+    try:
+        async with log.connection.execute("SELECT trigger FROM dreams ORDER BY id") as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+    finally:
+        await log.close()

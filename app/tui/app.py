@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from app.config import Config
 from app.tui.chat_screen import ChatScreen
-from app.tui.messages import DatabaseChanged, LogOpened
+from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
 from memory_graph.db import DATABASE_NAME
 from memory_graph.session_log import SessionLog
 
+IDLE_CHECK_S = 0.25
 DATABASE_WATCH_STEP_MS = 50
 DATABASE_WATCH_WAKE_MS = 250
 """The watcher thread returns this often even when nothing changed: a cancelled worker cannot
@@ -33,10 +36,89 @@ class ReverieApp(App[None]):
         self.config = config
         self.session_log: SessionLog | None = None
         self._opening = asyncio.Lock()
+        self.last_input = time.monotonic()
+        self.awake = asyncio.Event()
+        """Set while an idle dream may run; a keypress clears it and the dream pauses."""
+        self._dream: Worker[None] | None = None
+        self._last_dream_input = -1.0
 
     def on_mount(self) -> None:
         # Pushed rather than returned by get_default_screen: only pushed screens load their .tcss.
         self.push_screen(ChatScreen(self.config))
+        if self.config.idle_after > 0:
+            self.set_interval(IDLE_CHECK_S, self._check_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every keypress, whichever widget takes it: the user is here, an idle dream pauses.
+        if isinstance(event, events.Key):
+            self.last_input = time.monotonic()
+            if self.awake.is_set() and self.dreaming:
+                self.awake.clear()
+                self._tell(DreamStatus("dream paused"))
+        await super().on_event(event)
+
+    @property
+    def dreaming(self) -> bool:
+        """True while a dream runs (or waits, paused)."""
+        return self._dream is not None and self._dream.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+    def _check_idle(self) -> None:
+        if time.monotonic() - self.last_input < self.config.idle_after:
+            return
+        if self.dreaming:
+            if not self.awake.is_set():
+                self.awake.set()
+                self._tell(DreamStatus("dreaming…"))
+        elif self.session_log is not None and not self._idle_dreamt:
+            self.awake.set()
+            self._dream = self.dream("idle")
+
+    @property
+    def _idle_dreamt(self) -> bool:
+        # One idle dream per idle spell: the next one waits for the user to come and go again.
+        return self._dream is not None and self._last_dream_input == self.last_input
+
+    def action_dream(self) -> None:
+        """Review new sessions now (it does not pause for typing: it was asked for)."""
+        if not self.dreaming:
+            self.awake.set()
+            self._dream = self.dream("manual")
+
+    def _tell(self, message: DreamStatus) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(message)
+
+    @work(exclusive=True, group="dream", exit_on_error=False)
+    async def dream(self, trigger: str) -> None:
+        """Run one dream in the background; the status line follows it."""
+        from dreamer.dream import dream
+
+        self._last_dream_input = self.last_input
+        log = await self.open_log()
+        awake = self.awake if trigger == "idle" else None
+
+        def progress(done: int, total: int) -> None:
+            # A step that finishes after a keypress must not overwrite "paused".
+            paused = awake is not None and not awake.is_set()
+            self._tell(DreamStatus("dream paused" if paused else f"dreaming {done}/{total}"))
+
+        summary = await dream(log, trigger=trigger, awake=awake, progress=progress)
+        if not summary.sessions_reviewed and trigger == "idle":
+            return
+        found = sum(summary.proposals.values())
+        self._tell(
+            DreamStatus(f"dreamt: {found} new proposals" if found else "dreamt: nothing new")
+        )
+        if found:
+            self.notify(
+                f"{found} new proposals from {summary.sessions_reviewed} sessions: "
+                "reverie inbox lists them",
+                title="Dream",
+                markup=False,
+            )
 
     def on_log_opened(self, event: LogOpened) -> None:
         # Watching starts once the first view is on screen: it is not needed for the first frame.
@@ -92,3 +174,4 @@ class ReverieApp(App[None]):
             yield SystemCommand(
                 "Toggle sidebar", "Show or hide the sessions list", screen.action_toggle_sidebar
             )
+            yield SystemCommand("Dream now", "Review new sessions and propose", self.action_dream)

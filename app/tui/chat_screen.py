@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
 from app.config import Config
-from app.tui.messages import DatabaseChanged, LogOpened
+from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
 from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.sidebar import SessionsSidebar
@@ -146,6 +146,11 @@ class ChatScreen(Screen[None]):
             error = event.worker.error
             self.status_line.activity = "error"
             self.notify(f"{error}", title="Something went wrong", severity="error", markup=False)
+
+    def on_dream_status(self, event: DreamStatus) -> None:
+        """The dreamer's progress shows where the agent's does."""
+        if not self.replying:
+            self.status_line.activity = event.text
 
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Sessions written by another process appear in the sidebar."""

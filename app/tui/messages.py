@@ -14,3 +14,11 @@ class LogOpened(Message):
     def __init__(self, version: int) -> None:
         super().__init__()
         self.version = version
+
+
+class DreamStatus(Message):
+    """What the dreamer is doing, for the status line."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
