@@ -72,19 +72,15 @@ class ReverieApp(App[None]):
             if not self.awake.is_set():
                 self.awake.set()
                 self._tell(DreamStatus("dreaming…"))
-        elif self.session_log is not None and not self._idle_dreamt:
+        elif self.session_log is not None and self._last_dream_input != self.last_input:
+            # One idle dream per idle spell: the next waits for the user to come and go again.
             self.awake.set()
             self._dream = self.dream("idle")
 
-    @property
-    def _idle_dreamt(self) -> bool:
-        # One idle dream per idle spell: the next one waits for the user to come and go again.
-        return self._dream is not None and self._last_dream_input == self.last_input
-
     def action_dream(self) -> None:
-        """Review new sessions now (it does not pause for typing: it was asked for)."""
+        """Review new sessions now; a paused idle dream goes on instead of waiting."""
+        self.awake.set()
         if not self.dreaming:
-            self.awake.set()
             self._dream = self.dream("manual")
 
     def _tell(self, message: DreamStatus) -> None:
