@@ -266,3 +266,43 @@ async def test_an_idle_dream_with_nothing_new_leaves_no_row(demo: SessionLog) ->
     assert (summary.dream_id, summary.sessions_reviewed) == (0, 0)
     async with demo.connection.execute("SELECT COUNT(*) FROM dreams") as cursor:
         assert (await cursor.fetchone())[0] == 1
+
+
+_SLOW_DREAM = """
+import asyncio, sys, time
+from pathlib import Path
+import dreamer.dream
+from dreamer.dream import dream
+from memory_graph.session_log import SessionLog
+
+real = dreamer.dream._extract
+def slow(views):
+    print("step", flush=True)
+    time.sleep(0.1)
+    return real(views)
+dreamer.dream._extract = slow
+
+async def main():
+    async with await SessionLog.open(Path(sys.argv[1])) as log:
+        await dream(log)
+asyncio.run(main())
+"""
+
+
+async def test_a_dream_killed_mid_way_leaves_nothing(demo: SessionLog, home: Path) -> None:
+    import signal
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SLOW_DREAM, str(home), stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    for _ in range(3):  # a few steps in: observations found, nothing written yet
+        await asyncio.wait_for(process.stdout.readline(), 10)
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+    for table in ("dreams", "proposals", "observations"):
+        async with demo.connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
+            assert (await cursor.fetchone())[0] == 0, table
+    summary = await dream(demo)
+    assert summary.sessions_reviewed == 32 and sum(summary.proposals.values()) == 12
