@@ -292,7 +292,12 @@ async def _import(args: argparse.Namespace, paths: list[Path]) -> int:
     async with await SessionLog.open(config.home) as log:
         progress = ProgressLine(sys.stderr, "importing")
         try:
-            report = await import_paths(log, paths, fmt, on_file=progress.update)
+            report = await import_paths(
+                log,
+                paths,
+                fmt,
+                on_file=lambda done, total, path: progress.update(done, total, path.name),
+            )
         finally:
             progress.close()
     if report.sessions_seen == 0 and report.unchanged == 0 and report.resumed == 0:
@@ -347,11 +352,16 @@ async def _export(args: argparse.Namespace, path: Path | None) -> int:
 
 
 async def _dream(args: argparse.Namespace) -> int:
+    from app.progress import ProgressLine
     from dreamer.dream import dream
 
     config = _config(args)
+    progress = ProgressLine(sys.stderr, "dreaming")
     async with await SessionLog.open(config.home) as log:
-        summary = await dream(log, limit=args.limit)
+        try:
+            summary = await dream(log, limit=args.limit, progress=progress.update)
+        finally:
+            progress.close()
     if args.json:
         _print_json(summary.to_json())
     else:

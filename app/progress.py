@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TextIO
 
 from app.terminal import visible
@@ -19,13 +18,13 @@ class ProgressLine:
         self.enabled = stream.isatty()
         self._drawn = False
 
-    def update(self, done: int, total: int, path: Path) -> None:
-        """Show `done` of `total`, naming the current file."""
+    def update(self, done: int, total: int, detail: str = "") -> None:
+        """Show `done` of `total`, with a short detail (the current file)."""
         if not self.enabled or total == 0:
             return
         filled = BAR_WIDTH * done // total
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        name = visible(path.name if len(path.name) <= 40 else "…" + path.name[-39:])
+        name = visible(detail if len(detail) <= 40 else "…" + detail[-39:])
         self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {name}\x1b[K")
         self.stream.flush()
         self._drawn = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from app.progress import ProgressLine
 
@@ -16,8 +15,8 @@ class FakeTerminal(io.StringIO):
 def test_progress_redraws_one_line_on_a_terminal_and_clears_it() -> None:
     terminal = FakeTerminal()
     progress = ProgressLine(terminal, "importing")
-    progress.update(1, 4, Path("/x/session.jsonl"))
-    progress.update(4, 4, Path("/x/other.jsonl"))
+    progress.update(1, 4, "session.jsonl")
+    progress.update(4, 4, "other.jsonl")
     progress.close()
     drawn = terminal.getvalue()
     assert drawn.count("\r") == 3 and "[######------------------] 1/4 session.jsonl" in drawn
@@ -27,6 +26,6 @@ def test_progress_redraws_one_line_on_a_terminal_and_clears_it() -> None:
 def test_progress_is_silent_when_not_a_terminal() -> None:
     piped = io.StringIO()
     progress = ProgressLine(piped, "importing")
-    progress.update(1, 2, Path("a.jsonl"))
+    progress.update(1, 2, "a.jsonl")
     progress.close()
     assert piped.getvalue() == ""
