@@ -119,7 +119,8 @@ async def _where_in(log: SessionLog, sql: str, values: Sequence[str]) -> list[An
 
 
 _OBSERVATION_COLUMNS = (
-    "fingerprint, kind, session_id, message_id, span_start, span_end, detail, pattern"
+    "o.fingerprint, o.kind, o.session_id, o.message_id, o.span_start, o.span_end, o.detail, "
+    "o.pattern"
 )
 
 
@@ -128,9 +129,13 @@ def _observation(row: Any) -> Observation:
 
 
 async def observations_of(log: SessionLog, patterns: Sequence[str]) -> list[Observation]:
-    """Every stored observation of these patterns (from earlier dreams)."""
+    """Every stored observation of these patterns (from earlier dreams), except those of
+    sessions marked private since: they never count as support."""
     rows = await _where_in(
-        log, f"SELECT {_OBSERVATION_COLUMNS} FROM observations WHERE pattern IN ({{}})", patterns
+        log,
+        f"SELECT {_OBSERVATION_COLUMNS} FROM observations o JOIN sessions s ON s.id = o.session_id "
+        f"WHERE s.private = 0 AND o.pattern IN ({{}})",
+        patterns,
     )
     return [_observation(row) for row in rows]
 
@@ -139,8 +144,8 @@ async def leaders(log: SessionLog, kinds: Sequence[str]) -> list[Observation]:
     """The first observation of every pattern of these kinds: what new ones are compared with."""
     rows = await _where_in(
         log,
-        f"SELECT {_OBSERVATION_COLUMNS} FROM observations "
-        f"WHERE pattern = fingerprint AND kind IN ({{}})",
+        f"SELECT {_OBSERVATION_COLUMNS} FROM observations o "
+        f"WHERE o.pattern = o.fingerprint AND o.kind IN ({{}})",
         kinds,
     )
     return [_observation(row) for row in rows]

@@ -306,3 +306,13 @@ async def test_a_dream_killed_mid_way_leaves_nothing(demo: SessionLog, home: Pat
             assert (await cursor.fetchone())[0] == 0, table
     summary = await dream(demo)
     assert summary.sessions_reviewed == 32 and sum(summary.proposals.values()) == 12
+
+
+async def test_a_session_made_private_later_stops_counting(demo: SessionLog) -> None:
+    await dream(demo, limit=10)  # demo-001 … demo-010 dreamt while public
+    async with demo.transaction() as conn:
+        await conn.execute("UPDATE sessions SET private = 1 WHERE external_id = 'demo-003'")
+    await dream(demo)
+    proposals = await inbox.pending(demo)
+    dashes = next(p for p in proposals if "em dash" in p["statement"])
+    assert _sessions(dashes) == {"demo-009", "demo-015", "demo-025"} and dashes["support"] == 3
