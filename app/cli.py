@@ -396,6 +396,7 @@ async def _inbox(args: argparse.Namespace) -> int:
 
 async def _watch(args: argparse.Namespace) -> int:
     from app.watcher import watch
+    from dreamer.dream import DreamSummary
 
     config = _config(args)
     stop = asyncio.Event()
@@ -408,12 +409,20 @@ async def _watch(args: argparse.Namespace) -> int:
         if outcome.files:
             print(visible(f"{where}: {_summary(outcome)}"), file=sys.stderr, flush=True)
 
+    def dreamt(summary: DreamSummary) -> None:
+        found = sum(summary.proposals.values())
+        print(
+            f"dream {summary.dream_id}: {summary.sessions_reviewed} sessions, {found} proposals",
+            file=sys.stderr,
+            flush=True,
+        )
+
     def ready(folders: list[Path]) -> None:
         names = ", ".join(str(folder) for folder in folders)
         print(visible(f"watching {names} (Ctrl-C stops)"), file=sys.stderr, flush=True)
 
     async with await SessionLog.open(config.home) as log:
-        await watch(config, log, stop, report, ready)
+        await watch(config, log, stop, report, ready, dreamt)
     print("stopped", file=sys.stderr)
     return 0
 

@@ -35,7 +35,10 @@ class Config:
     retry_base_delay: float = 1.0
     request_timeout: float = 120.0
     idle_after: float = 120.0
-    """Seconds without a keypress before the TUI starts dreaming (0: never)."""
+    """Seconds without a keypress before the TUI starts dreaming (0: never); for `reverie
+    watch`, seconds without new transcripts before it dreams over what arrived."""
+    dream_interval: float = 3600.0
+    """`reverie watch` also dreams this often (0: only after new transcripts)."""
     stream: bool = True
     """Ask for streamed replies; turn off for endpoints that do not speak SSE."""
     import_dir: Path | None = None
@@ -77,6 +80,7 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "request_timeout": (int, float),
     "stream": bool,
     "idle_after": (int, float),
+    "dream_interval": (int, float),
     "import_dir": str,
     "claude_projects": str,
 }
@@ -143,6 +147,7 @@ def _check(config: Config) -> None:
         ("retry_base_delay", config.retry_base_delay >= 0, "0 or more"),
         ("request_timeout", config.request_timeout > 0, "more than 0"),
         ("idle_after", config.idle_after >= 0, "0 (never) or more"),
+        ("dream_interval", config.dream_interval >= 0, "0 (never) or more"),
         ("model", bool(config.model.strip()), "a model id"),
     )
     for name, ok, expected in limits:

@@ -10,6 +10,7 @@ from watchfiles import Change, awatch
 
 from app.config import Config
 from app.errors import UserError
+from dreamer.dream import DreamSummary, dream
 from memory_graph.importers.runner import (
     ImportReport,
     import_files,
@@ -47,11 +48,36 @@ def watched_folders(config: Config) -> list[Path]:
 
 async def _import(
     log: SessionLog, files: list[Path], where: str, report: Reporter, stop: asyncio.Event
-) -> None:
-    if files:
-        outcome = ImportReport()
-        await import_files(log, parents_first(files), None, outcome, final=False, stop=stop)
-        report(where, outcome)
+) -> int:
+    """Import these files; how many messages were new."""
+    if not files:
+        return 0
+    outcome = ImportReport()
+    await import_files(log, parents_first(files), None, outcome, final=False, stop=stop)
+    report(where, outcome)
+    return outcome.messages
+
+
+class _Schedule:
+    """When `reverie watch` dreams: every `dream_interval`, and `idle_after` seconds after new
+    transcripts stop arriving (the machine has been quiet)."""
+
+    def __init__(self, config: Config, now: float) -> None:
+        self.config = config
+        self.due = self._next_interval(now)
+
+    def _next_interval(self, now: float) -> float:
+        interval = self.config.dream_interval
+        return now + interval if interval > 0 else float("inf")
+
+    def arrived(self, now: float) -> None:
+        """New messages came in: dream once things have been quiet for `idle_after`."""
+        if self.config.idle_after > 0:
+            self.due = min(self.due, now + self.config.idle_after)
+
+    def dreamt(self, now: float) -> None:
+        """A dream ran: the next one at the interval."""
+        self.due = self._next_interval(now)
 
 
 async def watch(
@@ -60,16 +86,19 @@ async def watch(
     stop: asyncio.Event,
     report: Reporter,
     ready: Callable[[list[Path]], None] | None = None,
+    dreamt: Callable[[DreamSummary], None] | None = None,
 ) -> None:
     """Import what is in the watched folders, then every new or grown transcript, until `stop`
     is set. A line still being written is left for the next change.
 
     The first sweep runs once the watcher is already listening, so a file dropped while the
-    command starts is never missed; `ready` is called after it.
+    command starts is never missed; `ready` is called after it. Dreams run on the schedule
+    above; `dreamt` hears of each that reviewed something.
     """
     folders = watched_folders(config)
     loop = asyncio.get_running_loop()
     sweep_due = 0.0
+    schedule = _Schedule(config, loop.time())
     async for changes in awatch(
         *folders,
         stop_event=stop,
@@ -84,11 +113,18 @@ async def watch(
             if change != Change.deleted
             and any(is_transcript(Path(name), folder) for folder in folders)
         ]
-        await _import(log, changed, ", ".join(map(str, changed)), report, stop)
+        if await _import(log, changed, ", ".join(map(str, changed)), report, stop):
+            schedule.arrived(loop.time())
         if loop.time() >= sweep_due:
             for folder in folders:
                 files = await asyncio.to_thread(transcript_files, folder)
-                await _import(log, files, str(folder), report, stop)
+                if await _import(log, files, str(folder), report, stop):
+                    schedule.arrived(loop.time())
             if ready is not None and sweep_due == 0.0:
                 ready(folders)
             sweep_due = loop.time() + RESWEEP_S
+        if loop.time() >= schedule.due and not stop.is_set():
+            summary = await dream(log, trigger="schedule")
+            schedule.dreamt(loop.time())
+            if dreamt is not None and summary.sessions_reviewed:
+                dreamt(summary)

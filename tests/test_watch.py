@@ -149,3 +149,26 @@ def test_a_missing_claude_projects_folder_is_a_user_error(home: Path, tmp_path: 
     config = load_config(home, env={}, overrides={"claude_projects": str(tmp_path / "nope")})
     with pytest.raises(UserError, match="is not a folder"):
         watched_folders(config)
+
+
+async def test_watch_dreams_once_new_transcripts_stop_arriving(home: Path) -> None:
+    from app.paths import DEMO_HISTORY
+    from dreamer.dream import DreamSummary
+
+    config = load_config(home, env={}, overrides={"idle_after": 0.3, "dream_interval": 0})
+    dreams: list[DreamSummary] = []
+    stop = asyncio.Event()
+    ready = asyncio.Event()
+    async with await SessionLog.open(home) as log:
+        task = asyncio.create_task(
+            watch(config, log, stop, lambda *_: None, lambda _: ready.set(), dreams.append)
+        )
+        await asyncio.wait_for(ready.wait(), DEADLINE_S)
+        (config.drop_folder / "history.jsonl").write_bytes(DEMO_HISTORY.read_bytes())
+        await eventually(lambda: dreams, "a scheduled dream")
+        stop.set()
+        await asyncio.wait_for(task, DEADLINE_S)
+        async with log.connection.execute("SELECT trigger, sessions FROM dreams") as cursor:
+            rows = list(await cursor.fetchall())
+    assert [row[0] for row in rows] == ["schedule"]
+    assert dreams[0].sessions_reviewed == 32 and sum(dreams[0].proposals.values()) == 12
