@@ -31,9 +31,41 @@ def _most_common(values: Iterable[str]) -> str:
     return min(counts, key=lambda value: (-counts[value], value)) if counts else ""
 
 
-def _statement(
-    kind: str, items: Sequence[Observation], support: int
-) -> tuple[str, float, dict[str, object]]:
+Wording = tuple[str, float, dict[str, object]]
+"""A proposal's statement, confidence and payload."""
+
+
+def _failure(items: Sequence[Observation], support: int) -> Wording:
+    """A failure: the command and its most common error line."""
+    line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
+    head = _most_common(str(o.detail.get("head", "")) for o in items)
+    payload: dict[str, object] = {
+        "node": {"kind": "failure", "signature": items[0].detail.get("signature")}
+    }
+    return f"`{head}` fails with: {line}", support_confidence(support), payload
+
+
+def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
+    """A fix: what resolved a failure, and how often it did."""
+    line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
+    head = _most_common(str(o.detail.get("head", "")) for o in items)
+    key = _most_common(str(o.detail.get("key", "")) for o in items)
+    commands = Counter(str(o.detail.get("command", "")) for o in items)
+    example = _most_common(commands.elements())
+    # The whole command when most sessions ran exactly it, else what they had in common.
+    shown = _quote(example) if commands[example] * 2 > len(items) else key
+    failure = str(items[0].detail.get("resolves", ""))
+    failed_in = max(failure_support.get(failure, support), support)
+    # A fix that followed only some occurrences of its failure is less certain.
+    confidence = support_confidence(support) * support / failed_in
+    payload: dict[str, object] = {
+        "node": {"kind": "fix", "command": shown, "example": _quote(example)},
+        "edge": {"kind": "resolved_by", "failure": failure},
+    }
+    return f"When `{head}` fails with {line!r}, `{shown}` fixed it.", confidence, payload
+
+
+def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording:
     """A preference or fact in the user's own words: the sentence most like the others."""
     words = [frozenset(o.detail.get("words", ())) for o in items]
     best = max(
@@ -159,29 +191,12 @@ def consolidate(
             for o in sorted(first_per_session.values(), key=lambda o: o.session_id)
         ][:EVIDENCE_PER_PROPOSAL]
         kind = items[0].kind
-        line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
-        head = _most_common(str(o.detail.get("head", "")) for o in items)
         if kind in STATEMENT_KINDS:
             statement, confidence, payload = _statement(kind, items, support)
         elif kind == "failure":
-            statement = f"`{head}` fails with: {line}"
-            confidence = support_confidence(support)
-            payload = {"node": {"kind": "failure", "signature": items[0].detail.get("signature")}}
+            statement, confidence, payload = _failure(items, support)
         else:
-            key = _most_common(str(o.detail.get("key", "")) for o in items)
-            commands = Counter(str(o.detail.get("command", "")) for o in items)
-            example = _most_common(commands.elements())
-            # The whole command when most sessions ran exactly it, else what they had in common.
-            shown = _quote(example) if commands[example] * 2 > len(items) else key
-            failure = str(items[0].detail.get("resolves", ""))
-            failed_in = max(failure_support.get(failure, support), support)
-            statement = f"When `{head}` fails with {line!r}, `{shown}` fixed it."
-            # A fix that followed only some occurrences of its failure is less certain.
-            confidence = support_confidence(support) * support / failed_in
-            payload = {
-                "node": {"kind": "fix", "command": shown, "example": _quote(example)},
-                "edge": {"kind": "resolved_by", "failure": failure},
-            }
+            statement, confidence, payload = _fix(items, support, failure_support)
         proposals.append(
             NewProposal(
                 op="add_node",
