@@ -19,6 +19,7 @@ from dreamer.extractors.failures import command_head, error_line, fix_key, norma
 from memory_graph.importers.runner import import_paths
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
+from tests.faults import failing_on_call
 
 EXPECTED = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
 TAUBENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "taubench"
@@ -111,16 +112,7 @@ async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
     demo: SessionLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = inbox.redact
-    calls = 0
-
-    def breaks_midway(text: str) -> str:
-        nonlocal calls
-        calls += 1
-        if calls == 4:
-            raise OSError("disk full")
-        return real(text)
-
-    monkeypatch.setattr(inbox, "redact", breaks_midway)
+    monkeypatch.setattr(inbox, "redact", failing_on_call(real, 4))
     with pytest.raises(OSError):
         await dream(demo)
     monkeypatch.setattr(inbox, "redact", real)

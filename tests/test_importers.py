@@ -18,6 +18,7 @@ from memory_graph.importers.runner import (
     import_paths,
 )
 from memory_graph.session_log import SessionLog
+from tests.faults import failing_on_call
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 CLAUDE_CODE = BENCHMARKS / "claude-code"
@@ -263,17 +264,8 @@ async def test_each_session_imports_whole_or_not_at_all(
 ) -> None:
     import memory_graph.import_store as store
 
-    calls = 0
     real = store.blocks_text
-
-    def failing(blocks: Any) -> str:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise OSError("disk full")
-        return real(blocks)
-
-    monkeypatch.setattr(store, "blocks_text", failing)
+    monkeypatch.setattr(store, "blocks_text", failing_on_call(real, 3))
     path = tmp_path / "one.jsonl"
     path.write_text("".join(_claude_line("s1", f"u{i}", "user", f"line {i}") for i in range(5)))
     report = await import_paths(log, [path])

@@ -35,6 +35,14 @@ async def _send(pilot, message: str) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def _sessions_about(home: Path, *topics: str) -> None:
+    """One session per topic, each opened by a user message saying it."""
+    async with await SessionLog.open(home) as log:
+        for topic in topics:
+            session = await log.create_session()
+            await log.append_message(session.id, "user", [{"type": "text", "text": topic}])
+
+
 async def _send_and_answer(pilot, message: str, key: str) -> None:  # type: ignore[no-untyped-def]
     """Send a message, wait for the permission prompt it causes, answer it with `key`."""
     pilot.app.screen.query_one("#prompt", Input).value = message
@@ -116,10 +124,7 @@ async def test_escape_cancels_a_running_reply(config: Config, fake_api: FakeMess
 
 
 async def test_sidebar_search_opens_an_old_session_read_only(config: Config, home: Path) -> None:
-    async with await SessionLog.open(home) as log:
-        for topic in ("sourdough starter", "kubernetes ingress", "tax return"):
-            session = await log.create_session()
-            await log.append_message(session.id, "user", [{"type": "text", "text": topic}])
+    await _sessions_about(home, "sourdough starter", "kubernetes ingress", "tax return")
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
@@ -194,10 +199,7 @@ async def test_an_unusable_database_is_reported_not_crashed(
 async def test_a_refresh_keeps_the_sidebar_cursor_on_its_session(
     config: Config, home: Path
 ) -> None:
-    async with await SessionLog.open(home) as log:
-        for topic in ("first", "second", "third"):
-            session = await log.create_session()
-            await log.append_message(session.id, "user", [{"type": "text", "text": topic}])
+    await _sessions_about(home, "first", "second", "third")
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
