@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +11,22 @@ import pytest
 from app.config import Config, load_config
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI
+from tests.shared_data import BENCHMARKS
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the benchmark data, its tests are skipped with a reason; under CI, which must
+    provide it, its absence stops the run."""
+    if BENCHMARKS.is_dir():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(
+            f"{BENCHMARKS} is missing: CI provides ../shared beside the checkout"
+        )
+    skip = pytest.mark.skip(reason=f"needs the public benchmark data in {BENCHMARKS}")
+    for item in items:
+        if "shared_data" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

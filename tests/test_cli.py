@@ -15,6 +15,7 @@ from app.errors import UserError
 from app.paths import DEMO_HISTORY
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import clean_environment, reverie
+from tests.shared_data import CLAUDE_CODE, needs_shared_data
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -182,11 +183,11 @@ def test_home_from_the_environment(
     assert (home / "reverie.db").exists()
 
 
+@needs_shared_data
 def test_import_summary_json_and_export(
     capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
 ) -> None:
-    benchmarks = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
-    short = str(benchmarks / "claude-code" / "short.jsonl")
+    short = str(CLAUDE_CODE / "short.jsonl")
     code, out, _ = _run(capsys, "--home", str(home), "import", short)
     assert code == 0 and out.startswith("imported 1 new sessions, 0 updated, 7 messages")
     code, out, _ = _run(capsys, "--home", str(home), "import", short, "--json")

@@ -20,9 +20,9 @@ from memory_graph.importers.runner import import_paths
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
 from tests.faults import failing_on_call
+from tests.shared_data import TAUBENCH, needs_shared_data
 
 EXPECTED = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
-TAUBENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "taubench"
 
 
 @pytest.fixture
@@ -144,6 +144,7 @@ async def test_a_pattern_that_grows_replaces_its_pending_proposal(demo: SessionL
         assert (await cursor.fetchone())[0] > 0
 
 
+@needs_shared_data
 async def test_taubench_recurring_mistakes_across_trials_surface(log: SessionLog) -> None:
     await import_paths(log, [TAUBENCH])
     summary = await dream(log)

@@ -19,10 +19,11 @@ from memory_graph.importers.runner import (
 )
 from memory_graph.session_log import SessionLog
 from tests.faults import failing_on_call
+from tests.shared_data import CLAUDE_CODE, needs_shared_data
+from tests.shared_data import TAUBENCH as TAUBENCH_DIR
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
-CLAUDE_CODE = BENCHMARKS / "claude-code"
-TAUBENCH = BENCHMARKS / "taubench" / "gpt-4o-airline-tasks-00-24.json"
+TAUBENCH = TAUBENCH_DIR / "gpt-4o-airline-tasks-00-24.json"
+pytestmark = needs_shared_data
 LONG = "258c7280-ae70-4798-800f-63464d01a85d"
 
 

@@ -18,9 +18,10 @@ from app.watcher import watch
 from memory_graph.importers.runner import ImportReport
 from memory_graph.session_log import SessionLog
 from tests.processes import clean_environment, reverie
+from tests.shared_data import CLAUDE_CODE, needs_shared_data
 from tests.tui_helpers import settle
 
-CLAUDE_CODE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "claude-code"
+pytestmark = needs_shared_data
 DEADLINE_S = 10.0
 
 
