@@ -4,7 +4,8 @@ Support counts distinct sessions over all of history (stored observations plus t
 pattern seen in fewer than `min_support` sessions is an anecdote and waits. A pending pattern
 whose support grew is proposed again with its new evidence (the older proposal is superseded,
 so the inbox holds one per pattern); a rejected one returns only when its support has at least
-doubled; an adopted one waits for the graph's `reinforce` (next issue).
+doubled; an adopted one waits for the graph's `reinforce` (next issue). A workflow (a recurring
+request meeting the same failure) counts only the sessions whose requests recur.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from dreamer.extractors.statements import key_words, sentences
 from memory_graph.inbox import Evidence, NewProposal, Observation
 from memory_graph.redact import redact
 
@@ -20,9 +22,13 @@ EVIDENCE_PER_PROPOSAL = 12
 STATEMENT_QUOTE = 120
 
 
-def _quote(text: str) -> str:
+WORKFLOW_LINE = 40
+"""A workflow's statement names its failure briefly: the failure's own proposal says it all."""
+
+
+def _quote(text: str, limit: int = STATEMENT_QUOTE) -> str:
     text = redact(" ".join(text.split()))
-    return text if len(text) <= STATEMENT_QUOTE else text[: STATEMENT_QUOTE - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _most_common(values: Iterable[str]) -> str:
@@ -45,6 +51,11 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
     return f"`{head}` fails with: {line}", support_confidence(support), payload
 
 
+def _edge(kind: str, source: str, target: str, weight: float = 1.0) -> dict[str, object]:
+    """An edge between two patterns (by fingerprint) for the graph to add when both are nodes."""
+    return {"kind": kind, "from": source, "to": target, "weight": weight}
+
+
 def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
     """A fix: what resolved a failure, and how often it did."""
     line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
@@ -60,7 +71,7 @@ def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, 
     confidence = support_confidence(support) * support / failed_in
     payload: dict[str, object] = {
         "node": {"kind": "fix", "command": shown, "example": _quote(example)},
-        "edge": {"kind": "resolved_by", "failure": failure},
+        "edges": [_edge("resolved_by", failure, items[0].group)],
     }
     return f"When `{head}` fails with {line!r}, `{shown}` fixed it.", confidence, payload
 
@@ -82,6 +93,52 @@ def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording
     statement = f'The user said in {support} sessions{how}: "{quote}"'
     payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}}
     return statement, support_confidence(support), payload
+
+
+def recurring_requests(items: Sequence[Observation]) -> list[Observation]:
+    """The workflow observations whose requests recur: those that share a word with more than
+    half of the sessions (and at least two). Empty when no session needed a workaround: a
+    failure that was repaired and retried is told by its failure and fix proposals."""
+    if not any(o.detail.get("outcome") == "workaround" for o in items):
+        return []
+    per_session = {o.session_id: frozenset(o.detail.get("words", ())) for o in items}
+    counts = Counter(word for words in per_session.values() for word in words)
+    recurring = {w for w, n in counts.items() if n >= 2 and n * 2 > len(per_session)}
+    return [o for o in items if recurring & per_session[o.session_id]]
+
+
+def _workflow(items: Sequence[Observation], support: int) -> Wording:
+    """A recurring request, the failure it meets and what was done instead."""
+    per_session = {o.session_id: frozenset(o.detail.get("words", ())) for o in items}
+    counts = Counter(word for words in per_session.values() for word in words)
+    recurring = sorted(w for w, n in counts.items() if n * 2 > len(per_session))
+    request = _request_sentence(items, frozenset(recurring))
+    line = _quote(_most_common(str(o.detail.get("line", "")) for o in items), WORKFLOW_LINE)
+    head = _most_common(str(o.detail.get("head", "")) for o in items)
+    workarounds = [str(o.detail["workaround"]) for o in items if o.detail.get("workaround")]
+    workaround = _most_common(workarounds)
+    done = len({o.session_id for o in items if o.detail.get("workaround") == workaround})
+    statement = (
+        f'Requests like "{request}" ({support} sessions) fail first (`{head}`: {line}); '
+        f"`{workaround}` worked instead in {done}."
+    )
+    payload: dict[str, object] = {
+        "node": {"kind": "workflow", "request": request, "words": recurring},
+        "edges": [_edge("about", items[0].group, str(items[0].detail.get("failure", "")))],
+    }
+    return statement, support_confidence(support) * done / support, payload
+
+
+def _request_sentence(items: Sequence[Observation], recurring: frozenset[str]) -> str:
+    """The sentence of the requests that holds the most recurring words, the shortest on ties."""
+    options = [
+        sentence
+        for o in items
+        for sentence, _, _ in sentences(str(o.detail.get("request", "")))
+        if key_words(sentence) & recurring
+    ]
+    best = min(options, key=lambda s: (-len(key_words(s) & recurring), len(s), s), default="")
+    return _quote(best)
 
 
 def support_confidence(support: int) -> float:
@@ -174,8 +231,10 @@ def consolidate(
     proposals: list[NewProposal] = []
     for fingerprint in sorted(groups):
         items = sorted(groups[fingerprint].values(), key=lambda o: (o.session_id, o.message_id))
-        sessions = sorted({o.session_id for o in items})
-        support = len(sessions)
+        kind = items[0].kind
+        if kind == "workflow":
+            items = recurring_requests(items)
+        support = len({o.session_id for o in items})
         if support < min_support:
             continue
         status, earlier = states.get(fingerprint, ("", 0))
@@ -190,11 +249,12 @@ def consolidate(
             Evidence(o.session_id, o.message_id, o.span)
             for o in sorted(first_per_session.values(), key=lambda o: o.session_id)
         ][:EVIDENCE_PER_PROPOSAL]
-        kind = items[0].kind
         if kind in STATEMENT_KINDS:
             statement, confidence, payload = _statement(kind, items, support)
         elif kind == "failure":
             statement, confidence, payload = _failure(items, support)
+        elif kind == "workflow":
+            statement, confidence, payload = _workflow(items, support)
         else:
             statement, confidence, payload = _fix(items, support, failure_support)
         proposals.append(

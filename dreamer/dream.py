@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreamer.consolidate import STATEMENT_KINDS, assign_patterns, consolidate
-from dreamer.extractors import failures, statements
+from dreamer.extractors import failures, requests, statements
 from dreamer.observation import SessionView
 from memory_graph.inbox import (
     DreamRecord,
@@ -37,7 +37,11 @@ UNASKED_TRIGGERS = ("idle", "schedule")
 STEP_SESSIONS = 5
 """Sessions extracted between two chances to pause: a step takes a few milliseconds."""
 DEFAULT_MIN_SUPPORT = 2
-EXTRACTORS = {"failures": failures.VERSION, "statements": statements.VERSION}
+EXTRACTORS = {
+    "failures": failures.VERSION,
+    "requests": requests.VERSION,
+    "statements": statements.VERSION,
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,9 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
     found: list[Observation] = []
     for view in views:
         if not view.session.private:
-            found.extend(failures.extract(view))
+            failed = failures.extract(view)
+            found.extend(failed)
+            found.extend(requests.extract(view, failed))
             found.extend(statements.extract(view))
     return found, [(view.session.id, _content_hash(view)) for view in views]
 

@@ -13,6 +13,7 @@ import pytest
 from app.cli import main
 from app.errors import UserError
 from app.paths import DEMO_HISTORY
+from tests.demo import EXPECTED
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import clean_environment, reverie
 from tests.shared_data import CLAUDE_CODE, needs_shared_data
@@ -227,7 +228,6 @@ def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
     home = tmp_path / "demo"
     config = prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))
     assert config.home == home
-    expected = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
     listed = subprocess.run(
         reverie(home, "sessions", "--json", "--limit", "0"),
         capture_output=True,
@@ -235,7 +235,7 @@ def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
     )
     sessions = json.loads(listed.stdout)
     external = {s["external_id"] for s in sessions}
-    planted = {sid for pattern in expected["patterns"] for sid in pattern["sessions"]}
+    planted = {sid for pattern in EXPECTED["patterns"] for sid in pattern["sessions"]}
     assert planted <= external and len(sessions) >= 30
     assert {s["private"] for s in sessions} == {True, False}
     inbox = subprocess.run(

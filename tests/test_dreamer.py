@@ -19,10 +19,9 @@ from dreamer.extractors.failures import command_head, error_line, fix_key, norma
 from memory_graph.importers.runner import import_paths
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
+from tests.demo import EXPECTED, PLANTED
 from tests.faults import failing_on_call
 from tests.shared_data import TAUBENCH, needs_shared_data
-
-EXPECTED = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
 
 
 @pytest.fixture
@@ -38,13 +37,9 @@ def _sessions(proposal: dict[str, Any]) -> set[str]:
 async def test_the_planted_patterns_are_proposed(demo: SessionLog) -> None:
     summary = await dream(demo)
     assert summary.sessions_reviewed == 32
-    assert summary.proposals == {"failure": 3, "fix": 3, "preference": 4, "fact": 2}
+    assert summary.proposals == {"failure": 3, "fix": 3, "preference": 4, "fact": 2, "workflow": 1}
     proposals = await inbox.pending(demo)
-    expected = {
-        (p["kind"], frozenset(p["sessions"]))
-        for p in EXPECTED["patterns"]
-        if p["kind"] in ("failure", "fix", "preference", "fact")
-    }
+    expected = {(p["kind"], frozenset(p["sessions"])) for p in EXPECTED["patterns"]}
     found = {(p["kind"], frozenset(_sessions(p))) for p in proposals}
     assert found == expected
     statements = " ".join(p["statement"] for p in proposals)
@@ -60,6 +55,7 @@ async def test_the_planted_patterns_are_proposed(demo: SessionLog) -> None:
         "bullet points",
         "Europe/Lisbon",
         "Dr. Silva",
+        'Requests like "export my CV to PDF',
     ):
         assert words in statements
 
@@ -130,14 +126,14 @@ async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
     # Either the dream finished before the cancel landed, or it left nothing behind.
     summary = await dream(demo)
     assert summary.sessions_reviewed == (0 if committed else 32)
-    assert len(await inbox.pending(demo)) == 12
+    assert len(await inbox.pending(demo)) == PLANTED
 
 
 async def test_a_pattern_that_grows_replaces_its_pending_proposal(demo: SessionLog) -> None:
     while (await dream(demo, limit=4)).sessions_reviewed:
         pass
     pending = await inbox.pending(demo)
-    assert len(pending) == 12 and all(p["support"] == len(p["evidence"]) for p in pending)
+    assert len(pending) == PLANTED and all(p["support"] == len(p["evidence"]) for p in pending)
     async with demo.connection.execute(
         "SELECT COUNT(*) FROM proposals WHERE status = 'superseded'"
     ) as cursor:
@@ -298,7 +294,7 @@ async def test_a_dream_killed_mid_way_leaves_nothing(demo: SessionLog, home: Pat
         async with demo.connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
             assert (await cursor.fetchone())[0] == 0, table
     summary = await dream(demo)
-    assert summary.sessions_reviewed == 32 and sum(summary.proposals.values()) == 12
+    assert summary.sessions_reviewed == 32 and sum(summary.proposals.values()) == PLANTED
 
 
 async def test_a_session_made_private_later_stops_counting(demo: SessionLog) -> None:
@@ -309,3 +305,48 @@ async def test_a_session_made_private_later_stops_counting(demo: SessionLog) -> 
     proposals = await inbox.pending(demo)
     dashes = next(p for p in proposals if "em dash" in p["statement"])
     assert _sessions(dashes) == {"demo-009", "demo-015", "demo-025"} and dashes["support"] == 3
+
+
+async def _session_with_commands(
+    log: SessionLog, request: str, steps: list[tuple[str, str, int]]
+) -> None:
+    """A session: the user's request, then commands run with their output and exit code."""
+    session = await log.create_session(title=request)
+    await log.append_message(session.id, "user", [{"type": "text", "text": request}])
+    for number, (command, output, code) in enumerate(steps):
+        call = {"type": "tool_use", "id": f"t{number}", "name": "run_command"}
+        await log.append_message(session.id, "assistant", [{**call, "input": {"command": command}}])
+        result = {"type": "tool_result", "tool_use_id": f"t{number}", "content": output}
+        await log.append_message(
+            session.id, "tool", [{**result, "is_error": code != 0, "exit_code": code}]
+        )
+
+
+async def test_a_recurring_request_that_needs_a_workaround_is_a_workflow(log: SessionLog) -> None:
+    pandoc_fails = ("pandoc a.md -o a.pdf", "pdflatex not found. Install pdflatex", 47)
+    soffice = ("soffice --headless --convert-to pdf a.docx", "convert a.docx -> a.pdf", 0)
+    for request in ("convert notes.md to PDF please", "export the invoice to pdf"):
+        await _session_with_commands(log, request, [pandoc_fails, soffice])
+    await _session_with_commands(log, "I need slides.md as a PDF by noon", [pandoc_fails])
+    # The same failure under a request that does not recur: not part of the workflow.
+    await _session_with_commands(log, "tidy the blog drafts", [pandoc_fails, soffice])
+    # A recurring request whose failure was repaired and retried: its failure and fix say it.
+    pytest_fails = ("pytest", "E   ModuleNotFoundError: No module named 'requests'", 2)
+    repair = [pytest_fails, ("pip install -r requirements.txt", "ok", 0), ("pytest", "ok", 0)]
+    for request in ("run the tests", "run the tests again on the new venv"):
+        await _session_with_commands(log, request, repair)
+    await dream(log)
+    workflows = [p for p in await inbox.pending(log) if p["kind"] == "workflow"]
+    assert len(workflows) == 1
+    workflow = workflows[0]
+    assert workflow["support"] == 3
+    assert [e["excerpt"] for e in workflow["evidence"]] == [
+        "convert notes.md to PDF please",
+        "export the invoice to pdf",
+        "I need slides.md as a PDF by noon",
+    ]
+    statement = workflow["statement"]
+    assert "`pandoc`: pdflatex not found" in statement, statement
+    assert "`soffice --headless --convert-to` worked instead in 2" in statement, statement
+    # Two of the three found the workaround.
+    assert workflow["confidence"] == round((1 - 0.5**3) * 2 / 3, 3)

@@ -18,7 +18,7 @@ from memory_graph.content import tool_result_text
 from memory_graph.inbox import Observation
 from memory_graph.records import Block
 
-VERSION = "failures-1"
+VERSION = "failures-2"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
@@ -172,7 +172,7 @@ def extract(view: SessionView) -> list[Observation]:
         )
         fix = _resolution(results[position + 1 :], head)
         if fix is not None:
-            fix_index, fix_command = fix
+            fix_index, fix_command, retried = fix
             fix_message = view.messages[fix_index]
             observations.append(
                 Observation(
@@ -188,15 +188,17 @@ def extract(view: SessionView) -> list[Observation]:
                         "command": fix_command,
                         "key": fix_key(fix_command),
                         "resolves": failure,
+                        "workaround": not retried,
                     },
                 )
             )
     return observations
 
 
-def _resolution(later: list[tuple[int, Block, _Call]], head: str) -> tuple[int, str] | None:
-    """What resolved a failure: the commands that succeeded before the same command passed, or,
-    when it was never retried, the next command that succeeded instead (a workaround)."""
+def _resolution(later: list[tuple[int, Block, _Call]], head: str) -> tuple[int, str, bool] | None:
+    """What resolved a failure, and whether the failing command then passed: the commands that
+    succeeded before the same command passed (a repair), or, when it never passed, the next
+    command that succeeded instead (a workaround)."""
     steps: list[tuple[int, str]] = []
     for index, block, call in later:
         command = call.arguments.get("command")
@@ -208,6 +210,6 @@ def _resolution(later: list[tuple[int, Block, _Call]], head: str) -> tuple[int, 
                 steps.clear()  # failed again: what came before did not fix it
             continue
         if same:
-            return steps[0] if steps else None
+            return (*steps[0], True) if steps else None
         steps.append((index, canonical_command(command)))
-    return steps[0] if steps else None
+    return (*steps[0], False) if steps else None

@@ -19,7 +19,8 @@ from memory_graph.records import Message
 from memory_graph.redact import redact
 
 VERSION = "statements-1"
-_BOUNDARY = re.compile(r"[.!?;\n]")
+_BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
+"""A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _INJECTION = re.compile(
     r"(?i)\bignore (?:all |any )?(?:the )?(?:previous|prior|above) instructions\b"
 )
@@ -130,6 +131,11 @@ _STOPWORDS = frozenset(
 _ABBREVIATION_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|prof|e\.g|i\.e|vs)$")
 
 
+def carries_injection(text: str) -> bool:
+    """Whether a turn tries to instruct the assistant from inside the data: never evidence."""
+    return _INJECTION.search(text) is not None
+
+
 def key_words(sentence: str) -> frozenset[str]:
     """The content words of a sentence, crudely stemmed (dashes/dash, points/point)."""
     words = set()
@@ -145,7 +151,7 @@ def key_words(sentence: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _sentences(text: str) -> Iterator[tuple[str, int, int]]:
+def sentences(text: str) -> Iterator[tuple[str, int, int]]:
     """Sentences with their spans; a full stop after an abbreviation (Dr. Silva) ends none."""
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -186,7 +192,7 @@ def extract(view: SessionView) -> list[Observation]:
     for message in view.messages:
         if message.role == "user" and not message.meta.get("signal"):
             after_reply = previous is not None and previous.role == "assistant"
-            if not _INJECTION.search(message.text):
+            if not carries_injection(message.text):
                 observations.extend(_from_message(view, message, after_reply))
         if message.role in ("user", "assistant"):
             previous = message
@@ -195,7 +201,7 @@ def extract(view: SessionView) -> list[Observation]:
 
 def _from_message(view: SessionView, message: Message, after_reply: bool) -> list[Observation]:
     found = []
-    for sentence, start, end in _sentences(message.text):
+    for sentence, start, end in sentences(message.text):
         kind_how = _classify(sentence, after_reply)
         if kind_how is None:
             continue

@@ -1,0 +1,75 @@
+"""Recurring requests: what the user asks for at the start of a session, tied to the failure it
+ran into and what was done instead ("requests to export PDF fail first and need LibreOffice").
+
+A session's request is its first user turn. Each failure met while serving it becomes a
+`workflow` observation on that turn, keyed by the failure's signature, with the request's words
+and how the session got past the failure: repaired (the same command passed later), a
+workaround (another command succeeded instead), or not at all. Consolidation proposes a
+workflow only when the requests themselves recur (they share words across sessions) and a
+workaround was needed: a repaired failure is already told by its failure and fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from dreamer.extractors.statements import carries_injection, key_words
+from dreamer.observation import SessionView
+from memory_graph.inbox import Observation
+from memory_graph.records import Message
+
+VERSION = "requests-1"
+REQUEST_CHARACTERS = 400
+"""How much of the opening turn is read as the request (a pasted document is not a request)."""
+
+
+def opening_request(view: SessionView) -> Message | None:
+    """The first turn the user typed, unless it carries an injection."""
+    for message in view.messages:
+        if message.role == "user" and message.text.strip() and not message.meta.get("signal"):
+            return None if carries_injection(message.text) else message
+    return None
+
+
+def extract(view: SessionView, failures: list[Observation]) -> list[Observation]:
+    """Workflow observations of one session: its opening request once per distinct failure
+    (`failures` are the failure and fix observations the failures extractor found in it)."""
+    request = opening_request(view)
+    if request is None:
+        return []
+    text = request.text[:REQUEST_CHARACTERS]
+    words = key_words(text)
+    if not words:
+        return []
+    fixes = {o.detail.get("resolves"): o for o in failures if o.kind == "fix"}
+    found: dict[str, Observation] = {}
+    for failure in failures:
+        if failure.kind != "failure" or failure.message_id < request.id:
+            continue
+        signature = str(failure.detail.get("signature", ""))
+        fingerprint = hashlib.sha256(f"workflow\x1f{signature}".encode()).hexdigest()[:20]
+        if fingerprint in found:
+            continue
+        fix = fixes.get(failure.fingerprint)
+        outcome, workaround = "unresolved", ""
+        if fix is not None:
+            outcome = "workaround" if fix.detail.get("workaround") else "repaired"
+            workaround = str(fix.detail.get("key", "")) if outcome == "workaround" else ""
+        found[fingerprint] = Observation(
+            fingerprint,
+            "workflow",
+            view.session.id,
+            request.id,
+            (0, len(text)),
+            {
+                "request": text,
+                "words": sorted(words),
+                "signature": signature,
+                "failure": failure.fingerprint,
+                "line": failure.detail.get("line", ""),
+                "head": failure.detail.get("head", ""),
+                "outcome": outcome,
+                "workaround": workaround,
+            },
+        )
+    return list(found.values())
