@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from bench.seed import seeded_home, working_copy
+from dreamer.consolidate import ENTITY_KINDS
 from dreamer.dream import dream
 from memory_graph.importers.runner import import_paths
 from memory_graph.inbox import pending
@@ -72,11 +74,19 @@ async def _taubench(home: Path) -> dict[str, Any]:
         "failure_proposals": len(failures),
         "evidence_sessions_failed_share": round(failed / len(evidence), 3) if evidence else None,
         "seconds": round(summary.seconds, 3),
-        "top_10": [
-            f"[{p['kind']} {p['confidence']:.2f}, {p['support']} sessions] {p['statement']}"
-            for p in sorted(proposals, key=lambda p: (-p["confidence"], -p["support"]))[:10]
-        ],
+        "top_10": _top(p for p in proposals if p["kind"] not in ENTITY_KINDS),
+        "topics_and_entities": sum(p["kind"] in ENTITY_KINDS for p in proposals),
+        "top_5_topics_and_entities": _top((p for p in proposals if p["kind"] in ENTITY_KINDS), 5),
     }
+
+
+def _top(proposals: Iterable[dict[str, Any]], count: int = 10) -> list[str]:
+    """The most confident proposals as a person reads them in the inbox."""
+    ranked = sorted(proposals, key=lambda p: (-p["confidence"], -p["support"], p["statement"]))
+    return [
+        f"[{p['kind']} {p['confidence']:.2f}, {p['support']} sessions] {p['statement']}"
+        for p in ranked[:count]
+    ]
 
 
 def run_taubench(work: Path) -> dict[str, Any]:

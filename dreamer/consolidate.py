@@ -51,11 +51,6 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
     return f"`{head}` fails with: {line}", support_confidence(support), payload
 
 
-def _edge(kind: str, source: str, target: str, weight: float = 1.0) -> dict[str, object]:
-    """An edge between two patterns (by fingerprint) for the graph to add when both are nodes."""
-    return {"kind": kind, "from": source, "to": target, "weight": weight}
-
-
 def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
     """A fix: what resolved a failure, and how often it did."""
     line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
@@ -71,7 +66,7 @@ def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, 
     confidence = support_confidence(support) * support / failed_in
     payload: dict[str, object] = {
         "node": {"kind": "fix", "command": shown, "example": _quote(example)},
-        "edges": [_edge("resolved_by", failure, items[0].group)],
+        "edges": [edge("resolved_by", failure, items[0].group)],
     }
     return f"When `{head}` fails with {line!r}, `{shown}` fixed it.", confidence, payload
 
@@ -93,6 +88,11 @@ def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording
     statement = f'The user said in {support} sessions{how}: "{quote}"'
     payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}}
     return statement, support_confidence(support), payload
+
+
+def edge(kind: str, source: str, target: str) -> dict[str, object]:
+    """An edge between two patterns (by fingerprint) for the graph to add when both are nodes."""
+    return {"kind": kind, "from": source, "to": target}
 
 
 def recurring_requests(items: Sequence[Observation]) -> list[Observation]:
@@ -124,7 +124,7 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
     )
     payload: dict[str, object] = {
         "node": {"kind": "workflow", "request": request, "words": recurring},
-        "edges": [_edge("about", items[0].group, str(items[0].detail.get("failure", "")))],
+        "edges": [edge("about", items[0].group, str(items[0].detail.get("failure", "")))],
     }
     return statement, support_confidence(support) * done / support, payload
 
@@ -139,6 +139,28 @@ def _request_sentence(items: Sequence[Observation], recurring: frozenset[str]) -
     ]
     best = min(options, key=lambda s: (-len(key_words(s) & recurring), len(s), s), default="")
     return _quote(best)
+
+
+ENTITY_KINDS = ("topic", "entity")
+ENTITY_SUPPORT = 3
+"""Sessions a topic or entity needs: seen twice, a name is a coincidence more often than a
+pattern, and the inbox is for what a person wants to judge."""
+_ENTITY_WORDING = {
+    "project": "The project {name!r} comes up in {support} sessions",
+    "program": "`{name}` is run in {support} sessions",
+    "file": "The file `{name}` comes up in {support} sessions",
+    "name": "The user mentions {name!r} in {support} sessions",
+}
+
+
+def _entity(items: Sequence[Observation], support: int) -> Wording:
+    """A topic or entity. Its `about` and `occurs_with` edges are weighted when it is adopted,
+    from the observations of every session (a dream sees only the patterns it touched)."""
+    label = str(items[0].detail.get("label", ""))
+    name = _quote(_most_common(str(o.detail.get("name", "")) for o in items), 60)
+    wording = _ENTITY_WORDING.get(label, "{name!r} comes up in {support} sessions")
+    payload: dict[str, object] = {"node": {"kind": items[0].kind, "label": label, "name": name}}
+    return wording.format(name=name, support=support) + ".", support_confidence(support), payload
 
 
 def support_confidence(support: int) -> float:
@@ -235,7 +257,7 @@ def consolidate(
         if kind == "workflow":
             items = recurring_requests(items)
         support = len({o.session_id for o in items})
-        if support < min_support:
+        if support < (max(min_support, ENTITY_SUPPORT) if kind in ENTITY_KINDS else min_support):
             continue
         status, earlier = states.get(fingerprint, ("", 0))
         if (
@@ -255,6 +277,8 @@ def consolidate(
             statement, confidence, payload = _failure(items, support)
         elif kind == "workflow":
             statement, confidence, payload = _workflow(items, support)
+        elif kind in ENTITY_KINDS:
+            statement, confidence, payload = _entity(items, support)
         else:
             statement, confidence, payload = _fix(items, support, failure_support)
         proposals.append(

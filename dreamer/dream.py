@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreamer.consolidate import STATEMENT_KINDS, assign_patterns, consolidate
-from dreamer.extractors import failures, requests, statements
+from dreamer.extractors import entities, failures, requests, statements
 from dreamer.observation import SessionView
 from memory_graph.inbox import (
     DreamRecord,
@@ -38,6 +38,7 @@ STEP_SESSIONS = 5
 """Sessions extracted between two chances to pause: a step takes a few milliseconds."""
 DEFAULT_MIN_SUPPORT = 2
 EXTRACTORS = {
+    "entities": entities.VERSION,
     "failures": failures.VERSION,
     "requests": requests.VERSION,
     "statements": statements.VERSION,
@@ -77,6 +78,7 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
             failed = failures.extract(view)
             found.extend(failed)
             found.extend(requests.extract(view, failed))
+            found.extend(entities.extract(view))
             found.extend(statements.extract(view))
     return found, [(view.session.id, _content_hash(view)) for view in views]
 

@@ -9,3 +9,5 @@ from app.paths import DEMO_HISTORY
 EXPECTED = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
 PLANTED = len(EXPECTED["patterns"])
 """How many patterns are planted in the demo: a dream of it proposes exactly these."""
+PROPOSED = PLANTED + len(EXPECTED["topics_and_entities"])
+"""Everything a dream of the demo proposes: the planted patterns, its topics and entities."""

@@ -15,7 +15,7 @@ from app.tui.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Notice, Reply, ToolCallView, UserTurn
 from app.tui.widgets.sidebar import SessionsSidebar
 from memory_graph.session_log import SessionLog
-from tests.demo import PLANTED
+from tests.demo import PROPOSED
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.tui_helpers import settle
 
@@ -248,7 +248,7 @@ async def test_idle_time_starts_a_dream_and_a_keypress_pauses_it(
         assert not app.awake.is_set() and screen.status_line.activity == "dream paused"
         while app.dreaming:
             await pilot.pause(0.05)
-        assert screen.status_line.activity.startswith(f"dreamt: {PLANTED} new proposals")
+        assert screen.status_line.activity.startswith(f"dreamt: {PROPOSED} new proposals")
     assert await _dream_triggers(home) == ["idle"]
 
 

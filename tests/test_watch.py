@@ -17,7 +17,7 @@ from app.tui.widgets.sidebar import SessionsSidebar
 from app.watcher import watch
 from memory_graph.importers.runner import ImportReport
 from memory_graph.session_log import SessionLog
-from tests.demo import PLANTED
+from tests.demo import PROPOSED
 from tests.processes import clean_environment, reverie
 from tests.shared_data import CLAUDE_CODE, needs_shared_data
 from tests.tui_helpers import settle
@@ -173,4 +173,4 @@ async def test_watch_dreams_once_new_transcripts_stop_arriving(home: Path) -> No
         async with log.connection.execute("SELECT trigger, sessions FROM dreams") as cursor:
             rows = list(await cursor.fetchall())
     assert [row[0] for row in rows] == ["schedule"]
-    assert dreams[0].sessions_reviewed == 32 and sum(dreams[0].proposals.values()) == PLANTED
+    assert dreams[0].sessions_reviewed == 32 and sum(dreams[0].proposals.values()) == PROPOSED

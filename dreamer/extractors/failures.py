@@ -160,6 +160,11 @@ def extract(view: SessionView) -> list[Observation]:
         # The message text holds the output as is, so the span locates the line in it.
         offset = max(0, message.text.find(output)) if output else 0
         failure = _fingerprint("failure", signature)
+        fix = _resolution(results[position + 1 :], head)
+        if fix is None and view.session.outcome == "success" and _passed_later(results, position):
+            # A slip put right on the spot (the same call passed at once, the session went
+            # well): nothing recurs to learn from it, and counting it buries what hurt.
+            continue
         observations.append(
             Observation(
                 failure,
@@ -170,7 +175,6 @@ def extract(view: SessionView) -> list[Observation]:
                 {"signature": signature, "line": line, "head": head},
             )
         )
-        fix = _resolution(results[position + 1 :], head)
         if fix is not None:
             fix_index, fix_command, retried = fix
             fix_message = view.messages[fix_index]
@@ -193,6 +197,16 @@ def extract(view: SessionView) -> list[Observation]:
                 )
             )
     return observations
+
+
+def _passed_later(results: list[tuple[int, Block, _Call]], position: int) -> bool:
+    """Whether the call that failed at `position` passed when it was next made."""
+    _, _, failed = results[position]
+    head = command_head(failed.name, failed.arguments)
+    for _, block, call in results[position + 1 :]:
+        if command_head(call.name, call.arguments) == head:
+            return not _failed(block)
+    return False
 
 
 def _resolution(later: list[tuple[int, Block, _Call]], head: str) -> tuple[int, str, bool] | None:
