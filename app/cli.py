@@ -118,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=100,
         help="sessions per dream (default 100)",
     )
+    dreaming.add_argument(
+        "--llm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also ask the model, in one call (default: the dream_llm setting, off)",
+    )
     dreaming.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     inbox = command("inbox", "list the proposals waiting for a decision")
@@ -352,16 +358,25 @@ async def _export(args: argparse.Namespace, path: Path | None) -> int:
 
 
 async def _dream(args: argparse.Namespace) -> int:
+    from app.dream_model import DreamModel
     from app.progress import ProgressLine
     from dreamer.dream import dream
 
     config = _config(args)
+    use_model = config.dream_llm if args.llm is None else args.llm
     progress = ProgressLine(sys.stderr, "dreaming")
+    model = (
+        DreamModel(config, lambda text: print(f"dream: {text}", file=sys.stderr))
+        if use_model
+        else None
+    )
     async with await SessionLog.open(config.home) as log:
         try:
-            summary = await dream(log, limit=args.limit, progress=progress.update)
+            summary = await dream(log, limit=args.limit, progress=progress.update, model=model)
         finally:
             progress.close()
+            if model is not None:
+                await model.close()
     if args.json:
         _print_json(summary.to_json())
     else:
@@ -409,7 +424,9 @@ async def _watch(args: argparse.Namespace) -> int:
         if outcome.files:
             print(visible(f"{where}: {_summary(outcome)}"), file=sys.stderr, flush=True)
 
-    def dreamt(summary: DreamSummary) -> None:
+    def dreamt(summary: DreamSummary, model_error: str | None) -> None:
+        if model_error:
+            print(f"dreaming offline: {model_error}", file=sys.stderr, flush=True)
         found = sum(summary.proposals.values())
         print(
             f"dream {summary.dream_id}: {summary.sessions_reviewed} sessions, {found} proposals",

@@ -39,6 +39,9 @@ class Config:
     watch`, seconds without new transcripts before it dreams over what arrived."""
     dream_interval: float = 3600.0
     """`reverie watch` also dreams this often (0: only after new transcripts)."""
+    dream_llm: bool = False
+    """Dreams also ask the model (one call per dream) when one is connected; `reverie dream
+    --llm/--no-llm` decides for one dream."""
     stream: bool = True
     """Ask for streamed replies; turn off for endpoints that do not speak SSE."""
     import_dir: Path | None = None
@@ -81,6 +84,7 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "stream": bool,
     "idle_after": (int, float),
     "dream_interval": (int, float),
+    "dream_llm": bool,
     "import_dir": str,
     "claude_projects": str,
 }

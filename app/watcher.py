@@ -9,8 +9,9 @@ from pathlib import Path
 from watchfiles import Change, awatch
 
 from app.config import Config
+from app.dream_model import dream_as_configured
 from app.errors import UserError
-from dreamer.dream import DreamSummary, dream
+from dreamer.dream import DreamSummary
 from memory_graph.importers.runner import (
     ImportReport,
     import_files,
@@ -86,14 +87,15 @@ async def watch(
     stop: asyncio.Event,
     report: Reporter,
     ready: Callable[[list[Path]], None] | None = None,
-    dreamt: Callable[[DreamSummary], None] | None = None,
+    dreamt: Callable[[DreamSummary, str | None], None] | None = None,
 ) -> None:
     """Import what is in the watched folders, then every new or grown transcript, until `stop`
     is set. A line still being written is left for the next change.
 
     The first sweep runs once the watcher is already listening, so a file dropped while the
     command starts is never missed; `ready` is called after it. Dreams run on the schedule
-    above; `dreamt` hears of each that reviewed something.
+    above; `dreamt` hears of each that reviewed something, and of why the model was left out
+    of one when `dream_llm` is on and it could not be asked.
     """
     folders = watched_folders(config)
     loop = asyncio.get_running_loop()
@@ -124,7 +126,7 @@ async def watch(
                 ready(folders)
             sweep_due = loop.time() + RESWEEP_S
         if loop.time() >= schedule.due and not stop.is_set():
-            summary = await dream(log, trigger="schedule")
+            summary, model_error = await dream_as_configured(log, config, trigger="schedule")
             schedule.dreamt(loop.time())
-            if dreamt is not None and summary.sessions_reviewed:
-                dreamt(summary)
+            if dreamt is not None and (summary.sessions_reviewed or model_error):
+                dreamt(summary, model_error)

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.statements import key_words, sentences
 from memory_graph.inbox import Evidence, NewProposal, Observation
 from memory_graph.redact import redact
@@ -72,22 +73,38 @@ def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, 
 
 
 def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording:
-    """A preference or fact in the user's own words: the sentence most like the others."""
-    words = [frozenset(o.detail.get("words", ())) for o in items]
+    """A preference or fact in the user's own words: the sentence most like the others (the
+    model's wording only when no sentence of the user's is among them)."""
+    quoted = [o for o in items if o.detail.get("how") != "model"]
+    if not quoted:
+        return _model_pattern(kind, items, support)
+    words = [frozenset(o.detail.get("words", ())) for o in quoted]
     best = max(
-        range(len(items)),
+        range(len(quoted)),
         key=lambda i: (
             sum(_overlap(words[i], other) for other in words),
-            len(str(items[i].detail.get("sentence", ""))),
+            len(str(quoted[i].detail.get("sentence", ""))),
             -i,
         ),
     )
-    quote = _quote(str(items[best].detail.get("sentence", "")))
+    quote = _quote(str(quoted[best].detail.get("sentence", "")))
+    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}}
     corrections = {o.session_id for o in items if o.detail.get("how") == "correction"}
     how = " (correcting a reply)" if corrections else ""
     statement = f'The user said in {support} sessions{how}: "{quote}"'
-    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}}
     return statement, support_confidence(support), payload
+
+
+MODEL_TRUST = 0.8
+"""A pattern only the model saw is less certain than one the extractors read in plain words."""
+
+
+def _model_pattern(kind: str, items: Sequence[Observation], support: int) -> Wording:
+    """A pattern only the model found, in its words (the one most of its mentions used)."""
+    quote = _quote(_most_common(str(o.detail.get("sentence", "")) for o in items))
+    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}, "found_by": "model"}
+    statement = f"Found by the model in {support} sessions: {quote}"
+    return statement, support_confidence(support) * MODEL_TRUST, payload
 
 
 def edge(kind: str, source: str, target: str) -> dict[str, object]:
@@ -180,8 +197,14 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _index_words(observation: Observation) -> frozenset[str]:
-    part = "attribute" if observation.kind == "fact" else "words"
+    part = "attribute" if "attribute" in observation.detail else "words"
     return frozenset(observation.detail.get(part, ()))
+
+
+def grouped_by_wording(observation: Observation) -> bool:
+    """Whether an observation joins others that say the same thing in other words: sentences
+    the user wrote and patterns the model wrote, not failures named by their signature."""
+    return observation.kind in STATEMENT_KINDS or observation.fingerprint.startswith(MODEL_PREFIX)
 
 
 def assign_patterns(
@@ -201,7 +224,7 @@ def assign_patterns(
         lead(leader)
     assigned: list[Observation] = []
     for observation in sorted(new, key=lambda o: (o.message_id, o.fingerprint)):
-        if observation.kind not in STATEMENT_KINDS:
+        if not grouped_by_wording(observation):
             assigned.append(replace(observation, pattern=observation.fingerprint))
             continue
         candidates = {
@@ -226,7 +249,7 @@ def _same_statement(one: Observation, other: Observation) -> bool:
 
     if one.kind != other.kind:
         return False
-    if one.kind == "fact":
+    if "attribute" in one.detail and "attribute" in other.detail:
         # The same thing about the same subject: "my timezone is Europe/Lisbon" twice, but not
         # "my user id is A" and "my user id is B".
         return (
@@ -254,7 +277,7 @@ def consolidate(
     for fingerprint in sorted(groups):
         items = sorted(groups[fingerprint].values(), key=lambda o: (o.session_id, o.message_id))
         kind = items[0].kind
-        if kind == "workflow":
+        if kind == "workflow" and not fingerprint.startswith(MODEL_PREFIX):
             items = recurring_requests(items)
         support = len({o.session_id for o in items})
         if support < (max(min_support, ENTITY_SUPPORT) if kind in ENTITY_KINDS else min_support):
@@ -273,6 +296,8 @@ def consolidate(
         ][:EVIDENCE_PER_PROPOSAL]
         if kind in STATEMENT_KINDS:
             statement, confidence, payload = _statement(kind, items, support)
+        elif fingerprint.startswith(MODEL_PREFIX):
+            statement, confidence, payload = _model_pattern(kind, items, support)
         elif kind == "failure":
             statement, confidence, payload = _failure(items, support)
         elif kind == "workflow":

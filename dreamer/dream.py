@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreamer.consolidate import STATEMENT_KINDS, assign_patterns, consolidate
-from dreamer.extractors import entities, failures, requests, statements
+from dreamer.extractors import entities, failures, llm, requests, statements
 from dreamer.observation import SessionView
 from memory_graph.inbox import (
     DreamRecord,
+    ModelCallRecord,
     Observation,
     Watermark,
     commit_dream,
@@ -103,12 +104,14 @@ async def dream(
     min_support: int = DEFAULT_MIN_SUPPORT,
     awake: asyncio.Event | None = None,
     progress: Progress | None = None,
+    model: llm.ModelCall | None = None,
 ) -> DreamSummary:
     """Review up to `limit` sessions past the watermark, oldest first, and commit the dream.
 
     Sessions are read and extracted a few at a time; between two steps the dream waits while
     `awake` is cleared (the user is typing) and goes on where it stopped when it is set again.
-    `progress(done, total)` hears of each step.
+    `progress(done, total)` hears of each step. With a `model`, the batch is also read by it,
+    in one call, after the offline extractors.
     """
     began, started = time.perf_counter(), now_iso()
     mark = await watermark(log)
@@ -118,6 +121,7 @@ async def dream(
         return DreamSummary(0, 0, {}, time.perf_counter() - began)
     found: list[Observation] = []
     hashes: list[tuple[int, str]] = []
+    readable: list[SessionView] = []
     for start in range(0, len(sessions), STEP_SESSIONS):
         if awake is not None:
             await awake.wait()
@@ -126,9 +130,26 @@ async def dream(
         step_found, step_hashes = await asyncio.to_thread(_extract, views)
         found += step_found
         hashes += step_hashes
+        if model is not None:
+            readable += [view for view in views if not view.session.private]
         if progress is not None:
             progress(start + len(step), len(sessions))
-    known = await leaders(log, STATEMENT_KINDS)
+    calls: list[ModelCallRecord] = []
+    exchange: llm.ModelExchange | None = None
+    if model is not None and readable:
+        model_found, exchange = await llm.extract(readable, model)
+        found += model_found
+    if model is not None and exchange is not None:
+        calls.append(
+            ModelCallRecord(
+                model.model,
+                exchange.request,
+                exchange.answer,
+                exchange.rejected_citations,
+                exchange.rejected_patterns,
+            )
+        )
+    known = await leaders(log, STATEMENT_KINDS, llm.MODEL_PREFIX)
     rows = await asyncio.to_thread(assign_patterns, found, known)
     patterns = sorted({row.group for row in rows})
     history = await observations_of(log, patterns)
@@ -141,8 +162,9 @@ async def dream(
         seconds=time.perf_counter() - began,
         sessions=hashes,
         watermark=Watermark(last.ended or last.started, last.id) if last else mark,
-        extractors=EXTRACTORS,
+        extractors={**EXTRACTORS, "llm": f"{llm.VERSION} {model.model}"} if model else EXTRACTORS,
         counts=dict(Counter(proposal.kind for proposal in proposals)),
+        model_calls=calls,
     )
     dream_id = await commit_dream(log, record, rows, proposals, await _graph_hash(log))
     return DreamSummary(dream_id, len(sessions), record.counts, time.perf_counter() - began)

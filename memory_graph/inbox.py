@@ -72,6 +72,17 @@ class NewProposal:
 
 
 @dataclass(frozen=True)
+class ModelCallRecord:
+    """A call a dream made to a model, kept with the dream: what was sent and what came back."""
+
+    model: str
+    request: dict[str, Any]
+    answer: Any
+    rejected_citations: int
+    rejected_patterns: int
+
+
+@dataclass(frozen=True)
 class DreamRecord:
     """One dream's audit row."""
 
@@ -83,6 +94,7 @@ class DreamRecord:
     watermark: Watermark | None
     extractors: dict[str, str]
     counts: dict[str, int]
+    model_calls: list[ModelCallRecord] = field(default_factory=list)
 
 
 async def watermark(log: SessionLog) -> Watermark | None:
@@ -140,14 +152,27 @@ async def observations_of(log: SessionLog, patterns: Sequence[str]) -> list[Obse
     return [_observation(row) for row in rows]
 
 
-async def leaders(log: SessionLog, kinds: Sequence[str]) -> list[Observation]:
-    """The first observation of every pattern of these kinds: what new ones are compared with."""
+async def leaders(
+    log: SessionLog, kinds: Sequence[str], fingerprint_prefix: str = ""
+) -> list[Observation]:
+    """The first observation of every pattern of these kinds, and of every pattern whose
+    fingerprint starts with `fingerprint_prefix`: what new ones are compared with."""
     rows = await _where_in(
         log,
         f"SELECT {_OBSERVATION_COLUMNS} FROM observations o "
         f"WHERE o.pattern = o.fingerprint AND o.kind IN ({{}})",
         kinds,
     )
+    if fingerprint_prefix:
+        # A range over the primary key: the prefix's patterns without scanning the rest.
+        upper = fingerprint_prefix[:-1] + chr(ord(fingerprint_prefix[-1]) + 1)
+        async with log.connection.execute(
+            f"SELECT {_OBSERVATION_COLUMNS} FROM observations o WHERE o.fingerprint >= ? "
+            "AND o.fingerprint < ? AND o.pattern = o.fingerprint AND o.kind NOT IN "
+            f"({', '.join('?' * len(kinds))})",
+            (fingerprint_prefix, upper, *kinds),
+        ) as cursor:
+            rows.extend(await cursor.fetchall())
     return [_observation(row) for row in rows]
 
 
@@ -209,6 +234,21 @@ async def commit_dream(
                     dream_id,
                 )
                 for o in observations
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO dream_model_calls (dream_id, model, request, answer, "
+            "rejected_citations, rejected_patterns) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    dream_id,
+                    call.model,
+                    dumps(call.request),
+                    dumps(call.answer),
+                    call.rejected_citations,
+                    call.rejected_patterns,
+                )
+                for call in record.model_calls
             ],
         )
         now = now_iso()

@@ -205,11 +205,27 @@ CREATE INDEX observations_by_pattern ON observations (pattern);
 CREATE INDEX observation_leaders ON observations (kind) WHERE pattern = fingerprint;
 """
 
+_DREAM_MODEL_CALLS = """
+-- Every prompt a dream sent to a model and what came back, kept with the dream (llm-style
+-- logging): a proposal the model made can be traced to the exact request.
+CREATE TABLE dream_model_calls (
+    id INTEGER PRIMARY KEY,
+    dream_id INTEGER NOT NULL REFERENCES dreams (id),
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    rejected_citations INTEGER NOT NULL,
+    rejected_patterns INTEGER NOT NULL
+);
+CREATE INDEX dream_model_calls_by_dream ON dream_model_calls (dream_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
     Migration("003_imports", _IMPORTS),
     Migration("004_dreams", _DREAMS),
+    Migration("005_dream_model_calls", _DREAM_MODEL_CALLS),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -163,7 +163,14 @@ async def test_watch_dreams_once_new_transcripts_stop_arriving(home: Path) -> No
     ready = asyncio.Event()
     async with await SessionLog.open(home) as log:
         task = asyncio.create_task(
-            watch(config, log, stop, lambda *_: None, lambda _: ready.set(), dreams.append)
+            watch(
+                config,
+                log,
+                stop,
+                lambda *_: None,
+                lambda _: ready.set(),
+                lambda summary, _: dreams.append(summary),
+            )
         )
         await asyncio.wait_for(ready.wait(), DEADLINE_S)
         (config.drop_folder / "history.jsonl").write_bytes(DEMO_HISTORY.read_bytes())

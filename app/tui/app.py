@@ -90,7 +90,7 @@ class ReverieApp(App[None]):
     @work(exclusive=True, group="dream", exit_on_error=False)
     async def dream(self, trigger: str) -> None:
         """Run one dream in the background; the status line follows it."""
-        from dreamer.dream import dream
+        from app.dream_model import dream_as_configured
 
         self._last_dream_input = self.last_input
         log = await self.open_log()
@@ -101,7 +101,11 @@ class ReverieApp(App[None]):
             paused = awake is not None and not awake.is_set()
             self._tell(DreamStatus("dream paused" if paused else f"dreaming {done}/{total}"))
 
-        summary = await dream(log, trigger=trigger, awake=awake, progress=progress)
+        summary, model_error = await dream_as_configured(
+            log, self.config, trigger=trigger, awake=awake, progress=progress
+        )
+        if model_error:
+            self.notify(f"dreamt offline: {model_error}", title="Dream", severity="warning")
         if not summary.sessions_reviewed and trigger == "idle":
             return
         found = sum(summary.proposals.values())
