@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -23,6 +24,8 @@ DATABASE_WATCH_STEP_MS = 50
 DATABASE_WATCH_WAKE_MS = 250
 """The watcher thread returns this often even when nothing changed: a cancelled worker cannot
 interrupt it, so this bounds how long quitting waits for it."""
+PROGRESS_EVERY_S = 0.25
+"""The status line follows a dream at most this often."""
 
 
 class ReverieApp(App[None]):
@@ -90,16 +93,26 @@ class ReverieApp(App[None]):
     @work(exclusive=True, group="dream", exit_on_error=False)
     async def dream(self, trigger: str) -> None:
         """Run one dream in the background; the status line follows it."""
-        from app.dream_model import dream_as_configured
+        # The dreamer's first import compiles its patterns: in a thread, not in a frame.
+        dreaming = await asyncio.to_thread(importlib.import_module, "app.dream_model")
+        dream_as_configured = dreaming.dream_as_configured
 
         self._last_dream_input = self.last_input
         log = await self.open_log()
         awake = self.awake if trigger == "idle" else None
 
+        shown = 0.0
+
         def progress(done: int, total: int) -> None:
             # A step that finishes after a keypress must not overwrite "paused".
+            nonlocal shown
             paused = awake is not None and not awake.is_set()
-            self._tell(DreamStatus("dream paused" if paused else f"dreaming {done}/{total}"))
+            if paused:
+                self._tell(DreamStatus("dream paused"))
+            elif time.monotonic() - shown >= PROGRESS_EVERY_S:
+                # A step takes milliseconds; a frame per step would cost more than the step.
+                shown = time.monotonic()
+                self._tell(DreamStatus(f"dreaming {done}/{total}"))
 
         summary, model_error = await dream_as_configured(
             log, self.config, trigger=trigger, awake=awake, progress=progress

@@ -52,6 +52,7 @@ class SessionsSidebar(Vertical):
         self.query_text = ""
         self.listed: list[int] = []
         """Ids of the sessions shown, in order."""
+        self._shown: tuple[list[tuple[int, str, str]], str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search sessions…", id="search")
@@ -75,6 +76,11 @@ class SessionsSidebar(Vertical):
             self._show(rows, "no sessions yet")
 
     def _show(self, rows: list[tuple[int, str, str]], empty: str) -> None:
+        if self._shown == (rows, empty):
+            # Another write that changed no session (a dream, a proposal): nothing to redraw,
+            # and rebuilding 200 entries would cost a frame.
+            return
+        self._shown = (rows, empty)
         listing = self.query_one("#session-list", OptionList)
         # A refresh (another process wrote) keeps the cursor on the session it was on.
         current = listing.highlighted_option.id if listing.highlighted_option else None
