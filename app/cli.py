@@ -49,6 +49,7 @@ def _whole_number(lowest: int, what: str) -> Callable[[str], int]:
 
 
 _session_id = _whole_number(1, "a session id")
+_proposal_id = _whole_number(1, "a proposal id")
 _count = _whole_number(0, "a count (0 or more)")
 
 
@@ -128,6 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     inbox = command("inbox", "list the proposals waiting for a decision")
     inbox.add_argument("--json", action="store_true", help="print JSON")
+
+    adopting = command("adopt", "adopt proposals into memory (their ids, or --all)")
+    adopting.add_argument("ids", nargs="*", type=_proposal_id, metavar="ID")
+    adopting.add_argument("--all", action="store_true", help="every pending proposal")
+    adopting.add_argument(
+        "--as", dest="statement", metavar="TEXT", help="adopt one proposal with this statement"
+    )
+    adopting.add_argument("--json", action="store_true", help="print JSON")
+    rejecting = command("reject", "reject proposals (they return only with twice the support)")
+    rejecting.add_argument("ids", nargs="+", type=_proposal_id, metavar="ID")
+    rejecting.add_argument("--json", action="store_true", help="print JSON")
+    undoing = command("undo", "revert the newest adoption or rejection not yet undone")
+    undoing.add_argument("--json", action="store_true", help="print JSON")
 
     sessions = command("sessions", "list sessions, most recent first")
     sessions.add_argument("--limit", type=_count, default=50, help="how many (0: all; default 50)")
@@ -409,6 +423,64 @@ async def _inbox(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _decide(args: argparse.Namespace) -> int:
+    from memory_graph import adoption
+    from memory_graph.inbox import pending
+
+    config = _config(args)
+    if args.command == "adopt" and bool(args.ids) == bool(args.all):
+        raise UserError("name the proposals to adopt, or --all (not both)")
+    if args.command == "adopt" and args.statement is not None and len(args.ids) != 1:
+        raise UserError("--as edits one proposal: name exactly one")
+    async with await SessionLog.open(config.home) as log:
+        waiting = [proposal["id"] for proposal in await pending(log)]
+        ids = waiting if args.command == "adopt" and args.all else args.ids
+        # Every id checked first, so a typo decides nothing rather than half of the list.
+        for proposal_id in ids:
+            if proposal_id not in waiting:
+                raise UserError(f"proposal {proposal_id} is not in the inbox: `reverie inbox`")
+        decisions = []
+        for proposal_id in ids:
+            if args.command == "adopt":
+                decisions.append(await adoption.adopt(log, proposal_id, args.statement))
+            else:
+                decisions.append(await adoption.reject(log, proposal_id))
+    _print_decisions(args, decisions)
+    return 0
+
+
+async def _undo(args: argparse.Namespace) -> int:
+    from memory_graph import adoption
+
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        decided = await adoption.undo(log)
+    if decided is None:
+        raise UserError("there is nothing to undo")
+    _print_decisions(args, [decided])
+    return 0
+
+
+def _print_decisions(args: argparse.Namespace, decisions: list[Any]) -> None:
+    if args.json:
+        _print_json(
+            {
+                "decisions": [
+                    {
+                        "proposal_id": d.proposal_id,
+                        "verdict": d.verdict,
+                        "message": d.message,
+                        "nodes": list(d.nodes),
+                    }
+                    for d in decisions
+                ]
+            }
+        )
+    else:
+        for decided in decisions:
+            print(visible(decided.message))
+
+
 async def _watch(args: argparse.Namespace) -> int:
     from app.watcher import watch
     from dreamer.dream import DreamSummary
@@ -512,6 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "watch": lambda a: asyncio.run(_watch(a)),
         "dream": lambda a: asyncio.run(_dream(a)),
         "inbox": lambda a: asyncio.run(_inbox(a)),
+        "adopt": lambda a: asyncio.run(_decide(a)),
+        "reject": lambda a: asyncio.run(_decide(a)),
+        "undo": lambda a: asyncio.run(_undo(a)),
     }
     try:
         return handlers[args.command](args)

@@ -1,11 +1,10 @@
-"""From observations to proposals: support across sessions, one proposal per pattern.
+"""From observations to candidate memories: support across sessions, one per pattern.
 
 Support counts distinct sessions over all of history (stored observations plus this batch); a
-pattern seen in fewer than `min_support` sessions is an anecdote and waits. A pending pattern
-whose support grew is proposed again with its new evidence (the older proposal is superseded,
-so the inbox holds one per pattern); a rejected one returns only when its support has at least
-doubled; an adopted one waits for the graph's `reinforce` (next issue). A workflow (a recurring
-request meeting the same failure) counts only the sessions whose requests recur.
+pattern seen in fewer than `min_support` sessions is an anecdote and waits. A workflow (a
+recurring request meeting the same failure) counts only the sessions whose requests recur.
+What becomes of each candidate (a new memory, more support for one, a merge, a contradiction)
+is `dreamer.match`'s decision.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.statements import key_words, sentences
+from dreamer.similarity import overlap, relation
 from memory_graph.inbox import Evidence, NewProposal, Observation
 from memory_graph.redact import redact
 
@@ -46,10 +46,16 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
     """A failure: the command and its most common error line."""
     line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
     head = _most_common(str(o.detail.get("head", "")) for o in items)
+    statement = f"`{head}` fails with: {line}"
     payload: dict[str, object] = {
-        "node": {"kind": "failure", "signature": items[0].detail.get("signature")}
+        "node": {
+            "kind": "failure",
+            "statement": statement,
+            "signature": items[0].detail.get("signature"),
+            "words": sorted(key_words(statement)),
+        }
     }
-    return f"`{head}` fails with: {line}", support_confidence(support), payload
+    return statement, support_confidence(support), payload
 
 
 def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
@@ -65,8 +71,15 @@ def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, 
     failed_in = max(failure_support.get(failure, support), support)
     # A fix that followed only some occurrences of its failure is less certain.
     confidence = support_confidence(support) * support / failed_in
+    memory = f"When `{head}` fails with {line!r}, `{shown}` fixes it."
     payload: dict[str, object] = {
-        "node": {"kind": "fix", "command": shown, "example": _quote(example)},
+        "node": {
+            "kind": "fix",
+            "statement": memory,
+            "command": shown,
+            "example": _quote(example),
+            "words": sorted(key_words(memory)),
+        },
         "edges": [edge("resolved_by", failure, items[0].group)],
     }
     return f"When `{head}` fails with {line!r}, `{shown}` fixed it.", confidence, payload
@@ -82,17 +95,25 @@ def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording
     best = max(
         range(len(quoted)),
         key=lambda i: (
-            sum(_overlap(words[i], other) for other in words),
+            sum(overlap(words[i], other) for other in words),
             len(str(quoted[i].detail.get("sentence", ""))),
             -i,
         ),
     )
     quote = _quote(str(quoted[best].detail.get("sentence", "")))
-    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}}
+    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote, **_described(quoted)}}
     corrections = {o.session_id for o in items if o.detail.get("how") == "correction"}
     how = " (correcting a reply)" if corrections else ""
     statement = f'The user said in {support} sessions{how}: "{quote}"'
     return statement, support_confidence(support), payload
+
+
+def _described(items: Sequence[Observation]) -> dict[str, object]:
+    """How a statement pattern is compared with later ones once it is memory: its words, the
+    words it rejects, what a fact is about and what it says of it (from its first sentence)."""
+    first = items[0].detail
+    parts = ("words", "negated", "attribute", "value")
+    return {part: first[part] for part in parts if part in first}
 
 
 MODEL_TRUST = 0.8
@@ -102,7 +123,8 @@ MODEL_TRUST = 0.8
 def _model_pattern(kind: str, items: Sequence[Observation], support: int) -> Wording:
     """A pattern only the model found, in its words (the one most of its mentions used)."""
     quote = _quote(_most_common(str(o.detail.get("sentence", "")) for o in items))
-    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote}, "found_by": "model"}
+    node = {"kind": kind, "statement": quote, "words": sorted(key_words(quote))}
+    payload: dict[str, object] = {"node": node, "found_by": "model"}
     statement = f"Found by the model in {support} sessions: {quote}"
     return statement, support_confidence(support) * MODEL_TRUST, payload
 
@@ -139,8 +161,11 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
         f'Requests like "{request}" ({support} sessions) fail first (`{head}`: {line}); '
         f"`{workaround}` worked instead in {done}."
     )
+    memory = (
+        f'Requests like "{request}" fail first (`{head}`: {line}); `{workaround}` works instead.'
+    )
     payload: dict[str, object] = {
-        "node": {"kind": "workflow", "request": request, "words": recurring},
+        "node": {"kind": "workflow", "statement": memory, "request": request, "words": recurring},
         "edges": [edge("about", items[0].group, str(items[0].detail.get("failure", "")))],
     }
     return statement, support_confidence(support) * done / support, payload
@@ -163,11 +188,12 @@ ENTITY_SUPPORT = 3
 """Sessions a topic or entity needs: seen twice, a name is a coincidence more often than a
 pattern, and the inbox is for what a person wants to judge."""
 _ENTITY_WORDING = {
-    "project": "The project {name!r} comes up in {support} sessions",
-    "program": "`{name}` is run in {support} sessions",
-    "file": "The file `{name}` comes up in {support} sessions",
-    "name": "The user mentions {name!r} in {support} sessions",
+    "project": ("The project {name!r} comes up in {support} sessions", "The project {name!r}"),
+    "program": ("`{name}` is run in {support} sessions", "The program `{name}`"),
+    "file": ("The file `{name}` comes up in {support} sessions", "The file `{name}`"),
+    "name": ("The user mentions {name!r} in {support} sessions", "{name!r}, a name the user uses"),
 }
+"""How a proposal of each label reads, and the memory it adds."""
 
 
 def _entity(items: Sequence[Observation], support: int) -> Wording:
@@ -175,8 +201,11 @@ def _entity(items: Sequence[Observation], support: int) -> Wording:
     from the observations of every session (a dream sees only the patterns it touched)."""
     label = str(items[0].detail.get("label", ""))
     name = _quote(_most_common(str(o.detail.get("name", "")) for o in items), 60)
-    wording = _ENTITY_WORDING.get(label, "{name!r} comes up in {support} sessions")
-    payload: dict[str, object] = {"node": {"kind": items[0].kind, "label": label, "name": name}}
+    wording, memory = _ENTITY_WORDING.get(
+        label, ("{name!r} comes up in {support} sessions", "{name!r}")
+    )
+    node = {"kind": items[0].kind, "statement": memory.format(name=name), "label": label}
+    payload: dict[str, object] = {"node": {**node, "name": name, "words": [name.lower()]}}
     return wording.format(name=name, support=support) + ".", support_confidence(support), payload
 
 
@@ -186,14 +215,6 @@ def support_confidence(support: int) -> float:
 
 
 STATEMENT_KINDS = ("preference", "fact")
-SAME_STATEMENT = 0.66
-"""Two sentences say the same thing when this share of the shorter one's words is shared."""
-SAME_VALUE = 0.5
-"""Two facts about one subject agree when this share of their values' words is shared."""
-
-
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
 def _index_words(observation: Observation) -> frozenset[str]:
@@ -244,27 +265,12 @@ def assign_patterns(
 
 
 def _same_statement(one: Observation, other: Observation) -> bool:
-    def words(observation: Observation, part: str) -> frozenset[str]:
-        return frozenset(observation.detail.get(part, ()))
-
-    if one.kind != other.kind:
-        return False
-    if "attribute" in one.detail and "attribute" in other.detail:
-        # The same thing about the same subject: "my timezone is Europe/Lisbon" twice, but not
-        # "my user id is A" and "my user id is B".
-        return (
-            _overlap(words(one, "attribute"), words(other, "attribute")) >= SAME_STATEMENT
-            and _overlap(words(one, "value"), words(other, "value")) >= SAME_VALUE
-        )
-    return _overlap(words(one, "words"), words(other, "words")) >= SAME_STATEMENT
+    return one.kind == other.kind and relation(one.detail, other.detail) == "same"
 
 
-def consolidate(
-    observations: Sequence[Observation],
-    states: dict[str, tuple[str, int]],
-    min_support: int,
-) -> list[NewProposal]:
-    """Proposals for the patterns these observations (new and historical) now support."""
+def consolidate(observations: Sequence[Observation], min_support: int) -> list[NewProposal]:
+    """A new memory for each pattern these observations (new and historical) support; matching
+    against the graph and the inbox (`dreamer.match`) decides what is finally proposed."""
     groups: dict[str, dict[int, Observation]] = defaultdict(dict)
     for observation in observations:
         groups[observation.group].setdefault(observation.message_id, observation)
@@ -281,13 +287,6 @@ def consolidate(
             items = recurring_requests(items)
         support = len({o.session_id for o in items})
         if support < (max(min_support, ENTITY_SUPPORT) if kind in ENTITY_KINDS else min_support):
-            continue
-        status, earlier = states.get(fingerprint, ("", 0))
-        if (
-            status in ("adopted", "stale")
-            or (status == "pending" and support <= earlier)
-            or (status == "rejected" and support < 2 * earlier)
-        ):
             continue
         first_per_session = {o.session_id: o for o in reversed(items)}
         evidence = [

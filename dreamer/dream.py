@@ -12,15 +12,18 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from dreamer.consolidate import STATEMENT_KINDS, assign_patterns, consolidate
+from dreamer import match
+from dreamer.consolidate import ENTITY_KINDS, STATEMENT_KINDS, assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, requests, statements
 from dreamer.observation import SessionView
+from memory_graph import graph
 from memory_graph.inbox import (
     DreamRecord,
     ModelCallRecord,
+    NewProposal,
     Observation,
     Watermark,
     commit_dream,
@@ -84,13 +87,22 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
     return found, [(view.session.id, _content_hash(view)) for view in views]
 
 
-async def _graph_hash(log: SessionLog) -> str:
-    # Until the graph has its own tables, what adoption changed is the set of adopted proposals.
-    async with log.connection.execute(
-        "SELECT fingerprint FROM proposals WHERE status = 'adopted' ORDER BY fingerprint"
-    ) as cursor:
-        adopted = [row[0] for row in await cursor.fetchall()]
-    return hashlib.sha256("\n".join(adopted).encode()).hexdigest()[:16]
+async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewProposal]:
+    """The candidates matched against the adopted graph and the inbox, the memories gone
+    quiet, each with the state of what it edits."""
+    nodes = await graph.nodes_of(log, [candidate.fingerprint for candidate in candidates])
+    kinds = sorted({c.kind for c in candidates if c.fingerprint not in nodes} - set(ENTITY_KINDS))
+    memories = [node for node, _ in await graph.nodes(log, kinds)] if kinds else []
+    proposals = match.place(candidates, nodes, memories)
+    retiring = await graph.nodes(log, match.RETIRING_KINDS)
+    if retiring:
+        sightings = await graph.latest_sightings(log, retiring)
+        last = await graph.horizon(log, match.RETIRE_AFTER_SESSIONS)
+        proposals += match.retirements([node for node, _ in retiring], sightings, last)
+    states = await proposal_states(log, [proposal.fingerprint for proposal in proposals])
+    proposals = match.unseen(proposals, states)
+    hashes = await graph.state_hashes(log, [proposal.target for proposal in proposals])
+    return [replace(proposal, graph_hash=hashes[proposal.target]) for proposal in proposals]
 
 
 Progress = Callable[[int, int], None]
@@ -153,8 +165,8 @@ async def dream(
     rows = await asyncio.to_thread(assign_patterns, found, known)
     patterns = sorted({row.group for row in rows})
     history = await observations_of(log, patterns)
-    states = await proposal_states(log, patterns)
-    proposals = consolidate([*history, *rows], states, min_support)
+    candidates = consolidate([*history, *rows], min_support)
+    proposals = await _matched(log, candidates)
     last = sessions[-1] if sessions else None
     record = DreamRecord(
         trigger=trigger,
@@ -166,5 +178,5 @@ async def dream(
         counts=dict(Counter(proposal.kind for proposal in proposals)),
         model_calls=calls,
     )
-    dream_id = await commit_dream(log, record, rows, proposals, await _graph_hash(log))
+    dream_id = await commit_dream(log, record, rows, proposals)
     return DreamSummary(dream_id, len(sessions), record.counts, time.perf_counter() - began)

@@ -3,3 +3,7 @@
 
 class StoreError(Exception):
     """A problem with the home or database that the user can act on; the message says how."""
+
+
+class InboxError(StoreError):
+    """A decision that cannot be made: no such proposal, or one already decided."""

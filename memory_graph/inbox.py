@@ -69,6 +69,13 @@ class NewProposal:
     fingerprint: str
     evidence: list[Evidence]
     payload: dict[str, Any] = field(default_factory=dict)
+    graph_hash: str = ""
+    """The state of what it edits when it was made (see `memory_graph.graph`)."""
+
+    @property
+    def target(self) -> str:
+        """The pattern whose node it edits: its own for a new memory."""
+        return str(self.payload.get("target", self.fingerprint))
 
 
 @dataclass(frozen=True)
@@ -193,7 +200,6 @@ async def commit_dream(
     record: DreamRecord,
     observations: Sequence[Observation],
     proposals: Sequence[NewProposal],
-    graph_hash: str,
 ) -> int:
     """Write a dream, its observations and its proposals in one transaction; the dream's id."""
     finished = now_iso()
@@ -272,7 +278,7 @@ async def commit_dream(
                     proposal.confidence,
                     proposal.support,
                     proposal.fingerprint,
-                    graph_hash,
+                    proposal.graph_hash,
                     now,
                 ),
             )

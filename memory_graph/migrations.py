@@ -220,12 +220,89 @@ CREATE TABLE dream_model_calls (
 CREATE INDEX dream_model_calls_by_dream ON dream_model_calls (dream_id);
 """
 
+# The adopted graph. Only a person's decision writes here (adopt, edit, undo, retire by hand);
+# nothing is deleted by an adoption: superseded, merged and retired nodes keep their history.
+_GRAPH = """
+CREATE TABLE nodes (
+    id INTEGER PRIMARY KEY,
+    pattern TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('preference', 'pattern', 'failure', 'fix', 'workflow',
+                                       'topic', 'entity', 'fact')),
+    statement TEXT NOT NULL,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    support INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active'
+        CHECK (status IN ('active', 'retired', 'superseded', 'merged')),
+    adopted TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE INDEX nodes_by_kind ON nodes (kind, status);
+-- The patterns a node stands for: the one it was adopted from, and those merged into it.
+-- Observations of any of them support the node.
+CREATE TABLE node_patterns (
+    fingerprint TEXT PRIMARY KEY,
+    node_id INTEGER NOT NULL REFERENCES nodes (id)
+) WITHOUT ROWID;
+CREATE INDEX node_patterns_by_node ON node_patterns (node_id);
+-- Edges name their ends by pattern: one adopted before the other waits until both are nodes.
+CREATE TABLE edges (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('resolved_by', 'about', 'occurs_with', 'contradicts',
+                                       'supersedes', 'evidence')),
+    weight REAL NOT NULL DEFAULT 1,
+    UNIQUE (source, target, kind)
+);
+CREATE INDEX edges_by_target ON edges (target);
+CREATE TABLE node_evidence (
+    node_id INTEGER NOT NULL REFERENCES nodes (id),
+    session_id INTEGER NOT NULL REFERENCES sessions (id),
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL,
+    PRIMARY KEY (node_id, message_id)
+) WITHOUT ROWID;
+CREATE INDEX node_evidence_by_session ON node_evidence (session_id);
+-- Every decision on a proposal, with the steps that revert it: `undo` takes the newest one
+-- not yet undone, as many levels deep as there are decisions.
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    proposal_id INTEGER NOT NULL REFERENCES proposals (id),
+    verdict TEXT NOT NULL CHECK (verdict IN ('adopted', 'rejected')),
+    statement TEXT,
+    decided TEXT NOT NULL,
+    undo TEXT NOT NULL DEFAULT '[]',
+    undone TEXT
+);
+CREATE INDEX decisions_open ON decisions (id) WHERE undone IS NULL;
+CREATE VIRTUAL TABLE nodes_fts USING fts5 (
+    statement, content = 'nodes', content_rowid = 'id',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER nodes_fts_insert AFTER INSERT ON nodes BEGIN
+    INSERT INTO nodes_fts (rowid, statement) VALUES (NEW.id, NEW.statement);
+END;
+CREATE TRIGGER nodes_fts_delete AFTER DELETE ON nodes BEGIN
+    INSERT INTO nodes_fts (nodes_fts, rowid, statement) VALUES ('delete', OLD.id, OLD.statement);
+END;
+CREATE TRIGGER nodes_fts_update AFTER UPDATE OF statement ON nodes BEGIN
+    INSERT INTO nodes_fts (nodes_fts, rowid, statement) VALUES ('delete', OLD.id, OLD.statement);
+    INSERT INTO nodes_fts (rowid, statement) VALUES (NEW.id, NEW.statement);
+END;
+-- The newest observation of a pattern in one index step: what `retire` asks of every node.
+CREATE INDEX observations_latest ON observations (pattern, session_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
     Migration("003_imports", _IMPORTS),
     Migration("004_dreams", _DREAMS),
     Migration("005_dream_model_calls", _DREAM_MODEL_CALLS),
+    Migration("006_graph", _GRAPH),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

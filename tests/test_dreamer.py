@@ -21,6 +21,7 @@ from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
 from tests.demo import EXPECTED, PROPOSED
 from tests.faults import failing_on_call
+from tests.sessions import command_session
 from tests.shared_data import TAUBENCH, needs_shared_data
 
 
@@ -319,34 +320,19 @@ async def test_a_session_made_private_later_stops_counting(demo: SessionLog) -> 
     assert _sessions(dashes) == {"demo-009", "demo-015", "demo-025"} and dashes["support"] == 3
 
 
-async def _session_with_commands(
-    log: SessionLog, request: str, steps: list[tuple[str, str, int]]
-) -> None:
-    """A session: the user's request, then commands run with their output and exit code."""
-    session = await log.create_session(title=request)
-    await log.append_message(session.id, "user", [{"type": "text", "text": request}])
-    for number, (command, output, code) in enumerate(steps):
-        call = {"type": "tool_use", "id": f"t{number}", "name": "run_command"}
-        await log.append_message(session.id, "assistant", [{**call, "input": {"command": command}}])
-        result = {"type": "tool_result", "tool_use_id": f"t{number}", "content": output}
-        await log.append_message(
-            session.id, "tool", [{**result, "is_error": code != 0, "exit_code": code}]
-        )
-
-
 async def test_a_recurring_request_that_needs_a_workaround_is_a_workflow(log: SessionLog) -> None:
     pandoc_fails = ("pandoc a.md -o a.pdf", "pdflatex not found. Install pdflatex", 47)
     soffice = ("soffice --headless --convert-to pdf a.docx", "convert a.docx -> a.pdf", 0)
     for request in ("convert notes.md to PDF please", "export the invoice to pdf"):
-        await _session_with_commands(log, request, [pandoc_fails, soffice])
-    await _session_with_commands(log, "I need slides.md as a PDF by noon", [pandoc_fails])
+        await command_session(log, request, [pandoc_fails, soffice])
+    await command_session(log, "I need slides.md as a PDF by noon", [pandoc_fails])
     # The same failure under a request that does not recur: not part of the workflow.
-    await _session_with_commands(log, "tidy the blog drafts", [pandoc_fails, soffice])
+    await command_session(log, "tidy the blog drafts", [pandoc_fails, soffice])
     # A recurring request whose failure was repaired and retried: its failure and fix say it.
     pytest_fails = ("pytest", "E   ModuleNotFoundError: No module named 'requests'", 2)
     repair = [pytest_fails, ("pip install -r requirements.txt", "ok", 0), ("pytest", "ok", 0)]
     for request in ("run the tests", "run the tests again on the new venv"):
-        await _session_with_commands(log, request, repair)
+        await command_session(log, request, repair)
     await dream(log)
     workflows = [p for p in await inbox.pending(log) if p["kind"] == "workflow"]
     assert len(workflows) == 1

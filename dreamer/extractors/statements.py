@@ -18,7 +18,7 @@ from memory_graph.inbox import Observation
 from memory_graph.records import Message
 from memory_graph.redact import redact
 
-VERSION = "statements-1"
+VERSION = "statements-2"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _INJECTION = re.compile(
@@ -37,6 +37,12 @@ _FACT = re.compile(
     r"(?i)^\s*(?:remember(?: that)?\s+|btw,?\s+|fyi,?\s+|also,?\s+)?my ([\w ]{2,30}?) "
     r"(?:is|are) ([^,;]+)"
 )
+_NEGATION = re.compile(
+    r"(?i)\b(?:no|not|never|don'?t|do not|stop|avoid|without|instead of|rather than|over)\b"
+)
+_CLAUSE = re.compile(r"[,:;]|\b(?:but|and)\b", re.I)
+_INTERJECTION = re.compile(r"(?i)^\s*(?:no|nope)\s*[,!.]\s*")
+"""A leading "no," marks a correction; it negates nothing that follows."""
 _WORD = re.compile(r"[a-zà-ÿ0-9][\w'-]*", re.I)
 _STOPWORDS = frozenset(
     [
@@ -151,6 +157,17 @@ def key_words(sentence: str) -> frozenset[str]:
     return frozenset(words)
 
 
+def negated_words(sentence: str) -> frozenset[str]:
+    """The content words a sentence rejects: those after a negation in their clause ("no em
+    dashes", "use pnpm, not npm", "I prefer pnpm over npm")."""
+    negated: set[str] = set()
+    for clause in _CLAUSE.split(_INTERJECTION.sub("", sentence)):
+        negation = _NEGATION.search(clause)
+        if negation:
+            negated |= key_words(clause[negation.end() :])
+    return frozenset(negated)
+
+
 def sentences(text: str) -> Iterator[tuple[str, int, int]]:
     """Sentences with their spans; a full stop after an abbreviation (Dr. Silva) ends none."""
     start = 0
@@ -181,8 +198,10 @@ def _classify(sentence: str, after_reply: bool) -> tuple[str, str] | None:
     return None
 
 
-def _fingerprint(kind: str, words: frozenset[str]) -> str:
-    return hashlib.sha256(f"{kind}\x1f{' '.join(sorted(words))}".encode()).hexdigest()[:20]
+def _fingerprint(kind: str, words: frozenset[str], negated: frozenset[str]) -> str:
+    # The words it rejects too: "use pnpm, not npm" and "use npm, not pnpm" are opposites.
+    key = f"{kind}\x1f{' '.join(sorted(words))}\x1f{' '.join(sorted(negated))}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def extract(view: SessionView) -> list[Observation]:
@@ -214,13 +233,18 @@ def _from_message(view: SessionView, message: Message, after_reply: bool) -> lis
         if not words:
             continue
         detail: dict[str, object] = {"sentence": sentence, "words": sorted(words), "how": how}
+        negated = negated_words(sentence)
+        pointed = kind == "preference" and (bool(negated) or how == "stated")
+        if pointed:
+            # Which way a preference points; a correction that negates nothing explicitly
+            # ("again with the em dashes") could point either way and says nothing of it.
+            detail["negated"] = sorted(negated)
         if fact:
             # "my user id is A" and "my user id is B" are two facts, not one.
             detail["attribute"] = sorted(key_words(fact.group(1)))
             detail["value"] = sorted(key_words(fact.group(2)))
+        fingerprint = _fingerprint(kind, words, negated if pointed else frozenset())
         found.append(
-            Observation(
-                _fingerprint(kind, words), kind, view.session.id, message.id, (start, end), detail
-            )
+            Observation(fingerprint, kind, view.session.id, message.id, (start, end), detail)
         )
     return found

@@ -1,0 +1,160 @@
+"""Every candidate against the adopted graph and the inbox before it is proposed.
+
+- A pattern that is already memory becomes `reinforce` when it gained support.
+- A new statement saying the opposite of a memory (the user changed their mind: "use npm, not
+  pnpm", a new timezone) becomes `supersede`, never a silent overwrite.
+- A new pattern saying the same as a memory in other words (the model's wording of a failure
+  the extractors named, say) becomes `merge` into it.
+- A memory of something that comes and goes (a failure, its fix, a project, a program) not seen
+  in the last RETIRE_AFTER_SESSIONS sessions becomes `retire`. Preferences, facts and
+  workflows are not retired for silence: once remembered, they need not be repeated.
+- Proposal fingerprints make all of it idempotent: a pending one is replaced only when its
+  support grew, a rejected one returns only at double the support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from dreamer.consolidate import ENTITY_KINDS, support_confidence
+from dreamer.similarity import relation
+from memory_graph.graph import Node
+from memory_graph.inbox import Evidence, NewProposal
+
+RETIRE_AFTER_SESSIONS = 100
+RETIRING_KINDS = ("failure", "fix", "topic", "entity")
+CONTRADICTABLE_KINDS = ("preference", "fact")
+
+
+def place(
+    candidates: Sequence[NewProposal], nodes: dict[str, Node], memories: Sequence[Node]
+) -> list[NewProposal]:
+    """What to propose for each candidate, given the nodes its pattern already belongs to and
+    the active memories it may restate or contradict."""
+    placed = []
+    for candidate in candidates:
+        proposal = _placed(candidate, nodes.get(candidate.fingerprint), memories)
+        if proposal is not None:
+            placed.append(proposal)
+    return placed
+
+
+def _placed(
+    candidate: NewProposal, node: Node | None, memories: Sequence[Node]
+) -> NewProposal | None:
+    if node is not None:
+        if node.status in ("superseded", "merged"):
+            return None  # the person decided it is no longer so
+        if node.status == "active" and candidate.support <= node.support:
+            return None
+        return _reinforce(candidate, node)
+    described = candidate.payload.get("node", {})
+    for memory in memories:
+        if memory.kind != candidate.kind or not _comparable(memory, described):
+            continue
+        found = relation(described, memory.attributes)
+        if found == "opposite" and candidate.kind in CONTRADICTABLE_KINDS:
+            return _supersede(candidate, memory)
+        if found == "same":
+            return _merge(candidate, memory)
+    return candidate
+
+
+def _comparable(memory: Node, described: dict[str, object]) -> bool:
+    # Entities are the same only by name and label: `ledger` the program is not Ledger the name.
+    if memory.kind in ENTITY_KINDS:
+        return memory.attributes.get("label") == described.get("label")
+    return True
+
+
+def _reinforce(candidate: NewProposal, node: Node) -> NewProposal:
+    gained = candidate.support - node.support
+    again = "seen again" if node.status == "active" else "seen again after it was retired"
+    statement = f'{again.capitalize()}: "{node.statement}" ({candidate.support} sessions' + (
+        f", {gained} more)" if gained > 0 else ")"
+    )
+    return replace(
+        candidate,
+        op="reinforce",
+        statement=statement,
+        fingerprint=f"reinforce:{node.pattern}",
+        payload={"target": node.pattern},
+    )
+
+
+def _supersede(candidate: NewProposal, memory: Node) -> NewProposal:
+    return replace(
+        candidate,
+        op="supersede",
+        statement=f'Instead of "{memory.statement}": {candidate.statement}',
+        fingerprint=f"supersede:{candidate.fingerprint}",
+        payload={**candidate.payload, "target": memory.pattern},
+    )
+
+
+def _merge(candidate: NewProposal, memory: Node) -> NewProposal:
+    # The sessions the two share are unknown here: the larger support never overcounts.
+    support = max(candidate.support, memory.support)
+    return replace(
+        candidate,
+        op="merge",
+        statement=f'Says the same as "{memory.statement}": {candidate.statement}',
+        support=support,
+        confidence=round(support_confidence(support), 3),
+        fingerprint=f"merge:{candidate.fingerprint}",
+        payload={"target": memory.pattern, "pattern": candidate.fingerprint},
+    )
+
+
+Sighting = tuple[int, int, int, int]
+"""The newest observation of a node: session, message, span start and end."""
+
+
+def retirements(
+    memories: Sequence[Node], sightings: dict[int, Sighting], horizon: int | None
+) -> list[NewProposal]:
+    """`retire` for the memories (of RETIRING_KINDS) last seen before `horizon`, the oldest of
+    the last RETIRE_AFTER_SESSIONS sessions (None: fewer sessions than that so far)."""
+    if horizon is None:
+        return []
+    proposals = []
+    for memory in memories:
+        seen = sightings.get(memory.id)
+        if memory.kind not in RETIRING_KINDS or seen is None or seen[0] >= horizon:
+            continue
+        session_id, message_id, start, end = seen
+        proposals.append(
+            NewProposal(
+                op="retire",
+                kind=memory.kind,
+                statement=(
+                    f'Retire "{memory.statement}"? Not seen in the last '
+                    f"{RETIRE_AFTER_SESSIONS} sessions (last in session {session_id})."
+                ),
+                confidence=0.75,
+                support=memory.support,
+                fingerprint=f"retire:{memory.pattern}:{session_id}",
+                evidence=[Evidence(session_id, message_id, (start, end))],
+                payload={"target": memory.pattern},
+            )
+        )
+    return proposals
+
+
+def unseen(
+    proposals: Sequence[NewProposal], states: dict[str, tuple[str, int]]
+) -> list[NewProposal]:
+    """The proposals the inbox does not hold already: a pending one only when its support grew,
+    a rejected one only at double its support."""
+    kept = []
+    for proposal in proposals:
+        status, earlier = states.get(proposal.fingerprint, ("", 0))
+        if status == "pending" and proposal.support <= earlier:
+            continue
+        if status == "rejected" and proposal.support < 2 * earlier:
+            continue
+        if status == "adopted" and proposal.op in ("add_node", "retire", "supersede", "merge"):
+            continue  # applied already: the graph holds it (an undo makes it pending again)
+        kept.append(proposal)
+    return kept

@@ -1,0 +1,389 @@
+"""Decisions on proposals, the only way anything enters memory: adopt (apply the proposal's
+edit), reject, and undo (the newest decision not yet undone, as many levels deep as asked).
+
+Each decision runs in one transaction and records the steps that revert it. Adoption first
+checks that what the proposal edits is still as it was when the dream made it (the state hash);
+if not, the proposal is marked stale instead of being applied blindly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from memory_graph.errors import InboxError
+from memory_graph.graph import ABSENT, NODE_COLUMNS, NODE_KINDS, Node, node_from_row
+from memory_graph.records import dumps, now_iso
+from memory_graph.redact import redact
+from memory_graph.session_log import SessionLog
+
+ENTITY_KINDS = ("topic", "entity")
+SHARED_SESSIONS = 2
+"""Sessions two nodes must share for an `about` or `occurs_with` edge between them."""
+STATEMENT_LIMIT = 500
+
+Step = list[Any]
+"""One way back: [action, argument], run in reverse order by undo."""
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a decision did, for the person who made it and for views to update."""
+
+    proposal_id: int
+    verdict: str
+    """adopted, rejected, stale (not applied: its target changed) or undone."""
+    message: str
+    nodes: tuple[int, ...] = ()
+    """Nodes created or changed (or removed, by an undo)."""
+    edges: tuple[int, ...] = ()
+    """Edges created (or removed, by an undo)."""
+    undone: str = ""
+    """For an undo: the verdict it reverted."""
+
+
+@dataclass
+class _Work:
+    """What one adoption did so far, and how to revert it."""
+
+    conn: aiosqlite.Connection
+    proposal_id: int
+    now: str
+    steps: list[Step] = field(default_factory=list)
+    nodes: set[int] = field(default_factory=set)
+    edges: set[int] = field(default_factory=set)
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...]) -> Any:
+    async with conn.execute(sql, args) as cursor:
+        return await cursor.fetchone()
+
+
+async def _all(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...]) -> list[Any]:
+    async with conn.execute(sql, args) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def _node_of(conn: aiosqlite.Connection, fingerprint: str) -> Node | None:
+    row = await _one(
+        conn,
+        f"SELECT {NODE_COLUMNS} FROM node_patterns p JOIN nodes n ON n.id = p.node_id "
+        "WHERE p.fingerprint = ?",
+        (fingerprint,),
+    )
+    return node_from_row(row) if row else None
+
+
+async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> Any:
+    row = await _one(
+        conn,
+        "SELECT id, op, kind, statement, payload, support, fingerprint, graph_hash, status "
+        "FROM proposals WHERE id = ?",
+        (proposal_id,),
+    )
+    if row is None:
+        raise InboxError(f"there is no proposal {proposal_id}: `reverie inbox` lists them")
+    if row[8] != "pending":
+        raise InboxError(f"proposal {proposal_id} is {row[8]}, not pending")
+    return row
+
+
+async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None) -> Decided:
+    """Apply a pending proposal's edit (with `statement` in place of its own, when the person
+    edited it), unless what it edits changed since it was made: then it is marked stale."""
+    if statement is not None:
+        statement = redact(" ".join(statement.split()))[:STATEMENT_LIMIT]
+        if not statement:
+            raise InboxError("an edited statement cannot be empty")
+    async with log.transaction() as conn:
+        row = await _pending(conn, proposal_id)
+        op, kind, payload = str(row[1]), str(row[2]), json.loads(row[4])
+        fingerprint, expected = str(row[6]), str(row[7])
+        target = str(payload.get("target", fingerprint))
+        node = await _node_of(conn, target)
+        now = now_iso()
+        if (node.state_hash if node else ABSENT) != expected:
+            await conn.execute(
+                "UPDATE proposals SET status = 'stale', decided = ? WHERE id = ?",
+                (now, proposal_id),
+            )
+            return Decided(
+                proposal_id,
+                "stale",
+                f"proposal {proposal_id} is stale: what it edits changed since it was made; "
+                "the next dream proposes it again if it still holds",
+            )
+        work = _Work(conn, proposal_id, now)
+        support = int(row[5])
+        if op in ("add_node", "supersede"):
+            created = await _create_node(
+                work, fingerprint, kind, payload, statement or _memory(payload, row), support
+            )
+            if op == "supersede" and node is not None:
+                await _set_status(work, node, "superseded")
+                await _add_edge(work, fingerprint, node.pattern, "supersedes", 1.0)
+            message = f"adopted proposal {proposal_id} as memory {created}"
+        elif node is None:
+            raise InboxError(f"proposal {proposal_id} edits a memory that no longer exists")
+        elif op in ("reinforce", "merge"):
+            await _strengthen(work, node, payload, support, statement)
+            message = f"adopted proposal {proposal_id}: memory {node.id} now has {support} sessions"
+        elif op == "retire":
+            await _set_status(work, node, "retired")
+            message = f"adopted proposal {proposal_id}: memory {node.id} is retired"
+        else:
+            raise InboxError(f"proposal {proposal_id} has an operation Reverie cannot apply: {op}")
+        await conn.execute(
+            "UPDATE proposals SET status = 'adopted', decided = ? WHERE id = ?", (now, proposal_id)
+        )
+        await conn.execute(
+            "INSERT INTO decisions (proposal_id, verdict, statement, decided, undo) "
+            "VALUES (?, 'adopted', ?, ?, ?)",
+            (proposal_id, statement, now, dumps(work.steps)),
+        )
+    return Decided(proposal_id, "adopted", message, tuple(work.nodes), tuple(work.edges))
+
+
+def _memory(payload: dict[str, Any], row: Any) -> str:
+    """What a node says: the memory the proposal's payload words, else its statement."""
+    node = payload.get("node")
+    return str((node.get("statement") if isinstance(node, dict) else None) or row[3])
+
+
+async def _create_node(
+    work: _Work,
+    fingerprint: str,
+    kind: str,
+    payload: dict[str, Any],
+    statement: str,
+    support: int,
+) -> int:
+    if kind not in NODE_KINDS:
+        raise InboxError(f"proposal {work.proposal_id} is of a kind memory cannot hold: {kind}")
+    attributes = {k: v for k, v in (payload.get("node") or {}).items() if k != "statement"}
+    first, last = await _seen(work)
+    row = await _one(
+        work.conn,
+        "INSERT INTO nodes (pattern, kind, statement, attributes, support, first_seen, "
+        "last_seen, adopted, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (fingerprint, kind, statement, dumps(attributes), support, first, last, work.now, work.now),
+    )
+    node_id = int(row[0])
+    work.steps.append(["delete_node", node_id])
+    work.nodes.add(node_id)
+    await work.conn.execute(
+        "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)", (fingerprint, node_id)
+    )
+    await _add_evidence(work, node_id)
+    for edge in payload.get("edges", []):
+        await _add_edge(work, str(edge["from"]), str(edge["to"]), str(edge["kind"]), 1.0)
+    await _cooccurrence_edges(work, node_id, fingerprint, kind)
+    return node_id
+
+
+async def _seen(work: _Work) -> tuple[str, str]:
+    row = await _one(
+        work.conn,
+        "SELECT MIN(s.started), MAX(COALESCE(s.ended, s.started)) FROM proposal_evidence e "
+        "JOIN sessions s ON s.id = e.session_id WHERE e.proposal_id = ?",
+        (work.proposal_id,),
+    )
+    return (row[0] or work.now, row[1] or work.now)
+
+
+async def _add_evidence(work: _Work, node_id: int) -> None:
+    rows = await _all(
+        work.conn,
+        "SELECT e.session_id, e.message_id, e.span_start, e.span_end FROM proposal_evidence e "
+        "WHERE e.proposal_id = ? AND NOT EXISTS (SELECT 1 FROM node_evidence n "
+        "WHERE n.node_id = ? AND n.message_id = e.message_id)",
+        (work.proposal_id, node_id),
+    )
+    await work.conn.executemany(
+        "INSERT INTO node_evidence (node_id, session_id, message_id, span_start, span_end) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(node_id, *row) for row in rows],
+    )
+    if rows:
+        work.steps.append(["delete_evidence", [[node_id, row[1]] for row in rows]])
+
+
+async def _add_edge(work: _Work, source: str, target: str, kind: str, weight: float) -> None:
+    row = await _one(
+        work.conn,
+        "INSERT INTO edges (source, target, kind, weight) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (source, target, kind) DO NOTHING RETURNING id",
+        (source, target, kind, weight),
+    )
+    if row is not None:
+        work.steps.append(["delete_edge", int(row[0])])
+        work.edges.add(int(row[0]))
+
+
+async def _cooccurrence_edges(work: _Work, node_id: int, fingerprint: str, kind: str) -> None:
+    """Edges weighted by the sessions two nodes share, over every session observed: a topic or
+    entity `occurs_with` the others it shares sessions with; a memory is `about` the topics and
+    entities present in more than half of its sessions."""
+    shared = await _all(
+        work.conn,
+        "WITH mine AS (SELECT DISTINCT session_id FROM observations WHERE pattern = ?) "
+        "SELECT n.id, n.pattern, n.kind, COUNT(DISTINCT o.session_id) FROM observations o "
+        "JOIN node_patterns p ON p.fingerprint = o.pattern JOIN nodes n ON n.id = p.node_id "
+        "WHERE o.session_id IN (SELECT session_id FROM mine) AND n.status = 'active' "
+        "AND n.id != ? GROUP BY n.id HAVING COUNT(DISTINCT o.session_id) >= ?",
+        (fingerprint, node_id, SHARED_SESSIONS),
+    )
+    if not shared:
+        return
+    mine = await _sessions(work, [node_id])
+    theirs = await _sessions(work, [row[0] for row in shared])
+    for other_id, other_pattern, other_kind, count in shared:
+        if kind in ENTITY_KINDS and other_kind in ENTITY_KINDS:
+            await _add_edge(work, fingerprint, other_pattern, "occurs_with", float(count))
+        elif kind in ENTITY_KINDS and count * 2 > theirs.get(other_id, 0):
+            await _add_edge(work, other_pattern, fingerprint, "about", float(count))
+        elif other_kind in ENTITY_KINDS and count * 2 > mine.get(node_id, 0):
+            await _add_edge(work, fingerprint, other_pattern, "about", float(count))
+
+
+async def _sessions(work: _Work, node_ids: list[int]) -> dict[int, int]:
+    """How many sessions each node's patterns were observed in."""
+    rows = await _all(
+        work.conn,
+        "SELECT p.node_id, COUNT(DISTINCT o.session_id) FROM node_patterns p "
+        "JOIN observations o ON o.pattern = p.fingerprint "
+        f"WHERE p.node_id IN ({', '.join('?' * len(node_ids))}) GROUP BY p.node_id",
+        tuple(node_ids),
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+def _restore_step(node: Node) -> Step:
+    return [
+        "restore_node",
+        {
+            "id": node.id,
+            "statement": node.statement,
+            "support": node.support,
+            "last_seen": node.last_seen,
+            "status": node.status,
+            "updated": node.updated,
+        },
+    ]
+
+
+async def _set_status(work: _Work, node: Node, status: str) -> None:
+    work.steps.append(_restore_step(node))
+    work.nodes.add(node.id)
+    await work.conn.execute(
+        "UPDATE nodes SET status = ?, updated = ? WHERE id = ?", (status, work.now, node.id)
+    )
+
+
+async def _strengthen(
+    work: _Work, node: Node, payload: dict[str, Any], support: int, statement: str | None
+) -> None:
+    """Reinforce (the same pattern, seen in more sessions) or merge (another pattern that says
+    the same): more evidence and support; a retired node comes back."""
+    work.steps.append(_restore_step(node))
+    work.nodes.add(node.id)
+    merged = payload.get("pattern")
+    if merged:
+        await work.conn.execute(
+            "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)", (merged, node.id)
+        )
+        work.steps.append(["delete_pattern", merged])
+    await _add_evidence(work, node.id)
+    _, last = await _seen(work)
+    await work.conn.execute(
+        "UPDATE nodes SET support = ?, last_seen = MAX(last_seen, ?), status = 'active', "
+        "statement = ?, updated = ? WHERE id = ?",
+        (max(support, node.support), last, statement or node.statement, work.now, node.id),
+    )
+
+
+async def reject(log: SessionLog, proposal_id: int) -> Decided:
+    """Decline a pending proposal: it stays rejected unless its support at least doubles."""
+    async with log.transaction() as conn:
+        await _pending(conn, proposal_id)
+        now = now_iso()
+        await conn.execute(
+            "UPDATE proposals SET status = 'rejected', decided = ? WHERE id = ?",
+            (now, proposal_id),
+        )
+        await conn.execute(
+            "INSERT INTO decisions (proposal_id, verdict, decided) VALUES (?, 'rejected', ?)",
+            (proposal_id, now),
+        )
+    return Decided(proposal_id, "rejected", f"rejected proposal {proposal_id}")
+
+
+async def undo(log: SessionLog) -> Decided | None:
+    """Revert the newest decision not yet undone (None when there is none): its proposal is
+    pending again, unless a newer proposal of the same pattern took its place meanwhile."""
+    async with log.transaction() as conn:
+        row = await _one(
+            conn,
+            "SELECT d.id, d.proposal_id, d.verdict, d.undo, p.fingerprint FROM decisions d "
+            "JOIN proposals p ON p.id = d.proposal_id WHERE d.undone IS NULL "
+            "ORDER BY d.id DESC LIMIT 1",
+            (),
+        )
+        if row is None:
+            return None
+        decision_id, proposal_id, verdict, steps, fingerprint = row
+        nodes: set[int] = set()
+        edges: set[int] = set()
+        for action, argument in reversed(json.loads(steps)):
+            await _revert(conn, action, argument, nodes, edges)
+        newer = await _one(
+            conn,
+            "SELECT 1 FROM proposals WHERE fingerprint = ? AND status = 'pending' AND id != ?",
+            (fingerprint, proposal_id),
+        )
+        now = now_iso()
+        await conn.execute(
+            "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
+            ("superseded" if newer else "pending", now if newer else None, proposal_id),
+        )
+        await conn.execute("UPDATE decisions SET undone = ? WHERE id = ?", (now, decision_id))
+    message = f"undid the {'adoption' if verdict == 'adopted' else 'rejection'} of {proposal_id}"
+    return Decided(proposal_id, "undone", message, tuple(nodes), tuple(edges), undone=verdict)
+
+
+async def _revert(
+    conn: aiosqlite.Connection, action: str, argument: Any, nodes: set[int], edges: set[int]
+) -> None:
+    if action == "delete_node":
+        await conn.execute("DELETE FROM node_evidence WHERE node_id = ?", (argument,))
+        await conn.execute("DELETE FROM node_patterns WHERE node_id = ?", (argument,))
+        await conn.execute("DELETE FROM nodes WHERE id = ?", (argument,))
+        nodes.add(int(argument))
+    elif action == "delete_evidence":
+        await conn.executemany(
+            "DELETE FROM node_evidence WHERE node_id = ? AND message_id = ?", argument
+        )
+    elif action == "delete_edge":
+        await conn.execute("DELETE FROM edges WHERE id = ?", (argument,))
+        edges.add(int(argument))
+    elif action == "delete_pattern":
+        await conn.execute("DELETE FROM node_patterns WHERE fingerprint = ?", (argument,))
+    elif action == "restore_node":
+        await conn.execute(
+            "UPDATE nodes SET statement = ?, support = ?, last_seen = ?, status = ?, "
+            "updated = ? WHERE id = ?",
+            (
+                argument["statement"],
+                argument["support"],
+                argument["last_seen"],
+                argument["status"],
+                argument["updated"],
+                argument["id"],
+            ),
+        )
+        nodes.add(int(argument["id"]))
+    else:
+        raise InboxError(f"cannot undo a step Reverie does not know: {action}")

@@ -1,0 +1,196 @@
+"""The adopted graph as stored: nodes, the patterns each stands for, edges between patterns, and
+the evidence of each node. Reads only; `adoption` is the one writer.
+
+A node is known by the fingerprints of the patterns it stands for (`node_patterns`), so the
+dreamer can tell that a pattern it sees again is already memory. Edges name their ends by
+pattern, so an edge proposed before both ends were adopted appears once they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from memory_graph.session_log import SessionLog
+
+NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
+EDGE_KINDS = ("resolved_by", "about", "occurs_with", "contradicts", "supersedes", "evidence")
+ABSENT = "absent"
+"""The state hash of a pattern that is not a node."""
+
+NODE_COLUMNS = (
+    "n.id, n.pattern, n.kind, n.statement, n.attributes, n.support, n.first_seen, n.last_seen, "
+    "n.status, n.adopted, n.updated"
+)
+
+
+@dataclass(frozen=True)
+class Node:
+    """An adopted memory."""
+
+    id: int
+    pattern: str
+    """The pattern it was adopted from: edges name the node by it."""
+    kind: str
+    statement: str
+    attributes: dict[str, Any]
+    support: int
+    first_seen: str
+    last_seen: str
+    status: str
+    adopted: str
+    updated: str
+
+    @property
+    def state_hash(self) -> str:
+        """What a proposal that edits this node was made against: if it changes before the
+        proposal is adopted, the proposal is stale."""
+        digest = hashlib.sha256(f"{self.status}\x1f{self.support}\x1f{self.statement}".encode())
+        return digest.hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        """The node as scripts and exports see it."""
+        return {
+            "id": self.id,
+            "pattern": self.pattern,
+            "kind": self.kind,
+            "statement": self.statement,
+            "attributes": self.attributes,
+            "support": self.support,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "status": self.status,
+            "adopted": self.adopted,
+            "updated": self.updated,
+        }
+
+
+def node_from_row(row: Sequence[Any]) -> Node:
+    """A Node from the NODE_COLUMNS of a row."""
+    return Node(
+        int(row[0]),
+        str(row[1]),
+        str(row[2]),
+        str(row[3]),
+        json.loads(row[4]),
+        int(row[5]),
+        str(row[6]),
+        str(row[7]),
+        str(row[8]),
+        str(row[9]),
+        str(row[10]),
+    )
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An edge between two patterns; in the graph once both are nodes."""
+
+    id: int
+    source: str
+    target: str
+    kind: str
+    weight: float
+
+
+async def nodes_of(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, Node]:
+    """The node each of these patterns belongs to, for those that belong to one."""
+    found: dict[str, Node] = {}
+    for start in range(0, len(fingerprints), 500):
+        chunk = list(fingerprints[start : start + 500])
+        async with log.connection.execute(
+            f"SELECT p.fingerprint, {NODE_COLUMNS} FROM node_patterns p JOIN nodes n "
+            f"ON n.id = p.node_id WHERE p.fingerprint IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ) as cursor:
+            for row in await cursor.fetchall():
+                found[str(row[0])] = node_from_row(row[1:])
+    return found
+
+
+async def state_hashes(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, str]:
+    """The state hash of the node behind each pattern (ABSENT when it is not a node)."""
+    nodes = await nodes_of(log, fingerprints)
+    return {fp: nodes[fp].state_hash if fp in nodes else ABSENT for fp in fingerprints}
+
+
+async def get_node(log: SessionLog, node_id: int) -> Node | None:
+    """One node by id."""
+    async with log.connection.execute(
+        f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ?", (node_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return node_from_row(row) if row else None
+
+
+async def nodes(
+    log: SessionLog, kinds: Sequence[str] = NODE_KINDS, statuses: Sequence[str] = ("active",)
+) -> list[tuple[Node, list[str]]]:
+    """Nodes of these kinds and statuses, each with the patterns it stands for."""
+    async with log.connection.execute(
+        f"SELECT {NODE_COLUMNS}, (SELECT json_group_array(p.fingerprint) FROM node_patterns p "
+        f"WHERE p.node_id = n.id) FROM nodes n WHERE n.kind IN ({', '.join('?' * len(kinds))}) "
+        f"AND n.status IN ({', '.join('?' * len(statuses))}) ORDER BY n.id",
+        (*kinds, *statuses),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [(node_from_row(row), sorted(json.loads(row[11]))) for row in rows]
+
+
+async def edges(log: SessionLog) -> list[Edge]:
+    """Every edge, whether or not both ends are nodes yet."""
+    async with log.connection.execute(
+        "SELECT id, source, target, kind, weight FROM edges ORDER BY id"
+    ) as cursor:
+        return [Edge(*row) for row in await cursor.fetchall()]
+
+
+async def node_evidence(log: SessionLog, node_id: int) -> list[dict[str, Any]]:
+    """Why a node is believed: its evidence, in the shape every command prints evidence."""
+    async with log.connection.execute(
+        "SELECT e.session_id, s.external_id, e.message_id, m.external_id FROM node_evidence e "
+        "JOIN sessions s ON s.id = e.session_id JOIN messages m ON m.id = e.message_id "
+        "WHERE e.node_id = ? ORDER BY e.session_id, e.message_id",
+        (node_id,),
+    ) as cursor:
+        return [
+            {
+                "session_id": row[0],
+                "session_external_id": row[1],
+                "message_id": row[2],
+                "message_external_id": row[3],
+            }
+            for row in await cursor.fetchall()
+        ]
+
+
+async def latest_sightings(
+    log: SessionLog, memories: Sequence[tuple[Node, list[str]]]
+) -> dict[int, tuple[int, int, int, int]]:
+    """The newest observation of each node's patterns: (session, message, span start, end)."""
+    latest: dict[int, tuple[int, int, int, int]] = {}
+    for node, patterns in memories:
+        for pattern in patterns:
+            async with log.connection.execute(
+                "SELECT session_id, message_id, span_start, span_end FROM observations "
+                "WHERE pattern = ? ORDER BY session_id DESC LIMIT 1",
+                (pattern,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and (node.id not in latest or row[0] > latest[node.id][0]):
+                latest[node.id] = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+    return latest
+
+
+async def horizon(log: SessionLog, sessions: int) -> int | None:
+    """The oldest of the last `sessions` sessions that are not private (by id), or None when
+    there are fewer."""
+    async with log.connection.execute(
+        "SELECT id FROM sessions WHERE private = 0 ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (sessions - 1,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None
