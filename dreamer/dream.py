@@ -30,6 +30,7 @@ from memory_graph.inbox import (
     leaders,
     observations_of,
     proposal_states,
+    record_failed_dream,
     sessions_after,
     watermark,
 )
@@ -126,6 +127,28 @@ async def dream(
     in one call, after the offline extractors.
     """
     began, started = time.perf_counter(), now_iso()
+    extractors = {**EXTRACTORS, "llm": f"{llm.VERSION} {model.model}"} if model else EXTRACTORS
+    try:
+        return await _dream(log, limit, trigger, min_support, awake, progress, model, extractors)
+    except Exception as error:
+        seconds = time.perf_counter() - began
+        await record_failed_dream(
+            log, trigger, started, seconds, extractors, str(error) or repr(error)
+        )
+        raise
+
+
+async def _dream(
+    log: SessionLog,
+    limit: int,
+    trigger: str,
+    min_support: int,
+    awake: asyncio.Event | None,
+    progress: Progress | None,
+    model: llm.ModelCall | None,
+    extractors: dict[str, str],
+) -> DreamSummary:
+    began, started = time.perf_counter(), now_iso()
     mark = await watermark(log)
     sessions = await sessions_after(log, mark, limit)
     if not sessions and trigger in UNASKED_TRIGGERS:
@@ -174,7 +197,7 @@ async def dream(
         seconds=time.perf_counter() - began,
         sessions=hashes,
         watermark=Watermark(last.ended or last.started, last.id) if last else mark,
-        extractors={**EXTRACTORS, "llm": f"{llm.VERSION} {model.model}"} if model else EXTRACTORS,
+        extractors=extractors,
         counts=dict(Counter(proposal.kind for proposal in proposals)),
         model_calls=calls,
     )

@@ -6,11 +6,14 @@ is cancelled or killed leaves nothing, and the next one starts from the same wat
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from memory_graph.errors import StoreError
 from memory_graph.records import Session, dumps, now_iso
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
@@ -193,6 +196,26 @@ async def proposal_states(
         fingerprints,
     )
     return {fingerprint: (status, support) for fingerprint, status, support in rows}
+
+
+async def record_failed_dream(
+    log: SessionLog,
+    trigger: str,
+    started: str,
+    seconds: float,
+    extractors: dict[str, str],
+    error: str,
+) -> None:
+    """Leave a row for a dream that failed, with why: the audit shows it, the watermark ignores
+    it (the next dream covers the same sessions). Best effort: when the database itself is
+    what failed, the error that stopped the dream is what matters."""
+    with contextlib.suppress(StoreError, sqlite3.Error):
+        async with log.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO dreams (trigger, started, finished, seconds, sessions, extractors, "
+                "counts, error) VALUES (?, ?, ?, ?, '[]', ?, '{}', ?)",
+                (trigger, started, now_iso(), seconds, dumps(extractors), error),
+            )
 
 
 async def commit_dream(

@@ -205,7 +205,9 @@ CREATE INDEX observations_by_pattern ON observations (pattern);
 CREATE INDEX observation_leaders ON observations (kind) WHERE pattern = fingerprint;
 """
 
-_DREAM_MODEL_CALLS = """
+_DREAM_AUDIT = """
+-- A dream that failed leaves a row saying why (and nothing else: no watermark, no proposals).
+ALTER TABLE dreams ADD COLUMN error TEXT;
 -- Every prompt a dream sent to a model and what came back, kept with the dream (llm-style
 -- logging): a proposal the model made can be traced to the exact request.
 CREATE TABLE dream_model_calls (
@@ -301,7 +303,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("002_session_parent", _SESSION_PARENT),
     Migration("003_imports", _IMPORTS),
     Migration("004_dreams", _DREAMS),
-    Migration("005_dream_model_calls", _DREAM_MODEL_CALLS),
+    Migration("005_dream_audit", _DREAM_AUDIT),
     Migration("006_graph", _GRAPH),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""

@@ -125,16 +125,23 @@ async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
     with pytest.raises(OSError):
         await dream(demo)
     monkeypatch.setattr(inbox, "redact", real)
-    for table in ("dreams", "proposals", "observations", "proposal_evidence"):
+    for table in ("proposals", "observations", "proposal_evidence"):
         async with demo.connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
             assert (await cursor.fetchone())[0] == 0, table
+    # The audit keeps the failure, without a watermark: the next dream covers the same sessions.
+    async with demo.connection.execute(
+        "SELECT trigger, error, watermark_ended, sessions FROM dreams"
+    ) as cursor:
+        failed = [tuple(row) for row in await cursor.fetchall()]
+    assert len(failed) == 1 and failed[0][0] == "manual" and failed[0][2:] == (None, "[]")
+    assert failed[0][1] == "disk full"
 
     task = asyncio.create_task(dream(demo))
     await asyncio.sleep(0.01)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    async with demo.connection.execute("SELECT COUNT(*) FROM dreams") as cursor:
+    async with demo.connection.execute("SELECT COUNT(*) FROM dreams WHERE error IS NULL") as cursor:
         committed = (await cursor.fetchone())[0]
     # Either the dream finished before the cancel landed, or it left nothing behind.
     summary = await dream(demo)
