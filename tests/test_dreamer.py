@@ -431,3 +431,39 @@ def test_a_slip_put_right_at_once_in_a_session_that_went_well_is_no_failure() ->
     again = [*messages[:2], *turn(5, {}, "Error: payment method not found", True), *messages[2:]]
     session = Session(1, "openai", "x", "", "2026-01-01", None, None, "success", False)
     assert len(extract(SessionView(session, again))) == 1
+
+
+SUPPORT_HISTORY = Path(__file__).parent / "fixtures" / "support_history.jsonl"
+"""A shop owner's support work: a token that expires (refresh fixes it), a label printer that
+labelgen cannot see (lp works instead), a signature corrected three times, a discount policy,
+the shop's name; and traps: an assistant echo, a private session, a secret, an injected
+instruction in a customer's email, a one-off failure."""
+
+
+async def test_a_support_history_yields_its_patterns_and_none_of_its_traps(log: SessionLog) -> None:
+    await import_paths(log, [SUPPORT_HISTORY])
+    await dream(log)
+    proposals = await inbox.pending(log)
+    found = {
+        (p["kind"], frozenset(int(e["session_external_id"][-3:]) for e in p["evidence"]))
+        for p in proposals
+        if p["kind"] not in ("topic", "entity")
+    }
+    assert found == {
+        ("failure", frozenset({1, 4, 8})),  # shopctl: 401 token expired
+        ("fix", frozenset({1, 4, 8})),  # shopctl auth refresh
+        ("failure", frozenset({2, 5, 10})),  # labelgen: printer not found
+        ("fix", frozenset({2, 5, 10})),  # lp -d Brother_QL-800
+        ("workflow", frozenset({2, 5, 10})),  # printing labels needs lp
+        ("preference", frozenset({1, 3, 8})),  # sign as Ana from Barro Studio
+        ("preference", frozenset({1, 8})),  # 10% discount code for breakages
+        ("fact", frozenset({3, 11})),  # the shop is called Barro Studio
+    }
+    statements = " ".join(p["statement"] for p in proposals)
+    for words in ("shopctl auth refresh", "sign it as Ana", "10% discount", "lp -d Brother"):
+        assert words in statements, words
+    shown = json.dumps(proposals)
+    cited = {e["session_external_id"] for p in proposals for e in p["evidence"]}
+    assert "support-006" not in cited  # private
+    for trap in ("formal tone", "Portuguese", "PT50", "sk_live_", "50% refunds", "convert"):
+        assert trap not in shown, trap

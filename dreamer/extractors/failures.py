@@ -18,7 +18,7 @@ from memory_graph.content import tool_result_text
 from memory_graph.inbox import Observation
 from memory_graph.records import Block
 
-VERSION = "failures-2"
+VERSION = "failures-3"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
@@ -73,25 +73,51 @@ def fix_key(command: str) -> str:
     words = canonical_command(command).split()
     if not words:
         return ""
-    kept = words[:2] if words[0] in _SUBCOMMANDED and len(words) > 1 else words[:1]
+    kept = _program(words)
     flags = [re.split(r"[=:]", word, maxsplit=1)[0] for word in words[1:] if word.startswith("-")]
     return " ".join(kept + flags)
 
 
 def command_head(tool: str, arguments: dict[str, Any]) -> str:
-    """What was run, in two words (`pytest`, `git push`), or the tool's name."""
+    """What was run, in one or two words (`pytest`, `git push`), or the tool's name."""
     command = arguments.get("command")
     if tool.lower() in ("run_command", "bash") and isinstance(command, str):
         words = [w for w in canonical_command(command).split() if "=" not in w]
         if not words:
             return tool
-        program = words[0]
-        second = words[1] if len(words) > 1 and re.fullmatch(r"[a-z][\w-]*", words[1]) else ""
-        return f"{program} {second}".strip() if program in _SUBCOMMANDED else program
+        return " ".join(_program(words))
     return tool
 
 
-_SUBCOMMANDED = {"git", "npm", "pnpm", "pip", "docker", "cargo", "go", "kubectl", "make", "uv"}
+_TAKES_TARGETS = frozenset(
+    [
+        "pytest",
+        "python",
+        "python3",
+        "node",
+        "bash",
+        "sh",
+        "zsh",
+        "ruby",
+        "perl",
+        "cat",
+        "less",
+        "ls",
+        "cd",
+        "rm",
+        "cp",
+        "mv",
+        "open",
+    ]
+)
+"""Programs whose first argument is what they work on, never a subcommand."""
+
+
+def _program(words: list[str]) -> list[str]:
+    """The program and its subcommand, when the second word reads like one (`git push`,
+    `shopctl auth`, `make test`): a bare lowercase word, not a file, a flag or a number."""
+    subcommand = len(words) > 1 and re.fullmatch(r"[a-z][a-z-]*", words[1])
+    return words[:2] if subcommand and words[0] not in _TAKES_TARGETS else words[:1]
 
 
 def error_line(output: str) -> tuple[str, int, int]:
