@@ -143,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     undoing = command("undo", "revert the newest adoption or rejection not yet undone")
     undoing.add_argument("--json", action="store_true", help="print JSON")
 
+    recalling = command("recall", "show what memory would be recalled for a text")
+    recalling.add_argument("query", nargs="?", help="the text (a user's turn)")
+    recalling.add_argument("--k", type=_whole_number(1, "a number of hits"), default=10)
+    recalling.add_argument(
+        "--batch", metavar="FILE", help='JSONL of {"query": ...}: one result per line, in order'
+    )
+    recalling.add_argument("--json", action="store_true", help="print JSON")
+
     sessions = command("sessions", "list sessions, most recent first")
     sessions.add_argument("--limit", type=_count, default=50, help="how many (0: all; default 50)")
     sessions.add_argument("--json", action="store_true", help="print JSON")
@@ -481,6 +489,59 @@ def _print_decisions(args: argparse.Namespace, decisions: list[Any]) -> None:
             print(visible(decided.message))
 
 
+async def _recall(args: argparse.Namespace) -> int:
+    from memory_graph.recall import recall
+
+    config = _config(args)
+    if (args.query is None) == (args.batch is None):
+        raise UserError('give a query, or --batch FILE (one {"query": ...} per line)')
+    batch = args.batch is not None
+    queries = _batch_queries(Path(args.batch)) if batch else [(args.query, None)]
+    failed = 0
+    async with await SessionLog.open(config.home) as log:
+        for query, problem in queries:
+            if problem is not None:
+                failed += 1
+                print(visible(f"{args.batch}: {problem}"), file=sys.stderr)
+                print(json.dumps({"query": None, "error": problem, "hits": []}), flush=True)
+                continue
+            recalled = await recall(log, query, k=args.k, budget=config.recall_budget)
+            if args.json or batch:
+                print(json.dumps(recalled.to_json(), ensure_ascii=False), flush=True)
+            elif not recalled.hits:
+                print("nothing would be recalled", file=sys.stderr)
+            else:
+                for hit in recalled.hits:
+                    where = "" if hit.node_id is None else f"memory {hit.node_id} "
+                    print(visible(f"{hit.score:8.4f}  {where}[{hit.kind}] {hit.statement}"))
+    return 1 if failed else 0
+
+
+def _batch_queries(path: Path) -> list[tuple[str, str | None]]:
+    """(query, problem) for each line of a batch file; a bad line keeps its place."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(
+            f"cannot read {path}: {getattr(error, 'strerror', None) or error}"
+        ) from None
+    queries: list[tuple[str, str | None]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            queries.append(("", f"line {number}: not JSON ({error.msg})"))
+            continue
+        query = item.get("query") if isinstance(item, dict) else None
+        if not isinstance(query, str):
+            queries.append(("", f'line {number}: expected {{"query": "text"}}'))
+        else:
+            queries.append((query, None))
+    return queries
+
+
 async def _watch(args: argparse.Namespace) -> int:
     from app.watcher import watch
     from dreamer.dream import DreamSummary
@@ -587,6 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "adopt": lambda a: asyncio.run(_decide(a)),
         "reject": lambda a: asyncio.run(_decide(a)),
         "undo": lambda a: asyncio.run(_undo(a)),
+        "recall": lambda a: asyncio.run(_recall(a)),
     }
     try:
         return handlers[args.command](args)

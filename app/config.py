@@ -39,6 +39,8 @@ class Config:
     watch`, seconds without new transcripts before it dreams over what arrived."""
     dream_interval: float = 3600.0
     """`reverie watch` also dreams this often (0: only after new transcripts)."""
+    recall_budget: int = 1500
+    """Tokens of recalled memory the system prompt may carry (0: recall nothing)."""
     dream_llm: bool = False
     """Dreams also ask the model (one call per dream) when one is connected; `reverie dream
     --llm/--no-llm` decides for one dream."""
@@ -85,6 +87,7 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "idle_after": (int, float),
     "dream_interval": (int, float),
     "dream_llm": bool,
+    "recall_budget": int,
     "import_dir": str,
     "claude_projects": str,
 }
@@ -152,6 +155,7 @@ def _check(config: Config) -> None:
         ("request_timeout", config.request_timeout > 0, "more than 0"),
         ("idle_after", config.idle_after >= 0, "0 (never) or more"),
         ("dream_interval", config.dream_interval >= 0, "0 (never) or more"),
+        ("recall_budget", config.recall_budget >= 0, "0 (recall nothing) or more tokens"),
         ("model", bool(config.model.strip()), "a model id"),
     )
     for name, ok, expected in limits:

@@ -10,41 +10,13 @@ from pathlib import Path
 
 import anthropic.types.model
 
-from app.agent.loop import Agent, ToolCall, TurnObserver
+from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
 from app.agent.permissions import Decision
-from app.agent.tools import ToolOutcome
 from app.config import DEFAULT_MODEL, Config
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, Reply, dropped, error, text, tool_use
-
-
-class Recorder(TurnObserver):
-    """Collects what a surface would show, and answers permission prompts from a list."""
-
-    def __init__(self, decisions: list[Decision] | None = None) -> None:
-        self.deltas: list[str] = []
-        self.statuses: list[str] = []
-        self.notices: list[str] = []
-        self.tools: list[tuple[ToolCall, ToolOutcome]] = []
-        self.asked: list[ToolCall] = []
-        self.decisions = list(decisions or [])
-
-    async def text_delta(self, text: str) -> None:
-        self.deltas.append(text)
-
-    async def status(self, text: str) -> None:
-        self.statuses.append(text)
-
-    async def notice(self, text: str) -> None:
-        self.notices.append(text)
-
-    async def tool_finished(self, call: ToolCall, outcome: ToolOutcome) -> None:
-        self.tools.append((call, outcome))
-
-    async def ask_permission(self, call: ToolCall) -> Decision:
-        self.asked.append(call)
-        return self.decisions.pop(0) if self.decisions else Decision.DENY
+from tests.recorder import Recorder
 
 
 async def _turn(log: SessionLog, config: Config, message: str):  # type: ignore[no-untyped-def]

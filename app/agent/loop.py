@@ -21,6 +21,7 @@ from app.agent.permissions import Decision, SessionPermissions
 from app.agent.tools import Toolbox, ToolOutcome
 from app.agent.workspace import Workspace
 from app.config import Config
+from memory_graph.recall import Recalled, recall
 from memory_graph.records import Block, Message
 from memory_graph.session_log import SessionLog
 
@@ -118,7 +119,7 @@ def _stored_block(block: Any) -> Block:
 
 
 def system_prompt(workspace: Workspace) -> str:
-    """The system prompt of a turn (recalled memory joins it in a later issue)."""
+    """The system prompt of a turn, before the memory recalled for it."""
     today = date.today()
     return (
         "You are Reverie, a personal assistant running in the user's terminal.\n"
@@ -155,10 +156,22 @@ class Agent:
         result = TurnResult(session_id, "ok")
         # A reply a dead process left half-streamed in this session goes before the new turn.
         await self.log.recover_drafts(session_id)
+        recalled = None
         if self.config.connected:
-            await self._log_system_prompt(session_id)
+            recalled = await recall(
+                self.log, text, budget=self.config.recall_budget, exclude_session=session_id
+            )
+            await self._log_system_prompt(session_id, recalled)
         user = await self.log.append_message(session_id, "user", [{"type": "text", "text": text}])
         result.messages.append(user.id)
+        if recalled is not None and recalled.hits:
+            # Recorded with the turn, so what was recalled is never taken for new evidence.
+            await self.log.add_event(
+                session_id,
+                "recall",
+                {"memories": recalled.memories, "episodes": recalled.episodes},
+                message_id=user.id,
+            )
         try:
             if not self.config.connected:
                 await self.log.add_event(session_id, "no_model", {}, message_id=user.id)
@@ -173,8 +186,10 @@ class Agent:
             await self.log.touch_session(session_id, model=self.config.model)
         return result
 
-    async def _log_system_prompt(self, session_id: int) -> None:
+    async def _log_system_prompt(self, session_id: int, recalled: Recalled) -> None:
         prompt = system_prompt(self.toolbox.workspace)
+        if recalled.hits:
+            prompt += "\n\n" + recalled.render()
         previous = [m for m in await self.log.messages(session_id) if m.role == "system"]
         if not previous or previous[-1].text != prompt:
             await self.log.append_message(session_id, "system", [{"type": "text", "text": prompt}])

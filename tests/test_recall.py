@@ -1,0 +1,131 @@
+"""Recall: adopted memories relevant to a text, spread over the graph, within a budget; raw
+messages when memory has nothing; and the next chat's system prompt carrying them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.agent.loop import Agent
+from app.cli import main
+from app.config import Config
+from app.paths import DEMO_HISTORY
+from dreamer.dream import dream
+from memory_graph import adoption
+from memory_graph.importers.runner import import_paths
+from memory_graph.inbox import pending
+from memory_graph.recall import recall, tokens
+from memory_graph.session_log import SessionLog
+from tests.fake_api import FakeMessagesAPI, text
+from tests.recorder import Recorder
+
+
+@pytest.fixture
+async def remembered(log: SessionLog) -> SessionLog:
+    """The demo, dreamt, with every proposal adopted except the em-dash preference (rejected)."""
+    await import_paths(log, [DEMO_HISTORY])
+    await dream(log)
+    for proposal in await pending(log):
+        if "em dashes" in proposal["statement"]:
+            await adoption.reject(log, proposal["id"])
+        else:
+            await adoption.adopt(log, proposal["id"])
+    return log
+
+
+async def test_memories_come_first_and_the_graph_brings_their_neighbours(
+    remembered: SessionLog,
+) -> None:
+    found = await recall(remembered, "export the essay to PDF", k=6)
+    kinds = [hit.kind for hit in found.hits]
+    assert kinds[0] == "workflow" and "PDF" in found.hits[0].statement
+    statements = " ".join(hit.statement for hit in found.hits)
+    # The fix names neither "export" nor "essay": it comes through its edge to the failure.
+    assert "soffice --headless --convert-to" in statements
+    assert all(hit.node_id is not None for hit in found.hits)
+    evidence = found.hits[0].evidence
+    assert {e["session_external_id"] for e in evidence} == {
+        "demo-012",
+        "demo-017",
+        "demo-023",
+        "demo-032",
+    }
+    assert set(evidence[0]) == {
+        "session_id",
+        "session_external_id",
+        "message_id",
+        "message_external_id",
+    }
+
+
+async def test_rejected_and_retired_memories_never_come_back(remembered: SessionLog) -> None:
+    assert not [h for h in (await recall(remembered, "em dashes")).hits if h.node_id]
+    ledger = (await recall(remembered, "ledger", k=1)).hits[0]
+    assert ledger.kind == "topic"
+    async with remembered.transaction() as conn:
+        # Retired by hand, as the memory browser will: recall drops it at once.
+        await conn.execute("UPDATE nodes SET status = 'retired' WHERE id = ?", (ledger.node_id,))
+    assert ledger.node_id not in (await recall(remembered, "ledger")).memories
+
+
+async def test_episodes_fill_in_when_memory_has_nothing(remembered: SessionLog) -> None:
+    found = await recall(remembered, "chestnut carts in the rain", k=3)
+    assert [hit.kind for hit in found.hits] == ["episode"] * len(found.hits) and found.hits
+    assert "chestnut" in found.hits[0].statement
+    assert found.hits[0].evidence[0]["session_external_id"] == "demo-015"
+    # Private sessions are never recalled, as memory or as episode.
+    assert (await recall(remembered, "my salary")).hits == []
+
+
+async def test_the_budget_bounds_what_is_recalled(remembered: SessionLog) -> None:
+    everything = await recall(remembered, "ledger pytest pandoc git export", k=20, budget=10_000)
+    assert len(everything.hits) > 5
+    small = await recall(remembered, "ledger pytest pandoc git export", k=20, budget=120)
+    assert 0 < len(small.hits) < len(everything.hits)
+    assert sum(tokens(hit.statement) for hit in small.hits) <= 120
+    assert (await recall(remembered, "ledger", budget=0)).hits == []
+
+
+async def test_the_next_chat_carries_adopted_memory_in_its_system_prompt(
+    remembered: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(text("Here is the PDF plan."))
+    agent = Agent(remembered, config)
+    session = await remembered.create_session()
+    await agent.run_turn(session.id, "please export my notes to PDF", Recorder())
+    system = fake_api.requests[0]["system"]
+    assert "What you remember about the user" in system
+    assert "soffice --headless --convert-to" in system
+    assert "em dashes" not in system  # rejected
+    events = [e for e in await remembered.events(session.id) if e.kind == "recall"]
+    assert len(events) == 1 and events[0].data["memories"]
+    # The prompt is logged with the session, as every prompt is.
+    logged = [m for m in await remembered.messages(session.id) if m.role == "system"]
+    assert logged[-1].text == system
+
+
+def test_recall_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(["--home", str(home), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run("import", str(DEMO_HISTORY))
+    run("dream")
+    run("adopt", "--all")
+    code, out, _ = run("recall", "export to PDF", "--k", "3", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["query"] == "export to PDF" and len(result["hits"]) == 3
+    assert set(result["hits"][0]) == {"node_id", "kind", "statement", "score", "evidence"}
+    batch = tmp_path / "queries.jsonl"
+    batch.write_text('{"query": "ledger"}\nnot json\n{"query": "chestnut carts"}\n')
+    code, out, err = run("recall", "--batch", str(batch))
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and "line 2: not JSON" in err
+    assert [line["query"] for line in lines] == ["ledger", None, "chestnut carts"]
+    assert lines[2]["hits"][0]["kind"] == "episode"
+    assert run("recall")[0] == 1
