@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memory_graph.errors import StoreError
+from memory_graph.graph import state_hashes
 from memory_graph.records import Session, dumps, now_iso
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
@@ -316,6 +317,27 @@ async def commit_dream(
     return dream_id
 
 
+async def evidence_of(log: SessionLog, proposal_id: int) -> list[dict[str, Any]]:
+    """A proposal's evidence with excerpts cut from the linked messages, redacted."""
+    async with log.connection.execute(
+        "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, "
+        "e.span_start, e.span_end FROM proposal_evidence e "
+        "JOIN sessions s ON s.id = e.session_id JOIN messages m ON m.id = e.message_id "
+        "WHERE e.proposal_id = ? ORDER BY e.session_id, e.message_id",
+        (proposal_id,),
+    ) as cursor:
+        return [
+            {
+                "session_id": item[0],
+                "session_external_id": item[1],
+                "message_id": item[2],
+                "message_external_id": item[3],
+                "excerpt": redact(" ".join(item[4][item[5] : item[6]].split()))[:EXCERPT_LIMIT],
+            }
+            for item in await cursor.fetchall()
+        ]
+
+
 async def pending(log: SessionLog) -> list[dict[str, Any]]:
     """The inbox: pending proposals, by kind then confidence and support, in the `reverie inbox
     --json` shape. Excerpts are cut from the linked messages and redacted on the way out."""
@@ -324,36 +346,80 @@ async def pending(log: SessionLog) -> list[dict[str, Any]]:
         "WHERE status = 'pending' ORDER BY kind, confidence DESC, support DESC, id"
     ) as cursor:
         rows = list(await cursor.fetchall())
-    proposals = []
+    return [
+        {
+            "id": row[0],
+            "op": row[1],
+            "kind": row[2],
+            "statement": row[3],
+            "confidence": row[4],
+            "support": row[5],
+            "evidence": await evidence_of(log, row[0]),
+            "dream_id": row[6],
+            "created": row[7],
+        }
+        for row in rows
+    ]
+
+
+KIND_ORDER = ("workflow", "failure", "fix", "preference", "fact", "pattern", "topic", "entity")
+"""How the inbox groups proposals: what changes behaviour first, context last."""
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """A pending proposal as the inbox panel shows it."""
+
+    id: int
+    op: str
+    kind: str
+    statement: str
+    memory: str
+    """The memory it would add, as a person may edit it before adopting."""
+    confidence: float
+    support: int
+    dream_id: int
+    created: str
+    first_seen: str
+    last_seen: str
+    stale: bool
+    """What it edits changed since it was made: adopting it would apply nothing."""
+
+
+async def inbox_items(log: SessionLog) -> list[InboxItem]:
+    """Pending proposals grouped by kind (KIND_ORDER), then by confidence and support."""
+    async with log.connection.execute(
+        "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, p.dream_id, "
+        "p.created, p.fingerprint, p.graph_hash, MIN(s.started), "
+        "MAX(COALESCE(s.ended, s.started)) FROM proposals p "
+        "LEFT JOIN proposal_evidence e ON e.proposal_id = p.id "
+        "LEFT JOIN sessions s ON s.id = e.session_id WHERE p.status = 'pending' GROUP BY p.id"
+    ) as cursor:
+        rows = list(await cursor.fetchall())
+    payloads = {row[0]: json.loads(row[4]) for row in rows}
+    targets = {row[0]: str(payloads[row[0]].get("target", row[9])) for row in rows}
+    current = await state_hashes(log, sorted(set(targets.values())))
+    items = []
     for row in rows:
-        async with log.connection.execute(
-            "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, "
-            "e.span_start, e.span_end FROM proposal_evidence e "
-            "JOIN sessions s ON s.id = e.session_id JOIN messages m ON m.id = e.message_id "
-            "WHERE e.proposal_id = ? ORDER BY e.session_id, e.message_id",
-            (row[0],),
-        ) as cursor:
-            evidence = [
-                {
-                    "session_id": item[0],
-                    "session_external_id": item[1],
-                    "message_id": item[2],
-                    "message_external_id": item[3],
-                    "excerpt": redact(" ".join(item[4][item[5] : item[6]].split()))[:EXCERPT_LIMIT],
-                }
-                for item in await cursor.fetchall()
-            ]
-        proposals.append(
-            {
-                "id": row[0],
-                "op": row[1],
-                "kind": row[2],
-                "statement": row[3],
-                "confidence": row[4],
-                "support": row[5],
-                "evidence": evidence,
-                "dream_id": row[6],
-                "created": row[7],
-            }
+        node = payloads[row[0]].get("node")
+        memory = str(node.get("statement", "")) if isinstance(node, dict) else ""
+        items.append(
+            InboxItem(
+                id=row[0],
+                op=row[1],
+                kind=row[2],
+                statement=row[3],
+                memory=memory or row[3],
+                confidence=row[5],
+                support=row[6],
+                dream_id=row[7],
+                created=row[8],
+                first_seen=row[11] or "",
+                last_seen=row[12] or "",
+                stale=current[targets[row[0]]] != row[10],
+            )
         )
-    return proposals
+    order = {kind: position for position, kind in enumerate(KIND_ORDER)}
+    return sorted(
+        items, key=lambda i: (order.get(i.kind, len(order)), -i.confidence, -i.support, i.id)
+    )

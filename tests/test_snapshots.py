@@ -1,4 +1,5 @@
-"""Pictures of the TUI that matter: a session with a Markdown reply and a folded tool call."""
+"""Pictures of the TUI that matter: a session with a Markdown reply and a folded tool call; the
+inbox of the demo, grouped by kind, with the evidence of one proposal."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from app.config import Config
+from app.paths import DEMO_HISTORY
 from app.tui.app import ReverieApp
+from dreamer.dream import dream
+from memory_graph.importers.runner import import_paths
 from memory_graph.session_log import SessionLog
 from tests.tui_helpers import settle
 
@@ -75,3 +79,25 @@ class TestChatScreen:
         assert snap_compare(
             ReverieApp(config), terminal_size=(110, 32), run_before=open_first_session
         )
+
+
+async def _dreamt_demo(home: Path) -> None:
+    async with await SessionLog.open(home) as log:
+        await import_paths(log, [DEMO_HISTORY])
+        await dream(log)
+
+
+class TestInboxScreen:
+    def test_the_demo_inbox(self, snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        home = tmp_path / "home"
+        asyncio.run(_dreamt_demo(home))
+        config = Config(home=home, workspace=tmp_path, idle_after=0)
+
+        async def open_inbox(pilot: Pilot) -> None:
+            await settle(pilot)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("down", "down")
+            await settle(pilot)
+
+        assert snap_compare(ReverieApp(config), terminal_size=(130, 36), run_before=open_inbox)

@@ -6,10 +6,11 @@ import asyncio
 import importlib
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -18,6 +19,9 @@ from app.tui.chat_screen import ChatScreen
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
 from memory_graph.db import DATABASE_NAME
 from memory_graph.session_log import SessionLog
+
+if TYPE_CHECKING:
+    from app.tui.inbox_screen import InboxScreen
 
 IDLE_CHECK_S = 0.25
 DATABASE_WATCH_STEP_MS = 50
@@ -86,7 +90,7 @@ class ReverieApp(App[None]):
         if not self.dreaming:
             self._dream = self.dream("manual")
 
-    def _tell(self, message: DreamStatus) -> None:
+    def _tell(self, message: Message) -> None:
         for screen in self.screen_stack:
             screen.post_message(message)
 
@@ -126,12 +130,20 @@ class ReverieApp(App[None]):
             DreamStatus(f"dreamt: {found} new proposals" if found else "dreamt: nothing new")
         )
         if found:
+            # Our own commits do not wake the database watcher: tell the inbox and its count.
+            self._tell(DatabaseChanged())
             self.notify(
                 f"{found} new proposals from {summary.sessions_reviewed} sessions: "
-                "reverie inbox lists them",
+                "ctrl+r opens the inbox",
                 title="Dream",
                 markup=False,
             )
+
+    async def on_inbox_screen_open_session(self, event: InboxScreen.OpenSession) -> None:
+        """Enter on a proposal: back to the chat, showing the session of its evidence."""
+        self.pop_screen()
+        if isinstance(self.screen, ChatScreen):
+            await self.screen.open_session(event.session_id)
 
     def on_log_opened(self, event: LogOpened) -> None:
         # Watching starts once the first view is on screen: it is not needed for the first frame.
@@ -188,3 +200,4 @@ class ReverieApp(App[None]):
                 "Toggle sidebar", "Show or hide the sessions list", screen.action_toggle_sidebar
             )
             yield SystemCommand("Dream now", "Review new sessions and propose", self.action_dream)
+            yield SystemCommand("Inbox", "Judge what the dreamer proposes", screen.action_inbox)

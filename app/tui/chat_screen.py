@@ -36,6 +36,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "new_session", "New session"),
         Binding("ctrl+f", "search", "Search"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar"),
+        Binding("ctrl+r", "inbox", "Inbox"),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
@@ -92,6 +93,7 @@ class ChatScreen(Screen[None]):
         self.agent = Agent(self.session_log, self.config)
         version = await self.session_log.data_version()
         await self.query_one(SessionsSidebar).attach(self.session_log)
+        await self.count_inbox()
         self.post_message(LogOpened(version))
         if self.config.connected:
             self.status_line.activity = "ready"
@@ -153,8 +155,23 @@ class ChatScreen(Screen[None]):
             self.status_line.activity = event.text
 
     async def on_database_changed(self, _: DatabaseChanged) -> None:
-        """Sessions written by another process appear in the sidebar."""
+        """Sessions written by another process appear in the sidebar, proposals in the count."""
         await self.query_one(SessionsSidebar).refresh_sessions()
+        await self.count_inbox()
+
+    async def count_inbox(self) -> None:
+        """Show how many proposals wait in the inbox."""
+        if self.session_log is None:
+            return
+        async with self.session_log.connection.execute(
+            "SELECT COUNT(*) FROM proposals WHERE status = 'pending'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        self.status_line.inbox = int(row[0]) if row else 0
+
+    def on_screen_resume(self) -> None:
+        # Back from the inbox: decisions there changed the count.
+        self.run_worker(self.count_inbox(), group="inbox-count", exclusive=True)
 
     # Actions ----------------------------------------------------------------------------
 
@@ -175,6 +192,15 @@ class ChatScreen(Screen[None]):
         self.prompt.placeholder = PROMPT
         await self.conversation.clear()
         self.prompt.focus()
+
+    def action_inbox(self) -> None:
+        """Open the inbox of proposals."""
+        if self.session_log is None:
+            self.notify("Still opening the session log…", markup=False)
+            return
+        from app.tui.inbox_screen import InboxScreen
+
+        self.app.push_screen(InboxScreen(self.session_log))
 
     def action_search(self) -> None:
         """Search every session's messages."""
@@ -197,12 +223,16 @@ class ChatScreen(Screen[None]):
 
     @on(SessionsSidebar.Selected)
     async def _open_session(self, event: SessionsSidebar.Selected) -> None:
+        await self.open_session(event.session_id)
+
+    async def open_session(self, session_id: int) -> None:
+        """Show an earlier session, read-only."""
         if self.session_log is None:
             return
         if self.replying:
             self.notify("A reply is running: escape cancels it first.", markup=False)
             return
-        session = await self.session_log.get_session(event.session_id)
+        session = await self.session_log.get_session(session_id)
         messages = await self.session_log.messages(session.id)
         await self.conversation.show_messages(messages)
         self.session_id = session.id

@@ -28,6 +28,8 @@ class StatusLine(Static):
 
     session: reactive[str] = reactive("new session")
     activity: reactive[str] = reactive("starting")
+    inbox: reactive[int] = reactive(0)
+    """Proposals waiting for a decision (ctrl+r opens them)."""
 
     def __init__(self, config: Config, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -42,6 +44,7 @@ class StatusLine(Static):
             " · ",
             (self.activity, "italic"),
             " · ",
+            *((f"inbox {self.inbox} (ctrl+r)", "bold $accent"), " · ") if self.inbox else (),
             ("● " if connected else "○ ", "green" if connected else "yellow"),
             connection,
         )

@@ -1,0 +1,274 @@
+"""The inbox: pending proposals grouped by kind, a detail pane with the evidence, and one key
+per decision. Decisions are written before the list changes on screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from app.terminal import one_line, when
+from app.tui.edit_screen import EditScreen
+from app.tui.messages import DatabaseChanged
+from memory_graph import adoption
+from memory_graph.errors import StoreError
+from memory_graph.inbox import InboxItem, evidence_of, inbox_items
+from memory_graph.session_log import SessionLog
+
+GROUP_TITLES = {
+    "workflow": "Workflows",
+    "failure": "Failures",
+    "fix": "Fixes",
+    "preference": "Preferences",
+    "fact": "Facts",
+    "pattern": "Patterns",
+    "topic": "Topics",
+    "entity": "Entities",
+}
+LINE_WIDTH = 72
+
+
+class InboxScreen(Screen[None]):
+    """Judge what the dreamer proposes: a adopt, r reject, e edit then adopt, u undo, space
+    select for a bulk decision, enter open the evidence in its session."""
+
+    CSS_PATH = "inbox_screen.tcss"
+    BINDINGS = [
+        Binding("a", "adopt", "Adopt"),
+        Binding("r", "reject", "Reject"),
+        Binding("e", "edit", "Edit & adopt"),
+        Binding("u", "undo", "Undo"),
+        Binding("space", "select", "Select"),
+        Binding("enter", "open_evidence", "Open evidence"),
+        Binding("escape", "close", "Back"),
+    ]
+
+    class OpenSession(Message):
+        """Show this session (the evidence of a proposal) on the chat screen."""
+
+        def __init__(self, session_id: int) -> None:
+            super().__init__()
+            self.session_id = session_id
+
+    def __init__(self, log: SessionLog) -> None:
+        super().__init__()
+        self.session_log = log
+        self.items: dict[int, InboxItem] = {}
+        self.selected: set[int] = set()
+        self.can_undo = False
+        self._evidence: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="inbox-title")
+        with Horizontal():
+            yield OptionList(id="proposals")
+            with VerticalScroll(id="detail"):
+                yield Static("", id="detail-text")
+        yield Footer()
+
+    @property
+    def listing(self) -> OptionList:
+        """The list of proposals."""
+        return self.query_one("#proposals", OptionList)
+
+    @property
+    def current(self) -> InboxItem | None:
+        """The highlighted proposal."""
+        option = self.listing.highlighted_option
+        return self.items.get(int(option.id)) if option and option.id else None
+
+    async def on_mount(self) -> None:
+        self.listing.focus()
+        await self.reload()
+
+    async def reload(self) -> None:
+        """Read the inbox again (after a dream, or another process's decision)."""
+        items = await inbox_items(self.session_log)
+        self.items = {item.id: item for item in items}
+        self.selected &= set(self.items)
+        async with self.session_log.connection.execute(
+            "SELECT EXISTS (SELECT 1 FROM decisions WHERE undone IS NULL)"
+        ) as cursor:
+            row = await cursor.fetchone()
+        self.can_undo = bool(row and row[0])
+        self._fill(items)
+        await self._show_detail()
+        self.refresh_bindings()
+
+    def _fill(self, items: list[InboxItem]) -> None:
+        listing = self.listing
+        keep = listing.highlighted_option.id if listing.highlighted_option else None
+        position = listing.highlighted or 0
+        listing.clear_options()
+        group = None
+        for item in items:
+            if item.kind != group:
+                group = item.kind
+                count = sum(1 for other in items if other.kind == group)
+                title = GROUP_TITLES.get(group, group.capitalize())
+                listing.add_option(
+                    Option(Content.styled(f"{title} ({count})", "bold"), disabled=True)
+                )
+            listing.add_option(self._entry(item))
+        ids = [option.id for option in listing.options]
+        if keep is not None and keep in ids:
+            listing.highlighted = ids.index(keep)
+        elif items:
+            # The next proposal takes the place of the one decided.
+            enabled = [i for i, option in enumerate(listing.options) if not option.disabled]
+            listing.highlighted = min(enabled, key=lambda i: (i < position, abs(i - position)))
+        self.query_one("#inbox-title", Label).update(
+            Content(f"Inbox: {len(items)} proposals waiting" if items else "Inbox: nothing waiting")
+        )
+
+    def _entry(self, item: InboxItem) -> Option:
+        mark = "●" if item.id in self.selected else " "
+        stale = " STALE" if item.stale else ""
+        op = "" if item.op == "add_node" else f"{item.op} · "
+        head = f"{mark} {item.confidence:.2f} · {item.support} sessions · {op}#{item.id}{stale}"
+        prompt = Content.assemble((head, "dim"), "\n", "  " + one_line(item.statement, LINE_WIDTH))
+        return Option(prompt, id=str(item.id))
+
+    @on(OptionList.OptionSelected, "#proposals")
+    def _selected(self) -> None:
+        # The list takes enter before the screen's binding does.
+        self.action_open_evidence()
+
+    @on(OptionList.OptionHighlighted, "#proposals")
+    async def _highlighted(self) -> None:
+        await self._show_detail()
+        self.refresh_bindings()
+
+    async def _show_detail(self) -> None:
+        item = self.current
+        text = self.query_one("#detail-text", Static)
+        if item is None:
+            self._evidence = []
+            text.update(Content("Nothing to judge. Dreams add proposals here; escape goes back."))
+            return
+        self._evidence = await evidence_of(self.session_log, item.id)
+        lines = [
+            Content.styled(item.statement, "bold"),
+            Content(""),
+            Content(
+                f"Adds to memory: {item.memory}" if item.op == "add_node" else f"Edit: {item.op}"
+            ),
+            Content(
+                f"Why: {item.support} sessions, confidence {item.confidence:.2f}, "
+                f"first seen {when(item.first_seen, None)}, last seen {when(item.last_seen, None)}"
+                f" (dream {item.dream_id})"
+            ),
+        ]
+        if item.stale:
+            lines.append(
+                Content.styled(
+                    "Stale: the memory it edits changed since it was made. It cannot be adopted; "
+                    "the next dream proposes it again if it still holds.",
+                    "bold $warning",
+                )
+            )
+        lines += [Content(""), Content.styled("Evidence (enter opens the first session):", "bold")]
+        for evidence in self._evidence:
+            where = f"session {evidence['session_id']}"
+            if evidence["session_external_id"]:
+                where += f" ({evidence['session_external_id']})"
+            lines.append(Content.assemble((where, "dim"), f"  {evidence['excerpt']}"))
+        text.update(Content("\n").join(lines))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys act only where they apply: nothing to decide on an empty or stale entry."""
+        item = self.current
+        if action in ("adopt", "edit"):
+            return item is not None and not item.stale
+        if action == "reject":
+            return item is not None
+        if action == "select":
+            return item is not None
+        if action == "open_evidence":
+            return item is not None and bool(self._evidence)
+        if action == "undo":
+            return self.can_undo
+        return True
+
+    def _chosen(self) -> list[int]:
+        item = self.current
+        if self.selected:
+            return sorted(self.selected)
+        return [item.id] if item is not None else []
+
+    async def action_adopt(self) -> None:
+        """Adopt the highlighted proposal (or every selected one)."""
+        await self._decide("adopt", self._chosen())
+
+    async def action_reject(self) -> None:
+        """Reject the highlighted proposal (or every selected one)."""
+        await self._decide("reject", self._chosen())
+
+    def action_edit(self) -> None:
+        """Edit the memory the highlighted proposal adds, then adopt it."""
+        item = self.current
+        if item is None:
+            return
+
+        async def edited(text: str | None) -> None:
+            if text is not None:
+                await self._decide("adopt", [item.id], text)
+
+        self.app.push_screen(EditScreen(item.memory), edited)
+
+    async def _decide(self, verdict: str, ids: list[int], statement: str | None = None) -> None:
+        messages = []
+        for proposal_id in ids:
+            try:
+                if verdict == "adopt":
+                    decided = await adoption.adopt(self.session_log, proposal_id, statement)
+                else:
+                    decided = await adoption.reject(self.session_log, proposal_id)
+            except StoreError as error:
+                self.notify(str(error), severity="error", markup=False)
+                break
+            messages.append(decided.message)
+            if decided.verdict == "stale":
+                self.notify(decided.message, severity="warning", markup=False)
+        self.selected.clear()
+        await self.reload()
+        if messages:
+            self.notify(messages[0] if len(messages) == 1 else f"{len(messages)} decisions made")
+
+    async def action_undo(self) -> None:
+        """Revert the newest decision not yet undone."""
+        decided = await adoption.undo(self.session_log)
+        await self.reload()
+        self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
+
+    def action_select(self) -> None:
+        """Mark or unmark the highlighted proposal for a bulk decision."""
+        item = self.current
+        if item is None:
+            return
+        self.selected ^= {item.id}
+        listing = self.listing
+        index = listing.highlighted
+        if index is not None:
+            listing.replace_option_prompt_at_index(index, self._entry(item).prompt)
+
+    def action_open_evidence(self) -> None:
+        """Open the first evidence session on the chat screen."""
+        if self._evidence:
+            self.post_message(self.OpenSession(self._evidence[0]["session_id"]))
+
+    def action_close(self) -> None:
+        """Back to the chat."""
+        self.dismiss()
+
+    async def on_database_changed(self, _: DatabaseChanged) -> None:
+        """Proposals from a dream, or decisions made elsewhere, appear as they land."""
+        await self.reload()

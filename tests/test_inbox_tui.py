@@ -1,0 +1,173 @@
+"""The inbox panel driven by Pilot: one key per decision, written before the list changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.config import Config, load_config
+from app.paths import DEMO_HISTORY
+from app.tui.app import ReverieApp
+from app.tui.chat_screen import ChatScreen
+from app.tui.edit_screen import EditScreen
+from app.tui.inbox_screen import InboxScreen
+from dreamer.dream import dream
+from memory_graph import adoption, graph
+from memory_graph.importers.runner import import_paths
+from memory_graph.inbox import pending
+from memory_graph.session_log import SessionLog
+from tests.demo import PROPOSED
+from tests.tui_helpers import settle
+
+SIZE = (140, 45)
+
+
+@pytest.fixture
+async def dreamt(home: Path) -> Path:
+    async with await SessionLog.open(home) as log:
+        await import_paths(log, [DEMO_HISTORY])
+        await dream(log)
+    return home
+
+
+def _config(home: Path, workspace: Path) -> Config:
+    return load_config(home, env={}, overrides={"workspace": str(workspace), "idle_after": 0})
+
+
+async def _inbox(pilot: Any) -> InboxScreen:
+    await settle(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, InboxScreen)
+    return screen
+
+
+async def _status(home: Path, proposal_id: int) -> str:
+    async with (
+        await SessionLog.open(home) as log,
+        log.connection.execute(
+            "SELECT status FROM proposals WHERE id = ?", (proposal_id,)
+        ) as cursor,
+    ):
+        row = await cursor.fetchone()
+    return str(row[0])
+
+
+async def _memories(home: Path) -> dict[str, graph.Node]:
+    async with await SessionLog.open(home) as log:
+        return {node.statement: node for node, _ in await graph.nodes(log)}
+
+
+async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> None:
+    app = ReverieApp(_config(dreamt, workspace))
+    async with app.run_test(size=SIZE) as pilot:
+        chat = pilot.app.screen
+        assert isinstance(chat, ChatScreen)
+        await settle(pilot)
+        assert chat.status_line.inbox == PROPOSED
+        inbox = await _inbox(pilot)
+        assert len(inbox.items) == PROPOSED
+        # Grouped by kind, workflows first: the highlighted one is the PDF workflow.
+        first = inbox.current
+        assert first is not None and first.kind == "workflow"
+        await pilot.press("a")
+        assert await _status(dreamt, first.id) == "adopted"
+        assert first.id not in inbox.items and len(inbox.items) == PROPOSED - 1
+        assert any("export my CV to PDF" in s for s in await _memories(dreamt))
+        second = inbox.current
+        assert second is not None and second.id != first.id
+        await pilot.press("r")
+        assert await _status(dreamt, second.id) == "rejected"
+        await pilot.press("u")
+        assert await _status(dreamt, second.id) == "pending"
+        await pilot.press("u")
+        assert await _status(dreamt, first.id) == "pending"
+        assert await _memories(dreamt) == {}
+        await pilot.press("r")  # the workflow again, highlighted where it was
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is chat and chat.status_line.inbox == PROPOSED - 1
+    # A rejected proposal does not come back when the same sessions are dreamt again.
+    async with await SessionLog.open(dreamt) as log:
+        await dream(log)
+        assert len(await pending(log)) == PROPOSED - 1
+
+
+async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) -> None:
+    app = ReverieApp(_config(dreamt, workspace))
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await _inbox(pilot)
+        item = inbox.current
+        assert item is not None
+        await pilot.press("e")
+        await settle(pilot)
+        editor = pilot.app.screen
+        assert isinstance(editor, EditScreen)
+        field = editor.query_one("#statement")
+        field.value = "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is inbox
+        assert await _status(dreamt, item.id) == "adopted"
+    memories = await _memories(dreamt)
+    assert list(memories) == [
+        "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"
+    ]
+
+
+async def test_space_selects_for_a_bulk_decision_and_enter_opens_the_evidence(
+    dreamt: Path, workspace: Path
+) -> None:
+    app = ReverieApp(_config(dreamt, workspace))
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await _inbox(pilot)
+        chosen = []
+        for _ in range(2):
+            item = inbox.current
+            assert item is not None
+            chosen.append(item.id)
+            await pilot.press("space", "down")
+        await pilot.press("a")
+        assert [await _status(dreamt, i) for i in chosen] == ["adopted", "adopted"]
+        evidence = inbox.current
+        assert evidence is not None
+        await pilot.press("enter")
+        await settle(pilot)
+        chat = pilot.app.screen
+        assert isinstance(chat, ChatScreen) and chat.read_only
+        assert chat.session_id == inbox._evidence[0]["session_id"]
+
+
+async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
+    dreamt: Path, workspace: Path
+) -> None:
+    async with await SessionLog.open(dreamt) as log:
+        topic = next(p for p in await pending(log) if p["kind"] == "topic")
+        await adoption.adopt(log, topic["id"])
+        node = next(n for n, _ in await graph.nodes(log, ("topic",)))
+        async with log.transaction() as conn:
+            for op in ("retire", "reinforce"):
+                await conn.execute(
+                    "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
+                    "support, fingerprint, graph_hash, created) "
+                    "VALUES (1, ?, 'topic', ?, ?, 0.99, 12, ?, ?, '2026-11-25')",
+                    (op, f"{op} it", json.dumps({"target": node.pattern}), op, node.state_hash),
+                )
+        retire = next(p for p in await pending(log) if p["op"] == "retire")
+        await adoption.adopt(log, retire["id"])
+    app = ReverieApp(_config(dreamt, workspace))
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await _inbox(pilot)
+        stale = next(item for item in inbox.items.values() if item.op == "reinforce")
+        assert stale.stale
+        index = next(i for i, o in enumerate(inbox.listing.options) if o.id == str(stale.id))
+        inbox.listing.highlighted = index
+        await settle(pilot)
+        assert "STALE" in str(inbox.listing.get_option_at_index(index).prompt)
+        assert not inbox.check_action("adopt", ()) and inbox.check_action("reject", ())
+        await pilot.press("a")
+        assert await _status(dreamt, stale.id) == "pending"
