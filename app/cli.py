@@ -577,10 +577,10 @@ async def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_tui(config: Config) -> int:
+def _run_tui(config: Config, inbox_first: bool = False) -> int:
     from app.tui.app import ReverieApp
 
-    ReverieApp(config).run()
+    ReverieApp(config, inbox_first=inbox_first).run()
     return 0
 
 
@@ -592,7 +592,8 @@ def _tui(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    return _run_tui(prepare_demo(args))
+    # A newcomer lands on what the dreamer found: the first memory is one keypress away.
+    return _run_tui(prepare_demo(args), inbox_first=True)
 
 
 def prepare_demo(args: argparse.Namespace) -> Config:

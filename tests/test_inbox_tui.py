@@ -171,3 +171,14 @@ async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
         assert not inbox.check_action("adopt", ()) and inbox.check_action("reject", ())
         await pilot.press("a")
         assert await _status(dreamt, stale.id) == "pending"
+
+
+async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
+    dreamt: Path, workspace: Path
+) -> None:
+    app = ReverieApp(_config(dreamt, workspace), inbox_first=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InboxScreen)
+        await pilot.press("a")
+    assert len(await _memories(dreamt)) == 1

@@ -38,9 +38,11 @@ class ReverieApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Reverie"
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, inbox_first: bool = False) -> None:
         super().__init__()
         self.config = config
+        self.inbox_first = inbox_first
+        """Open the inbox once the log is open (`reverie demo`)."""
         self.session_log: SessionLog | None = None
         self._opening = asyncio.Lock()
         self.last_input = time.monotonic()

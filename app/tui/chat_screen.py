@@ -95,6 +95,8 @@ class ChatScreen(Screen[None]):
         await self.query_one(SessionsSidebar).attach(self.session_log)
         await self.count_inbox()
         self.post_message(LogOpened(version))
+        if getattr(self.app, "inbox_first", False) and self.status_line.inbox:
+            self.action_inbox()
         if self.config.connected:
             self.status_line.activity = "ready"
             # Importing the SDK takes seconds: do it off the event loop before the first send.
