@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from app.config import Config, load_config
 from app.errors import USER_ERRORS, UserError
@@ -142,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     rejecting.add_argument("--json", action="store_true", help="print JSON")
     undoing = command("undo", "revert the newest adoption or rejection not yet undone")
     undoing.add_argument("--json", action="store_true", help="print JSON")
+
+    graphing = command("graph", "the memory graph")
+    graph_commands = graphing.add_subparsers(dest="graph_command", required=True)
+    exporting = graph_commands.add_parser(
+        "export", help="write the graph: .graphml, .json (node-link), .dot or .mmd (Mermaid)"
+    )
+    exporting.add_argument("file", metavar="FILE")
+    exporting.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
     recalling = command("recall", "show what memory would be recalled for a text")
     recalling.add_argument("query", nargs="?", help="the text (a user's turn)")
@@ -361,21 +370,56 @@ async def _export(args: argparse.Namespace, path: Path | None) -> int:
             async for line in export_lines(log, session_ids):
                 sys.stdout.write(line + "\n")
             return 0
-        # Written beside the target and renamed: an interrupted export never leaves half a file.
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError as error:
-            raise UserError(f"cannot write {path}: {error.strerror or error}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                async for line in export_lines(log, session_ids):
-                    handle.write(line + "\n")
-            os.replace(partial, path)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        with _private_file(path) as handle:
+            async for line in export_lines(log, session_ids):
+                handle.write(line + "\n")
     print(f"exported {len(session_ids)} sessions to {path}", file=sys.stderr)
+    return 0
+
+
+@contextlib.contextmanager
+def _private_file(path: Path) -> Iterator[TextIO]:
+    """A file only its owner can read (0600), written beside `path` and renamed onto it at the
+    end: an interrupted export never leaves half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yield handle
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _graph_target(args: argparse.Namespace) -> Path:
+    """Where `graph export` writes (checked before anything is read)."""
+    from memory_graph.graph_view import EXPORT_FORMATS
+
+    path = Path(args.file).expanduser()
+    if path.suffix.lower() not in EXPORT_FORMATS:
+        known = ", ".join(f"{suffix} ({name})" for suffix, name in EXPORT_FORMATS.items())
+        raise UserError(f"cannot tell the format of {path.name}: name it with {known}")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder")
+    if path.exists() and not args.force:
+        raise UserError(f"{path} exists; pass --force to overwrite it")
+    return path
+
+
+async def _graph_export(args: argparse.Namespace, path: Path) -> int:
+    from memory_graph.graph_view import MemoryGraph
+
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        view = await MemoryGraph.load(log)
+    with _private_file(path) as handle:
+        handle.write(view.export(path))
+    nodes, edges = view.graph.number_of_nodes(), view.graph.number_of_edges()
+    print(f"exported {nodes} memories and {edges} edges to {path}", file=sys.stderr)
     return 0
 
 
@@ -650,6 +694,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reject": lambda a: asyncio.run(_decide(a)),
         "undo": lambda a: asyncio.run(_undo(a)),
         "recall": lambda a: asyncio.run(_recall(a)),
+        "graph": lambda a: asyncio.run(_graph_export(a, _graph_target(a))),
     }
     try:
         return handlers[args.command](args)

@@ -1,0 +1,75 @@
+"""The networkx view of the adopted graph: updated from each decision exactly as a fresh load
+would read it, and exported in four formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from app.cli import main
+from app.paths import DEMO_HISTORY
+from dreamer.dream import dream
+from memory_graph import adoption
+from memory_graph.graph_view import MemoryGraph
+from memory_graph.importers.runner import import_paths
+from memory_graph.inbox import pending
+from memory_graph.session_log import SessionLog
+
+
+def _same(one: MemoryGraph, other: MemoryGraph) -> None:
+    assert dict(one.graph.nodes(data=True)) == dict(other.graph.nodes(data=True))
+    edges = sorted(one.graph.edges(keys=True, data=True), key=lambda e: e[2])
+    assert edges == sorted(other.graph.edges(keys=True, data=True), key=lambda e: e[2])
+
+
+async def test_each_decision_updates_the_view_as_a_fresh_load_would(log: SessionLog) -> None:
+    await import_paths(log, [DEMO_HISTORY])
+    await dream(log)
+    view = await MemoryGraph.load(log)
+    assert view.graph.number_of_nodes() == 0
+    # Fixes before their failures, entities before topics: edges wait for their other end.
+    order = {"fix": 0, "entity": 1, "preference": 2, "topic": 3, "failure": 4}
+    proposals = sorted(await pending(log), key=lambda p: (order.get(p["kind"], 5), p["id"]))
+    for proposal in proposals:
+        await view.apply(log, await adoption.adopt(log, proposal["id"]))
+        _same(view, await MemoryGraph.load(log))
+    assert view.graph.number_of_nodes() == len(proposals)
+    kinds = {data["kind"] for _, _, data in view.graph.edges(data=True)}
+    assert {"resolved_by", "about", "occurs_with"} <= kinds
+    failure = next(
+        n for n, d in view.graph.nodes(data=True) if d["statement"].startswith("`pytest` fails")
+    )
+    assert ("resolved_by", "out") in {(kind, way) for _, kind, way, _ in view.neighbours(failure)}
+    for _ in range(5):
+        undone = await adoption.undo(log)
+        assert undone is not None
+        await view.apply(log, undone)
+        _same(view, await MemoryGraph.load(log))
+    assert view.graph.number_of_nodes() == len(proposals) - 5
+
+
+def test_graph_export_in_every_format(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
+    for argv in (["import", str(DEMO_HISTORY)], ["dream"], ["adopt", "--all"]):
+        assert main(["--home", str(home), *argv]) == 0
+    capsys.readouterr()
+    written = {}
+    for suffix in (".graphml", ".json", ".dot", ".mmd"):
+        path = tmp_path / f"memory{suffix}"
+        assert main(["--home", str(home), "graph", "export", str(path)]) == 0
+        assert path.stat().st_mode & 0o777 == 0o600
+        written[suffix] = path.read_text()
+    graphml = nx.read_graphml(tmp_path / "memory.graphml")
+    linked = nx.node_link_graph(json.loads(written[".json"]), edges="edges")
+    assert graphml.number_of_nodes() == linked.number_of_nodes() == 23
+    assert graphml.number_of_edges() == linked.number_of_edges() > 0
+    assert written[".dot"].startswith("digraph memory {") and "resolved_by" in written[".dot"]
+    assert written[".mmd"].startswith("flowchart LR") and "-->|about|" in written[".mmd"]
+    assert main(["--home", str(home), "graph", "export", str(tmp_path / "memory.json")]) == 1
+    assert "exists" in capsys.readouterr().err
+    assert main(["--home", str(home), "graph", "export", str(tmp_path / "memory.txt")]) == 1
+    assert "cannot tell the format" in capsys.readouterr().err
