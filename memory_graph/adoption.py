@@ -321,6 +321,26 @@ async def reject(log: SessionLog, proposal_id: int) -> Decided:
     return Decided(proposal_id, "rejected", f"rejected proposal {proposal_id}")
 
 
+async def retire_by_hand(log: SessionLog, node_id: int) -> Decided:
+    """Retire a memory from the memory browser: it leaves recall, keeps its history, and
+    `undo` brings it back."""
+    async with log.transaction() as conn:
+        row = await _one(conn, f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ?", (node_id,))
+        if row is None:
+            raise InboxError(f"there is no memory {node_id}")
+        node = node_from_row(row)
+        if node.status != "active":
+            raise InboxError(f"memory {node_id} is {node.status} already")
+        work = _Work(conn, 0, now_iso())
+        await _set_status(work, node, "retired")
+        await conn.execute(
+            "INSERT INTO decisions (proposal_id, verdict, decided, undo) "
+            "VALUES (NULL, 'retired by hand', ?, ?)",
+            (work.now, dumps(work.steps)),
+        )
+    return Decided(0, "retired", f"retired memory {node_id}", (node_id,))
+
+
 async def undo(log: SessionLog) -> Decided | None:
     """Revert the newest decision not yet undone (None when there is none): its proposal is
     pending again, unless a newer proposal of the same pattern took its place meanwhile."""
@@ -328,7 +348,7 @@ async def undo(log: SessionLog) -> Decided | None:
         row = await _one(
             conn,
             "SELECT d.id, d.proposal_id, d.verdict, d.undo, p.fingerprint FROM decisions d "
-            "JOIN proposals p ON p.id = d.proposal_id WHERE d.undone IS NULL "
+            "LEFT JOIN proposals p ON p.id = d.proposal_id WHERE d.undone IS NULL "
             "ORDER BY d.id DESC LIMIT 1",
             (),
         )
@@ -339,19 +359,25 @@ async def undo(log: SessionLog) -> Decided | None:
         edges: set[int] = set()
         for action, argument in reversed(json.loads(steps)):
             await _revert(conn, action, argument, nodes, edges)
-        newer = await _one(
-            conn,
-            "SELECT 1 FROM proposals WHERE fingerprint = ? AND status = 'pending' AND id != ?",
-            (fingerprint, proposal_id),
-        )
         now = now_iso()
-        await conn.execute(
-            "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
-            ("superseded" if newer else "pending", now if newer else None, proposal_id),
-        )
+        if proposal_id is not None:
+            newer = await _one(
+                conn,
+                "SELECT 1 FROM proposals WHERE fingerprint = ? AND status = 'pending' AND id != ?",
+                (fingerprint, proposal_id),
+            )
+            await conn.execute(
+                "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
+                ("superseded" if newer else "pending", now if newer else None, proposal_id),
+            )
         await conn.execute("UPDATE decisions SET undone = ? WHERE id = ?", (now, decision_id))
-    message = f"undid the {'adoption' if verdict == 'adopted' else 'rejection'} of {proposal_id}"
-    return Decided(proposal_id, "undone", message, tuple(nodes), tuple(edges), undone=verdict)
+    what = {"adopted": "adoption", "rejected": "rejection"}
+    message = (
+        f"undid the {what[verdict]} of {proposal_id}"
+        if proposal_id is not None
+        else f"undid retiring memory {', '.join(map(str, sorted(nodes)))}"
+    )
+    return Decided(proposal_id or 0, "undone", message, tuple(nodes), tuple(edges), undone=verdict)
 
 
 async def _revert(

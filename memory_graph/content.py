@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from memory_graph.records import Block
+from memory_graph.redact import redact
 
 
 def tool_result_text(content: Any) -> str:
@@ -34,3 +35,11 @@ def blocks_text(blocks: Iterable[Block]) -> str:
         elif kind == "tool_result":
             parts.append(tool_result_text(block.get("content")))
     return "\n".join(part for part in parts if part)
+
+
+EXCERPT_LIMIT = 240
+
+
+def excerpt(text: str, start: int, end: int) -> str:
+    """The span of a message that evidence points at, on one line, secrets redacted."""
+    return redact(" ".join(text[start:end].split()))[:EXCERPT_LIMIT]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from memory_graph.content import excerpt
 from memory_graph.session_log import SessionLog
 
 NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
@@ -149,11 +150,13 @@ async def edges(log: SessionLog) -> list[Edge]:
 
 
 async def node_evidence(log: SessionLog, node_id: int) -> list[dict[str, Any]]:
-    """Why a node is believed: its evidence, in the shape every command prints evidence."""
+    """Why a node is believed: its evidence, in the shape every command prints evidence, with
+    the excerpt each link points at (redacted)."""
     async with log.connection.execute(
-        "SELECT e.session_id, s.external_id, e.message_id, m.external_id FROM node_evidence e "
-        "JOIN sessions s ON s.id = e.session_id JOIN messages m ON m.id = e.message_id "
-        "WHERE e.node_id = ? ORDER BY e.session_id, e.message_id",
+        "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, e.span_start, "
+        "e.span_end FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
+        "JOIN messages m ON m.id = e.message_id WHERE e.node_id = ? "
+        "ORDER BY e.session_id, e.message_id",
         (node_id,),
     ) as cursor:
         return [
@@ -162,6 +165,7 @@ async def node_evidence(log: SessionLog, node_id: int) -> list[dict[str, Any]]:
                 "session_external_id": row[1],
                 "message_id": row[2],
                 "message_external_id": row[3],
+                "excerpt": excerpt(str(row[4]), row[5], row[6]),
             }
             for row in await cursor.fetchall()
         ]

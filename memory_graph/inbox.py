@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from memory_graph.content import excerpt
 from memory_graph.errors import StoreError
 from memory_graph.graph import state_hashes
 from memory_graph.records import Session, dumps, now_iso
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
-
-EXCERPT_LIMIT = 240
 
 
 @dataclass(frozen=True)
@@ -332,7 +331,7 @@ async def evidence_of(log: SessionLog, proposal_id: int) -> list[dict[str, Any]]
                 "session_external_id": item[1],
                 "message_id": item[2],
                 "message_external_id": item[3],
-                "excerpt": redact(" ".join(item[4][item[5] : item[6]].split()))[:EXCERPT_LIMIT],
+                "excerpt": excerpt(item[4], item[5], item[6]),
             }
             for item in await cursor.fetchall()
         ]

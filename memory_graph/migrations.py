@@ -270,10 +270,11 @@ CREATE TABLE node_evidence (
 CREATE INDEX node_evidence_by_session ON node_evidence (session_id);
 -- Every decision on a proposal, with the steps that revert it: `undo` takes the newest one
 -- not yet undone, as many levels deep as there are decisions.
+-- A decision made in the memory browser (retiring a memory by hand) has no proposal.
 CREATE TABLE decisions (
     id INTEGER PRIMARY KEY,
-    proposal_id INTEGER NOT NULL REFERENCES proposals (id),
-    verdict TEXT NOT NULL CHECK (verdict IN ('adopted', 'rejected')),
+    proposal_id INTEGER REFERENCES proposals (id),
+    verdict TEXT NOT NULL CHECK (verdict IN ('adopted', 'rejected', 'retired by hand')),
     statement TEXT,
     decided TEXT NOT NULL,
     undo TEXT NOT NULL DEFAULT '[]',

@@ -182,3 +182,43 @@ async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
         assert isinstance(pilot.app.screen, InboxScreen)
         await pilot.press("a")
     assert len(await _memories(dreamt)) == 1
+
+
+async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, workspace: Path) -> None:
+    from app.tui.memory_screen import MemoryScreen
+
+    app = ReverieApp(_config(dreamt, workspace))
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await _inbox(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        browser = pilot.app.screen
+        assert isinstance(browser, MemoryScreen) and browser.current is None
+        await pilot.press("escape")
+        await settle(pilot)
+        # The view is loaded now: the next adoptions reach it decision by decision.
+        await pilot.press("a", "a")
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        browser = pilot.app.screen
+        assert isinstance(browser, MemoryScreen)
+        shown = [o.id for o in browser.listing.options if o.id]
+        assert len(shown) == 2
+        workflow = browser.current
+        assert workflow is not None
+        assert "export my CV to PDF" in str(browser.view.graph.nodes[workflow]["statement"])
+        detail = str(browser.query_one("#memory-text").render())
+        assert "Why do you believe this?" in detail and "demo-017" in detail
+        assert "Related:" in detail  # the workflow is about the failure adopted with it
+        await pilot.press("x")
+        assert browser.current != workflow
+        assert len([o for o in browser.listing.options if o.id]) == 1
+        await pilot.press("u")
+        assert len([o for o in browser.listing.options if o.id]) == 2
+        await pilot.press("/")
+        for key in "pdflatex":
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert len([o for o in browser.listing.options if o.id]) == 2
+        assert inbox is not browser

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -22,6 +23,8 @@ from memory_graph.session_log import SessionLog
 
 if TYPE_CHECKING:
     from app.tui.inbox_screen import InboxScreen
+    from memory_graph.adoption import Decided
+    from memory_graph.graph_view import MemoryGraph
 
 IDLE_CHECK_S = 0.25
 DATABASE_WATCH_STEP_MS = 50
@@ -37,12 +40,14 @@ class ReverieApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "Reverie"
+    BINDINGS = [Binding("ctrl+g", "memory", "Memory")]
 
     def __init__(self, config: Config, *, inbox_first: bool = False) -> None:
         super().__init__()
         self.config = config
         self.inbox_first = inbox_first
         """Open the inbox once the log is open (`reverie demo`)."""
+        self._memory: MemoryGraph | None = None
         self.session_log: SessionLog | None = None
         self._opening = asyncio.Lock()
         self.last_input = time.monotonic()
@@ -147,6 +152,26 @@ class ReverieApp(App[None]):
         if isinstance(self.screen, ChatScreen):
             await self.screen.open_session(event.session_id)
 
+    async def memory(self, fresh: bool = False) -> MemoryGraph:
+        """The memory graph's view: loaded on first use (or again, `fresh`), then kept up to
+        date decision by decision."""
+        if self._memory is None or fresh:
+            from memory_graph.graph_view import MemoryGraph
+
+            self._memory = await MemoryGraph.load(await self.open_log())
+        return self._memory
+
+    async def remember(self, decided: Decided) -> None:
+        """A decision was made: the view, when loaded, takes it in."""
+        if self._memory is not None:
+            await self._memory.apply(await self.open_log(), decided)
+
+    async def action_memory(self) -> None:
+        """Open the memory browser (from any screen)."""
+        from app.tui.memory_screen import MemoryScreen
+
+        self.push_screen(MemoryScreen(await self.open_log(), await self.memory()))
+
     def on_log_opened(self, event: LogOpened) -> None:
         # Watching starts once the first view is on screen: it is not needed for the first frame.
         self.watch_database(event.version)
@@ -203,3 +228,4 @@ class ReverieApp(App[None]):
             )
             yield SystemCommand("Dream now", "Review new sessions and propose", self.action_dream)
             yield SystemCommand("Inbox", "Judge what the dreamer proposes", screen.action_inbox)
+            yield SystemCommand("Memory", "Browse what Reverie remembers", self.action_memory)

@@ -3,7 +3,7 @@ per decision. Decisions are written before the list changes on screen."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +22,9 @@ from memory_graph import adoption
 from memory_graph.errors import StoreError
 from memory_graph.inbox import InboxItem, evidence_of, inbox_items
 from memory_graph.session_log import SessionLog
+
+if TYPE_CHECKING:
+    from app.tui.app import ReverieApp
 
 GROUP_TITLES = {
     "workflow": "Workflows",
@@ -236,6 +239,7 @@ class InboxScreen(Screen[None]):
                 self.notify(str(error), severity="error", markup=False)
                 break
             messages.append(decided.message)
+            await cast("ReverieApp", self.app).remember(decided)
             if decided.verdict == "stale":
                 self.notify(decided.message, severity="warning", markup=False)
         self.selected.clear()
@@ -246,6 +250,8 @@ class InboxScreen(Screen[None]):
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
         decided = await adoption.undo(self.session_log)
+        if decided is not None:
+            await cast("ReverieApp", self.app).remember(decided)
         await self.reload()
         self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
 

@@ -1,0 +1,207 @@
+"""The memory browser: adopted memories by kind, searchable, each with its neighbours in the
+graph and the evidence that justifies it ("why do you believe this?"); retire one by hand."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from app.terminal import one_line, when
+from app.tui.inbox_screen import GROUP_TITLES
+from app.tui.messages import DatabaseChanged
+from memory_graph import adoption
+from memory_graph.errors import StoreError
+from memory_graph.graph import node_evidence
+from memory_graph.inbox import KIND_ORDER
+from memory_graph.session_log import SessionLog
+
+if TYPE_CHECKING:
+    from app.tui.app import ReverieApp
+    from memory_graph.graph_view import MemoryGraph
+
+SEARCH_DEBOUNCE_S = 0.15
+LINE_WIDTH = 72
+
+
+class MemoryScreen(Screen[None]):
+    """Browse what Reverie remembers."""
+
+    CSS_PATH = "memory_screen.tcss"
+    BINDINGS = [
+        Binding("/", "search", "Search"),
+        Binding("x", "retire", "Retire"),
+        Binding("u", "undo", "Undo"),
+        Binding("escape", "close", "Back"),
+    ]
+
+    def __init__(self, session_log: SessionLog, view: MemoryGraph) -> None:
+        super().__init__()
+        self.session_log = session_log
+        self.view = view
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="memory-title")
+        yield Input(placeholder="Search memories…  (/)", id="memory-search")
+        with Horizontal():
+            yield OptionList(id="memories")
+            with VerticalScroll(id="memory-detail"):
+                yield Static("", id="memory-text")
+        yield Footer()
+
+    @property
+    def listing(self) -> OptionList:
+        """The memories shown."""
+        return self.query_one("#memories", OptionList)
+
+    @property
+    def current(self) -> int | None:
+        """The highlighted memory's id."""
+        option = self.listing.highlighted_option
+        return int(option.id) if option and option.id else None
+
+    async def on_mount(self) -> None:
+        self.listing.focus()
+        await self.show()
+
+    async def show(self) -> None:
+        """List the active memories that match the search, grouped by kind."""
+        words = self.query_text.lower().split()
+        active = [
+            (node_id, data)
+            for node_id, data in self.view.graph.nodes(data=True)
+            if data["status"] == "active"
+            and all(word in str(data["statement"]).lower() for word in words)
+        ]
+        order = {kind: position for position, kind in enumerate(KIND_ORDER)}
+        active.sort(key=lambda item: (order.get(item[1]["kind"], len(order)), -item[1]["support"]))
+        listing = self.listing
+        keep = listing.highlighted_option.id if listing.highlighted_option else None
+        listing.clear_options()
+        group = None
+        for node_id, data in active:
+            if data["kind"] != group:
+                group = data["kind"]
+                title = GROUP_TITLES.get(str(group), str(group).capitalize())
+                listing.add_option(Option(Content.styled(title, "bold"), disabled=True))
+            head = f"#{node_id} · {data['support']} sessions"
+            line = one_line(str(data["statement"]), LINE_WIDTH)
+            listing.add_option(Option(Content.assemble((head, "dim"), "\n", line), id=str(node_id)))
+        ids = [option.id for option in listing.options]
+        if keep is not None and keep in ids:
+            listing.highlighted = ids.index(keep)
+        else:
+            enabled = [i for i, option in enumerate(listing.options) if not option.disabled]
+            listing.highlighted = enabled[0] if enabled else None
+        total = sum(1 for _, data in self.view.graph.nodes(data=True) if data["status"] == "active")
+        self.query_one("#memory-title", Label).update(
+            Content(
+                f"Memory: {total} active memories" + (f", {len(active)} shown" if words else "")
+            )
+        )
+        await self._detail()
+        self.refresh_bindings()
+
+    @on(OptionList.OptionHighlighted, "#memories")
+    async def _highlighted(self) -> None:
+        await self._detail()
+        self.refresh_bindings()
+
+    async def _detail(self) -> None:
+        text = self.query_one("#memory-text", Static)
+        node_id = self.current
+        if node_id is None:
+            text.update(Content("No memory here yet: adopt proposals in the inbox (ctrl+r)."))
+            return
+        data = self.view.graph.nodes[node_id]
+        lines = [
+            Content.styled(str(data["statement"]), "bold"),
+            Content(""),
+            Content(
+                f"{data['kind']} · {data['support']} sessions · first seen "
+                f"{when(str(data['first_seen']), None)} · last seen "
+                f"{when(str(data['last_seen']), None)} · adopted {when(str(data['adopted']), None)}"
+            ),
+        ]
+        neighbours = self.view.neighbours(node_id)
+        if neighbours:
+            lines += [Content(""), Content.styled("Related:", "bold")]
+            for other, kind, way, weight in neighbours[:12]:
+                statement = one_line(str(self.view.graph.nodes[other]["statement"]), 60)
+                arrow = f"{kind} →" if way == "out" else f"← {kind}"
+                lines.append(Content.assemble((f"{arrow} ({weight:g})", "dim"), f" {statement}"))
+        lines += [Content(""), Content.styled("Why do you believe this?", "bold")]
+        for evidence in await node_evidence(self.session_log, node_id):
+            where = f"session {evidence['session_id']}"
+            if evidence["session_external_id"]:
+                where += f" ({evidence['session_external_id']})"
+            lines.append(Content.assemble((where, "dim"), f"  {evidence['excerpt']}"))
+        text.update(Content("\n").join(lines))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Retire needs a highlighted memory."""
+        if action == "retire":
+            return self.current is not None
+        return True
+
+    def action_search(self) -> None:
+        """Type to filter memories by their words."""
+        self.query_one("#memory-search", Input).focus()
+
+    @on(Input.Changed, "#memory-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self._search()
+
+    @on(Input.Submitted, "#memory-search")
+    def _search_done(self) -> None:
+        self.listing.focus()
+
+    @work(exclusive=True, group="memory-search", exit_on_error=False)
+    async def _search(self) -> None:
+        await asyncio.sleep(SEARCH_DEBOUNCE_S)
+        await self.show()
+
+    async def action_retire(self) -> None:
+        """Retire the highlighted memory: it leaves recall and keeps its history."""
+        node_id = self.current
+        if node_id is None:
+            return
+        try:
+            decided = await adoption.retire_by_hand(self.session_log, node_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        await self._app.remember(decided)
+        await self.show()
+        self.notify(f"{decided.message} (u undoes it)", markup=False)
+
+    async def action_undo(self) -> None:
+        """Revert the newest decision not yet undone (here or in the inbox)."""
+        decided = await adoption.undo(self.session_log)
+        if decided is not None:
+            await self._app.remember(decided)
+        await self.show()
+        self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
+
+    def action_close(self) -> None:
+        """Back to where the browser was opened from."""
+        self.dismiss()
+
+    async def on_database_changed(self, _: DatabaseChanged) -> None:
+        """Another process decided (or dreamt): read the graph again."""
+        self.view = await self._app.memory(fresh=True)
+        await self.show()
+
+    @property
+    def _app(self) -> ReverieApp:
+        return cast("ReverieApp", self.app)
