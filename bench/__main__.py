@@ -20,6 +20,8 @@ from bench.append import run_append
 from bench.dreaming import MESSAGES as DREAM_MESSAGES
 from bench.dreaming import TAUBENCH, run_dream_cost, run_taubench
 from bench.importing import run_import, run_watch
+from bench.locomo import run_locomo
+from bench.memory import run_adopt, run_recall
 from bench.search import run_search
 from bench.seed import seeded_home, working_copy
 from bench.tui import run_tui
@@ -47,6 +49,11 @@ DREAM_TARGET_S = 1.0
 DREAM_RATIO_TARGET = 1.5
 TAUBENCH_FAILED_SHARE_TARGET = 0.8
 UI_LAG_TARGET_MS = 50.0
+RECALL_NODES = 100_000
+RECALL_EDGES = 500_000
+RECALL_TARGET_MS = 20.0
+ADOPT_TARGET_MS = 50.0
+LOCOMO_RATIO_TARGET = 1.2
 SEARCH_NOTE = (
     "value is the slowest query median; informational, no target yet (issue 7 later wants < 100 ms)"
 )
@@ -209,6 +216,30 @@ def run_all(work: Path) -> dict[str, Any]:
         "target": f">= {TAUBENCH_FAILED_SHARE_TARGET:g}",
         "met": share is not None and share >= TAUBENCH_FAILED_SHARE_TARGET,
         **tau,
+    }
+
+    _progress(f"recall over {RECALL_NODES} memories and {RECALL_EDGES} edges")
+    recalling = run_recall(RECALL_NODES, RECALL_EDGES, work)
+    seeding["graph_db_s"] = recalling.pop("seeding_s")
+    results["recall_p95_ms"] = figure(recalling["p95_ms"], RECALL_TARGET_MS, **recalling)
+
+    _progress("adopting every proposal of the demo in the TUI's inbox")
+    adopting = run_adopt(work)
+    results["adopt_ms"] = figure(
+        adopting["p95_ms"],
+        ADOPT_TARGET_MS,
+        note="p95 from the adopt action to the decision written and the inbox redrawn (140x45)",
+        **adopting,
+    )
+
+    _progress("LoCoMo: evidence recall@10 of recall against BM25 over the raw turns")
+    locomo = run_locomo(work)
+    ratio = locomo["all"]["ratio"]
+    results["locomo_recall_at_10_ratio"] = {
+        "value": ratio,
+        "target": f">= {LOCOMO_RATIO_TARGET:g}",
+        "met": ratio is not None and ratio >= LOCOMO_RATIO_TARGET,
+        "per_category": locomo,
     }
 
     results["run"] = {"seeding_s": {k: round(v, 1) for k, v in seeding.items()}}

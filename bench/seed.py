@@ -25,7 +25,7 @@ from memory_graph.records import dumps
 from memory_graph.session_log import SessionLog, title_from
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
-SEED_VERSION = 3
+SEED_VERSION = 4
 """Bump when the generated data changes, so stale caches are rebuilt."""
 
 MARKER_NAME = "seed.json"

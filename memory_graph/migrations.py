@@ -258,7 +258,9 @@ CREATE TABLE edges (
     weight REAL NOT NULL DEFAULT 1,
     UNIQUE (source, target, kind)
 );
-CREATE INDEX edges_by_target ON edges (target);
+-- Recall reads a node's strongest edges either way, a hub's too, without sorting them all.
+CREATE INDEX edges_by_source ON edges (source, weight DESC);
+CREATE INDEX edges_by_target ON edges (target, weight DESC);
 CREATE TABLE node_evidence (
     node_id INTEGER NOT NULL REFERENCES nodes (id),
     session_id INTEGER NOT NULL REFERENCES sessions (id),

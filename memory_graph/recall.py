@@ -2,9 +2,10 @@
 memory does not fill it, the raw messages of earlier sessions that match.
 
 1. Full-text search (BM25) over the statements of active nodes finds the seeds.
-2. A personalized PageRank, pushed locally from the seeds over the graph's edges (a bounded
-   number of pushes, each reading one node's neighbours), lets a memory lend relevance to its
-   neighbours: the fix of a failure that matched, the project a preference is about.
+2. A personalized PageRank, pushed locally from the seeds over the graph's edges (three rounds,
+   each reading the neighbours of the sixteen nodes holding most relevance in one query), lets
+   a memory lend relevance to its neighbours: the fix of a failure that matched, the project a
+   preference is about.
 3. Each score is weighted by support and recency, and the best fit the budget.
 
 Retired, superseded and merged nodes never come back: only active nodes are read. Episodes
@@ -29,21 +30,37 @@ DEFAULT_K = 10
 SEEDS = 50
 ALPHA = 0.25
 """The share of relevance a node keeps at each push; the rest flows to its neighbours."""
-MAX_PUSHES = 64
+ROUNDS = 3
+CANDIDATES = 200
+FRONTIER = 16
+"""Nodes pushed per round: three queries read the neighbourhood of up to 48 nodes."""
 NEIGHBOURS = 64
 """Neighbours read per push, strongest first: a hub cannot make a query slow."""
 HALF_LIFE_DAYS = 180.0
 EPISODE_CHARACTERS = 300
+EVIDENCE_PER_HIT = 3
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     [
         "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
         "an",
         "and",
+        "any",
         "are",
         "as",
         "at",
         "be",
+        "because",
+        "been",
+        "before",
+        "being",
         "but",
         "by",
         "can",
@@ -51,28 +68,61 @@ _STOPWORDS = frozenset(
         "did",
         "do",
         "does",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "few",
         "for",
         "from",
+        "further",
         "had",
         "has",
         "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
         "how",
         "i",
         "if",
         "in",
+        "into",
         "is",
         "it",
         "its",
+        "itself",
+        "just",
         "me",
+        "more",
+        "most",
         "my",
+        "no",
+        "nor",
+        "not",
+        "now",
         "of",
+        "off",
         "on",
+        "once",
+        "only",
         "or",
+        "other",
         "our",
+        "out",
+        "over",
+        "own",
+        "please",
+        "same",
         "she",
-        "he",
-        "they",
+        "should",
         "so",
+        "some",
+        "such",
         "than",
         "that",
         "the",
@@ -81,8 +131,16 @@ _STOPWORDS = frozenset(
         "then",
         "there",
         "these",
+        "they",
         "this",
+        "those",
+        "through",
         "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
         "was",
         "we",
         "were",
@@ -90,7 +148,9 @@ _STOPWORDS = frozenset(
         "when",
         "where",
         "which",
+        "while",
         "who",
+        "whom",
         "why",
         "will",
         "with",
@@ -99,6 +159,7 @@ _STOPWORDS = frozenset(
         "your",
     ]
 )
+"""Words that say nothing about what a memory is about (a standard English list, and "please")."""
 
 
 @dataclass(frozen=True)
@@ -193,39 +254,55 @@ async def recall(
     exclude_session: int | None = None,
     now: datetime | None = None,
 ) -> Recalled:
-    """The memories relevant to `text`, best first, at most `k` and within `budget` tokens;
-    raw messages of earlier sessions fill what memory leaves of `k`."""
+    """The memories relevant to `text` and the raw messages of earlier sessions that match it,
+    best first (the two rankings fused), at most `k` and within `budget` tokens."""
     words = terms(text)
     if not words or k <= 0:
         return Recalled(text, [])
     seeds = await _seeds(log, _match(words))
     scored = await _spread(log, seeds) if seeds else {}
     moment = now or datetime.now(UTC)
-    nodes = await _nodes(log, list(scored))
-    ranked = sorted(
+    # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
+    candidates = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
+    nodes = await _nodes(log, candidates)
+    memories = sorted(
         (
-            (scored[node_id] * _weight(support, last_seen, moment), node_id)
-            for node_id, (_, _, support, last_seen) in nodes.items()
+            (scored[node_id] * _weight(kind, support, last_seen, moment), node_id)
+            for node_id, (kind, _, support, last_seen) in nodes.items()
         ),
         key=lambda item: (-item[0], item[1]),
-    )
+    )[:k]
+    episodes = await _episodes(log, _match(words), k, exclude_session)
+    order = _fused(len(memories), len(episodes))[:k]
+    chosen = [memories[rank][1] for source, rank in order if source == "memory"]
+    evidence = await _evidence(log, chosen, words)
     hits: list[RecallHit] = []
     used = 0
-    for score, node_id in ranked:
-        kind, statement, _, _ = nodes[node_id]
-        cost = tokens(statement)
-        if len(hits) == k or used + cost > budget:
+    for source, rank in order:
+        if source == "memory":
+            score, node_id = memories[rank]
+            kind, statement, _, _ = nodes[node_id]
+            hit = RecallHit(node_id, kind, statement, score, evidence.get(node_id, []))
+        else:
+            hit = episodes[rank]
+        cost = tokens(hit.statement)
+        if used + cost > budget:
             break
         used += cost
-        hits.append(RecallHit(node_id, kind, statement, score, await _evidence(log, node_id)))
-    if len(hits) < k:
-        for hit in await _episodes(log, _match(words), k - len(hits), exclude_session):
-            cost = tokens(hit.statement)
-            if used + cost > budget:
-                break
-            used += cost
-            hits.append(hit)
+        hits.append(hit)
     return Recalled(text, hits)
+
+
+FUSION_K = 60
+"""Reciprocal rank fusion's constant: how much the top ranks dominate."""
+
+
+def _fused(memories: int, episodes: int) -> list[tuple[str, int]]:
+    """Memories and episodes in one order by reciprocal rank fusion (a memory first on ties):
+    each ranking counts by position, so their scores never have to share a scale."""
+    entries = [(1 / (FUSION_K + rank), 0, "memory", rank) for rank in range(memories)]
+    entries += [(1 / (FUSION_K + rank), 1, "episode", rank) for rank in range(episodes)]
+    return [(source, rank) for _, _, source, rank in sorted(entries, key=lambda e: (-e[0], e[1]))]
 
 
 async def _seeds(log: SessionLog, query: str) -> dict[int, float]:
@@ -240,45 +317,58 @@ async def _seeds(log: SessionLog, query: str) -> dict[int, float]:
     return {node_id: score / total for node_id, score in rows}
 
 
-async def _neighbours(log: SessionLog, node_id: int) -> list[tuple[int, float]]:
-    """Active nodes joined to this one by an edge either way, with the edges' weights."""
+async def _neighbours(log: SessionLog, node_ids: list[int]) -> dict[int, list[tuple[int, float]]]:
+    """For each of these nodes, the active nodes joined to it by an edge either way, with the
+    edges' weights: the strongest NEIGHBOURS each way, read from the index (a hub's edges are
+    never all sorted), for all of them in one query."""
+    marks = ", ".join("?" * len(node_ids))
     async with log.connection.execute(
-        "SELECT other.node_id, e.weight FROM node_patterns mine "
-        "JOIN edges e ON e.source = mine.fingerprint "
-        "JOIN node_patterns other ON other.fingerprint = e.target "
-        "JOIN nodes n ON n.id = other.node_id AND n.status = 'active' WHERE mine.node_id = ? "
-        "UNION ALL "
-        "SELECT other.node_id, e.weight FROM node_patterns mine "
-        "JOIN edges e ON e.target = mine.fingerprint "
-        "JOIN node_patterns other ON other.fingerprint = e.source "
-        "JOIN nodes n ON n.id = other.node_id AND n.status = 'active' WHERE mine.node_id = ? "
-        "ORDER BY 2 DESC LIMIT ?",
-        (node_id, node_id, NEIGHBOURS),
+        f"SELECT node_id, fingerprint FROM node_patterns WHERE node_id IN ({marks})", node_ids
     ) as cursor:
-        return [
-            (int(row[0]), float(row[1])) for row in await cursor.fetchall() if row[0] != node_id
-        ]
+        patterns = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+    found: dict[int, list[tuple[int, float]]] = {node_id: [] for node_id in node_ids}
+    if not patterns:
+        return found
+    arms, arguments = [], []
+    for node_id, pattern in patterns:
+        for near, far in (("source", "target"), ("target", "source")):
+            arms.append(
+                f"SELECT ? AS node, other.node_id, e.weight FROM (SELECT {far} AS end, weight "
+                f"FROM edges WHERE {near} = ? ORDER BY weight DESC LIMIT ?) AS e "
+                "JOIN node_patterns other ON other.fingerprint = e.end "
+                "JOIN nodes n ON n.id = other.node_id AND n.status = 'active'"
+            )
+            arguments += [node_id, pattern, NEIGHBOURS]
+    async with log.connection.execute(" UNION ALL ".join(arms), arguments) as cursor:
+        for node_id, other, weight in await cursor.fetchall():
+            if other != node_id:
+                found[int(node_id)].append((int(other), float(weight)))
+    return {
+        node_id: sorted(near, key=lambda n: -n[1])[:NEIGHBOURS] for node_id, near in found.items()
+    }
 
 
 async def _spread(log: SessionLog, seeds: dict[int, float]) -> dict[int, float]:
-    """Personalized PageRank from the seeds by local pushes: the node holding the most
-    relevance not yet passed on keeps ALPHA of it and shares the rest with its neighbours in
-    proportion to the edges' weights, MAX_PUSHES times at most."""
+    """Personalized PageRank from the seeds by local pushes, in ROUNDS: each round the FRONTIER
+    nodes holding the most relevance not yet passed on keep ALPHA of it and share the rest with
+    their neighbours in proportion to the edges' weights."""
     score: dict[int, float] = {}
     residual = dict(seeds)
-    for _ in range(MAX_PUSHES):
-        if not residual:
+    for _ in range(ROUNDS):
+        frontier = sorted(residual, key=lambda n: (-residual[n], n))[:FRONTIER]
+        if not frontier:
             break
-        node_id = max(residual, key=lambda n: (residual[n], -n))
-        mass = residual.pop(node_id)
-        neighbours = await _neighbours(log, node_id)
-        if not neighbours:
-            score[node_id] = score.get(node_id, 0.0) + mass
-            continue
-        score[node_id] = score.get(node_id, 0.0) + ALPHA * mass
-        total = sum(weight for _, weight in neighbours) or 1.0
-        for other, weight in neighbours:
-            residual[other] = residual.get(other, 0.0) + (1 - ALPHA) * mass * weight / total
+        neighbours = await _neighbours(log, frontier)
+        for node_id in frontier:
+            mass = residual.pop(node_id)
+            near = neighbours.get(node_id, [])
+            if not near:
+                score[node_id] = score.get(node_id, 0.0) + mass
+                continue
+            score[node_id] = score.get(node_id, 0.0) + ALPHA * mass
+            total = sum(weight for _, weight in near) or 1.0
+            for other, weight in near:
+                residual[other] = residual.get(other, 0.0) + (1 - ALPHA) * mass * weight / total
     for node_id, mass in residual.items():
         score[node_id] = score.get(node_id, 0.0) + mass
     return score
@@ -298,24 +388,50 @@ async def _nodes(log: SessionLog, node_ids: list[int]) -> dict[int, tuple[str, s
     return found
 
 
-def _weight(support: int, last_seen: str, now: datetime) -> float:
-    """More sessions and a more recent sighting make a memory count for more."""
+KIND_WEIGHT = {"topic": 0.3, "entity": 0.3}
+"""Topics and entities are context, not knowledge: a name in the question should not crowd out
+what is known about it."""
+
+
+def _weight(kind: str, support: int, last_seen: str, now: datetime) -> float:
+    """More sessions and a more recent sighting make a memory count for more; topics and
+    entities count for less."""
     try:
         seen = datetime.fromisoformat(last_seen.replace("Z", "+00:00"))
         age_days = max((now - seen).total_seconds() / 86400, 0.0)
     except ValueError:
         age_days = HALF_LIFE_DAYS
-    return (1 + math.log1p(support)) * math.pow(0.5, age_days / HALF_LIFE_DAYS)
+    prior = KIND_WEIGHT.get(kind, 1.0)
+    return prior * (1 + math.log1p(support)) * math.pow(0.5, age_days / HALF_LIFE_DAYS)
 
 
-async def _evidence(log: SessionLog, node_id: int) -> list[dict[str, Any]]:
+async def _evidence(
+    log: SessionLog, node_ids: list[int], words: list[str]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each memory's evidence most relevant to the query: the messages sharing most of its
+    words, EVIDENCE_PER_HIT at most (the rest is a keypress away in the memory browser)."""
+    if not node_ids:
+        return {}
     async with log.connection.execute(
-        "SELECT e.session_id, s.external_id, e.message_id, m.external_id FROM node_evidence e "
-        "JOIN sessions s ON s.id = e.session_id JOIN messages m ON m.id = e.message_id "
-        "WHERE e.node_id = ? AND s.private = 0 ORDER BY e.session_id, e.message_id",
-        (node_id,),
+        "SELECT e.node_id, e.session_id, s.external_id, e.message_id, m.external_id, m.text "
+        "FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
+        "JOIN messages m ON m.id = e.message_id "
+        f"WHERE e.node_id IN ({', '.join('?' * len(node_ids))}) AND s.private = 0 "
+        "ORDER BY e.session_id, e.message_id",
+        node_ids,
     ) as cursor:
-        return [_where(row) for row in await cursor.fetchall()]
+        rows = list(await cursor.fetchall())
+    wanted = set(words)
+    found: dict[int, list[tuple[int, Any]]] = {}
+    for row in rows:
+        shared = len(wanted & set(_WORD.findall(str(row[5]).lower())))
+        found.setdefault(int(row[0]), []).append((shared, row[1:]))
+    return {
+        node_id: [_where(row) for _, row in sorted(items, key=lambda item: -item[0])][
+            :EVIDENCE_PER_HIT
+        ]
+        for node_id, items in found.items()
+    }
 
 
 def _where(row: Any) -> dict[str, Any]:

@@ -68,6 +68,7 @@ class InboxScreen(Screen[None]):
         self.selected: set[int] = set()
         self.can_undo = False
         self._evidence: list[dict[str, Any]] = []
+        self._keys: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Label("", id="inbox-title")
@@ -95,6 +96,7 @@ class InboxScreen(Screen[None]):
     async def reload(self) -> None:
         """Read the inbox again (after a dream, or another process's decision)."""
         items = await inbox_items(self.session_log)
+        shown = self.items
         self.items = {item.id: item for item in items}
         self.selected &= set(self.items)
         async with self.session_log.connection.execute(
@@ -102,9 +104,53 @@ class InboxScreen(Screen[None]):
         ) as cursor:
             row = await cursor.fetchone()
         self.can_undo = bool(row and row[0])
-        self._fill(items)
+        remaining = [item for item in shown.values() if item.id in self.items]
+        if remaining == items and len(items) < len(shown):
+            self._drop(set(shown) - set(self.items), items)
+        else:
+            self._fill(items)
         await self._show_detail()
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def _drop(self, gone: set[int], items: list[InboxItem]) -> None:
+        """Take decided proposals out of the list, the rest as it was: redrawing every entry
+        would cost a frame of its own."""
+        listing = self.listing
+        position = listing.highlighted or 0
+        for proposal_id in gone:
+            listing.remove_option(str(proposal_id))
+        counts = {kind: sum(1 for item in items if item.kind == kind) for kind in GROUP_TITLES}
+        for index in reversed(range(listing.option_count)):
+            option = listing.get_option_at_index(index)
+            if option.id is None:
+                following = (
+                    listing.get_option_at_index(index + 1)
+                    if index + 1 < listing.option_count
+                    else None
+                )
+                kind = self.items[int(following.id)].kind if following and following.id else None
+                if kind is None:
+                    listing.remove_option_at_index(index)  # a group left empty
+                else:
+                    title = GROUP_TITLES.get(kind, kind.capitalize())
+                    listing.replace_option_prompt_at_index(
+                        index, Content.styled(f"{title} ({counts[kind]})", "bold")
+                    )
+        enabled = [i for i, option in enumerate(listing.options) if not option.disabled]
+        if enabled:
+            listing.highlighted = min(enabled, key=lambda i: (i < position, abs(i - position)))
+        self._title(len(items))
+
+    def _refresh_keys(self) -> None:
+        # The footer is rebuilt on every refresh_bindings (tens of milliseconds): only when a
+        # key's availability changed.
+        keys = tuple(
+            bool(self.check_action(action, ()))
+            for action in ("adopt", "edit", "reject", "select", "open_evidence", "undo")
+        )
+        if keys != self._keys:
+            self._keys = keys
+            self.refresh_bindings()
 
     def _fill(self, items: list[InboxItem]) -> None:
         listing = self.listing
@@ -128,8 +174,11 @@ class InboxScreen(Screen[None]):
             # The next proposal takes the place of the one decided.
             enabled = [i for i, option in enumerate(listing.options) if not option.disabled]
             listing.highlighted = min(enabled, key=lambda i: (i < position, abs(i - position)))
+        self._title(len(items))
+
+    def _title(self, waiting: int) -> None:
         self.query_one("#inbox-title", Label).update(
-            Content(f"Inbox: {len(items)} proposals waiting" if items else "Inbox: nothing waiting")
+            Content(f"Inbox: {waiting} proposals waiting" if waiting else "Inbox: nothing waiting")
         )
 
     def _entry(self, item: InboxItem) -> Option:
@@ -148,7 +197,7 @@ class InboxScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#proposals")
     async def _highlighted(self) -> None:
         await self._show_detail()
-        self.refresh_bindings()
+        self._refresh_keys()
 
     async def _show_detail(self) -> None:
         item = self.current
