@@ -152,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("file", metavar="FILE")
     exporting.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
+    forgetting = command(
+        "forget", "remove a session and every memory whose only evidence it was (logged)"
+    )
+    forgetting.add_argument("id", type=_session_id, metavar="SESSION")
+    forgetting.add_argument("--reason", default="", help="kept in the forget log")
+    forgetting.add_argument(
+        "--vacuum", action="store_true", help="also rewrite the file so nothing of it remains"
+    )
+
     recalling = command("recall", "show what memory would be recalled for a text")
     recalling.add_argument("query", nargs="?", help="the text (a user's turn)")
     recalling.add_argument("--k", type=_whole_number(1, "a number of hits"), default=10)
@@ -533,6 +542,18 @@ def _print_decisions(args: argparse.Namespace, decisions: list[Any]) -> None:
             print(visible(decided.message))
 
 
+async def _forget(args: argparse.Namespace) -> int:
+    from memory_graph.forget import forget, vacuum
+
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        forgotten = await forget(log, args.id, args.reason)
+        if args.vacuum:
+            await vacuum(log)
+    print(visible(forgotten.message + (", file vacuumed" if args.vacuum else "")))
+    return 0
+
+
 async def _recall(args: argparse.Namespace) -> int:
     from memory_graph.recall import recall
 
@@ -694,6 +715,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reject": lambda a: asyncio.run(_decide(a)),
         "undo": lambda a: asyncio.run(_undo(a)),
         "recall": lambda a: asyncio.run(_recall(a)),
+        "forget": lambda a: asyncio.run(_forget(a)),
         "graph": lambda a: asyncio.run(_graph_export(a, _graph_target(a))),
     }
     try:
