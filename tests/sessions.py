@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from memory_graph.graph import Node
 from memory_graph.session_log import SessionLog
 
 
@@ -30,3 +33,23 @@ async def command_session(log: SessionLog, request: str, steps: list[tuple[str, 
             session.id, "tool", [{**result, "is_error": code != 0, "exit_code": code}]
         )
     return session.id
+
+
+async def proposals_against(log: SessionLog, node: Node, *ops: str) -> None:
+    """Pending proposals (one per op) made against this memory as it is now, as a dream would
+    make them: adopting one changes the state the others were made for."""
+    async with log.transaction() as conn:
+        for op in ops:
+            await conn.execute(
+                "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
+                "support, fingerprint, graph_hash, created) "
+                "VALUES (1, ?, ?, ?, ?, 0.9, 12, ?, ?, '2026-11-25')",
+                (
+                    op,
+                    node.kind,
+                    f"{op} {node.statement}",
+                    json.dumps({"target": node.pattern}),
+                    f"{op}:{node.pattern}",
+                    node.state_hash,
+                ),
+            )

@@ -17,7 +17,7 @@ from memory_graph.errors import InboxError
 from memory_graph.importers.runner import import_paths
 from memory_graph.inbox import pending
 from memory_graph.session_log import SessionLog
-from tests.sessions import chat_session, command_session
+from tests.sessions import chat_session, command_session, proposals_against
 
 
 async def _only(log: SessionLog, **match: Any) -> dict[str, Any]:
@@ -114,14 +114,7 @@ async def test_a_proposal_whose_target_changed_is_stale(log: SessionLog) -> None
     await adoption.adopt(log, topic["id"])
     # Two proposals for the same memory: each was made against its state at the time.
     node = (await _active(log))["The project 'ledger'"]
-    async with log.transaction() as conn:
-        for op in ("reinforce", "retire"):
-            await conn.execute(
-                "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
-                "support, fingerprint, graph_hash, created) "
-                "VALUES (1, ?, 'topic', ?, ?, 0.9, 12, ?, ?, '2026-11-25')",
-                (op, op, json.dumps({"target": node.pattern}), f"{op}:x", node.state_hash),
-            )
+    await proposals_against(log, node, "reinforce", "retire")
     retire = await _only(log, op="retire")
     reinforce = await _only(log, op="reinforce")
     assert (await adoption.adopt(log, retire["id"])).verdict == "adopted"

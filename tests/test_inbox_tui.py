@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,14 @@ from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.tui.edit_screen import EditScreen
 from app.tui.inbox_screen import InboxScreen
+from app.tui.widgets.list_detail import ListDetail
 from dreamer.dream import dream
 from memory_graph import adoption, graph
 from memory_graph.importers.runner import import_paths
 from memory_graph.inbox import pending
 from memory_graph.session_log import SessionLog
 from tests.demo import PROPOSED
+from tests.sessions import proposals_against
 from tests.tui_helpers import settle
 
 SIZE = (140, 45)
@@ -149,14 +150,7 @@ async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
         topic = next(p for p in await pending(log) if p["kind"] == "topic")
         await adoption.adopt(log, topic["id"])
         node = next(n for n, _ in await graph.nodes(log, ("topic",)))
-        async with log.transaction() as conn:
-            for op in ("retire", "reinforce"):
-                await conn.execute(
-                    "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
-                    "support, fingerprint, graph_hash, created) "
-                    "VALUES (1, ?, 'topic', ?, ?, 0.99, 12, ?, ?, '2026-11-25')",
-                    (op, f"{op} it", json.dumps({"target": node.pattern}), op, node.state_hash),
-                )
+        await proposals_against(log, node, "retire", "reinforce")
         retire = next(p for p in await pending(log) if p["op"] == "retire")
         await adoption.adopt(log, retire["id"])
     app = ReverieApp(_config(dreamt, workspace))
@@ -207,7 +201,7 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
         workflow = browser.current
         assert workflow is not None
         assert "export my CV to PDF" in str(browser.view.graph.nodes[workflow]["statement"])
-        detail = str(browser.query_one("#memory-text").render())
+        detail = str(browser.query_one(ListDetail).detail.render())
         assert "Why do you believe this?" in detail and "demo-017" in detail
         assert "Related:" in detail  # the workflow is about the failure adopted with it
         await pilot.press("x")

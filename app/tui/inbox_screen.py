@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.terminal import one_line, when
 from app.tui.edit_screen import EditScreen
 from app.tui.messages import DatabaseChanged
+from app.tui.widgets.list_detail import ListDetail
 from memory_graph import adoption
 from memory_graph.errors import StoreError
 from memory_graph.inbox import InboxItem, evidence_of, inbox_items
@@ -43,7 +43,6 @@ class InboxScreen(Screen[None]):
     """Judge what the dreamer proposes: a adopt, r reject, e edit then adopt, u undo, space
     select for a bulk decision, enter open the evidence in its session."""
 
-    CSS_PATH = "inbox_screen.tcss"
     BINDINGS = [
         Binding("a", "adopt", "Adopt"),
         Binding("r", "reject", "Reject"),
@@ -71,23 +70,20 @@ class InboxScreen(Screen[None]):
         self._keys: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="inbox-title")
-        with Horizontal():
-            yield OptionList(id="proposals")
-            with VerticalScroll(id="detail"):
-                yield Static("", id="detail-text")
+        yield Label("", id="inbox-title", classes="screen-title")
+        yield ListDetail(id="proposals")
         yield Footer()
 
     @property
     def listing(self) -> OptionList:
         """The list of proposals."""
-        return self.query_one("#proposals", OptionList)
+        return self.query_one(ListDetail).listing
 
     @property
     def current(self) -> InboxItem | None:
         """The highlighted proposal."""
-        option = self.listing.highlighted_option
-        return self.items.get(int(option.id)) if option and option.id else None
+        proposal_id = self.query_one(ListDetail).highlighted_id()
+        return self.items.get(proposal_id) if proposal_id is not None else None
 
     async def on_mount(self) -> None:
         self.listing.focus()
@@ -136,9 +132,7 @@ class InboxScreen(Screen[None]):
                     listing.replace_option_prompt_at_index(
                         index, Content.styled(f"{title} ({counts[kind]})", "bold")
                     )
-        enabled = [i for i, option in enumerate(listing.options) if not option.disabled]
-        if enabled:
-            listing.highlighted = min(enabled, key=lambda i: (i < position, abs(i - position)))
+        self.query_one(ListDetail).highlight(None, position)
         self._title(len(items))
 
     def _refresh_keys(self) -> None:
@@ -167,13 +161,7 @@ class InboxScreen(Screen[None]):
                     Option(Content.styled(f"{title} ({count})", "bold"), disabled=True)
                 )
             listing.add_option(self._entry(item))
-        ids = [option.id for option in listing.options]
-        if keep is not None and keep in ids:
-            listing.highlighted = ids.index(keep)
-        elif items:
-            # The next proposal takes the place of the one decided.
-            enabled = [i for i, option in enumerate(listing.options) if not option.disabled]
-            listing.highlighted = min(enabled, key=lambda i: (i < position, abs(i - position)))
+        self.query_one(ListDetail).highlight(keep, position)
         self._title(len(items))
 
     def _title(self, waiting: int) -> None:
@@ -189,19 +177,19 @@ class InboxScreen(Screen[None]):
         prompt = Content.assemble((head, "dim"), "\n", "  " + one_line(item.statement, LINE_WIDTH))
         return Option(prompt, id=str(item.id))
 
-    @on(OptionList.OptionSelected, "#proposals")
+    @on(OptionList.OptionSelected, "#proposals OptionList")
     def _selected(self) -> None:
         # The list takes enter before the screen's binding does.
         self.action_open_evidence()
 
-    @on(OptionList.OptionHighlighted, "#proposals")
+    @on(OptionList.OptionHighlighted, "#proposals OptionList")
     async def _highlighted(self) -> None:
         await self._show_detail()
         self._refresh_keys()
 
     async def _show_detail(self) -> None:
         item = self.current
-        text = self.query_one("#detail-text", Static)
+        text = self.query_one(ListDetail).detail
         if item is None:
             self._evidence = []
             text.update(Content("Nothing to judge. Dreams add proposals here; escape goes back."))

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.terminal import one_line, when
 from app.tui.inbox_screen import GROUP_TITLES
 from app.tui.messages import DatabaseChanged
+from app.tui.widgets.list_detail import ListDetail
 from memory_graph import adoption
 from memory_graph.errors import StoreError
 from memory_graph.graph import node_evidence
@@ -35,7 +35,6 @@ LINE_WIDTH = 72
 class MemoryScreen(Screen[None]):
     """Browse what Reverie remembers."""
 
-    CSS_PATH = "memory_screen.tcss"
     BINDINGS = [
         Binding("/", "search", "Search"),
         Binding("x", "retire", "Retire"),
@@ -50,24 +49,20 @@ class MemoryScreen(Screen[None]):
         self.query_text = ""
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="memory-title")
+        yield Label("", id="memory-title", classes="screen-title")
         yield Input(placeholder="Search memories…  (/)", id="memory-search")
-        with Horizontal():
-            yield OptionList(id="memories")
-            with VerticalScroll(id="memory-detail"):
-                yield Static("", id="memory-text")
+        yield ListDetail(id="memories")
         yield Footer()
 
     @property
     def listing(self) -> OptionList:
         """The memories shown."""
-        return self.query_one("#memories", OptionList)
+        return self.query_one(ListDetail).listing
 
     @property
     def current(self) -> int | None:
         """The highlighted memory's id."""
-        option = self.listing.highlighted_option
-        return int(option.id) if option and option.id else None
+        return self.query_one(ListDetail).highlighted_id()
 
     async def on_mount(self) -> None:
         self.listing.focus()
@@ -96,12 +91,7 @@ class MemoryScreen(Screen[None]):
             head = f"#{node_id} · {data['support']} sessions"
             line = one_line(str(data["statement"]), LINE_WIDTH)
             listing.add_option(Option(Content.assemble((head, "dim"), "\n", line), id=str(node_id)))
-        ids = [option.id for option in listing.options]
-        if keep is not None and keep in ids:
-            listing.highlighted = ids.index(keep)
-        else:
-            enabled = [i for i, option in enumerate(listing.options) if not option.disabled]
-            listing.highlighted = enabled[0] if enabled else None
+        self.query_one(ListDetail).highlight(keep)
         total = sum(1 for _, data in self.view.graph.nodes(data=True) if data["status"] == "active")
         self.query_one("#memory-title", Label).update(
             Content(
@@ -111,13 +101,13 @@ class MemoryScreen(Screen[None]):
         await self._detail()
         self.refresh_bindings()
 
-    @on(OptionList.OptionHighlighted, "#memories")
+    @on(OptionList.OptionHighlighted, "#memories OptionList")
     async def _highlighted(self) -> None:
         await self._detail()
         self.refresh_bindings()
 
     async def _detail(self) -> None:
-        text = self.query_one("#memory-text", Static)
+        text = self.query_one(ListDetail).detail
         node_id = self.current
         if node_id is None:
             text.update(Content("No memory here yet: adopt proposals in the inbox (ctrl+r)."))
