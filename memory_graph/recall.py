@@ -273,7 +273,7 @@ async def recall(
         key=lambda item: (-item[0], item[1]),
     )[:k]
     episodes = await _episodes(log, _match(words), k, exclude_session)
-    order = _fused(len(memories), len(episodes))[:k]
+    order = _fused([nodes[node_id][0] for _, node_id in memories], len(episodes))[:k]
     chosen = [memories[rank][1] for source, rank in order if source == "memory"]
     evidence = await _evidence(log, chosen, words)
     hits: list[RecallHit] = []
@@ -297,10 +297,15 @@ FUSION_K = 60
 """Reciprocal rank fusion's constant: how much the top ranks dominate."""
 
 
-def _fused(memories: int, episodes: int) -> list[tuple[str, int]]:
-    """Memories and episodes in one order by reciprocal rank fusion (a memory first on ties):
-    each ranking counts by position, so their scores never have to share a scale."""
-    entries = [(1 / (FUSION_K + rank), 0, "memory", rank) for rank in range(memories)]
+def _fused(memories: list[str], episodes: int) -> list[tuple[str, int]]:
+    """Memories (given by kind, best first) and episodes in one order by reciprocal rank
+    fusion, a memory first on ties: each ranking counts by position, so their scores never
+    have to share a scale. A topic or entity counts for its kind's weight: a name in the
+    question must not push out the messages that answer it."""
+    entries = [
+        (KIND_WEIGHT.get(kind, 1.0) / (FUSION_K + rank), 0, "memory", rank)
+        for rank, kind in enumerate(memories)
+    ]
     entries += [(1 / (FUSION_K + rank), 1, "episode", rank) for rank in range(episodes)]
     return [(source, rank) for _, _, source, rank in sorted(entries, key=lambda e: (-e[0], e[1]))]
 

@@ -45,7 +45,9 @@ async def test_memories_and_episodes_fused_and_the_graph_brings_neighbours(
     episodes = [hit for hit in found.hits if hit.node_id is None]
     # The two rankings alternate: a memory first, then the best raw message, and so on.
     assert [hit.node_id is not None for hit in found.hits[:4]] == [True, False, True, False]
-    assert len(memories) == len(episodes) == 5
+    # Knowledge alternates with raw messages; topics and entities (context) come after both.
+    assert len(memories) + len(episodes) == 10 and len(memories) >= 4
+    assert all(hit.kind not in ("topic", "entity") for hit in memories[:4])
     statements = " ".join(hit.statement for hit in memories)
     # The fix names neither "export" nor "essay": it comes through its edge to the failure.
     assert "soffice --headless --convert-to" in statements
@@ -64,12 +66,13 @@ async def test_memories_and_episodes_fused_and_the_graph_brings_neighbours(
 
 async def test_rejected_and_retired_memories_never_come_back(remembered: SessionLog) -> None:
     assert not [h for h in (await recall(remembered, "em dashes")).hits if h.node_id]
-    ledger = (await recall(remembered, "ledger", k=1)).hits[0]
-    assert ledger.kind == "topic"
+    found = (await recall(remembered, "answer in bullet points")).hits
+    bullets = next(hit for hit in found if hit.kind == "preference")
+    assert "bullet points" in bullets.statement
     async with remembered.transaction() as conn:
-        # Retired by hand, as the memory browser will: recall drops it at once.
-        await conn.execute("UPDATE nodes SET status = 'retired' WHERE id = ?", (ledger.node_id,))
-    assert ledger.node_id not in (await recall(remembered, "ledger")).memories
+        # Retired by hand, as the memory browser does: recall drops it at once.
+        await conn.execute("UPDATE nodes SET status = 'retired' WHERE id = ?", (bullets.node_id,))
+    assert bullets.node_id not in (await recall(remembered, "answer in bullet points")).memories
 
 
 async def test_episodes_fill_in_when_memory_has_nothing(remembered: SessionLog) -> None:
