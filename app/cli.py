@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from app.config import Config, load_config
 from app.errors import USER_ERRORS, UserError
+from app.files import private_file
 from app.paths import DEMO_HISTORY, resolve_home
 from app.terminal import visible, when
 from memory_graph.content import tool_result_text
@@ -379,29 +378,11 @@ async def _export(args: argparse.Namespace, path: Path | None) -> int:
             async for line in export_lines(log, session_ids):
                 sys.stdout.write(line + "\n")
             return 0
-        with _private_file(path) as handle:
+        with private_file(path) as handle:
             async for line in export_lines(log, session_ids):
                 handle.write(line + "\n")
     print(f"exported {len(session_ids)} sessions to {path}", file=sys.stderr)
     return 0
-
-
-@contextlib.contextmanager
-def _private_file(path: Path) -> Iterator[TextIO]:
-    """A file only its owner can read (0600), written beside `path` and renamed onto it at the
-    end: an interrupted export never leaves half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yield handle
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def _graph_target(args: argparse.Namespace) -> Path:
@@ -425,7 +406,7 @@ async def _graph_export(args: argparse.Namespace, path: Path) -> int:
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
         view = await MemoryGraph.load(log)
-    with _private_file(path) as handle:
+    with private_file(path) as handle:
         handle.write(view.export(path))
     nodes, edges = view.graph.number_of_nodes(), view.graph.number_of_edges()
     print(f"exported {nodes} memories and {edges} edges to {path}", file=sys.stderr)

@@ -228,7 +228,7 @@ def run_all(work: Path) -> dict[str, Any]:
     results["adopt_ms"] = figure(
         adopting["p95_ms"],
         ADOPT_TARGET_MS,
-        note="p95 from the adopt action to the decision written and the inbox redrawn (140x45)",
+        note="p95, adopt action to decision written and inbox redrawn (120x40 like the others)",
         **adopting,
     )
 

@@ -160,7 +160,7 @@ async def _adopt_times(home: Path) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="reverie-bench-ws-") as workspace:
         config = load_config(home, env={}, overrides={"workspace": workspace, "idle_after": 0})
         app = ReverieApp(config, inbox_first=True)
-        async with app.run_test(size=(140, 45)) as pilot:
+        async with app.run_test(size=(120, 40)) as pilot:
             while not isinstance(app.screen, InboxScreen):
                 await pilot.pause(0.05)
             inbox = app.screen

@@ -126,6 +126,11 @@ async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None)
                 await _set_status(work, node, "superseded")
                 await _add_edge(work, fingerprint, node.pattern, "supersedes", 1.0)
             message = f"adopted proposal {proposal_id} as memory {created}"
+        elif op == "add_edge":
+            for edge in payload.get("edges", []):
+                weight = float(edge.get("weight", 1.0))
+                await _add_edge(work, str(edge["from"]), str(edge["to"]), str(edge["kind"]), weight)
+            message = f"adopted proposal {proposal_id}: {len(work.edges)} edges added"
         elif node is None:
             raise InboxError(f"proposal {proposal_id} edits a memory that no longer exists")
         elif op in ("reinforce", "merge"):
@@ -134,6 +139,9 @@ async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None)
         elif op == "retire":
             await _set_status(work, node, "retired")
             message = f"adopted proposal {proposal_id}: memory {node.id} is retired"
+        elif op == "update_statement":
+            await _set_statement(work, node, statement or str(payload.get("statement", "")))
+            message = f"adopted proposal {proposal_id}: memory {node.id} reads anew"
         else:
             raise InboxError(f"proposal {proposal_id} has an operation Reverie cannot apply: {op}")
         await conn.execute(
@@ -273,6 +281,17 @@ def _restore_step(node: Node) -> Step:
             "updated": node.updated,
         },
     ]
+
+
+async def _set_statement(work: _Work, node: Node, statement: str) -> None:
+    statement = redact(" ".join(statement.split()))[:STATEMENT_LIMIT]
+    if not statement:
+        raise InboxError(f"proposal {work.proposal_id} would leave memory {node.id} empty")
+    work.steps.append(_restore_step(node))
+    work.nodes.add(node.id)
+    await work.conn.execute(
+        "UPDATE nodes SET statement = ?, updated = ? WHERE id = ?", (statement, work.now, node.id)
+    )
 
 
 async def _set_status(work: _Work, node: Node, status: str) -> None:

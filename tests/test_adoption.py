@@ -224,3 +224,37 @@ def test_adopt_reject_undo_from_the_command_line(
     decisions = json.loads(out)["decisions"]
     assert code == 0 and len(decisions) == len(waiting)
     assert {d["verdict"] for d in decisions} == {"adopted"}
+
+
+async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
+    """add_edge and update_statement, which no dream makes yet, apply and revert like the rest."""
+    for _ in range(2):
+        await chat_session(log, "set up the repo", "use pnpm, not npm")
+        await chat_session(log, "plan the week", "I prefer short answers")
+    await dream(log)
+    for proposal in await pending(log):
+        await adoption.adopt(log, proposal["id"])
+    memories = await _active(log)
+    pnpm, short = memories["use pnpm, not npm"], memories["I prefer short answers"]
+    payloads = {
+        "update_statement": {"target": pnpm.pattern, "statement": "Use pnpm for JavaScript"},
+        "add_edge": {"edges": [{"kind": "occurs_with", "from": pnpm.pattern, "to": short.pattern}]},
+    }
+    async with log.transaction() as conn:
+        for op, payload in payloads.items():
+            target = await graph.state_hashes(log, [payload.get("target", op)])
+            await conn.execute(
+                "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
+                "support, fingerprint, graph_hash, created) "
+                "VALUES (1, ?, 'preference', ?, ?, 0.9, 2, ?, ?, '2026-11-25')",
+                (op, op, json.dumps(payload), op, next(iter(target.values()))),
+            )
+    for op in payloads:
+        assert (await adoption.adopt(log, (await _only(log, op=op))["id"])).verdict == "adopted"
+    assert "Use pnpm for JavaScript" in await _active(log)
+    assert [(e.kind, e.source, e.target) for e in await graph.edges(log)] == [
+        ("occurs_with", pnpm.pattern, short.pattern)
+    ]
+    await adoption.undo(log)
+    await adoption.undo(log)
+    assert await graph.edges(log) == [] and "use pnpm, not npm" in await _active(log)

@@ -216,3 +216,7 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
         await settle(pilot)
         assert len([o for o in browser.listing.options if o.id]) == 2
         assert inbox is not browser
+        await pilot.press("escape", "ctrl+g", "ctrl+e")
+        await settle(pilot)
+        exported = list((dreamt / "exports").glob("memory-*.graphml"))
+        assert len(exported) == 1 and exported[0].stat().st_mode & 0o777 == 0o600

@@ -4,6 +4,7 @@ graph and the evidence that justifies it ("why do you believe this?"); retire on
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -14,6 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from app.errors import UserError
+from app.files import private_file
 from app.terminal import one_line, when
 from app.tui.inbox_screen import GROUP_TITLES
 from app.tui.messages import DatabaseChanged
@@ -39,6 +42,7 @@ class MemoryScreen(Screen[None]):
         Binding("/", "search", "Search"),
         Binding("x", "retire", "Retire"),
         Binding("u", "undo", "Undo"),
+        Binding("ctrl+e", "export", "Export"),
         Binding("escape", "close", "Back"),
     ]
 
@@ -182,6 +186,20 @@ class MemoryScreen(Screen[None]):
             await self._app.remember(decided)
         await self.show()
         self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
+
+    async def action_export(self) -> None:
+        """Write the whole graph as GraphML into the home's exports folder."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = self._app.config.home / "exports"
+        path = folder / f"memory-{stamp}.graphml"
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            with private_file(path) as handle:
+                handle.write(self.view.export(path))
+        except (OSError, UserError) as error:
+            self.notify(f"Export failed: {error}", severity="error", markup=False)
+            return
+        self.notify(f"Exported the memory graph to {path}", markup=False)
 
     def action_close(self) -> None:
         """Back to where the browser was opened from."""
