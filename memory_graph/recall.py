@@ -2,7 +2,7 @@
 memory does not fill it, the raw messages of earlier sessions that match.
 
 1. Full-text search (BM25) over the statements of active nodes finds the seeds.
-2. A personalized PageRank, pushed locally from the seeds over the graph's edges (three rounds,
+2. A personalized PageRank, pushed locally from the seeds over the graph's edges (two rounds,
    each reading the neighbours of the sixteen nodes holding most relevance in one query), lets
    a memory lend relevance to its neighbours: the fix of a failure that matched, the project a
    preference is about.
@@ -30,10 +30,10 @@ DEFAULT_K = 10
 SEEDS = 50
 ALPHA = 0.25
 """The share of relevance a node keeps at each push; the rest flows to its neighbours."""
-ROUNDS = 3
+ROUNDS = 2
 CANDIDATES = 200
 FRONTIER = 16
-"""Nodes pushed per round: three queries read the neighbourhood of up to 48 nodes."""
+"""Nodes pushed per round: two queries read the neighbourhood of up to 32 nodes."""
 NEIGHBOURS = 64
 """Neighbours read per push, strongest first: a hub cannot make a query slow."""
 HALF_LIFE_DAYS = 180.0
@@ -312,10 +312,14 @@ def _fused(memories: list[str], episodes: int) -> list[tuple[str, int]]:
 
 async def _seeds(log: SessionLog, query: str) -> dict[int, float]:
     """Active nodes whose statements match, with a relevance that sums to 1."""
+    # Ranked inside the index first: joining every match to its node would cost more than
+    # ranking them, and few of the best are not active.
     async with log.connection.execute(
-        "SELECT f.rowid, -bm25(nodes_fts) FROM nodes_fts f JOIN nodes n ON n.id = f.rowid "
-        "WHERE nodes_fts MATCH ? AND n.status = 'active' ORDER BY bm25(nodes_fts) LIMIT ?",
-        (query, SEEDS),
+        "SELECT hit.rowid, hit.score FROM (SELECT rowid, -bm25(nodes_fts) AS score "
+        "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
+        "JOIN nodes n ON n.id = hit.rowid WHERE n.status = 'active' "
+        "ORDER BY hit.score DESC LIMIT ?",
+        (query, SEEDS * 4, SEEDS),
     ) as cursor:
         rows = [(int(row[0]), max(float(row[1]), 1e-6)) for row in await cursor.fetchall()]
     total = sum(score for _, score in rows)
