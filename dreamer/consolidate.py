@@ -16,6 +16,7 @@ from dataclasses import replace
 from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.statements import key_words, sentences
 from dreamer.similarity import overlap, relation
+from memory_graph.content import shown_controls
 from memory_graph.inbox import Evidence, NewProposal, Observation
 from memory_graph.redact import redact
 
@@ -28,7 +29,7 @@ WORKFLOW_LINE = 40
 
 
 def _quote(text: str, limit: int = STATEMENT_QUOTE) -> str:
-    text = redact(" ".join(text.split()))
+    text = shown_controls(redact(" ".join(text.split())))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

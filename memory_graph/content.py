@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,8 +39,15 @@ def blocks_text(blocks: Iterable[Block]) -> str:
 
 
 EXCERPT_LIMIT = 240
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_controls(text: str) -> str:
+    """Control characters (an escape sequence pasted with a log) written out as `\\x1b`, so
+    that a terminal shows them instead of obeying them."""
+    return _CONTROL.sub(lambda c: f"\\x{ord(c.group()):02x}", text)
 
 
 def excerpt(text: str, start: int, end: int) -> str:
     """The span of a message that evidence points at, on one line, secrets redacted."""
-    return redact(" ".join(text[start:end].split()))[:EXCERPT_LIMIT]
+    return shown_controls(redact(" ".join(text[start:end].split())))[:EXCERPT_LIMIT]

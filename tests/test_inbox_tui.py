@@ -220,3 +220,28 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
         await settle(pilot)
         exported = list((dreamt / "exports").glob("memory-*.graphml"))
         assert len(exported) == 1 and exported[0].stat().st_mode & 0o777 == 0o600
+
+
+async def test_markup_in_what_the_user_wrote_is_shown_as_text(home: Path, workspace: Path) -> None:
+    from tests.sessions import chat_session
+
+    tricky = "I prefer [bold]tabs[/bold] and [@click=app.quit]this[/] \x1b[31mred"
+    async with await SessionLog.open(home) as log:
+        for _ in range(2):
+            await chat_session(log, "format my file", tricky)
+        await dream(log)
+    app = ReverieApp(_config(home, workspace), inbox_first=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = pilot.app.screen
+        assert isinstance(inbox, InboxScreen)
+        entry = str(inbox.listing.get_option_at_index(1).prompt)
+        detail = str(inbox.query_one(ListDetail).detail.render())
+        assert "[bold]tabs[/bold] and [@click=ap" in entry  # cut to one line, still literal
+        assert "[bold]tabs[/bold] and [@click=app.quit]this[/] \\x1b[31mred" in detail
+        await pilot.click(ListDetail)  # a click on the text runs no action in it
+        await pilot.press("a", "ctrl+g")
+        await settle(pilot)
+        assert pilot.app.is_running
+        memory = str(pilot.app.screen.query_one(ListDetail).detail.render())
+        assert "[@click=app.quit]this[/]" in memory

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from app.config import Config
 from app.paths import DEMO_HISTORY
@@ -75,6 +76,9 @@ class TestChatScreen:
             await pilot.press("ctrl+f", "down", "enter")
             await pilot.pause()
             await settle(pilot)
+            # A blinking cursor would be on or off depending on when the picture is taken.
+            pilot.app.screen.query_one("#prompt", Input).cursor_blink = False
+            await pilot.pause()
 
         assert snap_compare(
             ReverieApp(config), terminal_size=(110, 32), run_before=open_first_session
