@@ -89,7 +89,14 @@ def _check(outcome: ImportReport | StoreError) -> None:
         assert problem.path.name.startswith("transcript") and problem.reason
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The same examples on every run, so `make test` never turns red by luck; 3,500 random ones ran
+# clean before this was written (they found `"type": []` crashing format detection).
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     content=_damaged(),
     fmt=st.sampled_from([None, *FORMATS]),

@@ -37,6 +37,8 @@ _KNOWN_NOISE = {"progress", "file-history-snapshot", "queue-operation", "system"
 def looks_like(sample: dict[str, Any]) -> bool:
     """Whether a parsed line looks like Claude Code's."""
     kind = sample.get("type")
+    if not isinstance(kind, str):
+        return False
     return (
         ("sessionId" in sample and kind in _CONVERSATION | _KNOWN_NOISE)
         or (kind == "summary" and "leafUuid" in sample)
