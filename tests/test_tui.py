@@ -12,7 +12,8 @@ from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.tui.permission_screen import PermissionScreen
-from app.tui.widgets.conversation import Notice, Reply, ToolCallView, UserTurn
+from app.tui.widgets.conversation import Notice, ToolCallView, UserTurn
+from app.tui.widgets.reply import Reply
 from app.tui.widgets.sidebar import SessionsSidebar
 from memory_graph.session_log import SessionLog
 from tests.demo import PROPOSED

@@ -25,6 +25,7 @@ from memory_graph.session_log import SessionLog
 
 PROMPT = "Message Reverie…  (enter sends, escape cancels a reply)"
 READ_ONLY_PROMPT = "Read-only: an earlier session. ctrl+n starts a new one."
+PREIMPORT_AFTER_S = 1.0
 
 
 class ChatScreen(Screen[None]):
@@ -97,6 +98,9 @@ class ChatScreen(Screen[None]):
         self.post_message(LogOpened(version))
         if getattr(self.app, "inbox_first", False) and self.status_line.inbox:
             self.action_inbox()
+        # Markdown rendering is needed only from the first reply on: imported in a thread once
+        # the first frames are out (an import competes with them for the interpreter).
+        self.set_timer(PREIMPORT_AFTER_S, self._preimport)
         if self.config.connected:
             self.status_line.activity = "ready"
             # Importing the SDK takes seconds: do it off the event loop before the first send.
@@ -106,6 +110,10 @@ class ChatScreen(Screen[None]):
             await self.conversation.add_notice(
                 NO_MODEL_MESSAGE + " Browsing and searching sessions works without one."
             )
+
+    @work(group="preimport", exit_on_error=False)
+    async def _preimport(self) -> None:
+        await asyncio.to_thread(importlib.import_module, "app.tui.widgets.reply")
 
     # Sending ----------------------------------------------------------------------------
 

@@ -6,16 +6,20 @@ Message text is always shown as plain text or Markdown, never parsed as Textual 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Collapsible, Static
 
 from app.terminal import one_line
 from memory_graph.content import tool_result_text
 from memory_graph.records import Message
+
+if TYPE_CHECKING:
+    from textual.widgets.markdown import MarkdownStream
+
+    from app.tui.widgets.reply import Reply
 
 
 def tool_title(name: str, arguments: dict[str, Any]) -> str:
@@ -31,10 +35,6 @@ class UserTurn(Static):
 
 class Notice(Static):
     """A one-line message from Reverie itself (no model, an error, an interruption)."""
-
-
-class Reply(Markdown):
-    """An assistant reply rendered as Markdown."""
 
 
 class ToolCallView(Collapsible):
@@ -94,10 +94,12 @@ class Conversation(VerticalScroll, can_focus=False):
         if self._reply is not None and not self._reply_text:
             return
         await self.end_reply(interrupted=False)
+        from app.tui.widgets.reply import Reply
+
         self._reply = Reply()
         self._reply_text = ""
         await self.mount(self._reply)
-        self._stream = Markdown.get_stream(self._reply)
+        self._stream = Reply.get_stream(self._reply)
 
     async def write(self, text: str) -> None:
         """Append streamed reply text."""
@@ -145,6 +147,8 @@ class Conversation(VerticalScroll, can_focus=False):
                 kind = block.get("type")
                 if kind == "text" and block.get("text"):
                     if message.role == "assistant":
+                        from app.tui.widgets.reply import Reply
+
                         reply = Reply(block["text"])
                         reply.set_class(message.interrupted, "interrupted")
                         await self.mount(reply)
