@@ -504,3 +504,63 @@ async def test_a_forced_format_the_content_contradicts_is_refused(
 ) -> None:
     report = await import_paths(log, [CLAUDE_CODE / "short.jsonl"], "openai")
     assert report.sessions_new == 0 and "is claude-code, not openai" in report.problems[0].reason
+
+
+_SLOW_IMPORT = """
+import asyncio, sys, time
+from pathlib import Path
+import memory_graph.importers.runner as runner
+from memory_graph.importers.runner import import_paths
+from memory_graph.session_log import SessionLog
+
+real = runner.store_session
+async def slow(log, session):
+    stored = await real(log, session)
+    print("stored", flush=True)
+    time.sleep(0.05)
+    return stored
+runner.store_session = slow
+
+async def main():
+    async with await SessionLog.open(Path(sys.argv[1])) as log:
+        await import_paths(log, [Path(sys.argv[2])])
+asyncio.run(main())
+"""
+
+
+async def test_an_import_killed_mid_way_leaves_whole_sessions_and_completes_once(
+    home: Path,
+) -> None:
+    import asyncio
+    import signal
+    import sys
+
+    from app.paths import DEMO_HISTORY
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _SLOW_IMPORT,
+        str(home),
+        str(DEMO_HISTORY),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    for _ in range(5):
+        await asyncio.wait_for(process.stdout.readline(), 20)
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+    source = {
+        item["session"]["external_id"]: len(item["messages"])
+        for item in map(json.loads, DEMO_HISTORY.read_text().splitlines()[1:])
+    }
+    async with await SessionLog.open(home) as log:
+        async with log.connection.execute("PRAGMA integrity_check") as cursor:
+            assert (await cursor.fetchone())[0] == "ok"
+        before = {s.external_id: s.message_count for s in await log.list_sessions(limit=-1)}
+        # Only whole sessions: each one that arrived has every message of its source.
+        assert 5 <= len(before) < len(source)
+        assert all(count == source[external] for external, count in before.items())
+        report = await import_paths(log, [DEMO_HISTORY])
+        after = {s.external_id: s.message_count for s in await log.list_sessions(limit=-1)}
+    assert after == source and report.sessions_new == len(source) - len(before)
