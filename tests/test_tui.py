@@ -274,3 +274,32 @@ async def _dream_triggers(home: Path) -> list[str]:
             return [row[0] for row in await cursor.fetchall()]
     finally:
         await log.close()
+
+
+async def test_a_database_locked_past_the_busy_timeout_loses_no_message(
+    home: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import memory_graph.db
+    from app.config import load_config
+
+    monkeypatch.setattr(memory_graph.db, "BUSY_TIMEOUT_MS", 200)
+    config = load_config(home, env={}, overrides={"workspace": str(workspace), "idle_after": 0})
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        # Another writer holds the database for longer than the busy timeout.
+        blocker = sqlite3.connect(home / memory_graph.db.DATABASE_NAME, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        await _send(pilot, "remember to water the plants")
+        assert screen.prompt.value == "remember to water the plants"
+        assert screen.status_line.activity == "not saved"
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.prompt.value == ""
+        assert screen.session_log is not None and screen.session_id is not None
+        texts = [m.text for m in await screen.session_log.messages(screen.session_id)]
+        assert texts.count("remember to water the plants") == 1

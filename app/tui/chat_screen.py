@@ -21,6 +21,7 @@ from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.sidebar import SessionsSidebar
 from app.tui.widgets.status_line import StatusLine
+from memory_graph.errors import StoreError
 from memory_graph.session_log import SessionLog
 
 PROMPT = "Message Reverie…  (enter sends, escape cancels a reply)"
@@ -135,15 +136,17 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def _send(self, text: str) -> None:
         assert self.session_log is not None and self.agent is not None
-        if self.session_id is None:
-            session = await self.session_log.create_session(model=self.config.model)
-            self.session_id = session.id
-            self.status_line.session = f"session {session.id}"
-        await self.conversation.add_user(text)
-        observer = ScreenObserver(self.conversation, self.status_line)
         try:
+            if self.session_id is None:
+                session = await self.session_log.create_session(model=self.config.model)
+                self.session_id = session.id
+                self.status_line.session = f"session {session.id}"
+            await self.conversation.add_user(text)
+            observer = ScreenObserver(self.conversation, self.status_line)
             result = await self.agent.run_turn(self.session_id, text, observer)
             self.status_line.activity = "ready" if result.status == "ok" else result.status
+        except StoreError as error:
+            await self._unsent(text, error)
         except asyncio.CancelledError:
             await self.conversation.end_reply(interrupted=True)
             self.status_line.activity = "interrupted"
@@ -151,6 +154,21 @@ class ChatScreen(Screen[None]):
         finally:
             self.prompt.focus()
             await self.query_one(SessionsSidebar).refresh_sessions()
+
+    async def _unsent(self, text: str, error: StoreError) -> None:
+        """The database refused the turn (locked by another writer past the busy timeout, the
+        disk full): if the user's message is not in the log, it goes back into the prompt."""
+        logged = False
+        if self.session_id is not None and self.session_log is not None:
+            messages = await self.session_log.messages(self.session_id)
+            logged = any(m.role == "user" and m.text == text for m in messages[-3:])
+        if not logged and not self.prompt.value:
+            self.prompt.value = text
+        if not logged:
+            await self.conversation.add_notice("(not saved: it is back in the prompt)", error=True)
+        self.status_line.activity = "not saved"
+        again = "" if logged else " Your message is back in the prompt: enter sends it again."
+        self.notify(f"{error}.{again}", title="Could not save", severity="error", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers do not exit the app on error; say what went wrong instead of failing silently.
