@@ -20,6 +20,7 @@ from bench.append import run_append
 from bench.dreaming import MESSAGES as DREAM_MESSAGES
 from bench.dreaming import TAUBENCH, run_dream_cost, run_taubench
 from bench.importing import run_import, run_watch
+from bench.load import run_load
 from bench.locomo import run_locomo
 from bench.memory import run_adopt, run_recall
 from bench.search import run_search
@@ -54,6 +55,9 @@ RECALL_EDGES = 500_000
 RECALL_TARGET_MS = 20.0
 ADOPT_TARGET_MS = 50.0
 LOCOMO_RATIO_TARGET = 1.2
+LOAD_TUI_TARGET_MS = 1_000.0
+LOAD_SEARCH_TARGET_MS = 100.0
+LOAD_RUNS = 3
 SEARCH_NOTE = (
     "value is the slowest query median; informational, no target yet (issue 7 later wants < 100 ms)"
 )
@@ -241,6 +245,15 @@ def run_all(work: Path) -> dict[str, Any]:
         "met": ratio is not None and ratio >= LOCOMO_RATIO_TARGET,
         "per_category": locomo,
     }
+
+    _progress("a history of 100,000 sessions: TUI start, search, a dream of 100 new ones")
+    load = run_load(work, LOAD_RUNS)
+    seeding["load_db_s"] = load.pop("seeding_s")
+    results["load_tui_first_frame_ms"] = figure(load["tui_first_frame_ms"], LOAD_TUI_TARGET_MS)
+    results["load_search_ms"] = figure(load["search_worst_ms"], LOAD_SEARCH_TARGET_MS)
+    results["load_dream_100_new_s"] = figure(
+        load["dream_100_new_s"], DREAM_TARGET_S, sessions=load["sessions"]
+    )
 
     results["run"] = {"seeding_s": {k: round(v, 1) for k, v in seeding.items()}}
     return results
