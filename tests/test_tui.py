@@ -249,6 +249,7 @@ async def test_idle_time_starts_a_dream_and_a_keypress_pauses_it(
         assert not app.awake.is_set() and screen.status_line.activity == "dream paused"
         while app.dreaming:
             await pilot.pause(0.05)
+        await pilot.pause()  # the dream's last status messages reach the screen
         assert screen.status_line.activity.startswith(f"dreamt: {PROPOSED} new proposals")
     assert await _dream_triggers(home) == ["idle"]
 
