@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from app.terminal import one_line, when
 from app.tui.edit_screen import EditScreen
 from app.tui.messages import DatabaseChanged
-from app.tui.widgets.list_detail import ListDetail
+from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph import adoption
 from memory_graph.errors import StoreError
 from memory_graph.inbox import InboxItem, evidence_of, inbox_items
@@ -216,11 +216,7 @@ class InboxScreen(Screen[None]):
                 )
             )
         lines += [Content(""), Content.styled("Evidence (enter opens the first session):", "bold")]
-        for evidence in self._evidence:
-            where = f"session {evidence['session_id']}"
-            if evidence["session_external_id"]:
-                where += f" ({evidence['session_external_id']})"
-            lines.append(Content.assemble((where, "dim"), f"  {evidence['excerpt']}"))
+        lines += evidence_lines(self._evidence)
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

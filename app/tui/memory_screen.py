@@ -20,7 +20,7 @@ from app.files import private_file
 from app.terminal import one_line, when
 from app.tui.inbox_screen import GROUP_TITLES
 from app.tui.messages import DatabaseChanged
-from app.tui.widgets.list_detail import ListDetail
+from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph import adoption
 from memory_graph.errors import StoreError
 from memory_graph.graph import node_evidence
@@ -134,11 +134,7 @@ class MemoryScreen(Screen[None]):
                 arrow = f"{kind} →" if way == "out" else f"← {kind}"
                 lines.append(Content.assemble((f"{arrow} ({weight:g})", "dim"), f" {statement}"))
         lines += [Content(""), Content.styled("Why do you believe this?", "bold")]
-        for evidence in await node_evidence(self.session_log, node_id):
-            where = f"session {evidence['session_id']}"
-            if evidence["session_external_id"]:
-                where += f" ({evidence['session_external_id']})"
-            lines.append(Content.assemble((where, "dim"), f"  {evidence['excerpt']}"))
+        lines += evidence_lines(await node_evidence(self.session_log, node_id))
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import OptionList, Static
 
 
@@ -55,3 +58,14 @@ class ListDetail(Horizontal):
         listing.highlighted = (
             min(enabled, key=lambda i: (i < near, abs(i - near))) if enabled else None
         )
+
+
+def evidence_lines(evidence: list[dict[str, Any]]) -> list[Content]:
+    """One line per piece of evidence: where it is, then the excerpt it points at (as text)."""
+    lines = []
+    for item in evidence:
+        where = f"session {item['session_id']}"
+        if item["session_external_id"]:
+            where += f" ({item['session_external_id']})"
+        lines.append(Content.assemble((where, "dim"), f"  {item['excerpt']}"))
+    return lines
