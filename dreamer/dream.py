@@ -129,7 +129,9 @@ async def dream(
     began, started = time.perf_counter(), now_iso()
     extractors = {**EXTRACTORS, "llm": f"{llm.VERSION} {model.model}"} if model else EXTRACTORS
     try:
-        return await _dream(log, limit, trigger, min_support, awake, progress, model, extractors)
+        return await _dream(
+            log, limit, trigger, min_support, awake, progress, model, extractors, began, started
+        )
     except Exception as error:
         seconds = time.perf_counter() - began
         await record_failed_dream(
@@ -147,8 +149,9 @@ async def _dream(
     progress: Progress | None,
     model: llm.ModelCall | None,
     extractors: dict[str, str],
+    began: float,
+    started: str,
 ) -> DreamSummary:
-    began, started = time.perf_counter(), now_iso()
     mark = await watermark(log)
     sessions = await sessions_after(log, mark, limit)
     if not sessions and trigger in UNASKED_TRIGGERS:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from memory_graph.content import excerpt
-from memory_graph.session_log import SessionLog
+from memory_graph.session_log import SessionLog, where_in
 
 NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
 EDGE_KINDS = ("resolved_by", "about", "occurs_with", "contradicts", "supersedes", "evidence")
@@ -99,17 +99,13 @@ class Edge:
 
 async def nodes_of(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, Node]:
     """The node each of these patterns belongs to, for those that belong to one."""
-    found: dict[str, Node] = {}
-    for start in range(0, len(fingerprints), 500):
-        chunk = list(fingerprints[start : start + 500])
-        async with log.connection.execute(
-            f"SELECT p.fingerprint, {NODE_COLUMNS} FROM node_patterns p JOIN nodes n "
-            f"ON n.id = p.node_id WHERE p.fingerprint IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        ) as cursor:
-            for row in await cursor.fetchall():
-                found[str(row[0])] = node_from_row(row[1:])
-    return found
+    rows = await where_in(
+        log,
+        f"SELECT p.fingerprint, {NODE_COLUMNS} FROM node_patterns p JOIN nodes n "
+        "ON n.id = p.node_id WHERE p.fingerprint IN ({})",
+        fingerprints,
+    )
+    return {str(row[0]): node_from_row(row[1:]) for row in rows}
 
 
 async def state_hashes(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, str]:
@@ -149,24 +145,36 @@ async def edges(log: SessionLog) -> list[Edge]:
         return [Edge(*row) for row in await cursor.fetchall()]
 
 
-async def node_evidence(log: SessionLog, node_id: int) -> list[dict[str, Any]]:
-    """Why a node is believed: its evidence, in the shape every command prints evidence, with
-    the excerpt each link points at (redacted)."""
+def evidence_link(row: Sequence[Any]) -> dict[str, Any]:
+    """A piece of evidence as every command prints it, from (session id, its external id,
+    message id, its external id)."""
+    return {
+        "session_id": row[0],
+        "session_external_id": row[1],
+        "message_id": row[2],
+        "message_external_id": row[3],
+    }
+
+
+_EVIDENCE_OF = {
+    "node": ("node_evidence", "node_id"),
+    "proposal": ("proposal_evidence", "proposal_id"),
+}
+
+
+async def evidence_of(log: SessionLog, owner: str, owner_id: int) -> list[dict[str, Any]]:
+    """The evidence of a node or a proposal (`owner`), each link with the excerpt it points
+    at, redacted: why a memory is believed, why a proposal is made."""
+    table, column = _EVIDENCE_OF[owner]
     async with log.connection.execute(
         "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, e.span_start, "
-        "e.span_end FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
-        "JOIN messages m ON m.id = e.message_id WHERE e.node_id = ? "
+        f"e.span_end FROM {table} e JOIN sessions s ON s.id = e.session_id "
+        f"JOIN messages m ON m.id = e.message_id WHERE e.{column} = ? "
         "ORDER BY e.session_id, e.message_id",
-        (node_id,),
+        (owner_id,),
     ) as cursor:
         return [
-            {
-                "session_id": row[0],
-                "session_external_id": row[1],
-                "message_id": row[2],
-                "message_external_id": row[3],
-                "excerpt": excerpt(str(row[4]), row[5], row[6]),
-            }
+            {**evidence_link(row), "excerpt": excerpt(str(row[4]), row[5], row[6])}
             for row in await cursor.fetchall()
         ]
 

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_graph.content import excerpt
 from memory_graph.errors import StoreError
-from memory_graph.graph import state_hashes
+from memory_graph.graph import evidence_of, state_hashes
 from memory_graph.records import Session, dumps, now_iso
 from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog
+from memory_graph.session_log import SessionLog, where_in
 
 
 @dataclass(frozen=True)
@@ -130,16 +129,6 @@ async def sessions_after(log: SessionLog, mark: Watermark | None, limit: int) ->
     return [await log.get_session(session_id) for session_id in ids]
 
 
-async def _where_in(log: SessionLog, sql: str, values: Sequence[str]) -> list[Any]:
-    """Rows of `sql` (which ends in `IN ({})`) for many values, in chunks SQLite accepts."""
-    rows: list[Any] = []
-    for start in range(0, len(values), 500):
-        chunk = list(values[start : start + 500])
-        async with log.connection.execute(sql.format(", ".join("?" * len(chunk))), chunk) as c:
-            rows.extend(await c.fetchall())
-    return rows
-
-
 _OBSERVATION_COLUMNS = (
     "o.fingerprint, o.kind, o.session_id, o.message_id, o.span_start, o.span_end, o.detail, "
     "o.pattern"
@@ -153,7 +142,7 @@ def _observation(row: Any) -> Observation:
 async def observations_of(log: SessionLog, patterns: Sequence[str]) -> list[Observation]:
     """Every stored observation of these patterns (from earlier dreams), except those of
     sessions marked private since: they never count as support."""
-    rows = await _where_in(
+    rows = await where_in(
         log,
         f"SELECT {_OBSERVATION_COLUMNS} FROM observations o JOIN sessions s ON s.id = o.session_id "
         f"WHERE s.private = 0 AND o.pattern IN ({{}})",
@@ -167,7 +156,7 @@ async def leaders(
 ) -> list[Observation]:
     """The first observation of every pattern of these kinds, and of every pattern whose
     fingerprint starts with `fingerprint_prefix`: what new ones are compared with."""
-    rows = await _where_in(
+    rows = await where_in(
         log,
         f"SELECT {_OBSERVATION_COLUMNS} FROM observations o "
         f"WHERE o.pattern = o.fingerprint AND o.kind IN ({{}})",
@@ -190,7 +179,7 @@ async def proposal_states(
     log: SessionLog, fingerprints: Sequence[str]
 ) -> dict[str, tuple[str, int]]:
     """The latest proposal's (status, support) for each fingerprint already proposed."""
-    rows = await _where_in(
+    rows = await where_in(
         log,
         "SELECT fingerprint, status, support FROM proposals WHERE fingerprint IN ({}) ORDER BY id",
         fingerprints,
@@ -316,27 +305,6 @@ async def commit_dream(
     return dream_id
 
 
-async def evidence_of(log: SessionLog, proposal_id: int) -> list[dict[str, Any]]:
-    """A proposal's evidence with excerpts cut from the linked messages, redacted."""
-    async with log.connection.execute(
-        "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, "
-        "e.span_start, e.span_end FROM proposal_evidence e "
-        "JOIN sessions s ON s.id = e.session_id JOIN messages m ON m.id = e.message_id "
-        "WHERE e.proposal_id = ? ORDER BY e.session_id, e.message_id",
-        (proposal_id,),
-    ) as cursor:
-        return [
-            {
-                "session_id": item[0],
-                "session_external_id": item[1],
-                "message_id": item[2],
-                "message_external_id": item[3],
-                "excerpt": excerpt(item[4], item[5], item[6]),
-            }
-            for item in await cursor.fetchall()
-        ]
-
-
 async def pending(log: SessionLog) -> list[dict[str, Any]]:
     """The inbox: pending proposals, by kind then confidence and support, in the `reverie inbox
     --json` shape. Excerpts are cut from the linked messages and redacted on the way out."""
@@ -353,7 +321,7 @@ async def pending(log: SessionLog) -> list[dict[str, Any]]:
             "statement": row[3],
             "confidence": row[4],
             "support": row[5],
-            "evidence": await evidence_of(log, row[0]),
+            "evidence": await evidence_of(log, "proposal", row[0]),
             "dream_id": row[6],
             "created": row[7],
         }

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from memory_graph.graph import evidence_link
 from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog
+from memory_graph.session_log import SessionLog, where_in
 
 DEFAULT_BUDGET = 1500
 """Tokens of recalled memory in a system prompt."""
@@ -384,17 +385,13 @@ async def _spread(log: SessionLog, seeds: dict[int, float]) -> dict[int, float]:
 
 
 async def _nodes(log: SessionLog, node_ids: list[int]) -> dict[int, tuple[str, str, int, str]]:
-    found: dict[int, tuple[str, str, int, str]] = {}
-    for start in range(0, len(node_ids), 500):
-        chunk = node_ids[start : start + 500]
-        async with log.connection.execute(
-            "SELECT id, kind, statement, support, last_seen FROM nodes "
-            f"WHERE status = 'active' AND id IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        ) as cursor:
-            for row in await cursor.fetchall():
-                found[int(row[0])] = (str(row[1]), str(row[2]), int(row[3]), str(row[4]))
-    return found
+    rows = await where_in(
+        log,
+        "SELECT id, kind, statement, support, last_seen FROM nodes "
+        "WHERE status = 'active' AND id IN ({})",
+        node_ids,
+    )
+    return {int(row[0]): (str(row[1]), str(row[2]), int(row[3]), str(row[4])) for row in rows}
 
 
 KIND_WEIGHT = {"topic": 0.3, "entity": 0.3}
@@ -436,19 +433,10 @@ async def _evidence(
         shared = len(wanted & set(_WORD.findall(str(row[5]).lower())))
         found.setdefault(int(row[0]), []).append((shared, row[1:]))
     return {
-        node_id: [_where(row) for _, row in sorted(items, key=lambda item: -item[0])][
+        node_id: [evidence_link(row) for _, row in sorted(items, key=lambda item: -item[0])][
             :EVIDENCE_PER_HIT
         ]
         for node_id, items in found.items()
-    }
-
-
-def _where(row: Any) -> dict[str, Any]:
-    return {
-        "session_id": row[0],
-        "session_external_id": row[1],
-        "message_id": row[2],
-        "message_external_id": row[3],
     }
 
 
@@ -473,5 +461,5 @@ async def _episodes(
         if len(text) > EPISODE_CHARACTERS:
             text = text[: EPISODE_CHARACTERS - 1] + "…"
         share = max(float(row[6]), 1e-6) / total
-        hits.append(RecallHit(None, "episode", f"{row[4]}: {text}", share, [_where(row)]))
+        hits.append(RecallHit(None, "episode", f"{row[4]}: {text}", share, [evidence_link(row)]))
     return hits

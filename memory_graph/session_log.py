@@ -135,6 +135,16 @@ def fts_query(text: str) -> str | None:
     return " AND ".join(terms)
 
 
+async def where_in(log: SessionLog, sql: str, values: Sequence[Any]) -> list[Any]:
+    """Rows of `sql` (which ends in `IN ({})`) for many values, in chunks SQLite accepts."""
+    rows: list[Any] = []
+    for start in range(0, len(values), 500):
+        chunk = list(values[start : start + 500])
+        async with log.connection.execute(sql.format(", ".join("?" * len(chunk))), chunk) as c:
+            rows.extend(await c.fetchall())
+    return rows
+
+
 class SessionLog:
     """Async access to one Reverie database. Writes run in short IMMEDIATE transactions so a
     second process (the TUI and a headless command) can write at the same time."""

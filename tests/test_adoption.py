@@ -40,7 +40,7 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
     assert decided.verdict == "adopted"
     node = (await _active(log))["no em dashes please"]
     assert node.support == 2
-    assert {e["session_id"] for e in await graph.node_evidence(log, node.id)} == {1, 2}
+    assert {e["session_id"] for e in await graph.evidence_of(log, "node", node.id)} == {1, 2}
 
     # Dreaming the same sessions again proposes nothing; a third session reinforces the memory.
     assert (await dream(log)).proposals == {}
@@ -190,7 +190,7 @@ async def test_a_restatement_of_a_memory_joins_it(log: SessionLog) -> None:
     await adoption.adopt(log, merged["id"])
     node = next(n for s, n in (await _active(log)).items() if s.startswith("`pandoc`"))
     assert node.support == 2  # the larger of the two: never counts a shared session twice
-    assert len(await graph.node_evidence(log, node.id)) == 4
+    assert len(await graph.evidence_of(log, "node", node.id)) == 4
     patterns = [p for n, p in await graph.nodes(log, ("failure",)) if n.id == node.id]
     assert len(patterns[0]) == 2  # the node stands for both patterns now
 

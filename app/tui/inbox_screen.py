@@ -20,7 +20,8 @@ from app.tui.messages import DatabaseChanged
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph import adoption
 from memory_graph.errors import StoreError
-from memory_graph.inbox import InboxItem, evidence_of, inbox_items
+from memory_graph.graph import evidence_of
+from memory_graph.inbox import InboxItem, inbox_items
 from memory_graph.session_log import SessionLog
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ GROUP_TITLES = {
     "entity": "Entities",
 }
 LINE_WIDTH = 72
+
+
+def group_title(kind: str, count: int | None = None) -> Content:
+    """The header of a group of entries of one kind, with how many when it is known."""
+    title = GROUP_TITLES.get(kind, kind.capitalize())
+    return Content.styled(title if count is None else f"{title} ({count})", "bold")
 
 
 class InboxScreen(Screen[None]):
@@ -128,10 +135,7 @@ class InboxScreen(Screen[None]):
                 if kind is None:
                     listing.remove_option_at_index(index)  # a group left empty
                 else:
-                    title = GROUP_TITLES.get(kind, kind.capitalize())
-                    listing.replace_option_prompt_at_index(
-                        index, Content.styled(f"{title} ({counts[kind]})", "bold")
-                    )
+                    listing.replace_option_prompt_at_index(index, group_title(kind, counts[kind]))
         self.query_one(ListDetail).highlight(None, position)
         self._title(len(items))
 
@@ -156,10 +160,7 @@ class InboxScreen(Screen[None]):
             if item.kind != group:
                 group = item.kind
                 count = sum(1 for other in items if other.kind == group)
-                title = GROUP_TITLES.get(group, group.capitalize())
-                listing.add_option(
-                    Option(Content.styled(f"{title} ({count})", "bold"), disabled=True)
-                )
+                listing.add_option(Option(group_title(group, count), disabled=True))
             listing.add_option(self._entry(item))
         self.query_one(ListDetail).highlight(keep, position)
         self._title(len(items))
@@ -194,7 +195,7 @@ class InboxScreen(Screen[None]):
             self._evidence = []
             text.update(Content("Nothing to judge. Dreams add proposals here; escape goes back."))
             return
-        self._evidence = await evidence_of(self.session_log, item.id)
+        self._evidence = await evidence_of(self.session_log, "proposal", item.id)
         lines = [
             Content.styled(item.statement, "bold"),
             Content(""),

@@ -18,12 +18,12 @@ from textual.widgets.option_list import Option
 from app.errors import UserError
 from app.files import private_file
 from app.terminal import one_line, when
-from app.tui.inbox_screen import GROUP_TITLES
+from app.tui.inbox_screen import group_title
 from app.tui.messages import DatabaseChanged
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph import adoption
 from memory_graph.errors import StoreError
-from memory_graph.graph import node_evidence
+from memory_graph.graph import evidence_of
 from memory_graph.inbox import KIND_ORDER
 from memory_graph.session_log import SessionLog
 
@@ -90,8 +90,7 @@ class MemoryScreen(Screen[None]):
         for node_id, data in active:
             if data["kind"] != group:
                 group = data["kind"]
-                title = GROUP_TITLES.get(str(group), str(group).capitalize())
-                listing.add_option(Option(Content.styled(title, "bold"), disabled=True))
+                listing.add_option(Option(group_title(str(group)), disabled=True))
             head = f"#{node_id} · {data['support']} sessions"
             line = one_line(str(data["statement"]), LINE_WIDTH)
             listing.add_option(Option(Content.assemble((head, "dim"), "\n", line), id=str(node_id)))
@@ -134,7 +133,7 @@ class MemoryScreen(Screen[None]):
                 arrow = f"{kind} →" if way == "out" else f"← {kind}"
                 lines.append(Content.assemble((f"{arrow} ({weight:g})", "dim"), f" {statement}"))
         lines += [Content(""), Content.styled("Why do you believe this?", "bold")]
-        lines += evidence_lines(await node_evidence(self.session_log, node_id))
+        lines += evidence_lines(await evidence_of(self.session_log, "node", node_id))
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
