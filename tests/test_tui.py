@@ -238,7 +238,8 @@ async def test_idle_time_starts_a_dream_and_a_keypress_pauses_it(
 
     async with await SessionLog.open(home) as log:
         await import_paths(log, [DEMO_HISTORY])
-    config = replace(Config(home=home, workspace=workspace), idle_after=0.3)
+    # Long enough that the pause is still on when checked, on a loaded machine too.
+    config = replace(Config(home=home, workspace=workspace), idle_after=1.0)
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
