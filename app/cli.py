@@ -21,7 +21,7 @@ from app.terminal import visible, when
 from memory_graph.content import tool_result_text
 from memory_graph.importers.records import FORMATS, Problem
 from memory_graph.importers.reverie_format import export_lines
-from memory_graph.importers.runner import ImportReport, import_paths
+from memory_graph.importers.runner import ImportReport, ImportStopped, import_paths
 from memory_graph.records import Message, Session
 from memory_graph.session_log import SessionLog
 
@@ -343,6 +343,11 @@ async def _import(args: argparse.Namespace, paths: list[Path]) -> int:
                 fmt,
                 on_file=lambda done, total, path: progress.update(done, total, path.name),
             )
+        except ImportStopped as stopped:
+            raise UserError(
+                f"{stopped}\n{_summary(stopped.report)} before it stopped; importing the same "
+                "paths again goes on from there"
+            ) from None
         finally:
             progress.close()
     if report.sessions_seen == 0 and report.unchanged == 0 and report.resumed == 0:
@@ -603,7 +608,10 @@ async def _watch(args: argparse.Namespace) -> int:
         if outcome.files:
             print(visible(f"{where}: {_summary(outcome)}"), file=sys.stderr, flush=True)
 
-    def dreamt(summary: DreamSummary, model_error: str | None) -> None:
+    def dreamt(summary: DreamSummary | None, model_error: str | None) -> None:
+        if summary is None:
+            print(f"dream failed: {model_error}", file=sys.stderr, flush=True)
+            return
         if model_error:
             print(f"dreaming offline: {model_error}", file=sys.stderr, flush=True)
         found = sum(summary.proposals.values())

@@ -12,6 +12,8 @@ from app.config import Config
 from app.dream_model import dream_as_configured
 from app.errors import UserError
 from dreamer.dream import DreamSummary
+from memory_graph.errors import StoreError
+from memory_graph.importers.records import Problem
 from memory_graph.importers.runner import (
     ImportReport,
     import_files,
@@ -54,7 +56,15 @@ async def _import(
     if not files:
         return 0
     outcome = ImportReport()
-    await import_files(log, parents_first(files), None, outcome, final=False, stop=stop)
+    try:
+        await import_files(log, parents_first(files), None, outcome, final=False, stop=stop)
+    except StoreError as error:
+        # A full disk or a database locked too long must not end the watch: whatever was not
+        # imported is read again at the next sweep.
+        reason = f"not imported: {error}; the watch tries again within {RESWEEP_S:.0f} s"
+        outcome.problems.append(
+            Problem(files[0] if len(files) == 1 else files[0].parent, None, reason)
+        )
     report(where, outcome)
     return outcome.messages
 
@@ -87,15 +97,16 @@ async def watch(
     stop: asyncio.Event,
     report: Reporter,
     ready: Callable[[list[Path]], None] | None = None,
-    dreamt: Callable[[DreamSummary, str | None], None] | None = None,
+    dreamt: Callable[[DreamSummary | None, str | None], None] | None = None,
 ) -> None:
     """Import what is in the watched folders, then every new or grown transcript, until `stop`
     is set. A line still being written is left for the next change.
 
     The first sweep runs once the watcher is already listening, so a file dropped while the
     command starts is never missed; `ready` is called after it. Dreams run on the schedule
-    above; `dreamt` hears of each that reviewed something, and of why the model was left out
-    of one when `dream_llm` is on and it could not be asked.
+    above; `dreamt` hears of each that reviewed something, of why the model was left out of one
+    when `dream_llm` is on and it could not be asked, and (with no summary) of a dream the
+    database refused. Neither a refused import nor a refused dream ends the watch.
     """
     folders = watched_folders(config)
     loop = asyncio.get_running_loop()
@@ -126,7 +137,11 @@ async def watch(
                 ready(folders)
             sweep_due = loop.time() + RESWEEP_S
         if loop.time() >= schedule.due and not stop.is_set():
-            summary, model_error = await dream_as_configured(log, config, trigger="schedule")
+            try:
+                summary, model_error = await dream_as_configured(log, config, trigger="schedule")
+            except StoreError as error:
+                # Like an import, a dream the database refused is tried again on schedule.
+                summary, model_error = None, f"{error}"
             schedule.dreamt(loop.time())
-            if dreamt is not None and (summary.sessions_reviewed or model_error):
+            if dreamt is not None and (summary is None or summary.sessions_reviewed or model_error):
                 dreamt(summary, model_error)

@@ -14,6 +14,20 @@ from memory_graph.records import now_iso
 
 DATABASE_NAME = "reverie.db"
 BUSY_TIMEOUT_MS = 5000
+_WHY_NOT_WRITTEN = {
+    sqlite3.SQLITE_FULL: "the disk is full; free some space and try again",
+    sqlite3.SQLITE_BUSY: "another program kept it locked too long; try again once it is done",
+    sqlite3.SQLITE_READONLY: "it is readonly; check its permissions and its disk",
+    sqlite3.SQLITE_IOERR: "the disk reported an error; check it and try again",
+}
+
+
+def why_not_written(error: sqlite3.Error) -> str:
+    """What a failed write means for the user and what to do; the transaction was rolled back,
+    so nothing half-written was kept (the message says so too)."""
+    # Extended codes (SQLITE_IOERR_WRITE, ...) keep the primary code in their low byte.
+    code = (getattr(error, "sqlite_errorcode", None) or -1) & 0xFF
+    return f"{_WHY_NOT_WRITTEN.get(code, str(error))} (nothing half-written was kept)"
 
 
 def ensure_home(home: Path) -> Path:
@@ -65,7 +79,7 @@ async def connect(path: Path) -> aiosqlite.Connection:
         await conn.close()
         if "not a database" in str(error) or "malformed" in str(error):
             raise StoreError(f"{path} is not a Reverie database (not a SQLite file)") from None
-        raise StoreError(f"cannot open database {path}: {error}") from None
+        raise StoreError(f"cannot open database {path}: {why_not_written(error)}") from None
     except BaseException:
         await conn.close()
         raise

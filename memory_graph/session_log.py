@@ -19,7 +19,7 @@ from typing import Any, Self
 import aiosqlite
 
 from memory_graph.content import blocks_text
-from memory_graph.db import DATABASE_NAME, connect, ensure_home
+from memory_graph.db import DATABASE_NAME, connect, ensure_home, why_not_written
 from memory_graph.errors import StoreError
 from memory_graph.records import (
     Block,
@@ -225,7 +225,7 @@ class SessionLog:
                 await self._run_to_end("COMMIT")
             except sqlite3.OperationalError as error:
                 await self._rollback()
-                raise StoreError(f"cannot write {self.path}: {error}") from None
+                raise StoreError(f"cannot write {self.path}: {why_not_written(error)}") from None
             except BaseException:
                 await self._rollback()
                 raise

@@ -6,7 +6,7 @@ import asyncio
 import json
 import signal
 import subprocess
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,24 +21,9 @@ from tests.demo import PROPOSED
 from tests.processes import clean_environment, reverie
 from tests.shared_data import CLAUDE_CODE, needs_shared_data
 from tests.tui_helpers import settle
+from tests.waiting import DEADLINE_S, eventually
 
 pytestmark = needs_shared_data
-DEADLINE_S = 10.0
-
-
-async def eventually(check: Callable[[], object], what: str) -> None:
-    """Wait until `check()` (sync or async) is true, or fail after DEADLINE_S."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE_S
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

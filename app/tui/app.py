@@ -146,6 +146,14 @@ class ReverieApp(App[None]):
                 markup=False,
             )
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A dream the database refused (disk full) or that broke must say so, not leave the
+        # status line on its last step.
+        if event.worker.group == "dream" and event.state is WorkerState.ERROR:
+            self._tell(DreamStatus("dream failed"))
+            error = event.worker.error
+            self.notify(f"{error}", title="Dream failed", severity="error", markup=False)
+
     async def on_inbox_screen_open_session(self, event: InboxScreen.OpenSession) -> None:
         """Enter on a proposal: back to the chat, showing the session of its evidence."""
         self.pop_screen()

@@ -85,6 +85,16 @@ class ImportReport:
         }
 
 
+class ImportStopped(StoreError):
+    """The database refused a write part-way (disk full, locked too long): the sessions already
+    imported are whole and kept, `report` says what they were, and importing the same paths
+    again goes on from there."""
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 def detect(path: Path) -> Format | None:
     """The format of a transcript file, from its first line; None when it is none we read."""
     try:
@@ -259,12 +269,17 @@ async def import_paths(
     """Import every transcript under `paths` (`fmt` None: detect each file's format).
 
     Raises ImportInputError for a missing path, a folder without transcripts, or a file given
-    by name whose format cannot be told.
+    by name whose format cannot be told; ImportStopped when the database refuses a write.
     """
     if fmt is not None and fmt not in FORMATS:
         raise ImportInputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     files = await asyncio.to_thread(discover, paths)
     named = frozenset(path.resolve() for path in paths if path.is_file())
     report = ImportReport()
-    await import_files(log, files, fmt, report, named=named, on_file=on_file)
+    try:
+        await import_files(log, files, fmt, report, named=named, on_file=on_file)
+    except ImportInputError:
+        raise
+    except StoreError as error:
+        raise ImportStopped(str(error), report) from None
     return report
