@@ -31,6 +31,12 @@ class Reply:
     delay_per_chunk: float = 0.0
     html: bool = False
     """Answer 200 with a web page, as a misconfigured base URL would."""
+    garbage_after: int | None = None
+    """Send an event whose data is not JSON after this many text chunks."""
+    silent_for: float = 0.0
+    """Before answering at all, say nothing for this long (a hanging endpoint)."""
+    stall_after: int | None = None
+    """Go silent after this many text chunks, the connection left open, for `silent_for`."""
 
 
 def text(*chunks: str, delay: float = 0.0) -> Reply:
@@ -114,6 +120,8 @@ class FakeMessagesAPI:
                     self._json(404, _error_body("not_found_error", self.path))
                     return
                 reply = api.script.popleft() if api.script else error(500, "script_exhausted")
+                if reply.silent_for and reply.stall_after is None:
+                    time.sleep(reply.silent_for)
                 if reply.html:
                     page = b"<html><body>Welcome to nginx!</body></html>"
                     self.send_response(200)
@@ -167,6 +175,13 @@ class FakeMessagesAPI:
                     for number, piece in enumerate(reply.text_chunks):
                         if reply.drop_after is not None and number >= reply.drop_after:
                             break
+                        if number == reply.garbage_after:
+                            garbage = b"event: content_block_delta\ndata: {not json\n\n"
+                            self.wfile.write(f"{len(garbage):x}\r\n".encode() + garbage + b"\r\n")
+                            self.wfile.flush()
+                        if number == reply.stall_after:
+                            time.sleep(reply.silent_for)
+                            return
                         time.sleep(reply.delay_per_chunk)
                         self._chunk(
                             "content_block_delta",

@@ -250,3 +250,77 @@ async def test_a_crashed_reply_is_placed_before_the_next_turn(
     assert texts == ["story", "once upon a", "go on", "...time"]
     sent = fake_api.requests[0]["messages"]
     assert [turn["role"] for turn in sent] == ["user", "assistant", "user"]
+
+
+async def test_500_is_retried_with_backoff(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(error(500, "api_error"), error(500, "api_error"), text("third time"))
+    session, result, observer = await _turn(log, config, "hi")
+    assert result.reply == "third time" and len(fake_api.requests) == 3
+    assert [s.split(":")[0] for s in observer.statuses] == ["HTTP 500 api_error"] * 2
+    retries = [e.data for e in await log.events(session.id) if e.kind == "retry"]
+    assert [r["attempt"] for r in retries] == [1, 2] and retries[1]["delay"] > retries[0]["delay"]
+
+
+async def test_a_malformed_event_mid_stream_keeps_the_partial_reply(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(Reply(text_chunks=["Half ", "a ", "reply"], garbage_after=2))
+    session, result, observer = await _turn(log, config, "tell me")
+    assert result.status == "failed" and "cut off" in (result.error or "")
+    assert "malformed" in (result.error or "")
+    assert "Your message is kept" in observer.notices[0]
+    messages = await log.messages(session.id)
+    assert [m.text for m in messages if m.role == "user"] == ["tell me"]
+    assert messages[-1].interrupted and messages[-1].text == "Half a "
+
+
+async def test_a_malformed_stream_before_any_text_is_a_clear_failure(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(Reply(text_chunks=["never shown"], garbage_after=0))
+    session, result, _ = await _turn(log, config, "hi")
+    assert result.status == "failed" and "malformed" in (result.error or "")
+    assert len(fake_api.requests) == 1, "an endpoint that garbles events is not asked again"
+    assert [m.role for m in await log.messages(session.id)] == ["system", "user"]
+
+
+async def test_a_hanging_endpoint_times_out_retries_and_gives_up(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    config = replace(config, request_timeout=0.3)
+    fake_api.add(*[Reply(text_chunks=["late"], silent_for=1.0) for _ in range(3)])
+    session, result, observer = await asyncio.wait_for(_turn(log, config, "anyone?"), 10)
+    assert result.status == "failed" and "timed out after 3 attempts" in (result.error or "")
+    assert len(observer.statuses) == 2 and "timed out" in observer.statuses[0]
+    assert [m.text for m in await log.messages(session.id) if m.role == "user"] == ["anyone?"]
+
+
+async def test_a_stream_that_stalls_keeps_what_came_and_is_cut_off(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    config = replace(config, request_timeout=0.3)
+    fake_api.add(
+        Reply(text_chunks=["So far", " so good", " and then"], stall_after=2, silent_for=1.0)
+    )
+    session, result, _ = await asyncio.wait_for(_turn(log, config, "go on"), 10)
+    assert result.status == "failed" and "cut off" in (result.error or "")
+    reply = (await log.messages(session.id))[-1]
+    assert reply.interrupted and reply.text == "So far so good"
+
+
+async def test_cancel_works_while_the_endpoint_hangs(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(Reply(text_chunks=["late"], silent_for=2.0))
+    session = await log.create_session()
+    task = asyncio.create_task(Agent(log, config).run_turn(session.id, "wait", Recorder()))
+    while not fake_api.requests:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, 1)
+    assert task.cancelled()
+    assert [m.text for m in await log.messages(session.id) if m.role == "user"] == ["wait"]
+    assert "interrupted" in [e.kind for e in await log.events(session.id)]

@@ -32,8 +32,12 @@ async def test_kill_9_mid_stream_keeps_the_reply_as_interrupted(
 
     # Opening the log sees that the draft's process is gone and keeps what it had streamed.
     async with await SessionLog.open(home) as log:
+        async with log.connection.execute("PRAGMA integrity_check") as cursor:
+            assert [tuple(row) for row in await cursor.fetchall()] == [("ok",)]
         session = (await log.list_sessions())[0]
-        reply = (await log.messages(session.id))[-1]
+        messages = await log.messages(session.id)
+        reply = messages[-1]
+    assert [m.text for m in messages if m.role == "user"] == ["tell me everything"]
     assert reply.role == "assistant" and reply.interrupted
     assert reply.meta["reason"] == "process ended"
     assert reply.text.startswith("word0 word1 ")

@@ -4,6 +4,7 @@ for everything as it happens."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,7 @@ from memory_graph.session_log import SessionLog
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
+    from anthropic.types import Message as AnthropicMessage
 
 MAX_TOOL_ROUNDS = 25
 DRAFT_INTERVAL_S = 0.5
@@ -303,21 +305,11 @@ class Agent:
         }
         await observer.reply_started()
         if self.config.stream:
-            async with self.client.messages.stream(**params) as stream:
-                saved_at = time.monotonic()
-                async for event in stream:
-                    if event.type == "text":
-                        partial.text.append(event.text)
-                        await observer.text_delta(event.text)
-                    # Any event refreshes the draft, so a long silent tool input never makes a
-                    # live reply look abandoned to another process.
-                    if time.monotonic() - saved_at >= DRAFT_INTERVAL_S:
-                        await self.log.save_draft(session_id, "assistant", partial.blocks(), {})
-                        saved_at = time.monotonic()
-                try:
-                    final = await stream.get_final_message()
-                except AssertionError:
-                    raise EndpointError("the stream ended without a complete message") from None
+            try:
+                final = await self._stream(session_id, params, observer, partial)
+            except json.JSONDecodeError as error:
+                # The SDK parses each event's data as it comes and lets a parse error through.
+                raise EndpointError(f"a malformed event in the stream ({error})") from None
         else:
             final = await self.client.messages.create(**params)
             if not hasattr(final, "content"):
@@ -338,6 +330,25 @@ class Agent:
         message = await self.log.commit_reply(session_id, "assistant", content, meta)
         await observer.reply_finished(message)
         return message, final.stop_reason
+
+    async def _stream(
+        self, session_id: int, params: dict[str, Any], observer: TurnObserver, partial: _Partial
+    ) -> AnthropicMessage:
+        async with self.client.messages.stream(**params) as stream:
+            saved_at = time.monotonic()
+            async for event in stream:
+                if event.type == "text":
+                    partial.text.append(event.text)
+                    await observer.text_delta(event.text)
+                # Any event refreshes the draft, so a long silent tool input never makes a
+                # live reply look abandoned to another process.
+                if time.monotonic() - saved_at >= DRAFT_INTERVAL_S:
+                    await self.log.save_draft(session_id, "assistant", partial.blocks(), {})
+                    saved_at = time.monotonic()
+            try:
+                return await stream.get_final_message()
+            except AssertionError:
+                raise EndpointError("the stream ended without a complete message") from None
 
     async def _keep_partial(
         self, session_id: int, partial: _Partial, reason: str, observer: TurnObserver

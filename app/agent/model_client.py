@@ -101,8 +101,10 @@ def describe_failure(error: BaseException) -> ApiFailure | None:
         return ApiFailure(summary, short, status, error_type, retryable, _retry_after(headers))
     if isinstance(error, anthropic.APIConnectionError):
         kind = "timed out" if isinstance(error, anthropic.APITimeoutError) else "connection failed"
-        cause = error.__cause__ or error
-        return ApiFailure(f"{kind}: {cause}", kind, None, "connection_error", True, None)
+        # A timeout's cause often has no words of its own: then the kind says it all.
+        cause = str(error.__cause__ or error).strip()
+        summary = f"{kind}: {cause}" if cause and cause != "Request timed out." else kind
+        return ApiFailure(summary, kind, None, "connection_error", True, None)
     if isinstance(error, httpx2.TransportError):
         # A stall or drop mid-stream surfaces as a raw transport error, not an APIError.
         summary = f"connection lost: {type(error).__name__} {error}".strip()
