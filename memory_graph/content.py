@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from memory_graph.records import Block
-from memory_graph.redact import redact
+from memory_graph.redact import redact, secret_spans
 
 
 def tool_result_text(content: Any) -> str:
@@ -49,5 +49,17 @@ def shown_controls(text: str) -> str:
 
 
 def excerpt(text: str, start: int, end: int) -> str:
-    """The span of a message that evidence points at, on one line, secrets redacted."""
+    """The span of a message that evidence points at, on one line, secrets redacted: a secret
+    the span cuts through is taken whole, so that none of it shows."""
+    spans = secret_spans(text)
+    grown = True
+    while grown:  # taking one secret whole may reach into the next
+        grown = False
+        for secret_start, secret_end in spans:
+            if (
+                secret_start < end
+                and start < secret_end
+                and not start <= secret_start < secret_end <= end
+            ):
+                start, end, grown = min(start, secret_start), max(end, secret_end), True
     return shown_controls(redact(" ".join(text[start:end].split())))[:EXCERPT_LIMIT]

@@ -1,0 +1,197 @@
+"""Secrets in what a person typed and their tools printed, in the forms they really take, never
+reach a proposal, a memory, an excerpt, a recall, an export or a model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.agent.loop import Agent
+from app.config import Config
+from app.dream_model import DreamModel
+from dreamer.dream import dream
+from dreamer.extractors.llm import TOOL_NAME
+from memory_graph import adoption
+from memory_graph.content import excerpt
+from memory_graph.graph_view import EXPORT_FORMATS, MemoryGraph
+from memory_graph.inbox import pending
+from memory_graph.recall import recall
+from memory_graph.redact import redact
+from memory_graph.session_log import SessionLog
+from tests.fake_api import FakeMessagesAPI, text, tool_use
+from tests.recorder import Recorder
+from tests.sessions import chat_session, command_session
+
+ANTHROPIC = "sk-ant-api03-" + "Zq8vB2xR7mKp4LwT9nYc3HdF6jGs1QeA5uVo0XiW" * 2 + "-Kq7pAA"
+OPENAI = "sk-proj-" + "T3BlbkFJx9QmW2vR8kLp5NcY7dHs4GtB1eZa6UoJfXi0" + "Qr3mVn"
+AWS_ID = "AKIAQ7LKX4ZR2TYWB5NM"
+AWS_SECRET = "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"
+GITHUB = "ghp_" + "R7mKp4LwT9nYc3HdF6jGs1QeA5uVo0XiWZq8"
+GITHUB_FINE = "github_pat_11ABCDEFG0" + "xR7mKp4LwT9nYc3HdF6jGs1QeA5uVo0XiW_Zq8vB2x"
+SLACK = "xoxb-2417763912-5820176458531-Qk3vN8LmT2pR7xWcY4hJ"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiJpbmVzIiwiaWF0IjoxNzMwMDAwMDAwfQ."
+    "Kx9mQ2vR8kLp5NcY7dHs4GtB1eZa6UoJfXi0Qr3mVn4"
+)
+DB_PASSWORD = "Tr0ub4dor-and-3"
+URL_PASSWORD = "c0rrect-h0rse"
+BASIC = "aW5lczpjMHJyZWN0LWgwcnNl"
+KEY_BODY = [
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+    "QyNTUxOQAAACBk9mXqL3rT8vN2wYc5hJ4pR7xWcY4hJQk3vN8LmT2pRwAAAJj8Qx1r/EMd",
+    "awAAAAtzc2gtZWQyNTUxOQAAACBk9mXqL3rT8vN2wYc5hJ4pR7xWcY4hJQk3vN8LmT2pRw",
+]
+PRIVATE_KEY = "\n".join(
+    ["-----BEGIN OPENSSH PRIVATE KEY-----", *KEY_BODY, "-----END OPENSSH PRIVATE KEY-----"]
+)
+SECRETS = [
+    ANTHROPIC,
+    OPENAI,
+    AWS_ID,
+    AWS_SECRET,
+    GITHUB,
+    GITHUB_FINE,
+    SLACK,
+    JWT,
+    DB_PASSWORD,
+    URL_PASSWORD,
+    BASIC,
+    *KEY_BODY,
+]
+
+ENV_FILE = (
+    f"ANTHROPIC_API_KEY={ANTHROPIC}\nOPENAI_API_KEY={OPENAI}\nAWS_ACCESS_KEY_ID={AWS_ID}\n"
+    f"AWS_SECRET_ACCESS_KEY={AWS_SECRET}\nGITHUB_TOKEN={GITHUB}\nSLACK_BOT_TOKEN={SLACK}\n"
+    f"DB_PASSWORD={DB_PASSWORD}\n"
+)
+CONFIG_JSON = json.dumps(
+    {"aws_secret_access_key": AWS_SECRET, "password": DB_PASSWORD, "token": GITHUB_FINE}
+)
+
+
+def _leaks(shown: str) -> list[str]:
+    """The secrets (or any 10 characters of one) that `shown` gives away."""
+    return [
+        secret
+        for secret in SECRETS
+        if any(secret[i : i + 10] in shown for i in range(0, len(secret) - 9))
+    ]
+
+
+def test_each_secret_in_the_forms_it_takes_is_redacted() -> None:
+    forms = [
+        ENV_FILE,
+        CONFIG_JSON,
+        f"export AWS_SECRET_ACCESS_KEY='{AWS_SECRET}'",
+        f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}",
+        f'curl -H "Authorization: Bearer {JWT}" https://api.example.com',
+        f'curl -H "x-api-key: {ANTHROPIC}" https://api.anthropic.com/v1/messages',
+        f"curl -H 'Authorization: Basic {BASIC}' https://intranet.example",
+        f"git clone https://ines:{GITHUB}@github.com/ines/site.git",
+        f"psql postgres://app:{URL_PASSWORD}@db.internal:5432/app",
+        f"PGPASSWORD={DB_PASSWORD} psql -h db.internal",
+        f"my token is {GITHUB_FINE}, keep it safe",
+        PRIVATE_KEY,
+        PRIVATE_KEY[:150] + "\n[output cut at 150 characters]",
+    ]
+    for form in forms:
+        assert _leaks(redact(form)) == [], form
+
+
+def test_no_excerpt_window_shows_part_of_a_secret() -> None:
+    """Evidence points at a span of a message; a span cut through a secret must not show the
+    part of it that no longer looks like one."""
+    message = f"$ cat ~/.ssh/id_ed25519\n{PRIVATE_KEY}\n$ cat .env\n{ENV_FILE}done"
+    for length in (20, 60, 140, 400):
+        for start in range(0, len(message), 5):
+            shown = excerpt(message, start, start + length)
+            assert _leaks(shown) == [], (start, length, shown)
+
+
+async def _history(log: SessionLog) -> None:
+    """Recurring failures and fixes whose commands and outputs carry secrets, a preference
+    stated beside a secret, and a plain session: all of it material for proposals."""
+    for day in range(3):
+        await command_session(
+            log,
+            "publish the site",
+            [
+                (
+                    f"git push https://ines:{GITHUB}@github.com/ines/site.git main",
+                    f"fatal: Authentication failed for 'https://ines:{GITHUB}@github.com/ines/"
+                    "site.git/'",
+                    128,
+                ),
+                ("git remote set-url origin git@github.com:ines/site.git", "", 0),
+                ("git push origin main", f"To github.com:ines/site.git\n   {day}a..{day}b main", 0),
+            ],
+        )
+        await command_session(
+            log,
+            "deploy the api",
+            [
+                (
+                    f"env | grep -i key && ./deploy.sh --token {SLACK}",
+                    f"{ENV_FILE}Error: deploy failed: no region configured",
+                    1,
+                ),
+                ("aws configure set region eu-west-1", "", 0),
+                ("./deploy.sh", "deployed", 0),
+            ],
+        )
+        await command_session(
+            log,
+            "log in to the build box",
+            [
+                (
+                    "ssh -i ~/.ssh/id_ed25519 deploy@build.internal",
+                    f"{PRIVATE_KEY}\ndeploy@build.internal: Permission denied (publickey).",
+                    255,
+                ),
+                ("ssh-add ~/.ssh/id_ed25519", "Identity added", 0),
+                ("ssh deploy@build.internal uptime", "up 3 days", 0),
+            ],
+        )
+        await chat_session(
+            log,
+            f"I prefer short answers. The database is at postgres://app:{URL_PASSWORD}@db.internal",
+            f"Use this config for the client: {CONFIG_JSON}",
+            f'and send "Authorization: Bearer {JWT}" with every request',
+        )
+
+
+async def test_nothing_derived_from_the_history_shows_a_secret(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI, tmp_path: Path
+) -> None:
+    await _history(log)
+    fake_api.add(tool_use(TOOL_NAME, {"patterns": []}))
+    model = DreamModel(config)
+    await dream(log, model=model)
+    await model.close()
+    proposals = await pending(log)
+    assert len(proposals) >= 6, [p["statement"] for p in proposals]
+    assert any("git push" in p["statement"] for p in proposals)
+    assert any("deploy" in e["excerpt"] for p in proposals for e in p["evidence"])
+    shown = {"the model's dream prompt": json.dumps(fake_api.requests), "proposals": ""}
+    shown["proposals"] = json.dumps(proposals)
+
+    for proposal in proposals:
+        await adoption.adopt(log, proposal["id"])
+    memory = await MemoryGraph.load(log)
+    for suffix in EXPORT_FORMATS:
+        shown[f"export {suffix}"] = memory.export(tmp_path / f"memory{suffix}")
+    for query in ("git push", "deploy the api", "ssh build box", "database", "authorization"):
+        shown[f"recall {query}"] = json.dumps((await recall(log, query)).to_json())
+
+    fake_api.add(text("Sure."))
+    session = await log.create_session()
+    await Agent(log, config).run_turn(session.id, "how do I deploy the api again?", Recorder())
+    shown["the chat's system prompt"] = fake_api.requests[-1]["system"]
+    assert (
+        "Recalled memories" in shown["the chat's system prompt"]
+        or "deploy" in (shown["the chat's system prompt"])
+    )
+
+    leaks = {where: _leaks(text) for where, text in shown.items() if _leaks(text)}
+    assert leaks == {}
