@@ -3,6 +3,7 @@ reach a proposal, a memory, an excerpt, a recall, an export or a model."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from memory_graph.inbox import pending
 from memory_graph.recall import recall
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, text, tool_use
+from tests.fake_api import FakeMessagesAPI, error, text, tool_use
+from tests.processes import clean_environment, reverie
 from tests.recorder import Recorder
 from tests.sessions import chat_session, command_session
 
@@ -195,3 +197,41 @@ async def test_nothing_derived_from_the_history_shows_a_secret(
 
     leaks = {where: _leaks(text) for where, text in shown.items() if _leaks(text)}
     assert leaks == {}
+
+
+async def test_the_api_key_is_never_written_to_disk_or_printed(
+    home: Path, workspace: Path, fake_api: FakeMessagesAPI
+) -> None:
+    """Chat (with a tool call and a failed request), an `--llm` dream and an export, as real
+    processes with a real-looking key: no file of the home, nor anything printed, holds it."""
+    key = "sk-ant-api03-" + "N0tAR3alK3yButL00ksL1keOne" * 4 + "-xYzAA"
+    env = clean_environment(ANTHROPIC_BASE_URL=fake_api.base_url, ANTHROPIC_API_KEY=key)
+    fake_api.add(
+        error(500, "api_error"),
+        tool_use("run_command", {"command": "env; echo done"}),
+        text("All done."),
+        tool_use(TOOL_NAME, {"patterns": []}),
+    )
+    printed = b""
+    for argv in (
+        ("chat", "--yes", "list the environment"),
+        ("dream", "--llm"),
+        ("export", str(home / "sessions.jsonl")),
+    ):
+        process = await asyncio.create_subprocess_exec(
+            *reverie(home, *argv),
+            cwd=workspace,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, err.decode()
+        printed += out + err
+    assert len(fake_api.requests) == 4
+    # The key went where it belongs: to the endpoint, with every request.
+    assert all(any(key in value for value in sent.values()) for sent in fake_api.headers)
+    written = {path: path.read_bytes() for path in home.rglob("*") if path.is_file()}
+    assert any(path.name.endswith("-wal") or path.suffix == ".db" for path in written)
+    assert [path for path, data in written.items() if key[:24].encode() in data] == []
+    assert key[:24].encode() not in printed
