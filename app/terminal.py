@@ -6,11 +6,23 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clearing
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, clipboard, links
+    r"|\x1b[@-Z\\-_]"  # the two-character escapes
+)
 
 
 def visible(text: str) -> str:
     """`text` with every control character except newline and tab shown as `^X` or `\\xNN`."""
     return _CONTROL.sub(_show, text)
+
+
+def program_output(text: str) -> str:
+    """What a program printed, as text to read: its colour and cursor sequences dropped (they
+    format, they say nothing, and `ls --color` would otherwise fill the screen with `^[[0m`),
+    any other control character made visible."""
+    return visible(_ESCAPE_SEQUENCE.sub("", text))
 
 
 def _show(match: re.Match[str]) -> str:
@@ -22,7 +34,7 @@ def _show(match: re.Match[str]) -> str:
 
 def one_line(value: object, limit: int = 120) -> str:
     """A single line of at most `limit` characters, whitespace folded."""
-    text = " ".join(str(value).split())
+    text = visible(" ".join(str(value).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

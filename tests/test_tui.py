@@ -168,6 +168,34 @@ async def test_markup_in_messages_is_shown_literally(
         assert app.is_running
 
 
+async def test_escape_sequences_never_reach_the_terminal(
+    config: Config, fake_api: FakeMessagesAPI, workspace: Path
+) -> None:
+    """A transcript can hold what a terminal obeys: colours, a new window title, a write to the
+    clipboard (OSC 52), a bell. Typed, replied or printed by a tool, none is passed through."""
+    from rich.console import Console
+
+    hostile = "red\x1b[31mX \x1b]52;c;cm0gLXJmIH4=\x07 title\x1b]0;pwned\x1b\\ bell\x07"
+    (workspace / "log.txt").write_text(f"\x1b[32mPASSED\x1b[0m {hostile}")
+    fake_api.add(tool_use("read_file", {"path": "log.txt"}), text(f"Reply {hostile}"))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await _send(pilot, f"User {hostile}")
+        for view in screen.query(ToolCallView):
+            view.collapsed = False
+        await settle(pilot)
+        assert "PASSED" in _plain(screen.query_one(ToolCallView).result)
+        assert "^[[31mX" in _plain(screen.query_one(UserTurn))
+        console = Console(width=SIZE[0], force_terminal=True, color_system="truecolor")
+        with console.capture() as captured:
+            console.print(app.screen._compositor.render_update(full=True))
+    shown = captured.get()
+    for sequence in ("\x1b[31m", "\x1b[32m", "\x1b]52", "\x1b]0", "\x07"):
+        assert sequence not in shown, sequence
+    assert "^[]52;c;" in shown and "User red^[[31mX" in shown and "Reply red" in shown
+
+
 async def test_without_a_model_chat_says_how_to_connect(home: Path, workspace: Path) -> None:
     config = Config(home=home, workspace=workspace)
     app = ReverieApp(config)

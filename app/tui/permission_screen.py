@@ -14,6 +14,7 @@ from textual.widgets import Button, Label, Static
 
 from app.agent.loop import ToolCall
 from app.agent.permissions import Decision
+from app.terminal import visible
 
 PREVIEW_LIMIT = 2000
 
@@ -45,8 +46,8 @@ class PermissionScreen(ModalScreen[Decision]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(Content(f"Allow {self.call.name}?"), id="question")
-            yield Static(Content(describe_call(self.call)), id="details")
+            yield Label(Content(visible(f"Allow {self.call.name}?")), id="question")
+            yield Static(Content(visible(describe_call(self.call))), id="details")
             with Horizontal(id="buttons"):
                 yield Button("Allow once (y)", id="once", variant="primary")
                 yield Button("Allow for session (a)", id="session")

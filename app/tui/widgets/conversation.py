@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from app.terminal import one_line
+from app.terminal import one_line, program_output, visible
 from memory_graph.content import tool_result_text
 from memory_graph.records import Message
 
@@ -46,7 +46,7 @@ class ToolCallView(Collapsible):
         self.result = Static(Content("running…"), classes="tool-result")
         arguments_text = json.dumps(arguments, ensure_ascii=False, indent=2)
         super().__init__(
-            Static(Content(arguments_text), classes="tool-arguments"),
+            Static(Content(visible(arguments_text)), classes="tool-arguments"),
             self.result,
             title=Content(self.base_title),  # type: ignore[arg-type]
             collapsed=True,
@@ -54,7 +54,7 @@ class ToolCallView(Collapsible):
 
     def set_result(self, output: str, is_error: bool, exit_code: int | None) -> None:
         """Show the tool's answer, marked as an error when it failed."""
-        self.result.update(Content(output or "(no output)"))
+        self.result.update(Content(program_output(output) or "(no output)"))
         self.set_class(is_error, "error")
         suffix = (
             f"  [exit {exit_code}]" if exit_code is not None else "  [error]" if is_error else ""
@@ -83,11 +83,11 @@ class Conversation(VerticalScroll, can_focus=False):
 
     async def add_user(self, text: str) -> None:
         """Show a user turn."""
-        await self.mount(UserTurn(Content(text)))
+        await self.mount(UserTurn(Content(visible(text))))
 
     async def add_notice(self, text: str, *, error: bool = False) -> None:
         """Show a message from Reverie."""
-        await self.mount(Notice(Content(text), classes="error" if error else ""))
+        await self.mount(Notice(Content(visible(text)), classes="error" if error else ""))
 
     async def start_reply(self) -> None:
         """Open a Markdown reply to stream into; reused when a retry follows an empty attempt."""
@@ -107,7 +107,7 @@ class Conversation(VerticalScroll, can_focus=False):
             await self.start_reply()
         assert self._stream is not None
         self._reply_text += text
-        await self._stream.write(text)
+        await self._stream.write(visible(text))
 
     async def end_reply(self, *, interrupted: bool) -> None:
         """Finish the streaming reply; an empty one is removed, an interrupted one is marked."""
@@ -149,7 +149,7 @@ class Conversation(VerticalScroll, can_focus=False):
                     if message.role == "assistant":
                         from app.tui.widgets.reply import Reply
 
-                        reply = Reply(block["text"])
+                        reply = Reply(visible(block["text"]))
                         reply.set_class(message.interrupted, "interrupted")
                         await self.mount(reply)
                     else:
