@@ -7,6 +7,9 @@ memory does not fill it, the raw messages of earlier sessions that match.
    a memory lend relevance to its neighbours: the fix of a failure that matched, the project a
    preference is about.
 3. Each score is weighted by support and recency, and the best fit the budget.
+4. Raw messages of earlier sessions are ranked with their context: the messages just before
+   and after (an answer rarely repeats the question's words), their session, and who the query
+   names; the two lists are fused by reciprocal rank.
 
 Retired, superseded and merged nodes never come back: only active nodes are read. Episodes
 (raw messages) come from sessions that are not private, never from the session asking, with
@@ -40,6 +43,20 @@ NEIGHBOURS = 64
 HALF_LIFE_DAYS = 180.0
 EPISODE_CHARACTERS = 300
 EVIDENCE_PER_HIT = 3
+EPISODE_CANDIDATES = 100
+"""Messages matching the query read per recall: enough to rank them with their context."""
+NEIGHBOUR_SHARE = 0.5
+"""The share of the relevance of the messages just before and after a message that counts for
+it: an answer rarely repeats the words of the question it answers."""
+SESSION_SHARE = 0.5
+"""How much the relevance of a message's whole session counts for it (as a share of the best
+message's): a conversation that is about the query makes its messages likelier answers."""
+SPEAKER_BOOST = 1.5
+"""A message by the one the query names counts this much more."""
+NAMED = 20
+"""Messages a name must occur in to be taken for one side's name."""
+NAMED_ODDS = 10.0
+_CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]\w*)")
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     [
@@ -273,7 +290,8 @@ async def recall(
         ),
         key=lambda item: (-item[0], item[1]),
     )[:k]
-    episodes = await _episodes(log, _match(words), k, exclude_session)
+    speaker = await _named(log, text, words)
+    episodes = await _episodes(log, _match(words), k, exclude_session, speaker)
     order = _fused([nodes[node_id][0] for _, node_id in memories], len(episodes))[:k]
     chosen = [memories[rank][1] for source, rank in order if source == "memory"]
     evidence = await _evidence(log, chosen, words)
@@ -440,26 +458,115 @@ async def _evidence(
     }
 
 
-async def _episodes(
-    log: SessionLog, query: str, limit: int, exclude_session: int | None
-) -> list[RecallHit]:
-    """The messages of other sessions (not private) that match best, as episode hits."""
+async def _named(log: SessionLog, text: str, words: list[str]) -> str | None:
+    """The role (user or assistant) the query names, if it names one side only. A capitalized
+    word of the query (not opening a sentence) names a side when it is a proper noun in the
+    messages too (capitalized in most of those it occurs in), occurs in NAMED of them at least,
+    and the other side says it NAMED_ODDS times as often as the share of messages it writes
+    would make it: how one side addresses the other ("Thanks, Caroline!"), never their own
+    name. Samples are bounded: cheap in any history."""
+    capitalized = {word for word in _CAPITALIZED.findall(text) if word.lower() in words}
+    if not capitalized:
+        return None
     async with log.connection.execute(
-        "SELECT m.session_id, s.external_id, m.id, m.external_id, m.role, m.text, hit.score "
+        "SELECT role, count(*) FROM (SELECT role FROM messages ORDER BY id DESC LIMIT 2000) "
+        "GROUP BY role"
+    ) as cursor:
+        base = {str(role): int(count) for role, count in await cursor.fetchall()}
+    roles: dict[str, str] = {}
+    for name in sorted(capitalized, key=lambda word: words.index(word.lower())):
+        async with log.connection.execute(
+            "SELECT m.role, count(*), sum(instr(m.text, ?) > 0) FROM (SELECT rowid FROM "
+            "messages_fts WHERE messages_fts MATCH ? LIMIT 200) AS f "
+            "JOIN messages m ON m.id = f.rowid GROUP BY m.role",
+            (name, f'"{name.lower()}"'),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        counts = {str(role): int(count) for role, count, _ in rows}
+        cased = sum(int(row[2]) for row in rows)
+        if sum(counts.values()) < NAMED or cased < 0.8 * sum(counts.values()):
+            continue
+        for side, other in (("user", "assistant"), ("assistant", "user")):
+            said, heard = counts.get(other, 0), counts.get(side, 0)
+            odds = (said / (heard + 1)) / ((base.get(other, 0) + 1) / (base.get(side, 0) + 1))
+            if odds >= NAMED_ODDS:
+                roles[name.lower()] = side
+    sides = set(roles.values())
+    return sides.pop() if len(sides) == 1 else None
+
+
+async def _episodes(
+    log: SessionLog,
+    query: str,
+    limit: int,
+    exclude_session: int | None,
+    speaker: str | None = None,
+) -> list[RecallHit]:
+    """The messages of other sessions (not private) that match best, with their context, as
+    episode hits: a message's score is its own BM25, NEIGHBOUR_SHARE of its neighbours' (so the
+    answer after a matching question is found too), a share of its session's, and a boost when
+    the query names its speaker."""
+    async with log.connection.execute(
+        "SELECT m.id, m.session_id, m.seq, m.role, hit.score "
         "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
         "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
         "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
-        "WHERE s.private = 0 AND m.session_id != ? ORDER BY hit.score DESC",
-        (query, limit * 4, exclude_session or 0),
+        "WHERE s.private = 0 AND m.session_id != ?",
+        (query, EPISODE_CANDIDATES, exclude_session or 0),
     ) as cursor:
-        rows = list(await cursor.fetchall())
+        matched = [
+            (int(row[0]), int(row[1]), int(row[2]), str(row[3]), max(float(row[4]), 1e-6))
+            for row in await cursor.fetchall()
+        ]
+    if not matched:
+        return []
+    own = {(session, seq): score for _, session, seq, _, score in matched}
+    places = {(session, seq): (message_id, role) for message_id, session, seq, role, _ in matched}
+    missing = sorted(
+        {(session, seq + step) for session, seq in own for step in (-1, 1)} - own.keys()
+    )
+    for start in range(0, len(missing), 400):
+        chunk = missing[start : start + 400]
+        pairs = ", ".join(["(?, ?)"] * len(chunk))
+        async with log.connection.execute(
+            f"SELECT m.id, m.session_id, m.seq, m.role FROM (VALUES {pairs}) AS v "
+            "JOIN messages m ON m.session_id = v.column1 AND m.seq = v.column2 "
+            "WHERE m.role != 'system'",
+            [value for pair in chunk for value in pair],
+        ) as cursor:
+            for message_id, session, seq, role in await cursor.fetchall():
+                places[(int(session), int(seq))] = (int(message_id), str(role))
+    sessions: dict[int, float] = {}
+    for (session, _), score in own.items():
+        sessions[session] = sessions.get(session, 0.0) + score
+    best, best_session = max(own.values()), max(sessions.values())
+    scored = []
+    for (session, seq), (message_id, role) in places.items():
+        score = own.get((session, seq), 0.0) + NEIGHBOUR_SHARE * (
+            own.get((session, seq - 1), 0.0) + own.get((session, seq + 1), 0.0)
+        )
+        score += SESSION_SHARE * best * sessions[session] / best_session
+        if role == speaker:
+            score *= SPEAKER_BOOST
+        scored.append((score, message_id))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    scored = scored[:limit]
+    rows = await where_in(
+        log,
+        "SELECT m.session_id, s.external_id, m.id, m.external_id, m.role, m.text "
+        "FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id IN ({})",
+        [message_id for _, message_id in scored],
+    )
+    found = {int(row[2]): row for row in rows}
     # Relevance shares, as memories' scores are: the two read on one scale.
-    total = sum(max(float(row[6]), 1e-6) for row in rows[:limit]) or 1.0
+    total = sum(score for score, _ in scored) or 1.0
     hits = []
-    for row in rows[:limit]:
+    for score, message_id in scored:
+        row = found[message_id]
         text = redact(" ".join(str(row[5]).split()))
         if len(text) > EPISODE_CHARACTERS:
             text = text[: EPISODE_CHARACTERS - 1] + "…"
-        share = max(float(row[6]), 1e-6) / total
-        hits.append(RecallHit(None, "episode", f"{row[4]}: {text}", share, [evidence_link(row)]))
+        hits.append(
+            RecallHit(None, "episode", f"{row[4]}: {text}", score / total, [evidence_link(row)])
+        )
     return hits

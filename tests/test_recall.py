@@ -134,3 +134,47 @@ def test_recall_from_the_command_line(
     assert [line["query"] for line in lines] == ["ledger", None, "chestnut carts"]
     assert lines[2]["hits"][0]["kind"] == "episode"
     assert run("recall")[0] == 1
+
+
+async def _conversation(log: SessionLog, *turns: tuple[str, str]) -> None:
+    session = await log.create_session()
+    for role, said in turns:
+        await log.append_message(session.id, role, [{"type": "text", "text": said}])
+
+
+def _episodes(found: object) -> list[str]:
+    return [hit.statement for hit in found.hits if hit.kind == "episode"]  # type: ignore[attr-defined]
+
+
+async def test_an_answer_is_found_through_the_question_before_it(log: SessionLog) -> None:
+    await _conversation(
+        log,
+        ("user", "Where did we leave the spare key for the cabin?"),
+        ("assistant", "Under the blue flowerpot by the back door."),
+        ("user", "Thanks. Unrelated: what's a good bread recipe?"),
+        ("assistant", "Flour, water, salt and yeast; knead ten minutes."),
+    )
+    await _conversation(log, ("user", "the cabin needs a new roof"), ("assistant", "Noted."))
+    shown = _episodes(await recall(log, "spare key cabin"))
+    # The answer shares no word with the query; its question does.
+    assert "assistant: Under the blue flowerpot by the back door." in shown
+    assert shown.index("assistant: Under the blue flowerpot by the back door.") < 3
+
+
+async def test_a_query_naming_one_side_prefers_what_that_side_said(log: SessionLog) -> None:
+    # The assistant calls the user Maya, often enough to be told from a word both use.
+    for day in range(24):
+        await _conversation(
+            log,
+            ("user", f"day {day}: tell me about the weather"),
+            ("assistant", f"Sunny today, Maya. Day {day} looks fine."),
+        )
+    await _conversation(log, ("user", "I started pottery classes"), ("assistant", "Nice."))
+    await _conversation(
+        log, ("user", "what should I cook?"), ("assistant", "Pottery is lovely, Maya!")
+    )
+    # Alone, BM25 puts the assistant's line first: it has both words.
+    shown = _episodes(await recall(log, "Maya pottery"))
+    assert shown[0] == "assistant: Pottery is lovely, Maya!"
+    shown = _episodes(await recall(log, "What did Maya say about pottery?"))
+    assert shown[0] == "user: I started pottery classes"
