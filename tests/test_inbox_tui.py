@@ -98,6 +98,30 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         assert len(await pending(log)) == PROPOSED - 1
 
 
+async def test_keys_that_do_not_apply_are_dimmed_in_place(dreamt: Path, workspace: Path) -> None:
+    from textual.widgets._footer import FooterKey
+
+    def keys(inbox: InboxScreen) -> dict[str, FooterKey]:
+        return {key.action: key for key in inbox.query(FooterKey)}
+
+    app = ReverieApp(_config(dreamt, workspace))
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await _inbox(pilot)
+        before = keys(inbox)
+        assert before["undo"].has_class("-disabled") and not before["adopt"].has_class("-disabled")
+        await pilot.press("u")  # nothing to undo: the key does nothing
+        assert len(inbox.items) == PROPOSED
+        await pilot.press("a")
+        await settle(pilot)
+        # The same key widgets, the undo key lit: the footer was not rebuilt.
+        after = keys(inbox)
+        assert all(after[action] is key for action, key in before.items())
+        assert not after["undo"].has_class("-disabled")
+        await pilot.press("u")
+        await settle(pilot)
+        assert len(inbox.items) == PROPOSED and keys(inbox)["undo"].has_class("-disabled")
+
+
 async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) -> None:
     app = ReverieApp(_config(dreamt, workspace))
     async with app.run_test(size=SIZE) as pilot:

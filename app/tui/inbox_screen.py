@@ -11,12 +11,13 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.terminal import one_line, when
 from app.tui.edit_screen import EditScreen
 from app.tui.messages import DatabaseChanged
+from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph import adoption
 from memory_graph.errors import StoreError
@@ -79,7 +80,7 @@ class InboxScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("", id="inbox-title", classes="screen-title")
         yield ListDetail(id="proposals")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def listing(self) -> OptionList:
@@ -221,19 +222,20 @@ class InboxScreen(Screen[None]):
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys act only where they apply: nothing to decide on an empty or stale entry."""
+        """Keys act only where they apply: nothing to decide on an empty or stale entry. A key
+        that does not apply stays in the footer, dimmed (None), so the footer keeps its shape."""
         item = self.current
         if action in ("adopt", "edit"):
-            return item is not None and not item.stale
-        if action == "reject":
-            return item is not None
-        if action == "select":
-            return item is not None
-        if action == "open_evidence":
-            return item is not None and bool(self._evidence)
-        if action == "undo":
-            return self.can_undo
-        return True
+            applies = item is not None and not item.stale
+        elif action in ("reject", "select"):
+            applies = item is not None
+        elif action == "open_evidence":
+            applies = item is not None and bool(self._evidence)
+        elif action == "undo":
+            applies = self.can_undo
+        else:
+            return True
+        return True if applies else None
 
     def _chosen(self) -> list[int]:
         item = self.current
@@ -263,30 +265,34 @@ class InboxScreen(Screen[None]):
 
     async def _decide(self, verdict: str, ids: list[int], statement: str | None = None) -> None:
         messages = []
-        for proposal_id in ids:
-            try:
-                if verdict == "adopt":
-                    decided = await adoption.adopt(self.session_log, proposal_id, statement)
-                else:
-                    decided = await adoption.reject(self.session_log, proposal_id)
-            except StoreError as error:
-                self.notify(str(error), severity="error", markup=False)
-                break
-            messages.append(decided.message)
-            await cast("ReverieApp", self.app).remember(decided)
-            if decided.verdict == "stale":
-                self.notify(decided.message, severity="warning", markup=False)
-        self.selected.clear()
-        await self.reload()
+        # No frame between the write and the list without it: a frame drawn meanwhile would
+        # show a half-updated inbox and hold the event loop while the database answers.
+        with self.app.batch_update():
+            for proposal_id in ids:
+                try:
+                    if verdict == "adopt":
+                        decided = await adoption.adopt(self.session_log, proposal_id, statement)
+                    else:
+                        decided = await adoption.reject(self.session_log, proposal_id)
+                except StoreError as error:
+                    self.notify(str(error), severity="error", markup=False)
+                    break
+                messages.append(decided.message)
+                await cast("ReverieApp", self.app).remember(decided)
+                if decided.verdict == "stale":
+                    self.notify(decided.message, severity="warning", markup=False)
+            self.selected.clear()
+            await self.reload()
         if messages:
             self.notify(messages[0] if len(messages) == 1 else f"{len(messages)} decisions made")
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
-        decided = await adoption.undo(self.session_log)
-        if decided is not None:
-            await cast("ReverieApp", self.app).remember(decided)
-        await self.reload()
+        with self.app.batch_update():
+            decided = await adoption.undo(self.session_log)
+            if decided is not None:
+                await cast("ReverieApp", self.app).remember(decided)
+            await self.reload()
         self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
 
     def action_select(self) -> None:
