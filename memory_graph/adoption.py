@@ -58,13 +58,14 @@ class _Work:
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...]) -> Any:
-    async with conn.execute(sql, args) as cursor:
-        return await cursor.fetchone()
+    rows = await _all(conn, sql, args)
+    return rows[0] if rows else None
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...]) -> list[Any]:
-    async with conn.execute(sql, args) as cursor:
-        return list(await cursor.fetchall())
+    # One trip to the database's thread, not three (execute, fetch, close): a decision is
+    # many small queries, and it must be on screen within a frame or two.
+    return list(await conn.execute_fetchall(sql, args))
 
 
 async def _node_of(conn: aiosqlite.Connection, fingerprint: str) -> Node | None:

@@ -166,17 +166,14 @@ async def evidence_of(log: SessionLog, owner: str, owner_id: int) -> list[dict[s
     """The evidence of a node or a proposal (`owner`), each link with the excerpt it points
     at, redacted: why a memory is believed, why a proposal is made."""
     table, column = _EVIDENCE_OF[owner]
-    async with log.connection.execute(
+    rows = await log.connection.execute_fetchall(
         "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, e.span_start, "
         f"e.span_end FROM {table} e JOIN sessions s ON s.id = e.session_id "
         f"JOIN messages m ON m.id = e.message_id WHERE e.{column} = ? "
         "ORDER BY e.session_id, e.message_id",
         (owner_id,),
-    ) as cursor:
-        return [
-            {**evidence_link(row), "excerpt": excerpt(str(row[4]), row[5], row[6])}
-            for row in await cursor.fetchall()
-        ]
+    )
+    return [{**evidence_link(row), "excerpt": excerpt(str(row[4]), row[5], row[6])} for row in rows]
 
 
 async def latest_sightings(

@@ -355,14 +355,15 @@ class InboxItem:
 
 async def inbox_items(log: SessionLog) -> list[InboxItem]:
     """Pending proposals grouped by kind (KIND_ORDER), then by confidence and support."""
-    async with log.connection.execute(
-        "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, p.dream_id, "
-        "p.created, p.fingerprint, p.graph_hash, MIN(s.started), "
-        "MAX(COALESCE(s.ended, s.started)) FROM proposals p "
-        "LEFT JOIN proposal_evidence e ON e.proposal_id = p.id "
-        "LEFT JOIN sessions s ON s.id = e.session_id WHERE p.status = 'pending' GROUP BY p.id"
-    ) as cursor:
-        rows = list(await cursor.fetchall())
+    rows = list(
+        await log.connection.execute_fetchall(
+            "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, "
+            "p.dream_id, p.created, p.fingerprint, p.graph_hash, MIN(s.started), "
+            "MAX(COALESCE(s.ended, s.started)) FROM proposals p "
+            "LEFT JOIN proposal_evidence e ON e.proposal_id = p.id "
+            "LEFT JOIN sessions s ON s.id = e.session_id WHERE p.status = 'pending' GROUP BY p.id"
+        )
+    )
     payloads = {row[0]: json.loads(row[4]) for row in rows}
     targets = {row[0]: str(payloads[row[0]].get("target", row[9])) for row in rows}
     current = await state_hashes(log, sorted(set(targets.values())))

@@ -333,14 +333,14 @@ async def _seeds(log: SessionLog, query: str) -> dict[int, float]:
     """Active nodes whose statements match, with a relevance that sums to 1."""
     # Ranked inside the index first: joining every match to its node would cost more than
     # ranking them, and few of the best are not active.
-    async with log.connection.execute(
+    fetched = await log.connection.execute_fetchall(
         "SELECT hit.rowid, hit.score FROM (SELECT rowid, -bm25(nodes_fts) AS score "
         "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
         "JOIN nodes n ON n.id = hit.rowid WHERE n.status = 'active' "
         "ORDER BY hit.score DESC LIMIT ?",
         (query, SEEDS * 4, SEEDS),
-    ) as cursor:
-        rows = [(int(row[0]), max(float(row[1]), 1e-6)) for row in await cursor.fetchall()]
+    )
+    rows = [(int(row[0]), max(float(row[1]), 1e-6)) for row in fetched]
     total = sum(score for _, score in rows)
     return {node_id: score / total for node_id, score in rows}
 
@@ -350,10 +350,10 @@ async def _neighbours(log: SessionLog, node_ids: list[int]) -> dict[int, list[tu
     edges' weights: the strongest NEIGHBOURS each way, read from the index (a hub's edges are
     never all sorted), for all of them in one query."""
     marks = ", ".join("?" * len(node_ids))
-    async with log.connection.execute(
+    fetched = await log.connection.execute_fetchall(
         f"SELECT node_id, fingerprint FROM node_patterns WHERE node_id IN ({marks})", node_ids
-    ) as cursor:
-        patterns = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+    )
+    patterns = [(int(row[0]), str(row[1])) for row in fetched]
     found: dict[int, list[tuple[int, float]]] = {node_id: [] for node_id in node_ids}
     if not patterns:
         return found
@@ -367,10 +367,10 @@ async def _neighbours(log: SessionLog, node_ids: list[int]) -> dict[int, list[tu
                 "JOIN nodes n ON n.id = other.node_id AND n.status = 'active'"
             )
             arguments += [node_id, pattern, NEIGHBOURS]
-    async with log.connection.execute(" UNION ALL ".join(arms), arguments) as cursor:
-        for node_id, other, weight in await cursor.fetchall():
-            if other != node_id:
-                found[int(node_id)].append((int(other), float(weight)))
+    fetched = await log.connection.execute_fetchall(" UNION ALL ".join(arms), arguments)
+    for node_id, other, weight in fetched:
+        if other != node_id:
+            found[int(node_id)].append((int(other), float(weight)))
     return {
         node_id: sorted(near, key=lambda n: -n[1])[:NEIGHBOURS] for node_id, near in found.items()
     }
@@ -436,15 +436,15 @@ async def _evidence(
     words, EVIDENCE_PER_HIT at most (the rest is a keypress away in the memory browser)."""
     if not node_ids:
         return {}
-    async with log.connection.execute(
+    fetched = await log.connection.execute_fetchall(
         "SELECT e.node_id, e.session_id, s.external_id, e.message_id, m.external_id, m.text "
         "FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
         "JOIN messages m ON m.id = e.message_id "
         f"WHERE e.node_id IN ({', '.join('?' * len(node_ids))}) AND s.private = 0 "
         "ORDER BY e.session_id, e.message_id",
         node_ids,
-    ) as cursor:
-        rows = list(await cursor.fetchall())
+    )
+    rows = list(fetched)
     wanted = set(words)
     found: dict[int, list[tuple[int, Any]]] = {}
     for row in rows:
@@ -468,20 +468,20 @@ async def _named(log: SessionLog, text: str, words: list[str]) -> str | None:
     capitalized = {word for word in _CAPITALIZED.findall(text) if word.lower() in words}
     if not capitalized:
         return None
-    async with log.connection.execute(
+    fetched = await log.connection.execute_fetchall(
         "SELECT role, count(*) FROM (SELECT role FROM messages ORDER BY id DESC LIMIT 2000) "
         "GROUP BY role"
-    ) as cursor:
-        base = {str(role): int(count) for role, count in await cursor.fetchall()}
+    )
+    base = {str(role): int(count) for role, count in fetched}
     roles: dict[str, str] = {}
     for name in sorted(capitalized, key=lambda word: words.index(word.lower())):
-        async with log.connection.execute(
+        fetched = await log.connection.execute_fetchall(
             "SELECT m.role, count(*), sum(instr(m.text, ?) > 0) FROM (SELECT rowid FROM "
             "messages_fts WHERE messages_fts MATCH ? LIMIT 200) AS f "
             "JOIN messages m ON m.id = f.rowid GROUP BY m.role",
             (name, f'"{name.lower()}"'),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        )
+        rows = list(fetched)
         counts = {str(role): int(count) for role, count, _ in rows}
         cased = sum(int(row[2]) for row in rows)
         if sum(counts.values()) < NAMED or cased < 0.8 * sum(counts.values()):
@@ -506,18 +506,18 @@ async def _episodes(
     episode hits: a message's score is its own BM25, NEIGHBOUR_SHARE of its neighbours' (so the
     answer after a matching question is found too), a share of its session's, and a boost when
     the query names its speaker."""
-    async with log.connection.execute(
+    fetched = await log.connection.execute_fetchall(
         "SELECT m.id, m.session_id, m.seq, m.role, hit.score "
         "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
         "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
         "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
         "WHERE s.private = 0 AND m.session_id != ?",
         (query, EPISODE_CANDIDATES, exclude_session or 0),
-    ) as cursor:
-        matched = [
-            (int(row[0]), int(row[1]), int(row[2]), str(row[3]), max(float(row[4]), 1e-6))
-            for row in await cursor.fetchall()
-        ]
+    )
+    matched = [
+        (int(row[0]), int(row[1]), int(row[2]), str(row[3]), max(float(row[4]), 1e-6))
+        for row in fetched
+    ]
     if not matched:
         return []
     own = {(session, seq): score for _, session, seq, _, score in matched}
@@ -528,14 +528,14 @@ async def _episodes(
     for start in range(0, len(missing), 400):
         chunk = missing[start : start + 400]
         pairs = ", ".join(["(?, ?)"] * len(chunk))
-        async with log.connection.execute(
+        fetched = await log.connection.execute_fetchall(
             f"SELECT m.id, m.session_id, m.seq, m.role FROM (VALUES {pairs}) AS v "
             "JOIN messages m ON m.session_id = v.column1 AND m.seq = v.column2 "
             "WHERE m.role != 'system'",
             [value for pair in chunk for value in pair],
-        ) as cursor:
-            for message_id, session, seq, role in await cursor.fetchall():
-                places[(int(session), int(seq))] = (int(message_id), str(role))
+        )
+        for message_id, session, seq, role in fetched:
+            places[(int(session), int(seq))] = (int(message_id), str(role))
     sessions: dict[int, float] = {}
     for (session, _), score in own.items():
         sessions[session] = sessions.get(session, 0.0) + score

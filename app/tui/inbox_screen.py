@@ -103,11 +103,10 @@ class InboxScreen(Screen[None]):
         shown = self.items
         self.items = {item.id: item for item in items}
         self.selected &= set(self.items)
-        async with self.session_log.connection.execute(
+        rows = await self.session_log.connection.execute_fetchall(
             "SELECT EXISTS (SELECT 1 FROM decisions WHERE undone IS NULL)"
-        ) as cursor:
-            row = await cursor.fetchone()
-        self.can_undo = bool(row and row[0])
+        )
+        self.can_undo = bool(next(iter(rows))[0])
         remaining = [item for item in shown.values() if item.id in self.items]
         if remaining == items and len(items) < len(shown):
             self._drop(set(shown) - set(self.items), items)
