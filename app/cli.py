@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.config import Config, load_config
+from app.config import RUN_BY_AGENT, Config, load_config
 from app.errors import USER_ERRORS, UserError
 from app.files import private_file
 from app.paths import DEMO_HISTORY, resolve_home
@@ -26,6 +27,8 @@ from memory_graph.records import Message, Session
 from memory_graph.session_log import SessionLog
 
 PROG = "reverie"
+DECISIONS = frozenset({"adopt", "reject", "undo", "forget"})
+"""Commands that change what memory holds: a person's, never the agent's."""
 
 
 MAX_ID = 2**63 - 1
@@ -708,6 +711,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": lambda a: asyncio.run(_graph_export(a, _graph_target(a))),
     }
     try:
+        if args.command in DECISIONS and os.environ.get(RUN_BY_AGENT):
+            raise UserError(
+                f"`reverie {args.command}` was run by the agent ({RUN_BY_AGENT} is set): what "
+                "enters or leaves memory is decided by a person; run it yourself"
+            )
         return handlers[args.command](args)
     except USER_ERRORS as error:
         print(visible(f"{PROG}: {error}"), file=sys.stderr)

@@ -16,6 +16,10 @@ from urllib.parse import urlsplit
 from app.errors import UserError
 from app.paths import config_path
 
+RUN_BY_AGENT = "REVERIE_RUN_BY_AGENT"
+"""Set for every command the agent runs: `reverie adopt` and the other memory decisions refuse
+to run under it, so that text in a session cannot talk the agent into deciding for the user."""
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
 """A current Claude Sonnet model id known to the installed SDK (a test checks it is)."""
 

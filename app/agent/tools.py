@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.agent.workspace import OutsideWorkspace, Workspace
+from app.config import RUN_BY_AGENT
 
 OUTPUT_LIMIT = 30_000
 """Characters of tool output the model sees; the rest is cut with a note."""
@@ -183,9 +184,10 @@ def _write_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
 
 
 def _child_environment() -> dict[str, str]:
-    """The environment for commands the agent runs, without Reverie's own credentials: a
-    command's output goes to the model and into the log."""
-    return {key: value for key, value in os.environ.items() if key not in _WITHHELD_ENVIRONMENT}
+    """The environment for commands the agent runs, without Reverie's own credentials (a
+    command's output goes to the model and into the log), marked as the agent's."""
+    kept = {key: value for key, value in os.environ.items() if key not in _WITHHELD_ENVIRONMENT}
+    return kept | {RUN_BY_AGENT: "1"}
 
 
 async def run_command(
