@@ -140,8 +140,8 @@ class InboxScreen(Screen[None]):
         self._title(len(items))
 
     def _refresh_keys(self) -> None:
-        # The footer is rebuilt on every refresh_bindings (tens of milliseconds): only when a
-        # key's availability changed.
+        # Only when a key's availability changed: each refresh_bindings has every binding
+        # checked again and the footer repainted, even when KeysFooter need not rebuild.
         keys = tuple(
             bool(self.check_action(action, ()))
             for action in ("adopt", "edit", "reject", "select", "open_evidence", "undo")

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.errors import UserError
@@ -20,6 +20,7 @@ from app.files import private_file
 from app.terminal import one_line, when
 from app.tui.inbox_screen import group_title
 from app.tui.messages import DatabaseChanged
+from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph import adoption
 from memory_graph.errors import StoreError
@@ -56,7 +57,7 @@ class MemoryScreen(Screen[None]):
         yield Label("", id="memory-title", classes="screen-title")
         yield Input(placeholder="Search memories…  (/)", id="memory-search")
         yield ListDetail(id="memories")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def listing(self) -> OptionList:
@@ -137,9 +138,9 @@ class MemoryScreen(Screen[None]):
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Retire needs a highlighted memory."""
+        """Retire needs a highlighted memory (dimmed in the footer without one)."""
         if action == "retire":
-            return self.current is not None
+            return True if self.current is not None else None
         return True
 
     def action_search(self) -> None:
