@@ -18,15 +18,19 @@ from pathlib import Path
 
 import pytest
 
-from app.config import load_config
+from app.agent.loop import Agent
+from app.config import Config, load_config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.watcher import watch
+from memory_graph.errors import StoreError
 from memory_graph.importers.records import Problem
 from memory_graph.importers.runner import ImportReport, ImportStopped, import_paths
 from memory_graph.session_log import SessionLog
 from tests.demo import PROPOSED
+from tests.fake_api import FakeMessagesAPI, text
 from tests.processes import clean_environment, reverie
+from tests.recorder import Recorder
 from tests.tui_helpers import settle
 from tests.waiting import eventually
 
@@ -229,3 +233,35 @@ async def test_a_dream_the_full_disk_refused_says_so_and_runs_whole_later(
         await eventually(lambda: not app.dreaming, "the dream")
         await settle(pilot)
         assert screen.status_line.activity.startswith(f"dreamt: {PROPOSED} new proposals")
+
+
+async def test_a_reply_streams_on_when_the_disk_fills_and_says_it_was_not_kept(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.agent.loop
+
+    monkeypatch.setattr(app.agent.loop, "DRAFT_INTERVAL_S", 0.02)
+    chunks = [f"part{n} " + "x" * 300 + " " for n in range(60)]
+    fake_api.add(text(*chunks, delay=0.005), text("and now it is kept"))
+
+    class FillsTheDisk(Recorder):
+        async def text_delta(self, delta: str) -> None:
+            await super().text_delta(delta)
+            if len(self.deltas) == 10:
+                await _fill(log)
+
+    session = await log.create_session()
+    observer = FillsTheDisk()
+    agent = Agent(log, config)
+    with pytest.raises(StoreError, match="the disk is full"):
+        await agent.run_turn(session.id, "tell me everything", observer)
+    assert "".join(observer.deltas) == "".join(chunks), "the whole answer reached the screen"
+    assert any("not saving this reply" in status for status in observer.statuses)
+    assert [m.text for m in await log.messages(session.id) if m.role == "user"] == [
+        "tell me everything"
+    ]
+    assert not log.connection.in_transaction
+    await _empty(log)
+    again = await agent.run_turn(session.id, "once more", Recorder())
+    assert again.reply == "and now it is kept"
+    _whole_sessions(log.path)  # integrity

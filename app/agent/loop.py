@@ -22,6 +22,7 @@ from app.agent.permissions import Decision, SessionPermissions
 from app.agent.tools import Toolbox, ToolOutcome
 from app.agent.workspace import Workspace
 from app.config import Config
+from memory_graph.errors import StoreError
 from memory_graph.recall import Recalled, recall
 from memory_graph.records import Block, Message
 from memory_graph.session_log import SessionLog
@@ -335,16 +336,22 @@ class Agent:
         self, session_id: int, params: dict[str, Any], observer: TurnObserver, partial: _Partial
     ) -> AnthropicMessage:
         async with self.client.messages.stream(**params) as stream:
-            saved_at = time.monotonic()
+            saved_at, unsaved = time.monotonic(), False
             async for event in stream:
                 if event.type == "text":
                     partial.text.append(event.text)
                     await observer.text_delta(event.text)
                 # Any event refreshes the draft, so a long silent tool input never makes a
                 # live reply look abandoned to another process.
-                if time.monotonic() - saved_at >= DRAFT_INTERVAL_S:
-                    await self.log.save_draft(session_id, "assistant", partial.blocks(), {})
+                if time.monotonic() - saved_at >= DRAFT_INTERVAL_S and not unsaved:
                     saved_at = time.monotonic()
+                    try:
+                        await self.log.save_draft(session_id, "assistant", partial.blocks(), {})
+                    except StoreError as error:
+                        # A full disk must not cut off an answer the user is reading: it
+                        # streams on, and the reply's own commit says it could not be kept.
+                        unsaved = True
+                        await observer.status(f"not saving this reply: {error}")
             try:
                 return await stream.get_final_message()
             except AssertionError:
