@@ -613,7 +613,7 @@ async def _watch(args: argparse.Namespace) -> int:
 
     def dreamt(summary: DreamSummary | None, model_error: str | None) -> None:
         if summary is None:
-            print(f"dream failed: {model_error}", file=sys.stderr, flush=True)
+            print(visible(f"dream failed: {model_error}"), file=sys.stderr, flush=True)
             return
         if model_error:
             print(f"dreaming offline: {model_error}", file=sys.stderr, flush=True)

@@ -8,7 +8,10 @@ import re
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clearing
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, clipboard, links
+    # OSC (window titles, clipboard, links), terminated: one left open would otherwise take
+    # the rest of the output with it, so it is shown instead (^[]…).
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+    r"|\x1b[()*+]."  # character set choices (`tput sgr0` ends with one)
     r"|\x1b[@-Z\\-_]"  # the two-character escapes
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,9 +63,7 @@ async def _import(
         # A full disk or a database locked too long must not end the watch: whatever was not
         # imported is read again at the next sweep.
         reason = f"not imported: {error}; the watch tries again within {RESWEEP_S:.0f} s"
-        outcome.problems.append(
-            Problem(files[0] if len(files) == 1 else files[0].parent, None, reason)
-        )
+        outcome.problems.append(Problem(Path(os.path.commonpath(files)), None, reason))
     report(where, outcome)
     return outcome.messages
 

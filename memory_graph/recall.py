@@ -56,6 +56,9 @@ SPEAKER_BOOST = 1.5
 NAMED = 20
 """Messages a name must occur in to be taken for one side's name."""
 NAMED_ODDS = 10.0
+"""How much more often than its share of the messages the other side must say a name."""
+NAMES_TRIED = 3
+"""Capitalized words of a query tried as names, the first ones: a pasted log has hundreds."""
 _CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]\w*)")
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
@@ -474,7 +477,7 @@ async def _named(log: SessionLog, text: str, words: list[str]) -> str | None:
     )
     base = {str(role): int(count) for role, count in fetched}
     roles: dict[str, str] = {}
-    for name in sorted(capitalized, key=lambda word: words.index(word.lower())):
+    for name in sorted(capitalized, key=lambda word: words.index(word.lower()))[:NAMES_TRIED]:
         fetched = await log.connection.execute_fetchall(
             "SELECT m.role, count(*), sum(instr(m.text, ?) > 0) FROM (SELECT rowid FROM "
             "messages_fts WHERE messages_fts MATCH ? LIMIT 200) AS f "
@@ -526,6 +529,7 @@ async def _episodes(
         {(session, seq + step) for session, seq in own for step in (-1, 1)} - own.keys()
     )
     for start in range(0, len(missing), 400):
+        # 400 pairs are 800 parameters: under SQLite's oldest limit (999), as where_in is.
         chunk = missing[start : start + 400]
         pairs = ", ".join(["(?, ?)"] * len(chunk))
         fetched = await log.connection.execute_fetchall(
@@ -562,7 +566,9 @@ async def _episodes(
     total = sum(score for score, _ in scored) or 1.0
     hits = []
     for score, message_id in scored:
-        row = found[message_id]
+        row = found.get(message_id)
+        if row is None:
+            continue  # forgotten by another process since it was ranked
         text = redact(" ".join(str(row[5]).split()))
         if len(text) > EPISODE_CHARACTERS:
             text = text[: EPISODE_CHARACTERS - 1] + "…"

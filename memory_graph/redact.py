@@ -32,8 +32,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("password", re.compile(r"(?i)(://[^\s:/@]+:)[^\s@/]+(@)")),
     (
         "secret setting",
-        # Not a value another pattern has masked already ("GITHUB_TOKEN=ghp_…").
-        re.compile(rf"(?i)\b({_SETTING_NAME}[\"']?\s*[=:]\s*[\"']?)(?!\[redacted)[^\s\"',;]{{6,}}"),
+        # Not a value another pattern has masked already ("GITHUB_TOKEN=ghp_…"); a quoted
+        # value is masked to its closing quote, spaces and all.
+        re.compile(
+            rf"(?i)\b({_SETTING_NAME}[\"']?\s*[=:]\s*[\"']?)(?!\[redacted)"
+            r"(?:(?<=\")[^\"\n]{6,}(?=\")|(?<=')[^'\n]{6,}(?=')|[^\s\"',;]{6,})"
+        ),
     ),
 )
 

@@ -32,7 +32,9 @@ class Reply:
     html: bool = False
     """Answer 200 with a web page, as a misconfigured base URL would."""
     garbage_after: int | None = None
-    """Send an event whose data is not JSON after this many text chunks."""
+    """Send a malformed event (`garbage`) after this many text chunks."""
+    garbage: str = "{not json"
+    """The data of that event: not JSON, or JSON that is not what the event should hold."""
     silent_for: float = 0.0
     """Before answering at all, say nothing for this long (a hanging endpoint)."""
     stall_after: int | None = None
@@ -176,7 +178,9 @@ class FakeMessagesAPI:
                         if reply.drop_after is not None and number >= reply.drop_after:
                             break
                         if number == reply.garbage_after:
-                            garbage = b"event: content_block_delta\ndata: {not json\n\n"
+                            garbage = (
+                                f"event: content_block_delta\ndata: {reply.garbage}\n\n".encode()
+                            )
                             self.wfile.write(f"{len(garbage):x}\r\n".encode() + garbage + b"\r\n")
                             self.wfile.flush()
                         if number == reply.stall_after:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import anthropic.types.model
+import pytest
 
 from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
@@ -17,6 +18,7 @@ from app.config import DEFAULT_MODEL, Config
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, Reply, dropped, error, text, tool_use
 from tests.recorder import Recorder
+from tests.waiting import eventually
 
 
 async def _turn(log: SessionLog, config: Config, message: str):  # type: ignore[no-untyped-def]
@@ -263,10 +265,20 @@ async def test_500_is_retried_with_backoff(
     assert [r["attempt"] for r in retries] == [1, 2] and retries[1]["delay"] > retries[0]["delay"]
 
 
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "{not json",
+        '{"type": "content_block_delta", "index": 7, "delta": {"type": "text_delta", "text": "x"}}',
+        '{"type": "content_block_delta", "index": 0}',
+        "[1, 2, 3]",
+    ],
+    ids=["not-json", "no-such-block", "no-delta", "not-an-object"],
+)
 async def test_a_malformed_event_mid_stream_keeps_the_partial_reply(
-    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI, garbage: str
 ) -> None:
-    fake_api.add(Reply(text_chunks=["Half ", "a ", "reply"], garbage_after=2))
+    fake_api.add(Reply(text_chunks=["Half ", "a ", "reply"], garbage_after=2, garbage=garbage))
     session, result, observer = await _turn(log, config, "tell me")
     assert result.status == "failed" and "cut off" in (result.error or "")
     assert "malformed" in (result.error or "")
@@ -289,8 +301,9 @@ async def test_a_malformed_stream_before_any_text_is_a_clear_failure(
 async def test_a_hanging_endpoint_times_out_retries_and_gives_up(
     log: SessionLog, config: Config, fake_api: FakeMessagesAPI
 ) -> None:
-    config = replace(config, request_timeout=0.3)
-    fake_api.add(*[Reply(text_chunks=["late"], silent_for=1.0) for _ in range(3)])
+    # Timeouts with a margin a loaded machine cannot eat: 0.5 s against 2 s of silence.
+    config = replace(config, request_timeout=0.5)
+    fake_api.add(*[Reply(text_chunks=["late"], silent_for=2.0) for _ in range(3)])
     session, result, observer = await asyncio.wait_for(_turn(log, config, "anyone?"), 10)
     assert result.status == "failed" and "timed out after 3 attempts" in (result.error or "")
     assert len(observer.statuses) == 2 and "timed out" in observer.statuses[0]
@@ -300,9 +313,9 @@ async def test_a_hanging_endpoint_times_out_retries_and_gives_up(
 async def test_a_stream_that_stalls_keeps_what_came_and_is_cut_off(
     log: SessionLog, config: Config, fake_api: FakeMessagesAPI
 ) -> None:
-    config = replace(config, request_timeout=0.3)
+    config = replace(config, request_timeout=1.0)
     fake_api.add(
-        Reply(text_chunks=["So far", " so good", " and then"], stall_after=2, silent_for=1.0)
+        Reply(text_chunks=["So far", " so good", " and then"], stall_after=2, silent_for=3.0)
     )
     session, result, _ = await asyncio.wait_for(_turn(log, config, "go on"), 10)
     assert result.status == "failed" and "cut off" in (result.error or "")
@@ -316,11 +329,10 @@ async def test_cancel_works_while_the_endpoint_hangs(
     fake_api.add(Reply(text_chunks=["late"], silent_for=2.0))
     session = await log.create_session()
     task = asyncio.create_task(Agent(log, config).run_turn(session.id, "wait", Recorder()))
-    while not fake_api.requests:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: fake_api.requests, "the request")
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 1)
+        await asyncio.wait_for(task, 3)
     assert task.cancelled()
     assert [m.text for m in await log.messages(session.id) if m.role == "user"] == ["wait"]
     assert "interrupted" in [e.kind for e in await log.events(session.id)]

@@ -39,6 +39,7 @@ JWT = (
 DB_PASSWORD = "Tr0ub4dor-and-3"
 URL_PASSWORD = "c0rrect-h0rse"
 BASIC = "aW5lczpjMHJyZWN0LWgwcnNl"
+PASSPHRASE = "correct horse battery staple"
 KEY_BODY = [
     "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
     "QyNTUxOQAAACBk9mXqL3rT8vN2wYc5hJ4pR7xWcY4hJQk3vN8LmT2pRwAAAJj8Qx1r/EMd",
@@ -59,6 +60,7 @@ SECRETS = [
     DB_PASSWORD,
     URL_PASSWORD,
     BASIC,
+    PASSPHRASE,
     *KEY_BODY,
 ]
 
@@ -94,6 +96,8 @@ def test_each_secret_in_the_forms_it_takes_is_redacted() -> None:
         f"psql postgres://app:{URL_PASSWORD}@db.internal:5432/app",
         f"PGPASSWORD={DB_PASSWORD} psql -h db.internal",
         f"my token is {GITHUB_FINE}, keep it safe",
+        f'database:\n  password: "{PASSPHRASE}"\n  host: db.internal',
+        f"secret = '{PASSPHRASE}'",
         PRIVATE_KEY,
         PRIVATE_KEY[:150] + "\n[output cut at 150 characters]",
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.config import Config
-from app.terminal import visible
+from app.terminal import program_output, visible
 from app.tui.widgets.status_line import connection_label
 
 
@@ -19,3 +19,10 @@ def test_the_status_line_never_shows_credentials_in_a_url(tmp_path) -> None:  # 
     config = Config(home=tmp_path, base_url="https://alice:s3cr3t@gateway.example:8443/v1")
     label, connected = connection_label(config)
     assert connected and label == "endpoint gateway.example:8443"
+
+
+def test_program_output_drops_formatting_and_shows_the_rest() -> None:
+    coloured = "\x1b[1;32mPASSED\x1b(B\x1b[m 3 tests\x1b]0;done\x07\n\ttotal\x08"
+    assert program_output(coloured) == "PASSED 3 tests\n\ttotal^H"
+    # An escape left open never hides what follows it.
+    assert program_output("ok \x1b]52;c;aGk= IGNORE THIS\nmore") == "ok 52;c;aGk= IGNORE THIS\nmore"

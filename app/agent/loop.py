@@ -4,8 +4,8 @@ for everything as it happens."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -131,6 +131,23 @@ def system_prompt(workspace: Workspace) -> str:
         "run_command ask the user for permission each time, and the user may deny them.\n"
         "Be concise and concrete."
     )
+
+
+_MALFORMED = (ValueError, KeyError, IndexError, TypeError, AttributeError)
+"""What the SDK lets through when an event is not what the Messages API sends: data that is not
+JSON (a ValueError), or JSON of the wrong shape (a block index out of range, a missing delta)."""
+
+
+async def _next_event(events: AsyncIterator[Any]) -> Any | None:
+    """The stream's next event, None at its end; a malformed event is the endpoint's fault."""
+    try:
+        return await anext(events)
+    except StopAsyncIteration:
+        return None
+    except _MALFORMED as error:
+        raise EndpointError(
+            f"a malformed event in the stream ({type(error).__name__}: {error})"
+        ) from None
 
 
 class Agent:
@@ -306,11 +323,7 @@ class Agent:
         }
         await observer.reply_started()
         if self.config.stream:
-            try:
-                final = await self._stream(session_id, params, observer, partial)
-            except json.JSONDecodeError as error:
-                # The SDK parses each event's data as it comes and lets a parse error through.
-                raise EndpointError(f"a malformed event in the stream ({error})") from None
+            final = await self._stream(session_id, params, observer, partial)
         else:
             final = await self.client.messages.create(**params)
             if not hasattr(final, "content"):
@@ -336,22 +349,25 @@ class Agent:
         self, session_id: int, params: dict[str, Any], observer: TurnObserver, partial: _Partial
     ) -> AnthropicMessage:
         async with self.client.messages.stream(**params) as stream:
+            events = aiter(stream)
             saved_at, unsaved = time.monotonic(), False
-            async for event in stream:
+            while (event := await _next_event(events)) is not None:
                 if event.type == "text":
                     partial.text.append(event.text)
                     await observer.text_delta(event.text)
                 # Any event refreshes the draft, so a long silent tool input never makes a
                 # live reply look abandoned to another process.
-                if time.monotonic() - saved_at >= DRAFT_INTERVAL_S and not unsaved:
+                if time.monotonic() - saved_at >= DRAFT_INTERVAL_S:
                     saved_at = time.monotonic()
                     try:
                         await self.log.save_draft(session_id, "assistant", partial.blocks(), {})
                     except StoreError as error:
-                        # A full disk must not cut off an answer the user is reading: it
-                        # streams on, and the reply's own commit says it could not be kept.
+                        # A full disk (or a writer holding the database) must not cut off an
+                        # answer the user is reading: it streams on, the draft is tried again
+                        # at the next interval, and the reply's commit says if it was kept.
+                        if not unsaved:
+                            await observer.status(f"draft not saved: {error}")
                         unsaved = True
-                        await observer.status(f"not saving this reply: {error}")
             try:
                 return await stream.get_final_message()
             except AssertionError:

@@ -108,12 +108,16 @@ class InboxScreen(Screen[None]):
         )
         self.can_undo = bool(next(iter(rows))[0])
         remaining = [item for item in shown.values() if item.id in self.items]
-        if remaining == items and len(items) < len(shown):
-            self._drop(set(shown) - set(self.items), items)
-        else:
-            self._fill(items)
-        await self._show_detail()
-        self._refresh_keys()
+        # The list, the detail and the keys change in one frame: a frame drawn between them
+        # (while the detail's evidence is read, a read that never waits on a writer) would
+        # show a half-updated inbox and hold the event loop meanwhile.
+        with self.app.batch_update():
+            if remaining == items and len(items) < len(shown):
+                self._drop(set(shown) - set(self.items), items)
+            else:
+                self._fill(items)
+            await self._show_detail()
+            self._refresh_keys()
 
     def _drop(self, gone: set[int], items: list[InboxItem]) -> None:
         """Take decided proposals out of the list, the rest as it was: redrawing every entry
@@ -264,34 +268,34 @@ class InboxScreen(Screen[None]):
 
     async def _decide(self, verdict: str, ids: list[int], statement: str | None = None) -> None:
         messages = []
-        # No frame between the write and the list without it: a frame drawn meanwhile would
-        # show a half-updated inbox and hold the event loop while the database answers.
-        with self.app.batch_update():
-            for proposal_id in ids:
-                try:
-                    if verdict == "adopt":
-                        decided = await adoption.adopt(self.session_log, proposal_id, statement)
-                    else:
-                        decided = await adoption.reject(self.session_log, proposal_id)
-                except StoreError as error:
-                    self.notify(str(error), severity="error", markup=False)
-                    break
-                messages.append(decided.message)
-                await cast("ReverieApp", self.app).remember(decided)
-                if decided.verdict == "stale":
-                    self.notify(decided.message, severity="warning", markup=False)
-            self.selected.clear()
-            await self.reload()
+        for proposal_id in ids:
+            try:
+                if verdict == "adopt":
+                    decided = await adoption.adopt(self.session_log, proposal_id, statement)
+                else:
+                    decided = await adoption.reject(self.session_log, proposal_id)
+            except StoreError as error:
+                self.notify(str(error), severity="error", markup=False)
+                break
+            messages.append(decided.message)
+            await cast("ReverieApp", self.app).remember(decided)
+            if decided.verdict == "stale":
+                self.notify(decided.message, severity="warning", markup=False)
+        self.selected.clear()
+        await self.reload()
         if messages:
             self.notify(messages[0] if len(messages) == 1 else f"{len(messages)} decisions made")
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
-        with self.app.batch_update():
+        try:
             decided = await adoption.undo(self.session_log)
-            if decided is not None:
-                await cast("ReverieApp", self.app).remember(decided)
-            await self.reload()
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        if decided is not None:
+            await cast("ReverieApp", self.app).remember(decided)
+        await self.reload()
         self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
 
     def action_select(self) -> None:

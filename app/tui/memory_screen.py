@@ -177,7 +177,11 @@ class MemoryScreen(Screen[None]):
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone (here or in the inbox)."""
-        decided = await adoption.undo(self.session_log)
+        try:
+            decided = await adoption.undo(self.session_log)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
         if decided is not None:
             await self._app.remember(decided)
         await self.show()

@@ -15,15 +15,15 @@ class KeysFooter(Footer):
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         keys = [key for key in self.query(FooterKey) if not key.has_class("-command-palette")]
-        shown = [
-            (binding.action, enabled)
-            for _, binding, enabled, _ in screen.active_bindings.values()
-            if binding.show
-        ]
-        if not keys or [key.action for key in keys] != [action for action, _ in shown]:
+        # One key per action, its first binding's, as the footer composes them.
+        shown: dict[str, bool] = {}
+        for _, binding, enabled, _ in screen.active_bindings.values():
+            if binding.show:
+                shown.setdefault(binding.action, enabled)
+        if not keys or [key.action for key in keys] != list(shown):
             super().bindings_changed(screen)
             return
-        for key, (_, enabled) in zip(keys, shown, strict=True):
+        for key, enabled in zip(keys, shown.values(), strict=True):
             # FooterKey reads _disabled on a click (a bell instead of the action).
             key._disabled = not enabled
             key.set_class(not enabled, "-disabled")
