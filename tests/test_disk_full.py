@@ -265,3 +265,36 @@ async def test_a_reply_streams_on_when_the_disk_fills_and_says_it_was_not_kept(
     again = await agent.run_turn(session.id, "once more", Recorder())
     assert again.reply == "and now it is kept"
     _whole_sessions(log.path)  # integrity
+
+
+async def test_an_undo_the_database_refuses_says_so_and_keeps_the_decision(
+    home: Path, workspace: Path
+) -> None:
+    from app.paths import DEMO_HISTORY
+    from app.tui.inbox_screen import InboxScreen
+    from dreamer.dream import dream
+
+    async with await SessionLog.open(home) as log:
+        await import_paths(log, [DEMO_HISTORY])
+        await dream(log)
+    config = load_config(home, env={}, overrides={"workspace": str(workspace), "idle_after": 0})
+    app = ReverieApp(config, inbox_first=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await eventually(lambda: isinstance(app.screen, InboxScreen), "the inbox")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert len(app.screen.items) == PROPOSED - 1  # type: ignore[attr-defined]
+        # An undo is a few small rows: they fit in a full file's last pages, so the refusal
+        # comes from SQLite's read-only switch, through the same path as a full disk's.
+        log = await app.open_log()
+        await log.connection.execute("PRAGMA query_only = ON")
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.is_running
+        assert any("it is readonly" in str(n.message) for n in app._notifications)
+        assert len(app.screen.items) == PROPOSED - 1  # type: ignore[attr-defined]
+        await log.connection.execute("PRAGMA query_only = OFF")
+        await pilot.press("u")
+        await settle(pilot)
+        assert len(app.screen.items) == PROPOSED  # type: ignore[attr-defined]
