@@ -54,7 +54,8 @@ def test_memory_is_written_by_adoption_and_forget_only() -> None:
 
 def test_decisions_are_made_only_where_a_person_makes_them() -> None:
     """Calls into `adoption` that decide (adopt, reject, undo, retire_by_hand) are made by the
-    command line's decision commands and the inbox's and memory browser's key actions."""
+    command line's decision commands and the inbox's and memory browser's key actions (their
+    `u` through the app's `undo`)."""
     deciding = {"adopt", "reject", "undo", "retire_by_hand"}
     callers: set[str] = set()
     for name, text in _sources().items():
@@ -73,10 +74,9 @@ def test_decisions_are_made_only_where_a_person_makes_them() -> None:
     assert callers == {
         "app/cli.py:_decide",
         "app/cli.py:_undo",
+        "app/tui/app.py:undo",  # the `u` of the inbox and of the memory browser
         "app/tui/inbox_screen.py:_decide",
-        "app/tui/inbox_screen.py:action_undo",
         "app/tui/memory_screen.py:action_retire",
-        "app/tui/memory_screen.py:action_undo",
     }
 
 

@@ -174,6 +174,23 @@ class ReverieApp(App[None]):
         if self._memory is not None:
             await self._memory.apply(await self.open_log(), decided)
 
+    async def undo(self) -> bool:
+        """Revert the newest decision not yet undone (the inbox's or the memory browser's) and
+        say what was undone, or that nothing was; False when the database refused it (said
+        too), so the screen has nothing to redraw."""
+        from memory_graph import adoption
+        from memory_graph.errors import StoreError
+
+        try:
+            decided = await adoption.undo(await self.open_log())
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return False
+        if decided is not None:
+            await self.remember(decided)
+        self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
+        return True
+
     async def action_memory(self) -> None:
         """Open the memory browser (from any screen)."""
         from app.tui.memory_screen import MemoryScreen

@@ -288,15 +288,8 @@ class InboxScreen(Screen[None]):
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
-        try:
-            decided = await adoption.undo(self.session_log)
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        if decided is not None:
-            await cast("ReverieApp", self.app).remember(decided)
-        await self.reload()
-        self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
+        if await cast("ReverieApp", self.app).undo():
+            await self.reload()
 
     def action_select(self) -> None:
         """Mark or unmark the highlighted proposal for a bulk decision."""

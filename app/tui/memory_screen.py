@@ -177,15 +177,8 @@ class MemoryScreen(Screen[None]):
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone (here or in the inbox)."""
-        try:
-            decided = await adoption.undo(self.session_log)
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        if decided is not None:
-            await self._app.remember(decided)
-        await self.show()
-        self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
+        if await self._app.undo():
+            await self.show()
 
     async def action_export(self) -> None:
         """Write the whole graph as GraphML into the home's exports folder."""
