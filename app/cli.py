@@ -348,7 +348,7 @@ async def _import(args: argparse.Namespace, paths: list[Path]) -> int:
             )
         except ImportStopped as stopped:
             raise UserError(
-                f"{stopped}\n{_summary(stopped.report)} before it stopped; importing the same "
+                f"{stopped}; {_summary(stopped.report)} before it stopped; importing the same "
                 "paths again goes on from there"
             ) from None
         finally:
