@@ -27,7 +27,7 @@ from memory_graph.records import Message, Session
 from memory_graph.session_log import SessionLog
 
 PROG = "reverie"
-DECISIONS = frozenset({"adopt", "reject", "undo", "forget"})
+DECISIONS = frozenset({"adopt", "reject", "undo", "forget", "private"})
 """Commands that change what memory holds: a person's, never the agent's."""
 
 
@@ -162,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     forgetting.add_argument(
         "--vacuum", action="store_true", help="also rewrite the file so nothing of it remains"
     )
+
+    privacy = command(
+        "private",
+        "make a session private: never read by dreams, and memory only it backs is not recalled",
+    )
+    privacy.add_argument("id", type=_session_id, metavar="SESSION")
+    privacy.add_argument("--off", action="store_true", help="make it an ordinary session again")
 
     recalling = command("recall", "show what memory would be recalled for a text")
     recalling.add_argument("query", nargs="?", help="the text (a user's turn)")
@@ -543,6 +550,20 @@ async def _forget(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _private(args: argparse.Namespace) -> int:
+    config = _config(args)
+    async with await SessionLog.open(config.home) as log:
+        session = await log.set_private(args.id, not args.off)
+    if session.private:
+        print(
+            f"session {session.id} is private: dreams do not read it, and memory that only it "
+            "backs is left out of recall until `reverie private --off`"
+        )
+    else:
+        print(f"session {session.id} is no longer private")
+    return 0
+
+
 async def _recall(args: argparse.Namespace) -> int:
     from memory_graph.recall import recall
 
@@ -708,6 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "undo": lambda a: asyncio.run(_undo(a)),
         "recall": lambda a: asyncio.run(_recall(a)),
         "forget": lambda a: asyncio.run(_forget(a)),
+        "private": lambda a: asyncio.run(_private(a)),
         "graph": lambda a: asyncio.run(_graph_export(a, _graph_target(a))),
     }
     try:

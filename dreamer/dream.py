@@ -1,4 +1,4 @@
-"""One dream: review the sessions active since the watermark, extract, consolidate, and write
+"""One dream: review the sessions changed since the watermark, extract, consolidate, and write
 the proposals together with the dream's audit row in one transaction.
 
 Extraction is CPU work and runs in a thread, so a running TUI never stalls. Private sessions
@@ -25,7 +25,6 @@ from memory_graph.inbox import (
     ModelCallRecord,
     NewProposal,
     Observation,
-    Watermark,
     commit_dream,
     leaders,
     observations_of,
@@ -119,7 +118,8 @@ async def dream(
     progress: Progress | None = None,
     model: llm.ModelCall | None = None,
 ) -> DreamSummary:
-    """Review up to `limit` sessions past the watermark, oldest first, and commit the dream.
+    """Review up to `limit` sessions changed past the watermark, in the order they changed, and
+    commit the dream.
 
     Sessions are read and extracted a few at a time; between two steps the dream waits while
     `awake` is cleared (the user is typing) and goes on where it stopped when it is set again.
@@ -152,8 +152,7 @@ async def _dream(
     began: float,
     started: str,
 ) -> DreamSummary:
-    mark = await watermark(log)
-    sessions = await sessions_after(log, mark, limit)
+    sessions, mark = await sessions_after(log, await watermark(log), limit)
     if not sessions and trigger in UNASKED_TRIGGERS:
         # Nothing new while idle: no audit row for a dream nobody asked for and nothing did.
         return DreamSummary(0, 0, {}, time.perf_counter() - began)
@@ -193,13 +192,12 @@ async def _dream(
     history = await observations_of(log, patterns)
     candidates = consolidate([*history, *rows], min_support)
     proposals = await _matched(log, candidates)
-    last = sessions[-1] if sessions else None
     record = DreamRecord(
         trigger=trigger,
         started=started,
         seconds=time.perf_counter() - began,
         sessions=hashes,
-        watermark=Watermark(last.ended or last.started, last.id) if last else mark,
+        watermark=mark,
         extractors=extractors,
         counts=dict(Counter(proposal.kind for proposal in proposals)),
         model_calls=calls,

@@ -17,8 +17,8 @@ import aiosqlite
 from memory_graph.content import blocks_text
 from memory_graph.errors import StoreError
 from memory_graph.importers.records import ImportedSession
-from memory_graph.records import dumps, now_iso
-from memory_graph.session_log import SessionLog, index_for_search
+from memory_graph.records import dumps, now_iso, stored_time
+from memory_graph.session_log import SessionLog, index_for_search, stamp_change
 
 DIGEST_BYTES = 1024
 """How much of a file's start (and of what precedes its cursor) identifies it."""
@@ -98,8 +98,8 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                     imported.source,
                     imported.external_id,
                     _storable(imported.title or imported.fallback_title),
-                    imported.started or now,
-                    imported.ended,
+                    stored_time(imported.started) or now,
+                    stored_time(imported.ended),
                     imported.model,
                     imported.outcome,
                     int(imported.private),
@@ -129,8 +129,8 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                     _storable(imported.title),
                     _storable(imported.title),
                     _storable(imported.fallback_title),
-                    imported.ended,
-                    imported.ended,
+                    stored_time(imported.ended),
+                    stored_time(imported.ended),
                     imported.model,
                     imported.outcome,
                     imported.outcome,
@@ -149,6 +149,7 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
             )
             # Indexed in one statement: several times faster than row by row.
             await index_for_search(conn, session_id, first_seq)
+            await stamp_change(conn, session_id)
     return StoredSession(session_id, created, len(rows))
 
 
@@ -201,7 +202,7 @@ async def _new_messages(
                 _storable(blocks_text(message.content)),
                 _storable(dumps(message.meta)),
                 message.external_id,
-                message.created or now,
+                stored_time(message.created) or now,
             )
         )
     return rows

@@ -22,10 +22,10 @@ from memory_graph.session_log import SessionLog, where_in
 
 @dataclass(frozen=True)
 class Watermark:
-    """The last session a committed dream reviewed: sessions active after it are new."""
+    """How far the log's change clock a committed dream reviewed: sessions changed after it
+    (new ones, and old ones that grew) are what the next dream reads."""
 
-    ended: str
-    session_id: int
+    change: int
 
 
 @dataclass(frozen=True)
@@ -108,25 +108,30 @@ class DreamRecord:
 
 async def watermark(log: SessionLog) -> Watermark | None:
     """Where the newest committed dream stopped."""
-    async with log.connection.execute(
-        "SELECT watermark_ended, watermark_session FROM dreams "
-        "WHERE watermark_ended IS NOT NULL ORDER BY id DESC LIMIT 1"
-    ) as cursor:
-        row = await cursor.fetchone()
-    return Watermark(row[0], row[1]) if row else None
+    rows = list(
+        await log.connection.execute_fetchall(
+            "SELECT watermark_change FROM dreams WHERE watermark_change IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1"
+        )
+    )
+    return Watermark(int(rows[0][0])) if rows else None
 
 
-async def sessions_after(log: SessionLog, mark: Watermark | None, limit: int) -> list[Session]:
-    """Sessions last active after the watermark, oldest first, at most `limit`."""
-    ended, session_id = (mark.ended, mark.session_id) if mark else ("", 0)
-    ids: list[int] = []
-    async with log.connection.execute(
-        "SELECT id FROM sessions WHERE (COALESCE(ended, started), id) > (?, ?) "
-        "ORDER BY COALESCE(ended, started), id LIMIT ?",
-        (ended, session_id, limit),
-    ) as cursor:
-        ids = [row[0] for row in await cursor.fetchall()]
-    return [await log.get_session(session_id) for session_id in ids]
+async def sessions_after(
+    log: SessionLog, mark: Watermark | None, limit: int
+) -> tuple[list[Session], Watermark | None]:
+    """Sessions changed after the watermark, in the order they changed, at most `limit`, and
+    the watermark that covers them. The claimed dates of sessions play no part: an old history
+    imported today is new, and a date far in the future hides nothing."""
+    rows = list(
+        await log.connection.execute_fetchall(
+            "SELECT id, changed FROM sessions WHERE changed > ? ORDER BY changed LIMIT ?",
+            (mark.change if mark else 0, limit),
+        )
+    )
+    if not rows:
+        return [], mark
+    return [await log.get_session(int(row[0])) for row in rows], Watermark(int(rows[-1][1]))
 
 
 _OBSERVATION_COLUMNS = (
@@ -217,17 +222,15 @@ async def commit_dream(
     finished = now_iso()
     async with log.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT INTO dreams (trigger, started, finished, seconds, sessions, watermark_ended, "
-            "watermark_session, extractors, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "RETURNING id",
+            "INSERT INTO dreams (trigger, started, finished, seconds, sessions, watermark_change, "
+            "extractors, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 record.trigger,
                 record.started,
                 finished,
                 record.seconds,
                 dumps([{"id": i, "hash": h} for i, h in record.sessions]),
-                record.watermark.ended if record.watermark else None,
-                record.watermark.session_id if record.watermark else None,
+                record.watermark.change if record.watermark else None,
                 dumps(record.extractors),
                 dumps(record.counts),
             ),

@@ -301,6 +301,23 @@ END;
 CREATE INDEX observations_latest ON observations (pattern, session_id);
 """
 
+# Dreams follow the order sessions change in the log, never the dates they claim (an import of
+# 2024 history after a dream, or one session dated 2100, hid sessions from every later dream).
+# A clock that only moves forward stamps a session each time messages are added to it; a dream's
+# watermark is the stamp of the last session it reviewed, so a grown session is reviewed again.
+# Dreams before this one have no such watermark: the next dream starts over from the beginning,
+# which re-reads what was read (observations and proposals are idempotent) and finds what the
+# old watermark hid.
+_CHANGE_CLOCK = """
+CREATE TABLE change_clock (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+ALTER TABLE sessions ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET changed = COALESCE(
+    (SELECT MAX(m.id) FROM messages m WHERE m.session_id = sessions.id), 0);
+INSERT INTO change_clock (id, value) SELECT 1, COALESCE(MAX(changed), 0) FROM sessions;
+CREATE INDEX sessions_by_change ON sessions (changed);
+ALTER TABLE dreams ADD COLUMN watermark_change INTEGER;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -308,6 +325,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("004_dreams", _DREAMS),
     Migration("005_dream_audit", _DREAM_AUDIT),
     Migration("006_graph", _GRAPH),
+    Migration("007_change_clock", _CHANGE_CLOCK),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

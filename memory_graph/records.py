@@ -23,6 +23,28 @@ def now_iso() -> str:
     return iso(datetime.now(UTC))
 
 
+def parse_time(text: str | None) -> datetime | None:
+    """A stored or imported timestamp as an aware UTC datetime; None when it is no time at all.
+
+    A time without a zone means UTC: transcripts write local times without one, and comparing
+    an unzoned time with a zoned one is an error, not an answer.
+    """
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None  # not a time, or one that UTC cannot hold (year 9999 west of Greenwich)
+
+
+def stored_time(text: str | None) -> str | None:
+    """A timestamp in the one form every column holds (UTC, ISO-8601, milliseconds, Z), so
+    that times compare as text; None for what is not a time."""
+    moment = parse_time(text)
+    return iso(moment) if moment is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     """A conversation, native or imported."""

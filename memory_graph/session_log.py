@@ -135,6 +135,15 @@ def fts_query(text: str) -> str | None:
     return " AND ".join(terms)
 
 
+async def stamp_change(conn: aiosqlite.Connection, session_id: int) -> None:
+    """Mark a session as changed now, in the order of the log's clock: what dreams follow."""
+    await conn.execute("UPDATE change_clock SET value = value + 1")
+    await conn.execute(
+        "UPDATE sessions SET changed = (SELECT value FROM change_clock) WHERE id = ?",
+        (session_id,),
+    )
+
+
 async def where_in(log: SessionLog, sql: str, values: Sequence[Any]) -> list[Any]:
     """Rows of `sql` (which ends in `IN ({})`) for many values, in chunks SQLite accepts."""
     rows: list[Any] = []
@@ -290,6 +299,23 @@ class SessionLog:
             rows = await cursor.fetchall()
         return [_session(row, row["n"]) for row in rows]
 
+    async def set_private(self, session_id: int, private: bool) -> Session:
+        """Make a session private (or not): dreams never read a private session, and memory that
+        only private sessions back stays out of recall while they are. Nothing is deleted, so
+        it is undone by setting it back, and the next dream reads the session again."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE sessions SET private = ? WHERE id = ?", (int(private), session_id)
+            )
+            changed = cursor.rowcount
+            await cursor.close()
+            if changed and not private:
+                # Dreams passed it by while it was private: now they read it.
+                await stamp_change(conn, session_id)
+        if not changed:
+            raise UnknownSession(session_id)
+        return await self.get_session(session_id)
+
     async def touch_session(
         self, session_id: int, *, title: str | None = None, model: str | None = None
     ) -> None:
@@ -357,6 +383,7 @@ class SessionLog:
         await cursor.close()
         assert row is not None
         await index_for_search(conn, session_id, row[1])
+        await stamp_change(conn, session_id)
         if role == "user" and text:
             await conn.execute(
                 "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",

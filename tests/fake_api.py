@@ -39,6 +39,11 @@ class Reply:
     """Before answering at all, say nothing for this long (a hanging endpoint)."""
     stall_after: int | None = None
     """Go silent after this many text chunks, the connection left open, for `silent_for`."""
+    cut_after: str | None = None
+    """End the body cleanly right after this event (`message_start`, `content_block_start`):
+    no error, just a stream that stops before the message does."""
+    broken: bool = False
+    """With `cut_after`: close the connection instead, without ending the body."""
 
 
 def text(*chunks: str, delay: float = 0.0) -> Reply:
@@ -155,6 +160,14 @@ class FakeMessagesAPI:
                 self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
                 self.wfile.flush()
 
+            def _cut(self, reply: Reply) -> None:
+                if reply.broken:
+                    self.close_connection = True
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                else:
+                    self.wfile.write(b"0\r\n\r\n")
+
             def _stream(self, body: dict[str, Any], reply: Reply) -> None:
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
@@ -164,6 +177,9 @@ class FakeMessagesAPI:
                 start = {**message, "content": [], "stop_reason": None}
                 start["usage"] = {"input_tokens": 10, "output_tokens": 1}
                 self._chunk("message_start", {"type": "message_start", "message": start})
+                if reply.cut_after == "message_start":
+                    self._cut(reply)
+                    return
                 index = 0
                 if reply.text_chunks:
                     self._chunk(
@@ -174,6 +190,9 @@ class FakeMessagesAPI:
                             "content_block": {"type": "text", "text": ""},
                         },
                     )
+                    if reply.cut_after == "content_block_start":
+                        self._cut(reply)
+                        return
                     for number, piece in enumerate(reply.text_chunks):
                         if reply.drop_after is not None and number >= reply.drop_after:
                             break

@@ -43,7 +43,8 @@ async def test_streamed_reply_is_shown_and_logged(
     assert result.status == "ok"
     assert observer.deltas == ["Hello", ", ", "world"]
     messages = await log.messages(session.id)
-    assert [m.role for m in messages] == ["system", "user", "assistant"]
+    # The user's words first: they are kept whatever the steps after them do.
+    assert [m.role for m in messages] == ["user", "system", "assistant"]
     assert messages[-1].text == "Hello, world"
     assert messages[-1].meta["stop_reason"] == "end_turn"
     request = fake_api.requests[0]
@@ -85,7 +86,7 @@ async def test_tool_use_round_trip(
     assert tool_result["type"] == "tool_result" and tool_result["tool_use_id"] == "toolu_1"
     assert "the answer is 42" in tool_result["content"] and tool_result["is_error"] is False
     roles = [m.role for m in await log.messages(session.id)]
-    assert roles == ["system", "user", "assistant", "tool", "assistant"]
+    assert roles == ["user", "system", "assistant", "tool", "assistant"]
 
 
 async def test_permission_denied_is_logged_and_reported_to_the_model(
@@ -295,7 +296,7 @@ async def test_a_malformed_stream_before_any_text_is_a_clear_failure(
     session, result, _ = await _turn(log, config, "hi")
     assert result.status == "failed" and "malformed" in (result.error or "")
     assert len(fake_api.requests) == 1, "an endpoint that garbles events is not asked again"
-    assert [m.role for m in await log.messages(session.id)] == ["system", "user"]
+    assert [m.role for m in await log.messages(session.id)] == ["user", "system"]
 
 
 async def test_a_hanging_endpoint_times_out_retries_and_gives_up(
@@ -336,3 +337,31 @@ async def test_cancel_works_while_the_endpoint_hangs(
     assert task.cancelled()
     assert [m.text for m in await log.messages(session.id) if m.role == "user"] == ["wait"]
     assert "interrupted" in [e.kind for e in await log.events(session.id)]
+
+
+@pytest.mark.parametrize(
+    ("cut_after", "broken"),
+    [("message_start", False), ("message_start", True), ("content_block_start", False)],
+)
+async def test_a_stream_that_stops_before_its_message_ends_is_retried(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI, cut_after: str, broken: bool
+) -> None:
+    fake_api.add(Reply(text_chunks=["never sent"], cut_after=cut_after, broken=broken))
+    fake_api.add(text("the whole answer"))
+    session, result, _ = await _turn(log, config, "are you there")
+    assert result.status == "ok" and result.reply == "the whole answer"
+    assert len(fake_api.requests) == 2
+    replies = [m for m in await log.messages(session.id) if m.role == "assistant"]
+    assert [(m.text, m.interrupted) for m in replies] == [("the whole answer", False)]
+    events = [e for e in await log.events(session.id) if e.kind == "api_error"]
+    assert events and events[0].data["retryable"]
+
+
+async def test_a_stream_that_keeps_stopping_early_fails_and_stores_no_empty_reply(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    for _ in range(3):
+        fake_api.add(Reply(cut_after="message_start"))
+    session, result, _ = await _turn(log, config, "hello")
+    assert result.status == "failed" and "before the reply was complete" in (result.error or "")
+    assert not [m for m in await log.messages(session.id) if m.role == "assistant"]

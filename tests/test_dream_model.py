@@ -129,7 +129,7 @@ async def test_a_failing_endpoint_writes_nothing_and_unasked_dreams_go_on_offlin
     ):
         await dream(log, model=model)
     await model.close()
-    async with log.connection.execute("SELECT error, watermark_ended FROM dreams") as cursor:
+    async with log.connection.execute("SELECT error, watermark_change FROM dreams") as cursor:
         rows = [tuple(row) for row in await cursor.fetchall()]
     assert len(rows) == 1 and "HTTP 500" in rows[0][0] and rows[0][1] is None
     async with log.connection.execute("SELECT COUNT(*) FROM proposals") as cursor:

@@ -130,7 +130,7 @@ async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
             assert (await cursor.fetchone())[0] == 0, table
     # The audit keeps the failure, without a watermark: the next dream covers the same sessions.
     async with demo.connection.execute(
-        "SELECT trigger, error, watermark_ended, sessions FROM dreams"
+        "SELECT trigger, error, watermark_change, sessions FROM dreams"
     ) as cursor:
         failed = [tuple(row) for row in await cursor.fetchall()]
     assert len(failed) == 1 and failed[0][0] == "manual" and failed[0][2:] == (None, "[]")

@@ -76,7 +76,7 @@ async def test_send_a_message_and_see_the_streamed_reply(
         assert screen.query_one(SessionsSidebar).listed == [screen.session_id]
     async with await SessionLog.open(config.home) as log:
         messages = await log.messages(1)
-    assert [m.role for m in messages] == ["system", "user", "assistant"]
+    assert [m.role for m in messages] == ["user", "system", "assistant"]
 
 
 async def test_tool_permission_approved_runs_and_is_folded(

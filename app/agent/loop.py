@@ -14,6 +14,7 @@ from app.agent.history import api_messages
 from app.agent.model_client import (
     NO_MODEL_MESSAGE,
     EndpointError,
+    StreamCutShort,
     describe_failure,
     make_client,
     retry_delay,
@@ -159,6 +160,7 @@ class Agent:
         self.toolbox = Toolbox(Workspace.at(config.workspace_root), config.command_timeout)
         self._client: AsyncAnthropic | None = None
         self._permissions: dict[int, SessionPermissions] = {}
+        self._recall_failed: set[int] = set()
 
     @property
     def client(self) -> AsyncAnthropic:
@@ -176,14 +178,12 @@ class Agent:
         result = TurnResult(session_id, "ok")
         # A reply a dead process left half-streamed in this session goes before the new turn.
         await self.log.recover_drafts(session_id)
-        recalled = None
-        if self.config.connected:
-            recalled = await recall(
-                self.log, text, budget=self.config.recall_budget, exclude_session=session_id
-            )
-            await self._log_system_prompt(session_id, recalled)
         user = await self.log.append_message(session_id, "user", [{"type": "text", "text": text}])
         result.messages.append(user.id)
+        recalled = None
+        if self.config.connected:
+            recalled = await self._recall(session_id, text, observer)
+            await self._log_system_prompt(session_id, recalled)
         if recalled is not None and recalled.hits:
             # Recorded with the turn, so what was recalled is never taken for new evidence.
             await self.log.add_event(
@@ -205,6 +205,19 @@ class Agent:
         finally:
             await self.log.touch_session(session_id, model=self.config.model)
         return result
+
+    async def _recall(self, session_id: int, text: str, observer: TurnObserver) -> Recalled:
+        """What memory brings to this turn; nothing when recall fails. Memory helps a turn and
+        must never cost one: the failure is said once per session and the turn goes on."""
+        try:
+            return await recall(
+                self.log, text, budget=self.config.recall_budget, exclude_session=session_id
+            )
+        except Exception as error:  # whatever broke, the user's turn is worth more
+            if session_id not in self._recall_failed:
+                self._recall_failed.add(session_id)
+                await observer.status(f"memory unavailable, answering without it: {error}")
+            return Recalled(text, [])
 
     async def _log_system_prompt(self, session_id: int, recalled: Recalled) -> None:
         prompt = system_prompt(self.toolbox.workspace)
@@ -351,7 +364,10 @@ class Agent:
         async with self.client.messages.stream(**params) as stream:
             events = aiter(stream)
             saved_at, unsaved = time.monotonic(), False
+            started = ended = False
             while (event := await _next_event(events)) is not None:
+                started = started or event.type == "message_start"
+                ended = ended or event.type == "message_stop"
                 if event.type == "text":
                     partial.text.append(event.text)
                     await observer.text_delta(event.text)
@@ -368,6 +384,10 @@ class Agent:
                         if not unsaved:
                             await observer.status(f"draft not saved: {error}")
                         unsaved = True
+            if started and not ended:
+                # The SDK hands back whatever arrived as if it were the message; an empty or
+                # half reply stored as complete would look like the model's whole answer.
+                raise StreamCutShort("the stream ended before the reply was complete")
             try:
                 return await stream.get_final_message()
             except AssertionError:

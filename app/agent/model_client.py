@@ -41,6 +41,11 @@ class EndpointError(Exception):
     """The endpoint answered, but not like the Messages API (a web page, a truncated stream)."""
 
 
+class StreamCutShort(Exception):
+    """The stream ended, cleanly or not, before the message it carried did: a dropped
+    connection in all but name, worth another try."""
+
+
 @dataclass(frozen=True)
 class ApiFailure:
     """One failed request, described for the log, the status line and the retry decision."""
@@ -86,6 +91,9 @@ def describe_failure(error: BaseException) -> ApiFailure | None:
     if isinstance(error, EndpointError):
         summary = f"the endpoint did not answer like the Messages API: {error}"
         return ApiFailure(summary, "bad endpoint", None, "endpoint_error", False, None)
+    if isinstance(error, StreamCutShort):
+        summary = f"connection lost: {error}"
+        return ApiFailure(summary, "connection lost", None, "connection_error", True, None)
     if isinstance(error, anthropic.APIStatusError):
         body = error.body if isinstance(error.body, dict) else {}
         detail = body.get("error", body) if isinstance(body, dict) else {}

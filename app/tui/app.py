@@ -251,6 +251,11 @@ class ReverieApp(App[None]):
             yield SystemCommand(
                 "Toggle sidebar", "Show or hide the sessions list", screen.action_toggle_sidebar
             )
+            yield SystemCommand(
+                "Private session",
+                "Make the open session private, or ordinary again",
+                screen.action_toggle_private,
+            )
             yield SystemCommand("Dream now", "Review new sessions and propose", self.action_dream)
             yield SystemCommand("Inbox", "Judge what the dreamer proposes", screen.action_inbox)
             yield SystemCommand("Memory", "Browse what Reverie remembers", self.action_memory)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 
 from textual import on, work
@@ -145,7 +146,7 @@ class ChatScreen(Screen[None]):
             observer = ScreenObserver(self.conversation, self.status_line)
             result = await self.agent.run_turn(self.session_id, text, observer)
             self.status_line.activity = "ready" if result.status == "ok" else result.status
-        except StoreError as error:
+        except Exception as error:  # any failure: the message is never lost with it
             await self._unsent(text, error)
         except asyncio.CancelledError:
             await self.conversation.end_reply(interrupted=True)
@@ -155,20 +156,23 @@ class ChatScreen(Screen[None]):
             self.prompt.focus()
             await self.query_one(SessionsSidebar).refresh_sessions()
 
-    async def _unsent(self, text: str, error: StoreError) -> None:
-        """The database refused the turn (locked by another writer past the busy timeout, the
-        disk full): if the user's message is not in the log, it goes back into the prompt."""
+    async def _unsent(self, text: str, error: Exception) -> None:
+        """The turn failed (the database locked by another writer past the busy timeout, the
+        disk full, or a fault of ours): if the user's message is not in the log, it goes back
+        into the prompt."""
         logged = False
         if self.session_id is not None and self.session_log is not None:
-            messages = await self.session_log.messages(self.session_id)
-            logged = any(m.role == "user" and m.text == text for m in messages[-3:])
+            with contextlib.suppress(Exception):  # a log that cannot be read kept nothing
+                messages = await self.session_log.messages(self.session_id)
+                logged = any(m.role == "user" and m.text == text for m in messages[-3:])
         if not logged and not self.prompt.value:
             self.prompt.value = text
         if not logged:
             await self.conversation.add_notice("(not saved: it is back in the prompt)", error=True)
-        self.status_line.activity = "not saved"
+        self.status_line.activity = "error" if logged else "not saved"
         again = "" if logged else " Your message is back in the prompt: enter sends it again."
-        self.notify(f"{error}.{again}", title="Could not save", severity="error", markup=False)
+        title = "Could not save" if isinstance(error, StoreError) else "Something went wrong"
+        self.notify(f"{error}.{again}", title=title, severity="error", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers do not exit the app on error; say what went wrong instead of failing silently.
@@ -220,6 +224,27 @@ class ChatScreen(Screen[None]):
         self.prompt.placeholder = PROMPT
         await self.conversation.clear()
         self.prompt.focus()
+
+    async def action_toggle_private(self) -> None:
+        """Make the open session private (dreams skip it; memory only it backs is not recalled),
+        or ordinary again."""
+        if self.session_id is None or self.session_log is None:
+            self.notify("Open a session first: a new one has nothing to keep yet.", markup=False)
+            return
+        try:
+            session = await self.session_log.get_session(self.session_id)
+            session = await self.session_log.set_private(session.id, not session.private)
+        except StoreError as error:
+            self.notify(f"{error}", title="Could not save", severity="error", markup=False)
+            return
+        self.notify(
+            f"Session {session.id} is private: dreams skip it and memory only it backs is not "
+            "recalled."
+            if session.private
+            else f"Session {session.id} is no longer private.",
+            markup=False,
+        )
+        await self.query_one(SessionsSidebar).refresh_sessions()
 
     def action_inbox(self) -> None:
         """Open the inbox of proposals."""

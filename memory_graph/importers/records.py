@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from memory_graph.records import Block, Outcome, Role
+from memory_graph.records import Block, Outcome, Role, stored_time
 
 Format = Literal["claude-code", "openai", "reverie"]
 FORMATS: tuple[Format, ...] = ("claude-code", "openai", "reverie")
@@ -42,8 +42,10 @@ class ImportedSession:
     messages: list[ImportedMessage] = field(default_factory=list)
 
     def saw(self, timestamp: str | None) -> None:
-        """Widen started/ended to include a message's timestamp."""
-        if not timestamp:
+        """Widen started/ended to include a message's timestamp (compared in the stored form:
+        texts in mixed forms do not order as times)."""
+        timestamp = stored_time(timestamp)
+        if timestamp is None:
             return
         if self.started is None or timestamp < self.started:
             self.started = timestamp

@@ -32,8 +32,9 @@ def _entry(session_id: int, title: str, detail: str) -> Option:
 
 def _detail(session: Session) -> str:
     source = "" if session.source == "reverie" else f" · {session.source}"
+    private = " · private" if session.private else ""
     last = when(session.started, session.ended)
-    return f"#{session.id} · {last} · {session.message_count} msgs{source}"
+    return f"#{session.id} · {last} · {session.message_count} msgs{source}{private}"
 
 
 class SessionsSidebar(Vertical):

@@ -1,0 +1,103 @@
+"""A session made private after the fact: dreams skip it, memory that only private sessions
+back leaves recall while they are private, and making them ordinary again brings it back."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.config import Config
+from app.tui.app import ReverieApp
+from app.tui.chat_screen import ChatScreen
+from dreamer.dream import dream
+from memory_graph import adoption, inbox
+from memory_graph.recall import recall
+from memory_graph.session_log import SessionLog
+from tests.sessions import chat_session
+from tests.tui_helpers import settle
+
+
+async def _adopted_from(log: SessionLog, *sessions: tuple[str, ...]) -> list[int]:
+    """Sessions saying these turns, dreamt, every proposal adopted; the sessions' ids."""
+    ids = [await chat_session(log, *turns) for turns in sessions]
+    await dream(log)
+    for item in await inbox.pending(log):
+        await adoption.adopt(log, item["id"])
+    return ids
+
+
+def _recalls(home: Path, query: str, word: str) -> bool:
+    async def run() -> bool:
+        async with await SessionLog.open(home) as log:
+            found = await recall(log, query)
+        return any(word in hit.statement for hit in found.hits if hit.node_id is not None)
+
+    return asyncio.run(run())
+
+
+def test_memory_only_private_sessions_back_leaves_recall_reversibly(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    async def setup() -> list[int]:
+        async with await SessionLog.open(home) as log:
+            return await _adopted_from(
+                log,
+                ("I always take the aisle seat when I book a flight.",),
+                ("When you book my flight, I always take the aisle seat.",),
+            )
+
+    first, second = asyncio.run(setup())
+    query = "book a flight to Oslo, which seat"
+    assert _recalls(home, query, "aisle")
+    assert main(["--home", str(home), "private", str(first)]) == 0
+    assert "private" in capsys.readouterr().out
+    assert _recalls(home, query, "aisle"), "another ordinary session still backs it"
+    assert main(["private", str(second), "--home", str(home)]) == 0
+    assert not _recalls(home, query, "aisle")
+    assert main(["--home", str(home), "private", str(first), "--off"]) == 0
+    assert "no longer private" in capsys.readouterr().out
+    assert _recalls(home, query, "aisle")
+
+
+def test_private_of_a_session_that_does_not_exist_is_one_line(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    assert main(["--home", str(home), "private", "42"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no session with id 42" in err
+
+
+async def test_a_session_made_private_is_not_read_by_later_dreams(log: SessionLog) -> None:
+    await chat_session(log, "I never take meetings before ten in the morning.")
+    hidden = await chat_session(
+        log, "Remember that I never take meetings before ten in the morning."
+    )
+    await log.set_private(hidden, True)
+    await dream(log)
+    assert not await inbox.pending(log), "one ordinary session is an anecdote"
+    # Made ordinary again, it is read by the next dream.
+    await log.set_private(hidden, False)
+    await dream(log)
+    assert any("ten" in item["statement"] for item in await inbox.pending(log))
+
+
+async def test_the_command_palette_makes_the_open_session_private(config: Config) -> None:
+    async with await SessionLog.open(config.home) as log:
+        session = await chat_session(log, "plan a picnic for saturday")
+    app = ReverieApp(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        await settle(pilot)
+        await screen.open_session(session)
+        for expected in (True, False):
+            await pilot.press("ctrl+p")
+            await pilot.press(*"Private session")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen.session_log is not None
+            assert (await screen.session_log.get_session(session)).private is expected
