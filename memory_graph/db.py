@@ -60,8 +60,8 @@ def _create_private_file(path: Path) -> None:
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open (creating if needed) and migrate the database at `path`.
 
-    Raises StoreError, with a message for the user, when the file is not a SQLite database,
-    was made by a newer Reverie, or cannot be opened.
+    Raises StoreError, with a message for the user, when the file is not a SQLite database, is
+    another program's, was made by a newer Reverie, or cannot be opened.
     """
     _create_private_file(path)
     try:
@@ -71,6 +71,8 @@ async def connect(path: Path) -> aiosqlite.Connection:
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Before anything is written, not even the journal mode: it may be another program's.
+        await _refuse_foreign(conn, path)
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
@@ -88,9 +90,56 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 async def schema_version(conn: aiosqlite.Connection) -> int:
     """The number of migrations applied to this database."""
-    async with conn.execute("PRAGMA user_version") as cursor:
+    return await _pragma_number(conn, "user_version")
+
+
+async def _pragma_number(conn: aiosqlite.Connection, name: str) -> int:
+    async with conn.execute(f"PRAGMA {name}") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def _refuse_foreign(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a SQLite database that is not Reverie's, having only read it."""
+    # One read transaction: another Reverie migrating meanwhile is seen before or after a step.
+    await conn.execute("BEGIN")
+    try:
+        why = await _why_foreign(conn)
+    finally:
+        await conn.execute("ROLLBACK")
+    if why is not None:
+        raise StoreError(
+            f"{path} is not a Reverie database (another program's SQLite file: {why}); "
+            "it was left as it is: choose another home"
+        )
+
+
+async def _why_foreign(conn: aiosqlite.Connection) -> str | None:
+    """Why this database is another program's, or None when it is Reverie's.
+
+    Reverie's is empty (new, or an empty SQLite file) or records in `schema_migrations` exactly
+    Reverie's migrations, as many as its user_version says (a newer Reverie's start with ours).
+    An empty `schema_migrations` alone is ours too: `migrate` creates it before the first
+    migration, which a crash may have stopped. Reverie never sets an application_id.
+    """
+    application_id = await _pragma_number(conn, "application_id")
+    if application_id:
+        return f"application_id {application_id}"
+    objects = await conn.execute_fetchall(
+        "SELECT type, name, tbl_name FROM sqlite_master ORDER BY type != 'table', name"
+    )
+    version = await schema_version(conn)
+    others = [row[1] for row in objects if row[2] != "schema_migrations"]
+    if version == 0 and others:
+        return f"it holds {', '.join(others[:3])}{', …' if len(others) > 3 else ''}"
+    applied: list[tuple[object, ...]] = []
+    if any(row[0] == "table" and row[1] == "schema_migrations" for row in objects):
+        rows = await conn.execute_fetchall("SELECT * FROM schema_migrations ORDER BY 1")
+        applied = [tuple(row)[:2] for row in rows]
+    ours = [(number, migration.name) for number, migration in enumerate(MIGRATIONS, 1)]
+    if len(applied) == version and applied[: len(ours)] == ours[:version]:
+        return None
+    return f"user_version {version} without Reverie's migrations"
 
 
 async def migrate(
