@@ -45,16 +45,39 @@ def ensure_home(home: Path) -> Path:
 
 def _create_private_file(path: Path) -> None:
     """Create the database file with mode 0600 before SQLite does, so it is never world-readable;
-    SQLite gives its -wal and -shm files the same mode."""
-    if path.exists() and not path.is_file():
-        raise StoreError(f"{path} is not a file")
+    SQLite gives its -wal and -shm files the same mode. Never through a symbolic link: SQLite
+    would create the link's target with the umask's mode, somewhere the user did not choose."""
     try:
+        # O_EXCL also fails on a symbolic link, dangling or not: it never creates through one.
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
+        _check_existing_file(path)
         return
     except OSError as error:
         raise StoreError(f"cannot create database {path}: {error.strerror or error}") from None
     os.close(fd)
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse a database path that is a link to nothing, or not a file (a folder, a device)."""
+    if path.is_symlink() and not path.exists():
+        raise StoreError(
+            f"{path} is a symbolic link to {os.readlink(path)}, which does not exist; Reverie "
+            "does not create its database through a link: remove it or make it point at a database"
+        )
+    if not path.is_file():
+        raise StoreError(f"{path} is not a file")
+
+
+def _refuse_linked_sqlite_files(path: Path) -> None:
+    """Refuse links where SQLite keeps its own files, beside the database's real path. SQLite
+    does not open them through a link: a WAL would silently become a rollback journal, or the
+    database would fail to open with no reason given."""
+    real = path.resolve()
+    for suffix in ("-wal", "-shm", "-journal"):
+        own = real.with_name(real.name + suffix)
+        if own.is_symlink():
+            raise StoreError(f"{own} is a symbolic link where SQLite keeps its own file; remove it")
 
 
 async def connect(path: Path) -> aiosqlite.Connection:
@@ -64,6 +87,7 @@ async def connect(path: Path) -> aiosqlite.Connection:
     another program's, was made by a newer Reverie, or cannot be opened.
     """
     _create_private_file(path)
+    _refuse_linked_sqlite_files(path)
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as error:

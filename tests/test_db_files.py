@@ -1,8 +1,9 @@
-"""The database file itself: another program's SQLite file is refused untouched. Run as real
-processes on real files."""
+"""The database file itself: another program's SQLite file is refused untouched, and the
+database is never created through a symbolic link. Run as real processes on real files."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 from collections.abc import Callable
@@ -102,3 +103,54 @@ async def test_reverie_databases_of_every_age_are_opened(tmp_path: Path) -> None
                 await make(conn)
         async with await SessionLog.open(home) as log:
             assert (await log.create_session()).id == 1
+
+
+def test_a_dangling_symlink_is_not_followed_to_create_the_database(
+    home: Path, tmp_path: Path
+) -> None:
+    home.mkdir()
+    target = tmp_path / "elsewhere.db"
+    (home / DATABASE_NAME).symlink_to(target)
+    code, err = _run(home, "sessions")
+    assert code == 1 and len(err.splitlines()) == 1, err
+    assert "symbolic link" in err and str(target) in err
+    assert not target.exists() and os.readlink(home / DATABASE_NAME) == str(target)
+    assert sorted(path.name for path in home.iterdir()) == [DATABASE_NAME]
+
+
+def test_a_link_into_a_missing_folder_or_a_loop_is_refused(home: Path, tmp_path: Path) -> None:
+    home.mkdir()
+    link = home / DATABASE_NAME
+    link.symlink_to(tmp_path / "gone" / "reverie.db")
+    code, err = _run(home, "sessions")
+    assert code == 1 and "symbolic link" in err and not (tmp_path / "gone").exists()
+    link.unlink()
+    link.symlink_to(link)
+    code, err = _run(home, "sessions")
+    assert code == 1 and "symbolic link" in err and len(err.splitlines()) == 1
+
+
+async def test_a_link_to_an_existing_database_is_followed(home: Path, tmp_path: Path) -> None:
+    """Keeping the database elsewhere (another disk) by a link the user made still works."""
+    real = tmp_path / "real"
+    async with await SessionLog.open(real) as log:
+        await log.create_session(title="kept elsewhere")
+    home.mkdir()
+    (home / DATABASE_NAME).symlink_to(real / DATABASE_NAME)
+    async with await SessionLog.open(home) as log:
+        assert [session.title for session in await log.list_sessions()] == ["kept elsewhere"]
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_link_where_sqlite_keeps_its_own_files_is_refused(
+    home: Path, tmp_path: Path, suffix: str
+) -> None:
+    home.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    link = home / f"{DATABASE_NAME}{suffix}"
+    link.symlink_to(victim)
+    code, err = _run(home, "sessions")
+    assert code == 1 and len(err.splitlines()) == 1, err
+    assert f"{link} is a symbolic link" in err
+    assert victim.read_text() == "precious\n" and os.readlink(link) == str(victim)
