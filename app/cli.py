@@ -17,7 +17,7 @@ from typing import Any
 from app.config import RUN_BY_AGENT, Config, load_config
 from app.errors import USER_ERRORS, UserError
 from app.files import private_file
-from app.paths import DEMO_HISTORY, resolve_home
+from app.paths import DEMO_HISTORY, resolve_home, user_path
 from app.terminal import visible, when
 from memory_graph.content import tool_result_text
 from memory_graph.importers.records import FORMATS, Problem
@@ -375,7 +375,7 @@ def _export_target(args: argparse.Namespace) -> Path | None:
     """The file to export to (checked before anything is read), or None for standard output."""
     if args.file == "-":
         return None
-    path = Path(args.file).expanduser()
+    path = user_path(args.file)
     if path.is_dir():
         raise UserError(f"{path} is a folder")
     if path.exists() and not args.force:
@@ -404,7 +404,7 @@ def _graph_target(args: argparse.Namespace) -> Path:
     """Where `graph export` writes (checked before anything is read)."""
     from memory_graph.graph_view import EXPORT_FORMATS
 
-    path = Path(args.file).expanduser()
+    path = user_path(args.file)
     if path.suffix.lower() not in EXPORT_FORMATS:
         known = ", ".join(f"{suffix} ({name})" for suffix, name in EXPORT_FORMATS.items())
         raise UserError(f"cannot tell the format of {path.name}: name it with {known}")
@@ -571,7 +571,7 @@ async def _recall(args: argparse.Namespace) -> int:
     if (args.query is None) == (args.batch is None):
         raise UserError('give a query, or --batch FILE (one {"query": ...} per line)')
     batch = args.batch is not None
-    queries = _batch_queries(Path(args.batch)) if batch else [(args.query, None)]
+    queries = _batch_queries(user_path(args.batch)) if batch else [(args.query, None)]
     failed = 0
     async with await SessionLog.open(config.home) as log:
         for query, problem in queries:
@@ -676,7 +676,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def prepare_demo(args: argparse.Namespace) -> Config:
     """A home for the demo: the demo history (assets/demo) imported and dreamt."""
-    home = Path(args.home).expanduser() if args.home else None
+    home = user_path(args.home) if args.home else None
     if home is not None and home.exists():
         if not home.is_dir():
             raise UserError(f"{home} is not a folder")
@@ -719,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "chat": lambda a: asyncio.run(_chat(a, _message_text(a))),
         "sessions": lambda a: asyncio.run(_sessions(a)),
         "show": lambda a: asyncio.run(_show(a)),
-        "import": lambda a: asyncio.run(_import(a, [Path(p).expanduser() for p in a.paths])),
+        "import": lambda a: asyncio.run(_import(a, [user_path(p) for p in a.paths])),
         "export": lambda a: asyncio.run(_export(a, _export_target(a))),
         "watch": lambda a: asyncio.run(_watch(a)),
         "dream": lambda a: asyncio.run(_dream(a)),

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.errors import UserError
-from app.paths import config_path
+from app.paths import config_path, user_path
 
 RUN_BY_AGENT = "REVERIE_RUN_BY_AGENT"
 """Set for every command the agent runs: `reverie adopt` and the other memory decisions refuse
@@ -142,7 +142,7 @@ def load_config(
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     for name in _PATHS:
         if isinstance(values.get(name), str):
-            values[name] = Path(values[name]).expanduser()
+            values[name] = user_path(values[name])
     known = {f.name for f in fields(Config)}
     config = replace(Config(home=home), **{k: v for k, v in values.items() if k in known})
     _check(config)

@@ -45,25 +45,49 @@ def ensure_home(home: Path) -> Path:
 
 def _create_private_file(path: Path) -> None:
     """Create the database file with mode 0600 before SQLite does, so it is never world-readable;
-    SQLite gives its -wal and -shm files the same mode."""
-    if path.exists() and not path.is_file():
-        raise StoreError(f"{path} is not a file")
+    SQLite gives its -wal and -shm files the same mode. Never through a symbolic link: SQLite
+    would create the link's target with the umask's mode, somewhere the user did not choose."""
     try:
+        # O_EXCL also fails on a symbolic link, dangling or not: it never creates through one.
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
+        _check_existing_file(path)
         return
     except OSError as error:
         raise StoreError(f"cannot create database {path}: {error.strerror or error}") from None
     os.close(fd)
 
 
+def _check_existing_file(path: Path) -> None:
+    """Refuse a database path that is a link to nothing, or not a file (a folder, a device)."""
+    if path.is_symlink() and not path.exists():
+        raise StoreError(
+            f"{path} is a symbolic link to {os.readlink(path)}, which does not exist; Reverie "
+            "does not create its database through a link: remove it or make it point at a database"
+        )
+    if not path.is_file():
+        raise StoreError(f"{path} is not a file")
+
+
+def _refuse_linked_sqlite_files(path: Path) -> None:
+    """Refuse links where SQLite keeps its own files, beside the database's real path. SQLite
+    does not open them through a link: a WAL would silently become a rollback journal, or the
+    database would fail to open with no reason given."""
+    real = path.resolve()
+    for suffix in ("-wal", "-shm", "-journal"):
+        own = real.with_name(real.name + suffix)
+        if own.is_symlink():
+            raise StoreError(f"{own} is a symbolic link where SQLite keeps its own file; remove it")
+
+
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open (creating if needed) and migrate the database at `path`.
 
-    Raises StoreError, with a message for the user, when the file is not a SQLite database,
-    was made by a newer Reverie, or cannot be opened.
+    Raises StoreError, with a message for the user, when the file is not a SQLite database, is
+    another program's, was made by a newer Reverie, or cannot be opened.
     """
     _create_private_file(path)
+    _refuse_linked_sqlite_files(path)
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as error:
@@ -71,6 +95,8 @@ async def connect(path: Path) -> aiosqlite.Connection:
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Before anything is written, not even the journal mode: it may be another program's.
+        await _refuse_foreign(conn, path)
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
@@ -88,9 +114,56 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 async def schema_version(conn: aiosqlite.Connection) -> int:
     """The number of migrations applied to this database."""
-    async with conn.execute("PRAGMA user_version") as cursor:
+    return await _pragma_number(conn, "user_version")
+
+
+async def _pragma_number(conn: aiosqlite.Connection, name: str) -> int:
+    async with conn.execute(f"PRAGMA {name}") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def _refuse_foreign(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a SQLite database that is not Reverie's, having only read it."""
+    # One read transaction: another Reverie migrating meanwhile is seen before or after a step.
+    await conn.execute("BEGIN")
+    try:
+        why = await _why_foreign(conn)
+    finally:
+        await conn.execute("ROLLBACK")
+    if why is not None:
+        raise StoreError(
+            f"{path} is not a Reverie database (another program's SQLite file: {why}); "
+            "it was left as it is: choose another home"
+        )
+
+
+async def _why_foreign(conn: aiosqlite.Connection) -> str | None:
+    """Why this database is another program's, or None when it is Reverie's.
+
+    Reverie's is empty (new, or an empty SQLite file) or records in `schema_migrations` exactly
+    Reverie's migrations, as many as its user_version says (a newer Reverie's start with ours).
+    An empty `schema_migrations` alone is ours too: `migrate` creates it before the first
+    migration, which a crash may have stopped. Reverie never sets an application_id.
+    """
+    application_id = await _pragma_number(conn, "application_id")
+    if application_id:
+        return f"application_id {application_id}"
+    objects = await conn.execute_fetchall(
+        "SELECT type, name, tbl_name FROM sqlite_master ORDER BY type != 'table', name"
+    )
+    version = await schema_version(conn)
+    others = [row[1] for row in objects if row[2] != "schema_migrations"]
+    if version == 0 and others:
+        return f"it holds {', '.join(others[:3])}{', …' if len(others) > 3 else ''}"
+    applied: list[tuple[object, ...]] = []
+    if any(row[0] == "table" and row[1] == "schema_migrations" for row in objects):
+        rows = await conn.execute_fetchall("SELECT * FROM schema_migrations ORDER BY 1")
+        applied = [tuple(row)[:2] for row in rows]
+    ours = [(number, migration.name) for number, migration in enumerate(MIGRATIONS, 1)]
+    if len(applied) == version and applied[: len(ours)] == ours[:version]:
+        return None
+    return f"user_version {version} without Reverie's migrations"
 
 
 async def migrate(

@@ -74,9 +74,15 @@ async def test_older_schema_migrates_without_loss(home: Path) -> None:
 
 
 async def test_newer_schema_is_refused(home: Path) -> None:
-    home.mkdir()
+    async with await SessionLog.open(home):
+        pass
+    # What a newer Reverie leaves: our migrations, then one more.
     with sqlite3.connect(home / DATABASE_NAME) as raw:
-        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+        raw.execute(
+            "INSERT INTO schema_migrations VALUES (?, 'from_the_future', '2030-01-01')",
+            (SCHEMA_VERSION + 1,),
+        )
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError, match="newer"):
         await SessionLog.open(home)
 
