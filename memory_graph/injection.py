@@ -76,8 +76,13 @@ def inspect(text: str) -> InjectionSignal:
     folded = written.lower()
     for anchor, rule in _candidates(folded):
         _search(written if rule.cased else folded, anchor, rule, found)
+    if not found:
+        return _NOTHING
     cues = tuple(sorted(found.values(), key=lambda cue: -cue.weight))
     return InjectionSignal(_combined(cue.weight for cue in cues), cues)
+
+
+_NOTHING: Final = InjectionSignal(0.0, ())
 
 
 def injection_score(text: str) -> float:
@@ -623,6 +628,8 @@ def _by_key(anchors: list[_Anchor]) -> dict[bytes, list[_Anchor]]:
 
 _ALL: Final = _anchors([(_TABLE, False), (_CASED_TABLE, True)])
 _BY_KEY: Final = _by_key([anchor for anchor in _ALL if not _UNSPACED.match(anchor[0])])
+_KEYS: Final = frozenset(_BY_KEY)
+"""A set, not the dictionary's keys: `set & keys()` would build a set of them on every call."""
 _UNSPACED_ANCHORS: Final = [anchor for anchor in _ALL if _UNSPACED.match(anchor[0])]
 
 _PLAIN: Final[dict[int, str | None]] = {
@@ -643,8 +650,10 @@ _BASE64: Final = re.compile(rf"[A-Za-z0-9+/_-]{{{_ENCODED_MIN},}}={{0,2}}")
 
 def _candidates(folded: str) -> list[_Anchor]:
     """The anchors that may occur in `folded`: those keyed by its words' beginnings."""
-    found = [anchor for key in _keys(folded) & _BY_KEY.keys() for anchor in _BY_KEY[key]]
-    return found + _UNSPACED_ANCHORS if _UNSPACED.search(folded) else found
+    found = [anchor for key in _keys(folded) & _KEYS for anchor in _BY_KEY[key]]
+    # `isascii` reads a flag; the search reads the text.
+    unspaced = not folded.isascii() and _UNSPACED.search(folded)
+    return found + _UNSPACED_ANCHORS if unspaced else found
 
 
 def _search(text: str, anchor: str, rule: _Rule, found: dict[str, Cue]) -> None:
