@@ -430,7 +430,13 @@ _TABLE: Final[list[tuple[str, float, str, str]]] = [
         r"(?: of)? (?:admin|administrator|system|developer|root|sudo|operator) (?:override|mode|"
         r"instructions?|prompt|message|access|command)\b",
     ),
-    (_AUTHORITY, _MEDIUM, "admin override|administrator override", r"\b"),
+    (_AUTHORITY, _MEDIUM, "admin override|administrator override|system override", r"\b"),
+    (
+        _AUTHORITY,
+        _MEDIUM,
+        "as your|i am your|i'm your|this is your",
+        r" (?:developers?|creators?|administrator|admin|operators?|owners?|programmers?)\b",
+    ),
     (_AUTHORITY, _MEDIUM, "override", r" (?:code|protocol|authori[sz]ation)\b"),
     (
         _AUTHORITY,
@@ -443,7 +449,7 @@ _TABLE: Final[list[tuple[str, float, str, str]]] = [
         _NEW,
         _WEAK,
         "new|updated|revised|real|actual|true|additional|important",
-        r" (?:new )?(?:rules?|instructions?|directives?|objective|orders?|system prompt|"
+        r" (?:new )?(?:rules?|instructions?|directives?|objective|orders?|task|system prompt|"
         r"guidelines?)\b",
     ),
     (
@@ -557,6 +563,8 @@ _TABLE: Final[list[tuple[str, float, str, str]]] = [
 _CASED_TABLE: Final[list[tuple[str, float, str, str]]] = [
     # The same on the text as written: capitals tell a persona or a label from a word.
     ("calls itself DAN", _MEDIUM, "DAN", r"\b"),
+    # "Human:" and "Assistant:" open the turns of a forged conversation.
+    ("forges a conversation turn", _FAINT, "Human|Assistant", r":"),
     (
         _TAG,
         _WEAK,
