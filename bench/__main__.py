@@ -20,6 +20,7 @@ from bench.append import run_append
 from bench.dreaming import MESSAGES as DREAM_MESSAGES
 from bench.dreaming import TAUBENCH, run_dream_cost, run_taubench
 from bench.importing import run_import, run_watch
+from bench.injection import run_injection
 from bench.load import run_load
 from bench.locomo import run_locomo
 from bench.memory import run_adopt, run_recall
@@ -58,6 +59,8 @@ LOCOMO_RATIO_TARGET = 1.2
 LOAD_TUI_TARGET_MS = 1_000.0
 LOAD_SEARCH_TARGET_MS = 100.0
 LOAD_RUNS = 3
+INJECTION_US_TARGET = 50.0
+INJECTION_LOCOMO_TARGET = 0.005
 SEARCH_NOTE = (
     "value is the slowest query median; informational, no target yet (issue 7 later wants < 100 ms)"
 )
@@ -96,6 +99,50 @@ def figure(value: float, target_below: float | None = None, **detail: Any) -> di
         "target": None if target_below is None else f"< {target_below:g}",
         "met": None if target_below is None else value < target_below,
         **detail,
+    }
+
+
+def injection_figures(found: dict[str, Any]) -> dict[str, Any]:
+    """Detection on the collected injections, false positives on a person's corrections and
+    on LoCoMo's turns, time per message."""
+    detected = found["attacks_flagged"] / found["attacks"]
+    locomo_flagged = found.pop("locomo_flagged")
+    typical = found["typical_us"]
+    return {
+        "injection_detection_rate": {
+            "value": round(detected, 3),
+            "target": ">= 1",
+            "met": detected >= 1,
+            "detected": found["attacks_flagged"],
+            "attacks": found["attacks"],
+        },
+        "injection_corrections_false_positive_rate": {
+            "value": round(found["corrections_flagged"] / found["corrections"], 3),
+            "target": "0",
+            "met": found["corrections_flagged"] == 0,
+            "flagged": found["corrections_flagged"],
+            "corrections": found["corrections"],
+            "highest_score": found["corrections_highest_score"],
+        },
+        "injection_locomo_false_positive_rate": figure(
+            len(locomo_flagged) / found["locomo_turns"],
+            INJECTION_LOCOMO_TARGET,
+            flagged=len(locomo_flagged),
+            turns=found["locomo_turns"],
+            flagged_turns=locomo_flagged,
+        ),
+        "injection_us_per_message": figure(
+            typical["median"],
+            INJECTION_US_TARGET,
+            min=typical["min"],
+            max=typical["max"],
+            messages=found["typical_messages"],
+            all_locomo_turns_us=found["locomo_us"],
+            locomo_mean_chars=found["locomo_mean_chars"],
+            adversarial_2mb_worst_ms=found["adversarial_worst_ms"],
+            adversarial_worst_shape=found["adversarial_worst_shape"],
+            note="LoCoMo turns of 150-250 characters, median of 5 passes (perf_counter)",
+        ),
     }
 
 
@@ -245,6 +292,9 @@ def run_all(work: Path) -> dict[str, Any]:
         "met": ratio is not None and ratio >= LOCOMO_RATIO_TARGET,
         "per_category": locomo,
     }
+
+    _progress("injection detector: collected injections, corrections, LoCoMo turns")
+    results |= injection_figures(run_injection())
 
     _progress("a history of 100,000 sessions: TUI start, search, a dream of 100 new ones")
     load = run_load(work, LOAD_RUNS)
