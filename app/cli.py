@@ -294,16 +294,26 @@ def _message_lines(message: Message) -> list[str]:
 
 
 async def _show(args: argparse.Namespace) -> int:
+    from memory_graph.recall import prompt_seen
+
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
         session = await log.get_session(args.id)
         messages = await log.messages(session.id)
         events = await log.events(session.id)
+        # A system prompt as the model saw it: recall's part is logged by reference.
+        seen = {m.id: await prompt_seen(log, m) for m in messages if m.role == "system"}
     if args.json:
+        shown = [
+            {**message.to_json(), "prompt": seen[message.id]}
+            if message.id in seen
+            else message.to_json()
+            for message in messages
+        ]
         _print_json(
             {
                 "session": session.to_json(),
-                "messages": [message.to_json() for message in messages],
+                "messages": shown,
                 "events": [event.to_json() for event in events],
             }
         )
@@ -472,9 +482,10 @@ async def _inbox(args: argparse.Namespace) -> int:
     else:
         for proposal in proposals:
             sessions = len({e["session_id"] for e in proposal["evidence"]})
+            flag = f"  [{proposal['flag']}]" if proposal["flag"] else ""
             line = (
                 f"{proposal['id']:>5}  {proposal['kind']:<8} {proposal['confidence']:.2f}  "
-                f"{proposal['support']} sessions ({sessions} shown)  {proposal['statement']}"
+                f"{proposal['support']} sessions ({sessions} shown)  {proposal['statement']}{flag}"
             )
             print(visible(line))
     return 0

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
-from dreamer.extractors.statements import key_words, sentences
+from dreamer.extractors.statements import INSTRUCTION_LIKE, key_words, sentences
 from dreamer.similarity import overlap, relation
 from memory_graph.content import shown_controls
 from memory_graph.inbox import Evidence, NewProposal, Observation
@@ -43,9 +43,17 @@ Wording = tuple[str, float, dict[str, object]]
 """A proposal's statement, confidence and payload."""
 
 
+def _worded_by(items: Sequence[Observation], part: str, value: str) -> int:
+    """The message a statement takes its wording from: the first whose `part` says `value`.
+    Kept with the memory, so that forgetting that message re-words the memory."""
+    matching = (o.message_id for o in items if str(o.detail.get(part, "")) == value)
+    return next(matching, items[0].message_id)
+
+
 def _failure(items: Sequence[Observation], support: int) -> Wording:
     """A failure: the command and its most common error line."""
-    line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
+    raw = _most_common(str(o.detail.get("line", "")) for o in items)
+    line = _quote(raw)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     statement = f"`{head}` fails with: {line}"
     payload: dict[str, object] = {
@@ -54,6 +62,7 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
             "statement": statement,
             "signature": items[0].detail.get("signature"),
             "words": sorted(key_words(statement)),
+            "source_message": _worded_by(items, "line", raw),
         }
     }
     return statement, support_confidence(support), payload
@@ -61,7 +70,8 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
 
 def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
     """A fix: what resolved a failure, and how often it did."""
-    line = _quote(_most_common(str(o.detail.get("line", "")) for o in items))
+    raw = _most_common(str(o.detail.get("line", "")) for o in items)
+    line = _quote(raw)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     key = _most_common(str(o.detail.get("key", "")) for o in items)
     commands = Counter(str(o.detail.get("command", "")) for o in items)
@@ -80,6 +90,7 @@ def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, 
             "command": shown,
             "example": _quote(example),
             "words": sorted(key_words(memory)),
+            "source_message": _worded_by(items, "line", raw),
         },
         "edges": [edge("resolved_by", failure, items[0].group)],
     }
@@ -102,7 +113,8 @@ def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording
         ),
     )
     quote = _quote(str(quoted[best].detail.get("sentence", "")))
-    payload: dict[str, object] = {"node": {"kind": kind, "statement": quote, **_described(quoted)}}
+    node = {"kind": kind, "statement": quote, "source_message": quoted[best].message_id}
+    payload: dict[str, object] = {"node": {**node, **_described(quoted)}}
     corrections = {o.session_id for o in items if o.detail.get("how") == "correction"}
     how = " (correcting a reply)" if corrections else ""
     statement = f'The user said in {support} sessions{how}: "{quote}"'
@@ -123,8 +135,14 @@ MODEL_TRUST = 0.8
 
 def _model_pattern(kind: str, items: Sequence[Observation], support: int) -> Wording:
     """A pattern only the model found, in its words (the one most of its mentions used)."""
-    quote = _quote(_most_common(str(o.detail.get("sentence", "")) for o in items))
-    node = {"kind": kind, "statement": quote, "words": sorted(key_words(quote))}
+    raw = _most_common(str(o.detail.get("sentence", "")) for o in items)
+    quote = _quote(raw)
+    node = {
+        "kind": kind,
+        "statement": quote,
+        "words": sorted(key_words(quote)),
+        "source_message": _worded_by(items, "sentence", raw),
+    }
     payload: dict[str, object] = {"node": node, "found_by": "model"}
     statement = f"Found by the model in {support} sessions: {quote}"
     return statement, support_confidence(support) * MODEL_TRUST, payload
@@ -152,7 +170,7 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
     per_session = {o.session_id: frozenset(o.detail.get("words", ())) for o in items}
     counts = Counter(word for words in per_session.values() for word in words)
     recurring = sorted(w for w, n in counts.items() if n * 2 > len(per_session))
-    request = _request_sentence(items, frozenset(recurring))
+    request, asked_in = _request_sentence(items, frozenset(recurring))
     line = _quote(_most_common(str(o.detail.get("line", "")) for o in items), WORKFLOW_LINE)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     workarounds = [str(o.detail["workaround"]) for o in items if o.detail.get("workaround")]
@@ -166,22 +184,33 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
         f'Requests like "{request}" fail first (`{head}`: {line}); `{workaround}` works instead.'
     )
     payload: dict[str, object] = {
-        "node": {"kind": "workflow", "statement": memory, "request": request, "words": recurring},
+        "node": {
+            "kind": "workflow",
+            "statement": memory,
+            "request": request,
+            "words": recurring,
+            "source_message": asked_in,
+        },
         "edges": [edge("about", items[0].group, str(items[0].detail.get("failure", "")))],
     }
     return statement, support_confidence(support) * done / support, payload
 
 
-def _request_sentence(items: Sequence[Observation], recurring: frozenset[str]) -> str:
-    """The sentence of the requests that holds the most recurring words, the shortest on ties."""
+def _request_sentence(items: Sequence[Observation], recurring: frozenset[str]) -> tuple[str, int]:
+    """The sentence of the requests that holds the most recurring words, the shortest on ties,
+    and the message it was asked in."""
     options = [
-        sentence
+        (sentence, o.message_id)
         for o in items
         for sentence, _, _ in sentences(str(o.detail.get("request", "")))
         if key_words(sentence) & recurring
     ]
-    best = min(options, key=lambda s: (-len(key_words(s) & recurring), len(s), s), default="")
-    return _quote(best)
+    best, asked_in = min(
+        options,
+        key=lambda o: (-len(key_words(o[0]) & recurring), len(o[0]), o[0]),
+        default=("", items[0].message_id),
+    )
+    return _quote(best), asked_in
 
 
 ENTITY_KINDS = ("topic", "entity")
@@ -201,11 +230,17 @@ def _entity(items: Sequence[Observation], support: int) -> Wording:
     """A topic or entity. Its `about` and `occurs_with` edges are weighted when it is adopted,
     from the observations of every session (a dream sees only the patterns it touched)."""
     label = str(items[0].detail.get("label", ""))
-    name = _quote(_most_common(str(o.detail.get("name", "")) for o in items), 60)
+    raw = _most_common(str(o.detail.get("name", "")) for o in items)
+    name = _quote(raw, 60)
     wording, memory = _ENTITY_WORDING.get(
         label, ("{name!r} comes up in {support} sessions", "{name!r}")
     )
-    node = {"kind": items[0].kind, "statement": memory.format(name=name), "label": label}
+    node = {
+        "kind": items[0].kind,
+        "statement": memory.format(name=name),
+        "label": label,
+        "source_message": _worded_by(items, "name", raw),
+    }
     payload: dict[str, object] = {"node": {**node, "name": name, "words": [name.lower()]}}
     return wording.format(name=name, support=support) + ".", support_confidence(support), payload
 
@@ -306,6 +341,9 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
             statement, confidence, payload = _entity(items, support)
         else:
             statement, confidence, payload = _fix(items, support, failure_support)
+        if any(o.detail.get(INSTRUCTION_LIKE) for o in items):
+            # The person's words, never dropped: the person judges them, warned.
+            payload = {**payload, "flag": INSTRUCTION_FLAG}
         proposals.append(
             NewProposal(
                 op="add_node",
@@ -319,3 +357,7 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
             )
         )
     return proposals
+
+
+INSTRUCTION_FLAG = "reads like an instruction to the model"
+"""What the inbox says of a proposal some of whose words read like a prompt injection."""

@@ -141,7 +141,15 @@ async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None)
             await _set_status(work, node, "retired")
             message = f"adopted proposal {proposal_id}: memory {node.id} is retired"
         elif op == "update_statement":
-            await _set_statement(work, node, statement or str(payload.get("statement", "")))
+            # A re-wording proposed when forget took the old wording's source brings the
+            # memory it retired back.
+            await _set_statement(
+                work,
+                node,
+                statement or str(payload.get("statement", "")),
+                None if statement else _source(payload),
+                reactivate=bool(payload.get("reactivate")),
+            )
             message = f"adopted proposal {proposal_id}: memory {node.id} reads anew"
         else:
             raise InboxError(f"proposal {proposal_id} has an operation Reverie cannot apply: {op}")
@@ -159,7 +167,27 @@ async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None)
 def _memory(payload: dict[str, Any], row: Any) -> str:
     """What a node says: the memory the proposal's payload words, else its statement."""
     node = payload.get("node")
-    return str((node.get("statement") if isinstance(node, dict) else None) or row[3])
+    worded = node.get("statement") if isinstance(node, dict) else None
+    return str(worded or (row[3] if row is not None else ""))
+
+
+def _source(payload: dict[str, Any]) -> int | None:
+    """The message the proposal's wording was taken from, when the dream said."""
+    node = payload.get("node")
+    source = node.get("source_message") if isinstance(node, dict) else None
+    return source if isinstance(source, int) else None
+
+
+async def _record_wording(
+    conn: aiosqlite.Connection, node_id: int, statement: str, source: int | None
+) -> None:
+    """Append a memory's wording to its history: what a logged prompt refers to by version,
+    and what forgetting its source message takes away."""
+    await conn.execute(
+        "INSERT INTO statement_versions (node_id, statement, source_message_id, created) "
+        "VALUES (?, ?, ?, ?)",
+        (node_id, statement, source, now_iso()),
+    )
 
 
 async def _create_node(
@@ -172,7 +200,8 @@ async def _create_node(
 ) -> int:
     if kind not in NODE_KINDS:
         raise InboxError(f"proposal {work.proposal_id} is of a kind memory cannot hold: {kind}")
-    attributes = {k: v for k, v in (payload.get("node") or {}).items() if k != "statement"}
+    node = payload.get("node") or {}
+    attributes = {k: v for k, v in node.items() if k not in ("statement", "source_message")}
     first, last = await _seen(work)
     row = await _one(
         work.conn,
@@ -183,6 +212,9 @@ async def _create_node(
     node_id = int(row[0])
     work.steps.append(["delete_node", node_id])
     work.nodes.add(node_id)
+    # The person's own wording, when they edited it, comes from no message.
+    edited = statement != _memory(payload, None)
+    await _record_wording(work.conn, node_id, statement, None if edited else _source(payload))
     await work.conn.execute(
         "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)", (fingerprint, node_id)
     )
@@ -284,15 +316,19 @@ def _restore_step(node: Node) -> Step:
     ]
 
 
-async def _set_statement(work: _Work, node: Node, statement: str) -> None:
+async def _set_statement(
+    work: _Work, node: Node, statement: str, source: int | None, reactivate: bool = False
+) -> None:
     statement = redact(" ".join(statement.split()))[:STATEMENT_LIMIT]
     if not statement:
         raise InboxError(f"proposal {work.proposal_id} would leave memory {node.id} empty")
     work.steps.append(_restore_step(node))
     work.nodes.add(node.id)
     await work.conn.execute(
-        "UPDATE nodes SET statement = ?, updated = ? WHERE id = ?", (statement, work.now, node.id)
+        "UPDATE nodes SET statement = ?, status = ?, updated = ? WHERE id = ?",
+        (statement, "active" if reactivate else node.status, work.now, node.id),
     )
+    await _record_wording(work.conn, node.id, statement, source)
 
 
 async def _set_status(work: _Work, node: Node, status: str) -> None:
@@ -323,6 +359,8 @@ async def _strengthen(
         "statement = ?, updated = ? WHERE id = ?",
         (max(support, node.support), last, statement or node.statement, work.now, node.id),
     )
+    if statement and statement != node.statement:
+        await _record_wording(work.conn, node.id, statement, None)
 
 
 async def reject(log: SessionLog, proposal_id: int) -> Decided:
@@ -400,6 +438,21 @@ async def undo(log: SessionLog) -> Decided | None:
     return Decided(proposal_id or 0, "undone", message, tuple(nodes), tuple(edges), undone=verdict)
 
 
+async def _restore_wording(conn: aiosqlite.Connection, node_id: int, statement: str) -> None:
+    """An undo that gives a memory back an earlier wording adds it to the history again, with
+    the source that wording had."""
+    current = await _one(conn, "SELECT statement FROM nodes WHERE id = ?", (node_id,))
+    if current is None or current[0] == statement:
+        return
+    earlier = await _one(
+        conn,
+        "SELECT source_message_id FROM statement_versions WHERE node_id = ? AND statement = ? "
+        "ORDER BY id DESC LIMIT 1",
+        (node_id, statement),
+    )
+    await _record_wording(conn, node_id, statement, earlier[0] if earlier else None)
+
+
 async def _revert(
     conn: aiosqlite.Connection, action: str, argument: Any, nodes: set[int], edges: set[int]
 ) -> None:
@@ -418,6 +471,7 @@ async def _revert(
     elif action == "delete_pattern":
         await conn.execute("DELETE FROM node_patterns WHERE fingerprint = ?", (argument,))
     elif action == "restore_node":
+        await _restore_wording(conn, int(argument["id"]), str(argument["statement"]))
         await conn.execute(
             "UPDATE nodes SET statement = ?, support = ?, last_seen = ?, status = ?, "
             "updated = ? WHERE id = ?",

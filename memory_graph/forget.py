@@ -1,19 +1,30 @@
 """Forget a session: the one way anything is deleted. The session, its messages (and their
 full-text rows), events and drafts go; so does everything derived from it: its observations,
 the memories whose only evidence it was, the proposals not adopted that cite it, and the model
-calls that read it. Memories that other sessions also justify stay, without its evidence. The
-forgetting itself is logged (`forget_log`: which session, when, why; nothing of its content).
+calls that read it. Memories that other sessions also justify stay, without its evidence; one
+whose wording was taken from the session is retired, its wording taken away, and a re-wording
+from its remaining evidence waits in the inbox (forget writes no memory nobody adopted). Copies
+of a forgotten wording go too: in adopted proposals, in the steps that undo decisions, and in
+system prompts logged before recall logged by reference (each such rewrite is recorded in
+`prompt_scrubs`). The forgetting itself is logged (`forget_log`: which session, when, why;
+nothing of its content).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
+from memory_graph.content import excerpt
 from memory_graph.errors import StoreError
-from memory_graph.records import now_iso
+from memory_graph.graph import NODE_COLUMNS, Node, node_from_row
+from memory_graph.records import dumps, now_iso
 from memory_graph.session_log import SessionLog
+
+UNWORDED = "(its wording came from a forgotten session; a new wording waits in the inbox)"
+"""What a memory says once forget took its wording: retired, it is never recalled."""
 
 
 @dataclass(frozen=True)
@@ -26,13 +37,21 @@ class Forgotten:
     memories: tuple[int, ...]
     """Memories removed: the session was their only evidence."""
     proposals: int
+    reworded: tuple[int, ...] = ()
+    """Memories retired because their wording came from the session; a re-wording is pending."""
 
     @property
     def message(self) -> str:
         """One line for the person who asked."""
         memories = f", {len(self.memories)} memories" if self.memories else ""
         proposals = f", {self.proposals} proposals" if self.proposals else ""
-        return f"forgot session {self.session_id}: {self.messages} messages{memories}{proposals}"
+        reworded = (
+            f", {len(self.reworded)} memories to re-word (see the inbox)" if self.reworded else ""
+        )
+        return (
+            f"forgot session {self.session_id}: {self.messages} messages"
+            f"{memories}{proposals}{reworded}"
+        )
 
 
 async def _ids(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -> list[int]:
@@ -51,12 +70,28 @@ async def forget(log: SessionLog, session_id: int, reason: str = "") -> Forgotte
             raise StoreError(f"there is no session {session_id}: `reverie sessions` lists them")
         external_id = str(row[0])
         # Logged first: the append-only triggers let a logged session's rows go.
-        await conn.execute(
-            "INSERT INTO forget_log (session_id, external_id, reason, created) VALUES (?, ?, ?, ?)",
+        logged = await _ids(
+            conn,
+            "INSERT INTO forget_log (session_id, external_id, reason, created) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
             (session_id, external_id, reason, now_iso()),
         )
+        wordings = await _ids_and_texts(
+            conn,
+            "SELECT v.node_id, v.statement FROM statement_versions v JOIN messages m "
+            "ON m.id = v.source_message_id WHERE m.session_id = ?",
+            (session_id,),
+        )
         memories = await _forget_memories(conn, session_id)
+        # After the evidence went: the proposal is made against the memory as it is left.
+        reworded = await _reword(conn, session_id, {node for node, _ in wordings})
+        await _scrub_copies(conn, session_id, logged[0], {text for _, text in wordings})
         proposals = await _forget_proposals(conn, session_id)
+        await conn.execute(
+            "DELETE FROM statement_versions WHERE source_message_id IN "
+            "(SELECT id FROM messages WHERE session_id = ?)",
+            (session_id,),
+        )
         await conn.execute("DELETE FROM observations WHERE session_id = ?", (session_id,))
         # A dream's request to a model held the session's text.
         await conn.execute(
@@ -72,7 +107,160 @@ async def forget(log: SessionLog, session_id: int, reason: str = "") -> Forgotte
         messages = cursor.rowcount
         await cursor.close()
         await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-    return Forgotten(session_id, external_id, messages, memories, proposals)
+    return Forgotten(session_id, external_id, messages, memories, proposals, reworded)
+
+
+async def _ids_and_texts(
+    conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]
+) -> list[tuple[int, str]]:
+    async with conn.execute(sql, args) as cursor:
+        return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+
+async def _reword(conn: aiosqlite.Connection, session_id: int, worded: set[int]) -> tuple[int, ...]:
+    """Retire the memories whose current wording the session gave and that other sessions
+    still back, and propose each a wording from that remaining evidence (those it alone backed
+    go with it)."""
+    reworded = []
+    for node_id in sorted(worded):
+        async with conn.execute(
+            f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ? AND (SELECT m.session_id FROM "
+            "statement_versions v JOIN messages m ON m.id = v.source_message_id WHERE "
+            "v.node_id = n.id ORDER BY v.id DESC LIMIT 1) = ?",
+            (node_id, session_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            continue  # a later wording (the person's, or from elsewhere) is what it says now
+        async with conn.execute(
+            "SELECT e.session_id, e.message_id, e.span_start, e.span_end, m.text "
+            "FROM node_evidence e JOIN messages m ON m.id = e.message_id "
+            "WHERE e.node_id = ? AND e.session_id != ? ORDER BY e.message_id",
+            (node_id, session_id),
+        ) as cursor:
+            remaining = list(await cursor.fetchall())
+        if not remaining:
+            continue
+        node = node_from_row(row)
+        await conn.execute(
+            "UPDATE nodes SET statement = ?, status = 'retired', updated = ? WHERE id = ?",
+            (UNWORDED, now_iso(), node_id),
+        )
+        await _propose_rewording(conn, node, remaining)
+        reworded.append(node_id)
+    return tuple(reworded)
+
+
+async def _propose_rewording(
+    conn: aiosqlite.Connection, node: Node, remaining: list[aiosqlite.Row]
+) -> None:
+    """A pending proposal to word a retired memory anew, from the first of its remaining
+    evidence, in a `dreams` row of its own (trigger `forget`) so that the inbox can say where
+    it came from."""
+    _, message_id, start, end, text = remaining[0]
+    wording = excerpt(str(text), int(start), int(end))
+    retired = replace(node, statement=UNWORDED, status="retired")
+    now = now_iso()
+    dream = await _ids(
+        conn,
+        "INSERT INTO dreams (trigger, started, finished, seconds, sessions, extractors, counts) "
+        "VALUES ('forget', ?, ?, 0, '[]', '{}', ?) RETURNING id",
+        (now, now, dumps({node.kind: 1})),
+    )
+    sessions = len({row[0] for row in remaining})
+    payload = {
+        "target": node.pattern,
+        "statement": wording,
+        "reactivate": True,
+        "node": {"statement": wording, "source_message": int(message_id)},
+    }
+    proposal = await _ids(
+        conn,
+        "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, support, "
+        "fingerprint, graph_hash, created) VALUES (?, 'update_statement', ?, ?, ?, 0.5, ?, ?, ?, "
+        "?) RETURNING id",
+        (
+            dream[0],
+            node.kind,
+            f"Memory {node.id} lost its wording to a forgotten session; from its remaining "
+            f'evidence: "{wording}"',
+            dumps(payload),
+            sessions,
+            f"reword:{node.pattern}:{dream[0]}",
+            retired.state_hash,
+            now,
+        ),
+    )
+    await conn.executemany(
+        "INSERT OR IGNORE INTO proposal_evidence (proposal_id, session_id, message_id, "
+        "span_start, span_end) VALUES (?, ?, ?, ?, ?)",
+        [(proposal[0], *row[:4]) for row in remaining],
+    )
+
+
+async def _scrub_copies(
+    conn: aiosqlite.Connection, session_id: int, forget_id: int, wordings: set[str]
+) -> None:
+    """Take the forgotten session's words out of what copied them: adopted proposals that
+    cite it, the steps that would undo a decision back to a forgotten wording, and system
+    prompts logged with recalled text in them (before recall logged by reference)."""
+    wordings.discard("")
+    for proposal_id, statement in await _ids_and_texts(
+        conn,
+        "SELECT DISTINCT p.id, p.statement || char(31) || p.payload FROM proposals p "
+        "JOIN proposal_evidence e ON e.proposal_id = p.id WHERE e.session_id = ?",
+        (session_id,),
+    ):
+        if any(wording in statement for wording in wordings):
+            await conn.execute(
+                "UPDATE proposals SET statement = ?, payload = json_remove(payload, "
+                "'$.node.statement', '$.statement') WHERE id = ?",
+                (UNWORDED, proposal_id),
+            )
+    for decision_id, undo in await _ids_and_texts(conn, "SELECT id, undo FROM decisions", ()):
+        steps = json.loads(undo)
+        for action, argument in steps:
+            if action == "restore_node" and argument.get("statement") in wordings:
+                argument["statement"] = UNWORDED
+        if dumps(steps) != dumps(json.loads(undo)):
+            await conn.execute(
+                "UPDATE decisions SET undo = ? WHERE id = ?", (dumps(steps), decision_id)
+            )
+    await _scrub_prompts(conn, session_id, forget_id, wordings)
+
+
+async def _scrub_prompts(
+    conn: aiosqlite.Connection, session_id: int, forget_id: int, wordings: set[str]
+) -> None:
+    """Remove, from system prompts of other sessions logged with recalled text, the lines that
+    quote the session or a forgotten wording; each rewrite is recorded in `prompt_scrubs`."""
+    marker = f"[session {session_id}, message "
+    for message_id, text in await _ids_and_texts(
+        conn,
+        "SELECT id, text FROM messages WHERE role = 'system' AND session_id != ? "
+        "AND (instr(text, '[memory ') > 0 OR instr(text, '[session ') > 0)",
+        (session_id,),
+    ):
+        kept = [
+            line
+            for line in text.split("\n")
+            if marker not in line and not any(wording in line for wording in wordings)
+        ]
+        if len(kept) == text.count("\n") + 1:
+            continue
+        scrubbed = "\n".join(kept)
+        await conn.execute(
+            "INSERT INTO prompt_scrubs (message_id, forget_id, created, open) VALUES (?, ?, ?, 1)",
+            (message_id, forget_id, now_iso()),
+        )
+        await conn.execute(
+            "UPDATE messages SET content = ?, text = ? WHERE id = ?",
+            (dumps([{"type": "text", "text": scrubbed}]), scrubbed, message_id),
+        )
+        await conn.execute(
+            "UPDATE prompt_scrubs SET open = 0 WHERE message_id = ? AND forget_id = ?",
+            (message_id, forget_id),
+        )
 
 
 async def _forget_memories(conn: aiosqlite.Connection, session_id: int) -> tuple[int, ...]:
@@ -98,6 +286,8 @@ async def _forget_memories(conn: aiosqlite.Connection, session_id: int) -> tuple
         )
         await conn.execute("DELETE FROM node_patterns WHERE node_id = ?", (node_id,))
         await conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,))
+        # The memory is gone: the history of its wordings goes with it.
+        await conn.execute("DELETE FROM statement_versions WHERE node_id = ?", (node_id,))
         removed.append(node_id)
     return tuple(removed)
 

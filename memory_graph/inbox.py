@@ -312,7 +312,8 @@ async def pending(log: SessionLog) -> list[dict[str, Any]]:
     """The inbox: pending proposals, by kind then confidence and support, in the `reverie inbox
     --json` shape. Excerpts are cut from the linked messages and redacted on the way out."""
     async with log.connection.execute(
-        "SELECT id, op, kind, statement, confidence, support, dream_id, created FROM proposals "
+        "SELECT id, op, kind, statement, confidence, support, dream_id, created, "
+        "payload ->> '$.flag' FROM proposals "
         "WHERE status = 'pending' ORDER BY kind, confidence DESC, support DESC, id"
     ) as cursor:
         rows = list(await cursor.fetchall())
@@ -327,6 +328,7 @@ async def pending(log: SessionLog) -> list[dict[str, Any]]:
             "evidence": await evidence_of(log, "proposal", row[0]),
             "dream_id": row[6],
             "created": row[7],
+            "flag": row[8],
         }
         for row in rows
     ]
@@ -354,6 +356,8 @@ class InboxItem:
     last_seen: str
     stale: bool
     """What it edits changed since it was made: adopting it would apply nothing."""
+    flag: str = ""
+    """A warning for the person judging it: its words read like an instruction to the model."""
 
 
 async def inbox_items(log: SessionLog) -> list[InboxItem]:
@@ -388,6 +392,7 @@ async def inbox_items(log: SessionLog) -> list[InboxItem]:
                 first_seen=row[11] or "",
                 last_seen=row[12] or "",
                 stale=current[targets[row[0]]] != row[10],
+                flag=str(payloads[row[0]].get("flag") or ""),
             )
         )
     order = {kind: position for position, kind in enumerate(KIND_ORDER)}

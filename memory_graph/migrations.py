@@ -318,6 +318,50 @@ CREATE INDEX sessions_by_change ON sessions (changed);
 ALTER TABLE dreams ADD COLUMN watermark_change INTEGER;
 """
 
+# What recall hands a model is logged by reference, never by copy, so that `forget` can really
+# forget: a memory's wording in every version it had (append-only), with the message each wording
+# was taken from (NULL: the person's own words, or not known). Versions a forgotten message worded
+# are deleted with it. Rows from before are given the evidence message that holds their wording.
+# System prompts logged before this held recalled text; forget strips it from them, each such
+# change of a message recorded in `prompt_scrubs` (the one exception to append-only besides the
+# deletion of whole forgotten sessions).
+_STATEMENT_VERSIONS = """
+CREATE TABLE statement_versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    node_id INTEGER NOT NULL,
+    statement TEXT NOT NULL,
+    source_message_id INTEGER,
+    created TEXT NOT NULL
+);
+CREATE INDEX statement_versions_by_node ON statement_versions (node_id, id);
+CREATE INDEX statement_versions_by_source ON statement_versions (source_message_id)
+WHERE source_message_id IS NOT NULL;
+INSERT INTO statement_versions (node_id, statement, source_message_id, created)
+SELECT n.id, n.statement, (
+    SELECT e.message_id FROM node_evidence e JOIN messages m ON m.id = e.message_id
+    WHERE e.node_id = n.id AND instr(m.text, n.statement) > 0 ORDER BY e.message_id LIMIT 1
+), n.updated FROM nodes n ORDER BY n.id;
+CREATE TRIGGER statement_versions_no_update BEFORE UPDATE ON statement_versions
+BEGIN
+    SELECT RAISE(ABORT, 'statement versions are append-only');
+END;
+-- `open` is set only while forget rewrites the message: the permission ends with the rewrite.
+CREATE TABLE prompt_scrubs (
+    message_id INTEGER NOT NULL,
+    forget_id INTEGER NOT NULL REFERENCES forget_log (id),
+    created TEXT NOT NULL,
+    open INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (message_id, forget_id)
+);
+DROP TRIGGER messages_no_update;
+CREATE TRIGGER messages_no_update BEFORE UPDATE ON messages
+WHEN NOT (OLD.role = 'system' AND NEW.id = OLD.id AND NEW.session_id = OLD.session_id
+          AND EXISTS (SELECT 1 FROM prompt_scrubs WHERE message_id = OLD.id AND open = 1))
+BEGIN
+    SELECT RAISE(ABORT, 'messages are append-only');
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -326,6 +370,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("005_dream_audit", _DREAM_AUDIT),
     Migration("006_graph", _GRAPH),
     Migration("007_change_clock", _CHANGE_CLOCK),
+    Migration("008_statement_versions", _STATEMENT_VERSIONS),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

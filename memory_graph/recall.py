@@ -23,10 +23,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from memory_graph.graph import evidence_link
-from memory_graph.records import parse_time
+from memory_graph.injection import reads_like_injection
+from memory_graph.records import Message, parse_time
 from memory_graph.redact import redact
 from memory_graph.session_log import SessionLog, where_in
 
@@ -206,6 +207,9 @@ class RecallHit:
     statement: str
     score: float
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    version: int | None = None
+    """The version of the memory's wording recalled (`statement_versions`): what a logged
+    prompt refers to instead of copying the words."""
 
     def to_json(self) -> dict[str, Any]:
         """The `reverie recall --json` shape of a hit."""
@@ -233,6 +237,17 @@ class Recalled:
     def memories(self) -> list[int]:
         """Ids of the nodes recalled."""
         return [hit.node_id for hit in self.hits if hit.node_id is not None]
+
+    @property
+    def references(self) -> dict[str, Any]:
+        """What a logged prompt keeps of the recalled block: ids, never text, so that a
+        forgotten session leaves no copy in other sessions' prompts."""
+        return {
+            "memories": [
+                [hit.node_id, hit.version, hit.kind] for hit in self.hits if hit.node_id is not None
+            ],
+            "episodes": self.episodes,
+        }
 
     @property
     def episodes(self) -> list[int]:
@@ -317,7 +332,7 @@ async def recall(
     memories = sorted(
         (
             (scored[node_id] * _weight(kind, support, last_seen, moment), node_id)
-            for node_id, (kind, _, support, last_seen) in nodes.items()
+            for node_id, (kind, _, support, last_seen, _) in nodes.items()
         ),
         key=lambda item: (-item[0], item[1]),
     )[:k]
@@ -331,8 +346,15 @@ async def recall(
     for source, rank in order:
         if source == "memory":
             score, node_id = memories[rank]
-            kind, statement, _, _ = nodes[node_id]
-            hit = RecallHit(node_id, kind, statement, score, evidence.get(node_id, []))
+            node = nodes[node_id]
+            hit = RecallHit(
+                node_id,
+                node.kind,
+                node.statement,
+                score,
+                evidence.get(node_id, []),
+                node.version,
+            )
         else:
             hit = episodes[rank]
         cost = tokens(hit.statement)
@@ -433,14 +455,26 @@ async def _spread(log: SessionLog, seeds: dict[int, float]) -> dict[int, float]:
     return score
 
 
-async def _nodes(log: SessionLog, node_ids: list[int]) -> dict[int, tuple[str, str, int, str]]:
+class _Candidate(NamedTuple):
+    kind: str
+    statement: str
+    support: int
+    last_seen: str
+    version: int | None
+
+
+async def _nodes(log: SessionLog, node_ids: list[int]) -> dict[int, _Candidate]:
     rows = await where_in(
         log,
-        "SELECT n.id, n.kind, n.statement, n.support, n.last_seen FROM nodes n "
+        "SELECT n.id, n.kind, n.statement, n.support, n.last_seen, (SELECT MAX(v.id) FROM "
+        "statement_versions v WHERE v.node_id = n.id) FROM nodes n "
         f"WHERE {RECALLABLE} AND n.id IN ({{}})",
         node_ids,
     )
-    return {int(row[0]): (str(row[1]), str(row[2]), int(row[3]), str(row[4])) for row in rows}
+    return {
+        int(row[0]): _Candidate(str(row[1]), str(row[2]), int(row[3]), str(row[4]), row[5])
+        for row in rows
+    }
 
 
 KIND_WEIGHT = {"topic": 0.3, "entity": 0.3}
@@ -592,12 +626,63 @@ async def _episodes(
     hits = []
     for score, message_id in scored:
         row = found.get(message_id)
-        if row is None:
-            continue  # forgotten by another process since it was ranked
-        text = redact(" ".join(str(row[5]).split()))
-        if len(text) > EPISODE_CHARACTERS:
-            text = text[: EPISODE_CHARACTERS - 1] + "…"
+        if row is None or reads_like_injection(str(row[5])):
+            # Forgotten by another process since it was ranked, or words that try to
+            # instruct the model: quoted or not, they are never handed to it.
+            continue
         hits.append(
-            RecallHit(None, "episode", f"{row[4]}: {text}", score / total, [evidence_link(row)])
+            RecallHit(
+                None, "episode", _episode(row[4], row[5]), score / total, [evidence_link(row)]
+            )
         )
     return hits
+
+
+def _episode(role: str, text: str) -> str:
+    """An earlier message as recall quotes it: one line, secrets redacted, cut to a length."""
+    flat = redact(" ".join(str(text).split()))
+    if len(flat) > EPISODE_CHARACTERS:
+        flat = flat[: EPISODE_CHARACTERS - 1] + "…"
+    return f"{role}: {flat}"
+
+
+async def prompt_seen(log: SessionLog, prompt: Message) -> str:
+    """A logged system prompt as the model saw it: its text, then what recall added, rebuilt
+    from the references it was logged with."""
+    references = prompt.meta.get("recalled")
+    if not isinstance(references, dict):
+        return prompt.text
+    recalled = await as_logged(log, references)
+    return f"{prompt.text}\n\n{recalled.render()}" if recalled.hits else prompt.text
+
+
+async def as_logged(log: SessionLog, references: dict[str, Any]) -> Recalled:
+    """What a logged prompt's references (`Recalled.references`) brought, in the words the
+    model saw: each memory at the version then recalled, each earlier message as it is. What
+    was forgotten since is gone from it, as it is from the log."""
+    memories = [ref for ref in references.get("memories", []) if len(ref) == 3]
+    worded = {
+        int(row[0]): str(row[1])
+        for row in await where_in(
+            log,
+            "SELECT id, statement FROM statement_versions WHERE id IN ({})",
+            [version for _, version, _ in memories if version is not None],
+        )
+    }
+    hits = [
+        RecallHit(node_id, kind, worded[version], 0.0, [], version)
+        for node_id, version, kind in memories
+        if version in worded
+    ]
+    rows = await where_in(
+        log,
+        "SELECT m.session_id, s.external_id, m.id, m.external_id, m.role, m.text "
+        "FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id IN ({})",
+        list(references.get("episodes", [])),
+    )
+    rank = {message_id: place for place, message_id in enumerate(references.get("episodes", []))}
+    hits += [
+        RecallHit(None, "episode", _episode(row[4], row[5]), 0.0, [evidence_link(row)])
+        for row in sorted(rows, key=lambda row: rank.get(row[2], 0))
+    ]
+    return Recalled("", hits)

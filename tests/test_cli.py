@@ -272,6 +272,7 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
         "evidence",
         "dream_id",
         "created",
+        "flag",
     }
     assert set(proposals[0]) == keys
     assert set(proposals[0]["evidence"][0]) == {

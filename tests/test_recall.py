@@ -16,7 +16,7 @@ from dreamer.dream import dream
 from memory_graph import adoption
 from memory_graph.importers.runner import import_paths
 from memory_graph.inbox import pending
-from memory_graph.recall import recall, tokens
+from memory_graph.recall import prompt_seen, recall, tokens
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text
 from tests.recorder import Recorder
@@ -106,9 +106,11 @@ async def test_the_next_chat_carries_adopted_memory_in_its_system_prompt(
     assert "em dashes" not in system  # rejected
     events = [e for e in await remembered.events(session.id) if e.kind == "recall"]
     assert len(events) == 1 and events[0].data["memories"]
-    # The prompt is logged with the session, as every prompt is.
+    # The prompt is logged with the session, as every prompt is: what recall added, by
+    # reference (no copy of another session's words), rebuilt word for word.
     logged = [m for m in await remembered.messages(session.id) if m.role == "system"]
-    assert logged[-1].text == system
+    assert "soffice" not in logged[-1].text and logged[-1].meta["recalled"]["memories"]
+    assert await prompt_seen(remembered, logged[-1]) == system
 
 
 def test_recall_from_the_command_line(

@@ -180,10 +180,10 @@ class Agent:
         await self.log.recover_drafts(session_id)
         user = await self.log.append_message(session_id, "user", [{"type": "text", "text": text}])
         result.messages.append(user.id)
-        recalled = None
+        recalled, system = None, ""
         if self.config.connected:
             recalled = await self._recall(session_id, text, observer)
-            await self._log_system_prompt(session_id, recalled)
+            system = await self._log_system_prompt(session_id, recalled)
         if recalled is not None and recalled.hits:
             # Recorded with the turn, so what was recalled is never taken for new evidence.
             await self.log.add_event(
@@ -198,7 +198,7 @@ class Agent:
                 await observer.notice(NO_MODEL_MESSAGE)
                 result.status, result.error = "no_model", NO_MODEL_MESSAGE
                 return result
-            await self._converse(session_id, observer, result)
+            await self._converse(session_id, system, observer, result)
         except TurnFailed as failure:
             result.status, result.error = "failed", str(failure)
             await observer.notice(f"The model did not answer: {failure}. Your message is kept.")
@@ -219,18 +219,24 @@ class Agent:
                 await observer.status(f"memory unavailable, answering without it: {error}")
             return Recalled(text, [])
 
-    async def _log_system_prompt(self, session_id: int, recalled: Recalled) -> None:
+    async def _log_system_prompt(self, session_id: int, recalled: Recalled) -> str:
+        """Log the turn's system prompt when it changed, and return it as the model sees it.
+        What recall added is logged by reference (memory versions, message ids), never copied
+        into this session: `forget` of another session then leaves no trace of it here."""
         prompt = system_prompt(self.toolbox.workspace)
-        if recalled.hits:
-            prompt += "\n\n" + recalled.render()
+        meta = {"recalled": recalled.references} if recalled.hits else {}
         previous = [m for m in await self.log.messages(session_id) if m.role == "system"]
-        if not previous or previous[-1].text != prompt:
-            await self.log.append_message(session_id, "system", [{"type": "text", "text": prompt}])
+        if not previous or previous[-1].text != prompt or previous[-1].meta != meta:
+            await self.log.append_message(
+                session_id, "system", [{"type": "text", "text": prompt}], meta=meta
+            )
+        return f"{prompt}\n\n{recalled.render()}" if recalled.hits else prompt
 
-    async def _converse(self, session_id: int, observer: TurnObserver, result: TurnResult) -> None:
+    async def _converse(
+        self, session_id: int, system: str, observer: TurnObserver, result: TurnResult
+    ) -> None:
         for _ in range(MAX_TOOL_ROUNDS):
             history = await self.log.messages(session_id)
-            system = next(m.text for m in reversed(history) if m.role == "system")
             reply, stop_reason = await self._request_with_retries(
                 session_id, system, api_messages(history), observer
             )

@@ -176,7 +176,7 @@ class InboxScreen(Screen[None]):
 
     def _entry(self, item: InboxItem) -> Option:
         mark = "●" if item.id in self.selected else " "
-        stale = " STALE" if item.stale else ""
+        stale = (" STALE" if item.stale else "") + (" ⚠ " + item.flag if item.flag else "")
         op = "" if item.op == "add_node" else f"{item.op} · "
         head = f"{mark} {item.confidence:.2f} · {item.support} sessions · {op}#{item.id}{stale}"
         prompt = Content.assemble((head, "dim"), "\n", "  " + one_line(item.statement, LINE_WIDTH))
@@ -212,6 +212,14 @@ class InboxScreen(Screen[None]):
                 f" (dream {item.dream_id})"
             ),
         ]
+        if item.flag:
+            lines.append(
+                Content.styled(
+                    f"Careful: some of its words {item.flag} (a prompt injection, or a person "
+                    "changing their mind). Adopt it only if it is really what you want.",
+                    "bold $warning",
+                )
+            )
         if item.stale:
             lines.append(
                 Content.styled(

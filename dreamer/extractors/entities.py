@@ -14,9 +14,10 @@ import re
 from typing import Any
 
 from dreamer.extractors.failures import canonical_command
-from dreamer.extractors.statements import carries_injection, sentences
+from dreamer.extractors.statements import sentences
 from dreamer.observation import SessionView
 from memory_graph.inbox import Observation
+from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message
 
 VERSION = "entities-1"
@@ -152,7 +153,7 @@ def _typed_by_user(message: Message) -> bool:
     return (
         message.role == "user"
         and not message.meta.get("signal")
-        and not carries_injection(message.text)
+        and not reads_like_injection(message.text)
     )
 
 

@@ -16,9 +16,10 @@ from typing import Any
 from dreamer.observation import SessionView
 from memory_graph.content import tool_result_text
 from memory_graph.inbox import Observation
+from memory_graph.injection import reads_like_injection
 from memory_graph.records import Block
 
-VERSION = "failures-3"
+VERSION = "failures-4"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
@@ -174,7 +175,8 @@ def extract(view: SessionView) -> list[Observation]:
         if not _failed(block):
             continue
         output = tool_result_text(block.get("content"))
-        if _DENIAL.match(output):
+        if _DENIAL.match(output) or reads_like_injection(output):
+            # A refusal is a decision; output that tries to instruct the model is no evidence.
             continue
         line, start, end = error_line(output)
         line = re.sub(r"^E\s+", "", line)  # pytest's marker, not part of the error

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from dreamer.extractors.statements import carries_injection, key_words
+from dreamer.extractors.statements import key_words
 from dreamer.observation import SessionView
 from memory_graph.content import tool_result_text
 from memory_graph.inbox import Observation
+from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message
 from memory_graph.redact import redact
 
@@ -111,7 +112,7 @@ def _citable(view: SessionView) -> list[tuple[Message, str]]:
             label = f"tool result{' (error)' if failed else ''} of {call or 'a tool'}"
         else:
             continue
-        if text.strip() and not carries_injection(text):
+        if text.strip() and not reads_like_injection(text):
             shown.append((message, f"[{message.id}] {redact(label)}: {redact(text)}"))
     return shown
 

@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import hashlib
 
-from dreamer.extractors.statements import carries_injection, key_words
+from dreamer.extractors.statements import flagged, key_words
 from dreamer.observation import SessionView
 from memory_graph.inbox import Observation
+from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message
 
-VERSION = "requests-1"
+VERSION = "requests-2"
 REQUEST_CHARACTERS = 400
 """How much of the opening turn is read as the request (a pasted document is not a request)."""
 
 
 def opening_request(view: SessionView) -> Message | None:
-    """The first turn the user typed, unless it carries an injection."""
+    """The first turn the user typed."""
     for message in view.messages:
         if message.role == "user" and message.text.strip() and not message.meta.get("signal"):
-            return None if carries_injection(message.text) else message
+            return message
     return None
 
 
@@ -72,4 +73,6 @@ def extract(view: SessionView, failures: list[Observation]) -> list[Observation]
                 "workaround": workaround,
             },
         )
+    if reads_like_injection(request.text):
+        return [flagged(observation) for observation in found.values()]
     return list(found.values())

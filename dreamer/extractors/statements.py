@@ -2,9 +2,11 @@
 ("no, don't …", "I said …", "actually …"), stated preferences ("I prefer …", "always/never …",
 "from now on …") and facts about themselves ("my X is Y", "remember …").
 
-Only the user's own turns are read, sentence by sentence; a turn carrying a prompt injection
-("ignore previous instructions …") is not read at all. Each sentence becomes an observation
-keyed by its content words; consolidation groups sentences that say the same thing.
+Only the user's own turns are read, sentence by sentence. A turn that reads like an instruction
+to the model (memory_graph/injection.py) is still heard, since the person may be changing their
+mind in those words, but its observations carry `instruction_like`, and the inbox says so. Each
+sentence becomes an observation keyed by its content words; consolidation groups sentences that
+say the same thing.
 """
 
 from __future__ import annotations
@@ -12,18 +14,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from dreamer.observation import SessionView
 from memory_graph.inbox import Observation
+from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message
 from memory_graph.redact import redact
 
-VERSION = "statements-2"
+VERSION = "statements-3"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
-_INJECTION = re.compile(
-    r"(?i)\bignore (?:all |any )?(?:the )?(?:previous|prior|above) instructions\b"
-)
 _CORRECTION = re.compile(
     r"(?i)^\s*(?:(?:and|but|also|oh|ok|okay|hmm|so),?\s+)?"
     r"(?:no\b|nope\b|don'?t\b|do not\b|i said\b|instead\b|stop\b|actually\b|again\b|"
@@ -137,9 +138,13 @@ _STOPWORDS = frozenset(
 _ABBREVIATION_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|prof|e\.g|i\.e|vs)$")
 
 
-def carries_injection(text: str) -> bool:
-    """Whether a turn tries to instruct the assistant from inside the data: never evidence."""
-    return _INJECTION.search(text) is not None
+INSTRUCTION_LIKE = "instruction_like"
+"""An observation's detail key: the person's words read like an instruction to the model."""
+
+
+def flagged(observation: Observation) -> Observation:
+    """The observation marked as coming from words that read like an instruction to the model."""
+    return replace(observation, detail={**observation.detail, INSTRUCTION_LIKE: True})
 
 
 def key_words(sentence: str) -> frozenset[str]:
@@ -211,8 +216,10 @@ def extract(view: SessionView) -> list[Observation]:
     for message in view.messages:
         if message.role == "user" and not message.meta.get("signal"):
             after_reply = previous is not None and previous.role == "assistant"
-            if not carries_injection(message.text):
-                observations.extend(_from_message(view, message, after_reply))
+            found = _from_message(view, message, after_reply)
+            if found and reads_like_injection(message.text):
+                found = [flagged(observation) for observation in found]
+            observations.extend(found)
         if message.role in ("user", "assistant"):
             previous = message
     return observations
