@@ -22,7 +22,15 @@ from tests.fake_api import FakeMessagesAPI, tool_use
 from tests.sessions import chat_session, command_session
 
 ROOT = Path(__file__).resolve().parents[1]
-MEMORY_TABLES = ("nodes", "nodes_fts", "node_patterns", "node_evidence", "edges", "decisions")
+MEMORY_TABLES = (
+    "nodes",
+    "nodes_fts",
+    "node_patterns",
+    "node_evidence",
+    "edges",
+    "decisions",
+    "statement_versions",
+)
 _WRITE = re.compile(
     rf"\b(?:(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"
     rf"({'|'.join(MEMORY_TABLES)})\b",
