@@ -25,7 +25,7 @@ from memory_graph.records import dumps
 from memory_graph.session_log import SessionLog, title_from
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
-SEED_VERSION = 4
+SEED_VERSION = 5
 """Bump when the generated data changes, so stale caches are rebuilt."""
 
 MARKER_NAME = "seed.json"
@@ -176,6 +176,7 @@ def _session_rows(
             _iso(started),
             _iso(ended),
             MODEL,
+            index + 1,
         )
 
 
@@ -215,10 +216,12 @@ def _fill(database: Path, sessions: int, messages_per_session: int) -> None:
             _message_rows(sessions, messages_per_session, texts, titles),
         )
         conn.executemany(
-            "INSERT INTO sessions (id, source, external_id, title, started, ended, model) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, source, external_id, title, started, ended, model, "
+            "changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             _session_rows(sessions, messages_per_session, titles),
         )
+        # Each session changed in the order it was added, as the store stamps them.
+        conn.execute("UPDATE change_clock SET value = ?", (sessions,))
         conn.execute(FTS_BATCH)
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
