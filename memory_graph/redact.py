@@ -124,7 +124,8 @@ class _CommandRule(_Rule):
     def find(self, text: str, lowered: str) -> Iterator[_Found]:
         for command in self.pattern.finditer(text):
             for match in self.option.finditer(text, *command.span("arguments")):
-                yield _Found(*match.span(), *match.span("secret"), self.kind)
+                # From the command on: `-pS3cret` alone is no password a window could show.
+                yield _Found(command.start(), match.end(), *match.span("secret"), self.kind)
 
 
 def _command(command: str, option: str) -> _CommandRule:
@@ -208,11 +209,14 @@ _EXPRESSION = re.compile(r"\$|[A-Za-z_][\w.]*\(")
 """A variable (`$TOKEN`, `${TOKEN}`) or a call (`mint(id)`): code, not a value."""
 _LOOKS_LIKE_A_VALUE = re.compile(r"[0-9]|[^\w\s'’-]|[A-Z]{2}|[a-z][A-Z]")
 """Not a plain word: "password manager" names a thing, "passwd hunter2" gives one."""
-_OPTION_START = re.compile(r"(?<![\w-])--?[\w-]*$")
-_DOORS = re.compile(
+_OPTION = re.compile(r"(?<![\w-])--?[\w-]*$")
+"""A command's option, the label its end (`--password`, `-passphrase`, `--db-token`); not a
+name with a dash in it (`x-api-key header`)."""
+_DOOR = re.compile(
     r"(?:door|gate|alarm|lock|garage|safe|entry|entrance|access|building|wifi|security|"
     r"keypad|lockbox|padlock)[ _-]?$"
 )
+"""What a code opens, named before it ("the gate code")."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,25 +228,28 @@ class _LabelledRule(_Rule):
         for match in self.pattern.finditer(lowered):
             form = next(name for name in _FORMS if match.group(name) is not None)
             start, end = match.span(form)
-            if self._holds_a_value(match, form, text[start:end]):
-                yield _Found(*match.span(), start, end, self.kind)
+            option = _before(_OPTION, match)
+            door = _before(_DOOR, match) if self.kind == "code" else None
+            if self.kind == "code" and door is None and match.group("opens") is None:
+                continue  # an exit code, a status code, a program's code
+            if self._holds_a_value(match, form, text[start:end], option is not None):
+                # What made it a secret is part of it: a window must not leave it out.
+                begin = min(at for at in (match.start(), option, door) if at is not None)
+                yield _Found(begin, match.end(), start, end, self.kind)
 
-    def _holds_a_value(self, match: re.Match[str], form: str, value: str) -> bool:
+    def _holds_a_value(self, match: re.Match[str], form: str, value: str, option: bool) -> bool:
         """A setting does unless it is code (`token = mint(id)`, `"${TOKEN}"`); a sentence
         unless it describes the credential ("the password is wrong"); a bare word when it
         looks like a credential or follows an option (`--token x`), and so after "'s". PINs
-        and codes hold digits, and a code opens something."""
+        and codes hold digits."""
         if self.kind in ("pin", "code") and not any(c.isdigit() for c in value):
-            return False
-        if self.kind == "code" and not _opens_something(match):
             return False
         if form == "setting":
             return _EXPRESSION.match(value) is None
         if form == "sentence" and match.group("s") is None:
             return not _describes(value)
         # A word, or after "'s", which is a possessive as often as "is".
-        plain = value.rstrip(".,:;!?)")
-        return _is_option(match) or _LOOKS_LIKE_A_VALUE.search(plain) is not None
+        return option or _LOOKS_LIKE_A_VALUE.search(value.rstrip(".,:;!?)")) is not None
 
 
 def _describes(phrase: str) -> bool:
@@ -257,18 +264,11 @@ def _describes(phrase: str) -> bool:
     return all(word in _FUNCTION_WORDS or word in _DESCRIPTIONS for word in words)
 
 
-def _is_option(match: re.Match[str]) -> bool:
-    """Whether the label is a command's option (`--password`, `-passphrase`, `--db-token`),
-    not a name with a dash in it (`x-api-key header`)."""
-    before = match.string[max(0, match.start() - 40) : match.start()]
-    return _OPTION_START.search(before) is not None
-
-
-def _opens_something(match: re.Match[str]) -> bool:
-    """Whether a code opens something: "the code to the door", "the gate code"; not an exit
-    code, a status code or a program's code."""
-    before = match.string[max(0, match.start() - 12) : match.start()]
-    return match.group("opens") is not None or _DOORS.search(before) is not None
+def _before(context: re.Pattern[str], match: re.Match[str]) -> int | None:
+    """Where `context`, ending right before the label, starts in the text; None without it."""
+    window = max(0, match.start() - 40)
+    found = context.search(match.string, window, match.start())
+    return None if found is None else found.start()
 
 
 _LABELLED = tuple(

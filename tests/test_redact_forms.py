@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from memory_graph.redact import redact, secret_spans
+from memory_graph.content import excerpt
+from memory_graph.redact import redact
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -290,12 +291,23 @@ def test_hashes_uuids_paths_ids_and_identifiers_stay(text: str) -> None:
     assert redact(text) == text
 
 
-def test_a_window_takes_a_labelled_secret_with_its_label() -> None:
-    """`secret_spans` gives the label too: a window holding only the value would no longer
-    say what it is."""
-    text = "notes: my wifi password is purple monkey dishwasher. Bye"
-    (span,) = secret_spans(text)
-    assert text[slice(*span)] == "password is purple monkey dishwasher"
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("notes: my wifi password is purple monkey dishwasher. Bye", "purple monkey dishwasher"),
+        ("then mysql -u app -pS3cretive app_db, twice", "S3cretive"),
+        ("ran gpg --passphrase hunterish -d x.gpg", "hunterish"),
+        ("the gate code is 880123 since May", "880123"),
+        ("posted to https://hooks.slack.com/services/T0/B0/abcdefghij", "T0/B0/abcdefghij"),
+    ],
+)
+def test_no_window_shows_a_secret_without_what_made_it_one(text: str, secret: str) -> None:
+    """An excerpt takes whole what `secret_spans` gives: the value with its label, command,
+    option or door, for the value alone is no secret to the rules."""
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            shown = excerpt(text, start, end)
+            assert _shown(secret, shown) is None, (start, end, shown)
 
 
 # A megabyte of what makes a pattern backtrack (labels with nothing to label, openings without
