@@ -34,7 +34,7 @@ def _assert_masked(text: str, secret: str) -> None:
 
 AWS_SECRETS = [
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
-    "q8Lx/2vRmKp4LwT9nYc3HdF6jGs1QeA5+uVo0XiW",
+    "GPzEyoL8EsaJd/wyXxQPplH8ACyjkz4jmBQlm7kn",
     "9drTJvcXLB89EXaMpLeKeY/bPxRfiCYzMoRe1Ke2",
 ]
 
