@@ -48,6 +48,24 @@ KEY_BODY = [
 PRIVATE_KEY = "\n".join(
     ["-----BEGIN OPENSSH PRIVATE KEY-----", *KEY_BODY, "-----END OPENSSH PRIVATE KEY-----"]
 )
+# Forms that once got past: a secret key with no label, a URL whose user is empty, passwords
+# given to commands and said in sentences, Stripe keys, a Slack webhook, labels on plain
+# values, and a key of no known form, random only.
+AWS_SECRET_BARE = "prPXQSzP21OB0DAfCcHO1oQDE7UrzV+sHXRQ7vqQ"
+URL_TOKEN = "n0-user-t0ken"
+MYSQL_PASSWORD = "W1nter-is-c0ming"
+MYSQL_QUOTED = "maple syrup 1987"
+PG_PASSWORD = "pg-k3y"
+WIFI = "purple monkey dishwasher"
+PIN = "73914"
+DOOR_CODE = "4471#"
+STRIPE_LIVE = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+STRIPE_RESTRICTED = "rk_live_51H8abcDEFghiJKL0123mnop"
+STRIPE_TEST = "sk_test_26PHem9AhJZvU623DfE1x4sd"
+SLACK_WEBHOOK = "T024BE7LD/B01ABCDEF12/ElULtm4UAWTWqIpO0VFwAHUN"
+WEATHER_KEY = "weather-station"
+BUCKET_KEY = "bkt-reader-7"
+UNLISTED = "9ntITvHeUX3nSWUD7T13PjIn3AdXwOAD"
 SECRETS = [
     ANTHROPIC,
     OPENAI,
@@ -62,6 +80,21 @@ SECRETS = [
     BASIC,
     PASSPHRASE,
     *KEY_BODY,
+    AWS_SECRET_BARE,
+    URL_TOKEN,
+    MYSQL_PASSWORD,
+    MYSQL_QUOTED,
+    PG_PASSWORD,
+    WIFI,
+    PIN,
+    DOOR_CODE,
+    STRIPE_LIVE,
+    STRIPE_RESTRICTED,
+    STRIPE_TEST,
+    SLACK_WEBHOOK,
+    WEATHER_KEY,
+    BUCKET_KEY,
+    UNLISTED,
 ]
 
 ENV_FILE = (
@@ -72,14 +105,26 @@ ENV_FILE = (
 CONFIG_JSON = json.dumps(
     {"aws_secret_access_key": AWS_SECRET, "password": DB_PASSWORD, "token": GITHUB_FINE}
 )
+SAID = (
+    f"My wifi password is {WIFI}. My PIN is {PIN}. My api key is {WEATHER_KEY}. The code to "
+    f"the front door is {DOOR_CODE}, access key {BUCKET_KEY}."
+)
+PASTED = (
+    f"Always use {STRIPE_TEST} for tests; {STRIPE_LIVE} (live), {STRIPE_RESTRICTED} (reports); "
+    f"backups: {AWS_ID} {AWS_SECRET_BARE}; release signing: {UNLISTED}"
+)
 
 
 def _leaks(shown: str) -> list[str]:
-    """The secrets (or any 10 characters of one) that `shown` gives away."""
+    """The secrets (or any 10 characters of one, all of a shorter one) that `shown` gives
+    away."""
     return [
         secret
         for secret in SECRETS
-        if any(secret[i : i + 10] in shown for i in range(0, len(secret) - 9))
+        if any(
+            secret[i : i + min(10, len(secret))] in shown
+            for i in range(len(secret) - min(10, len(secret)) + 1)
+        )
     ]
 
 
@@ -100,6 +145,14 @@ def test_each_secret_in_the_forms_it_takes_is_redacted() -> None:
         f"secret = '{PASSPHRASE}'",
         PRIVATE_KEY,
         PRIVATE_KEY[:150] + "\n[output cut at 150 characters]",
+        f"git push https://:{URL_TOKEN}@git.example.com/ines/site.git main",
+        f"mysql -u app -p{MYSQL_PASSWORD} app_db < schema.sql",
+        f"mysqldump -u app -p'{MYSQL_QUOTED}' app_db > dump.sql",
+        f"mysql --user=app --password={MYSQL_PASSWORD} app_db",
+        f"PGPASSWORD={PG_PASSWORD} psql -h db.internal",
+        f"curl -X POST -d 'payload={{}}' https://hooks.slack.com/services/{SLACK_WEBHOOK}",
+        SAID,
+        PASTED,
     ]
     for form in forms:
         assert _leaks(redact(form)) == [], form
@@ -108,7 +161,11 @@ def test_each_secret_in_the_forms_it_takes_is_redacted() -> None:
 def test_no_excerpt_window_shows_part_of_a_secret() -> None:
     """Evidence points at a span of a message; a span cut through a secret must not show the
     part of it that no longer looks like one."""
-    message = f"$ cat ~/.ssh/id_ed25519\n{PRIVATE_KEY}\n$ cat .env\n{ENV_FILE}done"
+    message = (
+        f"$ cat ~/.ssh/id_ed25519\n{PRIVATE_KEY}\n$ cat .env\n{ENV_FILE}"
+        f"$ mysql -u app -p{MYSQL_PASSWORD} app_db\n{SAID}\n{PASTED}\n"
+        f"$ curl https://hooks.slack.com/services/{SLACK_WEBHOOK}\ndone"
+    )
     for length in (20, 60, 140, 400):
         for start in range(0, len(message), 5):
             shown = excerpt(message, start, start + length)
@@ -165,6 +222,43 @@ async def _history(log: SessionLog) -> None:
             f"Use this config for the client: {CONFIG_JSON}",
             f'and send "Authorization: Bearer {JWT}" with every request',
         )
+        await command_session(
+            log,
+            "load the schema",
+            [
+                (
+                    f"mysql -u app -p{MYSQL_PASSWORD} app_db < schema.sql",
+                    "ERROR 2002 (HY000): Can't connect to local MySQL server through socket",
+                    1,
+                ),
+                ("sudo systemctl start mysql", "", 0),
+                (
+                    f"mysqldump -u app -p'{MYSQL_QUOTED}' app_db > dump.sql && "
+                    f"PGPASSWORD={PG_PASSWORD} psql -h db.internal -f dump.sql",
+                    "COPY 42",
+                    0,
+                ),
+            ],
+        )
+        await command_session(
+            log,
+            "announce the release",
+            [
+                (
+                    f"git push https://:{URL_TOKEN}@git.example.com/ines/site.git --tags",
+                    f"fatal: Authentication failed for 'https://:{URL_TOKEN}@git.example.com/"
+                    "ines/site.git/'",
+                    128,
+                ),
+                ("git remote set-url origin git@git.example.com:ines/site.git", "", 0),
+                (
+                    f"curl -X POST -d 'payload={{}}' https://hooks.slack.com/services/{SLACK_WEBHOOK}",
+                    "ok",
+                    0,
+                ),
+            ],
+        )
+        await chat_session(log, f"I prefer dark mode. {SAID}", f"Keep these safe: {PASTED}")
 
 
 async def test_nothing_derived_from_the_history_shows_a_secret(
@@ -187,17 +281,20 @@ async def test_nothing_derived_from_the_history_shows_a_secret(
     memory = await MemoryGraph.load(log)
     for suffix in EXPORT_FORMATS:
         shown[f"export {suffix}"] = memory.export(tmp_path / f"memory{suffix}")
-    for query in ("git push", "deploy the api", "ssh build box", "database", "authorization"):
+    queries = ["git push", "deploy the api", "ssh build box", "database", "authorization"]
+    queries += ["load the schema mysql", "announce the release", "wifi door code", "shop keys"]
+    for query in queries:
         shown[f"recall {query}"] = json.dumps((await recall(log, query)).to_json())
 
-    fake_api.add(text("Sure."))
-    session = await log.create_session()
-    await Agent(log, config).run_turn(session.id, "how do I deploy the api again?", Recorder())
-    shown["the chat's system prompt"] = fake_api.requests[-1]["system"]
-    assert (
-        "Recalled memories" in shown["the chat's system prompt"]
-        or "deploy" in (shown["the chat's system prompt"])
-    )
+    questions = ("how do I deploy the api again?", "what is my wifi password?", "load the schema")
+    for question in questions:
+        fake_api.add(text("Sure."))
+        session = await log.create_session()
+        await Agent(log, config).run_turn(session.id, question, Recorder())
+        shown[f"the chat's system prompt ({question})"] = fake_api.requests[-1]["system"]
+    assert "deploy" in shown["the chat's system prompt (how do I deploy the api again?)"]
+    assert "wifi" in shown["the chat's system prompt (what is my wifi password?)"]
+    assert "mysql" in shown["the chat's system prompt (load the schema)"]
 
     leaks = {where: _leaks(text) for where, text in shown.items() if _leaks(text)}
     assert leaks == {}
