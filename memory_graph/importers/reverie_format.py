@@ -10,11 +10,11 @@ id exactly; sessions keep their original source, so a Claude Code session stays 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
-from memory_graph.importers.jsonl import read_chunk, records
+from memory_graph.importers.jsonl import records
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
 from memory_graph.records import Message, Outcome, Role, Session, dumps, now_iso
 from memory_graph.session_log import SessionLog
@@ -124,19 +124,19 @@ def _session(value: dict[str, Any]) -> ImportedSession | str:
     return session
 
 
-def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
-    """Read an export from `offset` on (the header is checked when reading from the start)."""
-    chunk = read_chunk(path, offset)
-    result = ParsedFile(end_offset=chunk.end_offset, lines=chunk.lines)
-    for number, value in records(path, chunk, first_line, result.problems, final=final):
+def parse(
+    path: Path, into: ParsedFile, offset: int = 0, first_line: int = 1, *, final: bool = True
+) -> Iterator[ImportedSession]:
+    """Read an export from `offset` on, one session at a time (the header is checked when
+    reading from the start)."""
+    for number, value in records(path, into, offset, first_line, final=final):
         if number == 1:
             if not looks_like(value) or value.get("version") != VERSION:
-                result.problems.append(Problem(path, 1, "not a Reverie export header"))
-                return result
+                into.problems.append(Problem(path, 1, "not a Reverie export header"))
+                return
             continue
         session = _session(value)
         if isinstance(session, str):
-            result.problems.append(Problem(path, number, session))
+            into.problems.append(Problem(path, number, session))
         else:
-            result.sessions.append(session)
-    return result
+            yield session
