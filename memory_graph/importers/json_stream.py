@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from memory_graph.importers.jsonl import BOM, first_record
+from memory_graph.importers.jsonl import BOM
 
 READ_BYTES = 1 << 18
 _DECODER = json.JSONDecoder()
@@ -141,12 +141,10 @@ def _list_items(window: _Window) -> Iterator[Item]:
     window.pos += 1
 
 
-def is_document(path: Path) -> bool:
-    """Whether a file holds one JSON document (a list, or an object spread over lines) rather
-    than JSON Lines."""
+def first_char(path: Path) -> str:
+    """The first character of a file that is not whitespace (a BOM skipped), or ''."""
     with path.open("rb") as handle:
-        start = handle.read(4096).removeprefix(BOM).lstrip()[:1]
-    return start == b"[" or (start == b"{" and first_record(path) is None)
+        return handle.read(4096).removeprefix(BOM).lstrip()[:1].decode("ascii", "replace")
 
 
 def first_values(path: Path, count: int) -> list[Any]:

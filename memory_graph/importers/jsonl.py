@@ -12,6 +12,8 @@ from typing import Any, BinaryIO
 from memory_graph.importers.records import ParsedFile, Problem
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
+SAMPLE_LINES = 20
+"""How many lines at the start of a file its format and layout are told from."""
 _SKIP_BYTES = 1 << 20
 BOM = b"\xef\xbb\xbf"
 
@@ -92,16 +94,32 @@ def records(
                 yield number, value
 
 
-def first_record(path: Path) -> Any:
-    """The first non-empty line of a file, parsed, or None (long lines are read whole)."""
+def _first_lines(path: Path) -> Iterator[bytes]:
+    """The non-empty lines among the first SAMPLE_LINES of a file (long lines are read whole)."""
     with path.open("rb") as handle:
-        for _ in range(20):
+        for _ in range(SAMPLE_LINES):
             raw = handle.readline(MAX_LINE_BYTES)
             if not raw:
-                return None
+                return
             if raw.strip():
-                try:
-                    return parse_json(raw)
-                except (ValueError, RecursionError):
-                    return None
+                yield raw
+
+
+def first_record(path: Path) -> Any:
+    """The first non-empty line of a file, parsed, or None when it is not JSON."""
+    for raw in _first_lines(path):
+        try:
+            return parse_json(raw)
+        except (ValueError, RecursionError):
+            return None
     return None
+
+
+def sample(path: Path) -> Iterator[Any]:
+    """The values of those of the first lines of a file that parse: what a format is told
+    from, so that a bad line does not hide the good ones after it."""
+    for raw in _first_lines(path):
+        try:
+            yield parse_json(raw)
+        except (ValueError, RecursionError):
+            continue

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_graph.importers import json_stream
-from memory_graph.importers.jsonl import records
+from memory_graph.importers.jsonl import first_record, records, sample
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
 from memory_graph.records import Block, Outcome, Role, dumps, iso
 from memory_graph.session_log import title_from
@@ -191,7 +191,7 @@ def parse(
 ) -> Iterator[ImportedSession]:
     """Read conversations from a JSON document (a list, read item by item, or an object spread
     over lines) or from JSON Lines (from `offset`), one at a time."""
-    if json_stream.is_document(path):
+    if _is_document(path):
         yield from _document(path, into)
         return
     for number, value in records(path, into, offset, first_line, final=final):
@@ -200,6 +200,16 @@ def parse(
             into.problems.append(outcome)
         else:
             yield outcome
+
+
+def _is_document(path: Path) -> bool:
+    """Whether a file holds one JSON document (a list, or a conversation spread over lines)
+    rather than a conversation per line. A first line that does not parse followed by lines
+    that are conversations is JSON Lines with a bad line, not a document."""
+    start = json_stream.first_char(path)
+    if start != "{":
+        return start == "["
+    return first_record(path) is None and not any(looks_like(value) for value in sample(path))
 
 
 def _document(path: Path, into: ParsedFile) -> Iterator[ImportedSession]:

@@ -26,8 +26,10 @@ _OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 def looks_like(sample: dict[str, Any]) -> bool:
-    """Whether a first line is a Reverie export header."""
-    return sample.get("format") == FORMAT
+    """Whether a line is a Reverie export's header or one of its sessions."""
+    return sample.get("format") == FORMAT or (
+        isinstance(sample.get("session"), dict) and isinstance(sample.get("messages"), list)
+    )
 
 
 def header() -> str:
@@ -127,12 +129,14 @@ def _session(value: dict[str, Any]) -> ImportedSession | str:
 def parse(
     path: Path, into: ParsedFile, offset: int = 0, first_line: int = 1, *, final: bool = True
 ) -> Iterator[ImportedSession]:
-    """Read an export from `offset` on, one session at a time (the header is checked when
-    reading from the start)."""
+    """Read an export from `offset` on, one session at a time. A header says which version
+    follows (exports joined one after another each keep theirs); a damaged header does not
+    hide the sessions after it."""
     for number, value in records(path, into, offset, first_line, final=final):
-        if number == 1:
-            if not looks_like(value) or value.get("version") != VERSION:
-                into.problems.append(Problem(path, 1, "not a Reverie export header"))
+        if value.get("format") == FORMAT:
+            if value.get("version") != VERSION:
+                reason = f"a Reverie export of another version than {VERSION}; not read"
+                into.problems.append(Problem(path, number, reason))
                 return
             continue
         session = _session(value)

@@ -23,7 +23,7 @@ from memory_graph.import_store import (
     store_session,
 )
 from memory_graph.importers import claude_code, json_stream, openai_chat, reverie_format
-from memory_graph.importers.jsonl import first_record
+from memory_graph.importers.jsonl import sample
 from memory_graph.importers.records import FORMATS, Format, ImportedSession, ParsedFile, Problem
 from memory_graph.session_log import SessionLog
 
@@ -105,22 +105,38 @@ class ImportStopped(StoreError):
 
 
 def detect(path: Path) -> Format | None:
-    """The format of a transcript file, from its first line (a JSON document: its first items);
-    None when it is none we read."""
+    """The format of a transcript file, from the first items of a JSON list, else from the first
+    of its first lines that looks like a transcript's; None when it is none we read."""
     try:
-        if json_stream.is_document(path):
-            items = json_stream.first_values(path, DOCUMENT_SAMPLE)
-            return "openai" if any(openai_chat.looks_like(item) for item in items) else None
-        first = first_record(path)
+        start = json_stream.first_char(path)
+        if start == "[" and (fmt := _document_format(path, DOCUMENT_SAMPLE)):
+            return fmt
+        for value in sample(path):
+            fmt = _format_of(value)
+            if fmt is not None:
+                return fmt
+        if start == "{":
+            # An object spread over lines (an indented conversation): none of its lines parse.
+            return _document_format(path, 1)
     except OSError:
         return None
-    if not isinstance(first, dict):
+    return None
+
+
+def _document_format(path: Path, items: int) -> Format | None:
+    """A JSON document holds OpenAI-style conversations when one of its first items is one."""
+    first = json_stream.first_values(path, items)
+    return "openai" if any(openai_chat.looks_like(item) for item in first) else None
+
+
+def _format_of(value: Any) -> Format | None:
+    if not isinstance(value, dict):
         return None
-    if reverie_format.looks_like(first):
+    if reverie_format.looks_like(value):
         return "reverie"
-    if claude_code.looks_like(first):
+    if claude_code.looks_like(value):
         return "claude-code"
-    if openai_chat.looks_like(first):
+    if openai_chat.looks_like(value):
         return "openai"
     return None
 
