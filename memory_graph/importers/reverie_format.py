@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
+from memory_graph.blocks import checked
 from memory_graph.importers.jsonl import records
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
 from memory_graph.records import Message, Outcome, Role, Session, dumps, now_iso
@@ -86,7 +87,30 @@ def _outcome(value: Any) -> Outcome:
     return "unknown"
 
 
-def _session(value: dict[str, Any]) -> ImportedSession | str:
+def _message(message: Any, index: int) -> tuple[ImportedMessage | None, list[str]]:
+    """Message `index` of a session, and what is wrong with it: a message without a known role
+    is skipped, a block that is not what an export holds is kept, repaired."""
+    role = message.get("role") if isinstance(message, dict) else None
+    if not isinstance(role, str) or role not in _ROLES:
+        return None, [f"message {index} has no known role; skipped"]
+    assert isinstance(message, dict)
+    content, defects = checked(message.get("content"))
+    meta = message.get("meta", {})
+    imported = ImportedMessage(
+        role=message["role"],
+        content=content,
+        external_id=_string(message.get("external_id")),
+        created=_string(message.get("created")),
+        meta=meta if isinstance(meta, dict) else {},
+    )
+    return imported, [f"message {index}, {defect}; kept, repaired" for defect in defects]
+
+
+def _session(
+    value: dict[str, Any], path: Path, number: int, problems: list[Problem]
+) -> ImportedSession | str:
+    """The session on a line, or why there is none; what is wrong in its messages goes to
+    `problems`, and the rest of the session is kept."""
     fields = value.get("session")
     messages = value.get("messages")
     if not isinstance(fields, dict) or not isinstance(messages, list):
@@ -106,23 +130,11 @@ def _session(value: dict[str, Any]) -> ImportedSession | str:
         private=fields.get("private") is True,
         parent_external_id=_string(fields.get("parent_external_id")),
     )
-    for message in messages:
-        role = message.get("role") if isinstance(message, dict) else None
-        if not isinstance(role, str) or role not in _ROLES:
-            return "a message without a known role"
-        assert isinstance(message, dict)
-        content, meta = message.get("content"), message.get("meta", {})
-        if not isinstance(content, list) or not all(isinstance(b, dict) for b in content):
-            return "a message whose content is not a list of blocks"
-        session.messages.append(
-            ImportedMessage(
-                role=message["role"],
-                content=content,
-                external_id=_string(message.get("external_id")),
-                created=_string(message.get("created")),
-                meta=meta if isinstance(meta, dict) else {},
-            )
-        )
+    for index, message in enumerate(messages):
+        imported, reasons = _message(message, index)
+        problems.extend(Problem(path, number, reason) for reason in reasons)
+        if imported is not None:
+            session.messages.append(imported)
     return session
 
 
@@ -139,7 +151,7 @@ def parse(
                 into.problems.append(Problem(path, number, reason))
                 return
             continue
-        session = _session(value)
+        session = _session(value, path, number, into.problems)
         if isinstance(session, str):
             into.problems.append(Problem(path, number, session))
         else:
