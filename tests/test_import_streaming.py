@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from memory_graph.importers import json_stream
 from memory_graph.importers.runner import import_paths
 from memory_graph.session_log import SessionLog
 
@@ -66,6 +67,17 @@ async def test_a_one_line_list_with_a_broken_item_keeps_the_items_before_it(
         (1, "item 1 is not a JSON object"),
         (1, "not valid JSON"),
     ]
+
+
+@pytest.mark.parametrize("shift", range(12))
+def test_values_cut_by_the_read_window_keep_their_value(tmp_path: Path, shift: int) -> None:
+    # A long string first, so that what follows straddles the end of the first read.
+    pad = "x" * (json_stream.READ_BYTES - 4 - shift)
+    path = tmp_path / "edge.json"
+    path.write_text(f'["{pad}", 0.125, true, -17e2, "caf\u00e9 \\u00e9", {{"id": "after"}}]')
+    with path.open("rb") as handle:
+        values = [item.value for item in json_stream.items(handle)]
+    assert values == [pad, 0.125, True, -1700.0, "café \u00e9", {"id": "after"}]
 
 
 def _traced_peak(files: list[Path], home: Path) -> int:

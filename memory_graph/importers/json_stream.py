@@ -23,7 +23,8 @@ READ_BYTES = 1 << 18
 _DECODER = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NEAR_END = 8
-"""A decoding error this close to the window's end may be a literal or escape cut in two."""
+"""A value or error this close to the window's end may be a number, literal or escape cut in
+two."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,13 @@ class _Window:
             fresh = self._decoder.decode(data, final=self._ended)
         except UnicodeDecodeError:
             raise DocumentError(self.line_at(len(self.text)), "not valid UTF-8") from None
+        if not fresh:  # the end, or the first bytes of a character
+            return not self._ended
         self.line_at(self.pos)
         self.text = self.text[self.pos :] + fresh
         self._counted -= self.pos
         self.pos = 0
-        return bool(fresh) or not self._ended
+        return True
 
     def peek(self) -> str | None:
         """The next character that is not whitespace (consumed up to it), None at the end."""
@@ -101,11 +104,17 @@ class _Window:
                 ) from None
             except RecursionError:
                 raise DocumentError(self.line_at(self.pos), "JSON nested too deeply") from None
-            if end == len(self.text) and not isinstance(value, dict | list) and self.grow():
-                continue  # a number may go on past the window: `12` read as `1`
+            if self._may_go_on(value, end) and self.grow():
+                continue
             item = Item(self.line_at(self.pos), value)
             self.pos = end
             return item
+
+    def _may_go_on(self, value: Any, end: int) -> bool:
+        # A number may go on past the window: `12` or `0.5` read as `1` or `0`. An object or a
+        # list ends with its bracket; a string with its quote.
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and end > len(self.text) - _NEAR_END
 
     def _cut_short(self, error: json.JSONDecodeError) -> bool:
         return (
