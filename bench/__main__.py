@@ -19,7 +19,7 @@ from typing import Any
 from bench.append import run_append
 from bench.dreaming import MESSAGES as DREAM_MESSAGES
 from bench.dreaming import TAUBENCH, run_dream_cost, run_taubench
-from bench.importing import run_import, run_watch
+from bench.importing import run_import, run_import_memory, run_watch
 from bench.injection import run_injection
 from bench.load import run_load
 from bench.load_import import run_load_import
@@ -45,6 +45,7 @@ FIRST_FRAME_TARGET_MS = 500.0
 IMPORT_COPIES = 20
 IMPORT_RUNS = 3
 IMPORT_TARGET_LINES_PER_S = 20_000.0
+IMPORT_MEMORY_MB = 64
 WATCH_DROPS = 20
 WATCH_TARGET_MS = 1_000.0
 DREAM_NEW = 100
@@ -233,6 +234,15 @@ def run_all(work: Path) -> dict[str, Any]:
         **imported,
         "note": "fresh home each run; reimport_* is the same import again (nothing to add)",
     }
+
+    _progress(f"import memory: a {IMPORT_MEMORY_MB} MB export, as a JSON array and as JSONL")
+    memory = run_import_memory(work, IMPORT_MEMORY_MB)
+    results["import_peak_memory_mb"] = figure(
+        max(memory["json_array"]["peak_mb"], memory["jsonl"]["peak_mb"]),
+        **memory,
+        note="peak RSS of `reverie import` (wait4), worst of the two layouts; baseline_mb is "
+        "the same command on a one-conversation file",
+    )
 
     _progress(f"watch: {WATCH_DROPS} transcripts dropped one by one")
     watched = run_watch(work, WATCH_DROPS)

@@ -1,10 +1,15 @@
-"""Import throughput on real Claude Code transcripts, and watch latency on real files."""
+"""Import throughput on real Claude Code transcripts, peak memory on a large generated export,
+and watch latency on real files."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -125,3 +130,84 @@ def run_watch(work: Path, drops: int) -> dict[str, Any]:
         "max": round(max(samples), 1),
         "drops": drops,
     }
+
+
+_WORDS = [f"word{number}" for number in range(50)]
+
+
+def _conversation(number: int) -> dict[str, Any]:
+    """An OpenAI-style conversation of about 16 KB: a prompt, turns, tool calls and results."""
+    words = [_WORDS[(number * 7 + i * 13) % len(_WORDS)] for i in range(300)]
+    turns: list[dict[str, Any]] = [{"role": "system", "content": " ".join(words[:120])}]
+    for turn in range(6):
+        call = f"call-{number}-{turn}"
+        turns += [
+            {"role": "user", "content": " ".join(words[turn * 20 : turn * 20 + 60])},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call,
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": json.dumps({"q": words[turn]})},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": call, "content": " ".join(words) * 2},
+            {"role": "assistant", "content": " ".join(words[turn : turn + 80])},
+        ]
+    return {"id": f"conv-{number}", "title": f"conversation {number}", "messages": turns}
+
+
+def write_large_exports(folder: Path, megabytes: int) -> dict[str, Path]:
+    """The same conversations (about `megabytes` MB) as one JSON array and as JSON Lines."""
+    folder.mkdir(parents=True, exist_ok=True)
+    array, lines = folder / "export.json", folder / "export.jsonl"
+    with array.open("w") as as_array, lines.open("w") as as_lines:
+        as_array.write("[")
+        number = 0
+        while as_lines.tell() < megabytes * 1_000_000:
+            text = json.dumps(_conversation(number))
+            as_array.write(("," if number else "") + text)
+            as_lines.write(text + "\n")
+            number += 1
+        as_array.write("]\n")
+    return {"json_array": array, "jsonl": lines}
+
+
+def _peak_rss_mb(home: Path, path: Path) -> float:
+    """Peak resident memory of a `reverie import PATH` process, in MB (its own, from wait4)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
+    errors = home.parent / f"{home.name}.stderr"
+    with errors.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "--home", str(home), "import", "--json", str(path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"import of {path} failed: {errors.read_text()[-2000:]}")
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def run_import_memory(work: Path, megabytes: int) -> dict[str, Any]:
+    """Peak memory of importing a large generated file (JSON array and JSONL), beside the peak
+    of importing a tiny one: the difference is what the file costs."""
+    files = write_large_exports(work / "large-export", megabytes)
+    tiny = work / "tiny.jsonl"
+    tiny.write_text(json.dumps(_conversation(0)) + "\n")
+    baseline = _peak_rss_mb(work / "memory-home-tiny", tiny)
+    result: dict[str, Any] = {"baseline_mb": round(baseline, 1)}
+    for name, path in files.items():
+        peak = _peak_rss_mb(work / f"memory-home-{name}", path)
+        size = path.stat().st_size / 1_000_000
+        result[name] = {
+            "file_mb": round(size, 1),
+            "peak_mb": round(peak, 1),
+            "above_baseline_per_file_mb": round((peak - baseline) / size, 2),
+        }
+    return result

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from memory_graph.blocks import well_formed
 from memory_graph.records import Block
 from memory_graph.redact import redact, secret_spans
 
@@ -26,7 +27,7 @@ def blocks_text(blocks: Iterable[Block]) -> str:
     """Flatten blocks into searchable text: text as is, tool calls as `name {input}`,
     tool results as their output."""
     parts: list[str] = []
-    for block in blocks:
+    for block in well_formed(list(blocks)):
         kind = block.get("type")
         if kind == "text":
             parts.append(str(block.get("text", "")))

@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import aiosqlite
 
+from memory_graph.blocks import from_column, meta_from_column
 from memory_graph.content import blocks_text
 from memory_graph.db import DATABASE_NAME, connect, ensure_home, why_not_written
 from memory_graph.errors import StoreError
@@ -75,10 +76,10 @@ def _message(row: sqlite3.Row) -> Message:
         session_id=row["session_id"],
         seq=row["seq"],
         role=row["role"],
-        content=json.loads(row["content"]),
+        content=from_column(row["content"]),
         text=row["text"],
         created=row["created"],
-        meta=json.loads(row["meta"]),
+        meta=meta_from_column(row["meta"]),
         external_id=row["external_id"],
     )
 

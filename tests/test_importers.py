@@ -357,7 +357,7 @@ async def test_hostile_shapes_are_reported_not_raised(log: SessionLog, tmp_path:
         + "\n"
     )
     report = await import_paths(log, [reverie_file])
-    assert report.problems[0].reason == "a message without a known role"
+    assert report.problems[0].reason == "message 0 has no known role; skipped"
 
 
 async def test_an_explicit_import_of_an_unfinished_line_reads_it_again_later(

@@ -11,11 +11,12 @@ conversation and are counted as ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from memory_graph.content import tool_result_text
-from memory_graph.importers.jsonl import read_chunk, records
+from memory_graph.importers.jsonl import records
 from memory_graph.importers.records import (
     ImportedMessage,
     ImportedSession,
@@ -103,46 +104,88 @@ def blocks_of(content: Any) -> list[Block]:
     return blocks
 
 
-def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
-    """Read a Claude Code transcript from `offset` (line `first_line`) to its end."""
-    chunk = read_chunk(path, offset)
-    result = ParsedFile(end_offset=chunk.end_offset, lines=chunk.lines)
-    sessions: dict[str, ImportedSession] = {}
-    owner_of: dict[str, ImportedSession] = {}
-    summaries: list[tuple[int, str, str]] = []
-    for number, line in records(path, chunk, first_line, result.problems, final=final):
+class _Reading:
+    """The sessions of the part of a file read so far that are not yet handed on, and the
+    summaries waiting for theirs."""
+
+    def __init__(self, path: Path, into: ParsedFile) -> None:
+        self.path = path
+        self.into = into
+        self.sessions: dict[str, ImportedSession] = {}
+        self.owner_of: dict[str, ImportedSession] = {}
+        self.summaries: list[TitleHint] = []
+        self.root: str | None = None
+
+    def add(self, number: int, line: dict[str, Any]) -> None:
+        """Take one line of the transcript."""
         kind = line.get("type")
         if not isinstance(kind, str):
-            result.problems.append(Problem(path, number, "line without a type"))
-            continue
+            self.into.problems.append(Problem(self.path, number, "line without a type"))
+            return
         if kind == "summary":
             leaf, text = line.get("leafUuid"), line.get("summary")
             if isinstance(leaf, str) and isinstance(text, str) and text.strip():
-                summaries.append((number, leaf, text))
-            continue
+                self.summaries.append(TitleHint(number, leaf, title_from(text)))
+            return
         if kind not in _CONVERSATION or line.get("isMeta"):
-            result.ignored += 1
-            continue
+            self.into.ignored += 1
+            return
         message = line.get("message")
         key = session_key(line)
         if not isinstance(message, dict) or key is None:
-            result.problems.append(Problem(path, number, f"{kind} line without message/sessionId"))
-            continue
+            problem = Problem(self.path, number, f"{kind} line without message/sessionId")
+            self.into.problems.append(problem)
+            return
         blocks = blocks_of(message.get("content"))
         if not blocks:
-            result.ignored += 1
-            continue
-        external_id, parent = key
-        session = sessions.get(external_id)
+            self.into.ignored += 1
+            return
+        self._add_message(self._session(*key), kind, line, message, blocks)
+
+    def moves_on(self, line: dict[str, Any]) -> bool:
+        """Whether this line starts another session than the ones held (their sub-agents' lines
+        share their session id, so they do not count)."""
+        root = line.get("sessionId")
+        if not isinstance(root, str) or not root or root == self.root:
+            return False
+        moved, self.root = self.root is not None, root
+        return moved
+
+    def hand_on(self) -> list[ImportedSession]:
+        """The sessions held, titled by the summaries that point into them; they are no longer
+        held (a summary found later titles them in the log)."""
+        waiting = []
+        for hint in self.summaries:
+            owner = self.owner_of.get(hint.leaf)
+            if owner is None:
+                waiting.append(hint)
+            else:
+                owner.title = hint.title
+        sessions = list(self.sessions.values())
+        self.summaries, self.sessions, self.owner_of = waiting, {}, {}
+        return sessions
+
+    def _session(self, external_id: str, parent: str | None) -> ImportedSession:
+        session = self.sessions.get(external_id)
         if session is None:
             session = ImportedSession(SOURCE, external_id, parent_external_id=parent)
-            sessions[external_id] = session
+            self.sessions[external_id] = session
+        return session
+
+    def _add_message(
+        self,
+        session: ImportedSession,
+        kind: str,
+        line: dict[str, Any],
+        message: dict[str, Any],
+        blocks: list[Block],
+    ) -> None:
         role: Role = "assistant" if kind == "assistant" else "user"
         uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else None
         timestamp = line.get("timestamp") if isinstance(line.get("timestamp"), str) else None
         session.saw(timestamp)
         if uuid:
-            owner_of[uuid] = session
+            self.owner_of[uuid] = session
         results = [b for b in blocks if b["type"] == "tool_result"]
         if role == "user" and results:
             # Tool results are the world's answer; words typed beside them stay the user's.
@@ -150,7 +193,7 @@ def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = Tru
             blocks = [b for b in blocks if b["type"] != "tool_result"]
             uuid = f"{uuid}:words" if uuid else None
             if not blocks:
-                continue
+                return
         meta: dict[str, Any] = {}
         words = " ".join(b["text"] for b in blocks if b["type"] == "text").strip()
         if role == "user" and _INTERRUPTION.match(words):
@@ -163,11 +206,17 @@ def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = Tru
         session.messages.append(ImportedMessage(role, blocks, uuid, timestamp, meta))
         if role == "user" and not meta and not session.fallback_title:
             session.fallback_title = title_from(words)
-    for number, leaf, text in summaries:
-        owner = owner_of.get(leaf)
-        if owner is None:
-            result.titles.append(TitleHint(number, leaf, title_from(text)))
-            continue
-        owner.title = title_from(text)
-    result.sessions = list(sessions.values())
-    return result
+
+
+def parse(
+    path: Path, into: ParsedFile, offset: int = 0, first_line: int = 1, *, final: bool = True
+) -> Iterator[ImportedSession]:
+    """Read a Claude Code transcript from `offset` (line `first_line`) to its end, handing on
+    its sessions one at a time: those held so far go when a line of another session arrives."""
+    reading = _Reading(path, into)
+    for number, line in records(path, into, offset, first_line, final=final):
+        if reading.moves_on(line):
+            yield from reading.hand_on()
+        reading.add(number, line)
+    yield from reading.hand_on()
+    into.titles.extend(reading.summaries)

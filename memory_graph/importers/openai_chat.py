@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from memory_graph.importers.jsonl import parse_json, read_chunk, records
+from memory_graph.importers import json_stream
+from memory_graph.importers.jsonl import first_record, records, sample
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
 from memory_graph.records import Block, Outcome, Role, dumps, iso
 from memory_graph.session_log import title_from
@@ -30,9 +33,7 @@ _ROLES = {"system", "user", "assistant", "tool", "function", "developer"}
 
 
 def looks_like(sample: Any) -> bool:
-    """Whether a parsed JSON value looks like one conversation (or a list of them)."""
-    if isinstance(sample, list):
-        return bool(sample) and all(looks_like(item) for item in sample[:3])
+    """Whether a parsed JSON value looks like one conversation."""
     if not isinstance(sample, dict):
         return False
     turns = sample.get("messages", sample.get("traj"))
@@ -185,52 +186,54 @@ def conversation(
     return session
 
 
-def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
-    """Read conversations from a JSON file (whole) or a JSONL file (from `offset`). A `.json`
-    file that holds one conversation per line is read as JSONL."""
-    if path.suffix.lower() != ".jsonl":
-        whole = _parse_whole(path)
-        if whole is not None:
-            return whole
-    chunk = read_chunk(path, offset)
-    result = ParsedFile(end_offset=chunk.end_offset, lines=chunk.lines)
-    for number, value in records(path, chunk, first_line, result.problems, final=final):
-        _add(result, conversation(value, path, number, result.problems))
-    return result
-
-
-def _parse_whole(path: Path) -> ParsedFile | None:
-    """A JSON document of conversations, or None when the file is JSON Lines instead."""
-    raw = path.read_bytes()
-    result = ParsedFile(end_offset=len(raw))
-    try:
-        value = parse_json(raw)
-    except UnicodeDecodeError:
-        result.problems.append(Problem(path, None, "not valid UTF-8"))
-        return result
-    except json.JSONDecodeError as error:
-        if error.msg == "Extra data":
-            return None
-        result.problems.append(Problem(path, error.lineno, f"not valid JSON ({error.msg})"))
-        return result
-    except RecursionError:
-        result.problems.append(Problem(path, None, "JSON nested too deeply"))
-        return result
-    items = value if isinstance(value, list) else [value]
-    result.lines = len(items)
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            result.problems.append(Problem(path, None, f"item {index} is not a JSON object"))
-            continue
-        outcome = conversation(item, path, None, result.problems)
+def parse(
+    path: Path, into: ParsedFile, offset: int = 0, first_line: int = 1, *, final: bool = True
+) -> Iterator[ImportedSession]:
+    """Read conversations from a JSON document (a list, read item by item, or an object spread
+    over lines) or from JSON Lines (from `offset`), one at a time."""
+    if _is_document(path):
+        yield from _document(path, into)
+        return
+    for number, value in records(path, into, offset, first_line, final=final):
+        outcome = conversation(value, path, number, into.problems)
         if isinstance(outcome, Problem):
-            outcome = Problem(path, None, f"item {index}: {outcome.reason}")
-        _add(result, outcome)
-    return result
+            into.problems.append(outcome)
+        else:
+            yield outcome
 
 
-def _add(result: ParsedFile, outcome: ImportedSession | Problem) -> None:
+def _is_document(path: Path) -> bool:
+    """Whether a file holds one JSON document (a list, or a conversation spread over lines)
+    rather than a conversation per line. A first line that does not parse followed by lines
+    that are conversations is JSON Lines with a bad line, not a document."""
+    start = json_stream.first_char(path)
+    if start != "{":
+        return start == "["
+    return first_record(path) is None and not any(looks_like(value) for value in sample(path))
+
+
+def _document(path: Path, into: ParsedFile) -> Iterator[ImportedSession]:
+    """The conversations of a JSON document, decoded one item at a time."""
+    with path.open("rb") as handle:
+        into.end_offset = os.fstat(handle.fileno()).st_size
+        try:
+            for index, item in enumerate(json_stream.items(handle)):
+                into.lines += 1
+                outcome = _item(path, index, item, into.problems)
+                if isinstance(outcome, Problem):
+                    into.problems.append(outcome)
+                else:
+                    yield outcome
+        except json_stream.DocumentError as error:
+            into.problems.append(Problem(path, error.line, error.reason))
+
+
+def _item(
+    path: Path, index: int, item: json_stream.Item, problems: list[Problem]
+) -> ImportedSession | Problem:
+    if not isinstance(item.value, dict):
+        return Problem(path, item.line, f"item {index} is not a JSON object")
+    outcome = conversation(item.value, path, item.line, problems)
     if isinstance(outcome, Problem):
-        result.problems.append(outcome)
-    else:
-        result.sessions.append(outcome)
+        return Problem(path, item.line, f"item {index}: {outcome.reason}")
+    return outcome

@@ -82,9 +82,9 @@ class TitleHint:
 
 @dataclass
 class ParsedFile:
-    """A parser's result for one file (or the part of it past a cursor)."""
+    """What a parser met in one file (or the part of it past a cursor), beside the sessions it
+    yields; filled in as it reads, complete once they are all yielded."""
 
-    sessions: list[ImportedSession] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     lines: int = 0
     """Lines read (JSONL), or items (a JSON list)."""

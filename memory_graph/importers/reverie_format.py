@@ -10,11 +10,12 @@ id exactly; sessions keep their original source, so a Claude Code session stays 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
-from memory_graph.importers.jsonl import read_chunk, records
+from memory_graph.blocks import checked
+from memory_graph.importers.jsonl import records
 from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
 from memory_graph.records import Message, Outcome, Role, Session, dumps, now_iso
 from memory_graph.session_log import SessionLog
@@ -26,8 +27,10 @@ _OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 def looks_like(sample: dict[str, Any]) -> bool:
-    """Whether a first line is a Reverie export header."""
-    return sample.get("format") == FORMAT
+    """Whether a line is a Reverie export's header or one of its sessions."""
+    return sample.get("format") == FORMAT or (
+        isinstance(sample.get("session"), dict) and isinstance(sample.get("messages"), list)
+    )
 
 
 def header() -> str:
@@ -84,7 +87,30 @@ def _outcome(value: Any) -> Outcome:
     return "unknown"
 
 
-def _session(value: dict[str, Any]) -> ImportedSession | str:
+def _message(message: Any, index: int) -> tuple[ImportedMessage | None, list[str]]:
+    """Message `index` of a session, and what is wrong with it: a message without a known role
+    is skipped, a block that is not what an export holds is kept, repaired."""
+    role = message.get("role") if isinstance(message, dict) else None
+    if not isinstance(role, str) or role not in _ROLES:
+        return None, [f"message {index} has no known role; skipped"]
+    assert isinstance(message, dict)
+    content, defects = checked(message.get("content"))
+    meta = message.get("meta", {})
+    imported = ImportedMessage(
+        role=message["role"],
+        content=content,
+        external_id=_string(message.get("external_id")),
+        created=_string(message.get("created")),
+        meta=meta if isinstance(meta, dict) else {},
+    )
+    return imported, [f"message {index}, {defect}; kept, repaired" for defect in defects]
+
+
+def _session(
+    value: dict[str, Any], path: Path, number: int, problems: list[Problem]
+) -> ImportedSession | str:
+    """The session on a line, or why there is none; what is wrong in its messages goes to
+    `problems`, and the rest of the session is kept."""
     fields = value.get("session")
     messages = value.get("messages")
     if not isinstance(fields, dict) or not isinstance(messages, list):
@@ -104,39 +130,29 @@ def _session(value: dict[str, Any]) -> ImportedSession | str:
         private=fields.get("private") is True,
         parent_external_id=_string(fields.get("parent_external_id")),
     )
-    for message in messages:
-        role = message.get("role") if isinstance(message, dict) else None
-        if not isinstance(role, str) or role not in _ROLES:
-            return "a message without a known role"
-        assert isinstance(message, dict)
-        content, meta = message.get("content"), message.get("meta", {})
-        if not isinstance(content, list) or not all(isinstance(b, dict) for b in content):
-            return "a message whose content is not a list of blocks"
-        session.messages.append(
-            ImportedMessage(
-                role=message["role"],
-                content=content,
-                external_id=_string(message.get("external_id")),
-                created=_string(message.get("created")),
-                meta=meta if isinstance(meta, dict) else {},
-            )
-        )
+    for index, message in enumerate(messages):
+        imported, reasons = _message(message, index)
+        problems.extend(Problem(path, number, reason) for reason in reasons)
+        if imported is not None:
+            session.messages.append(imported)
     return session
 
 
-def parse(path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True) -> ParsedFile:
-    """Read an export from `offset` on (the header is checked when reading from the start)."""
-    chunk = read_chunk(path, offset)
-    result = ParsedFile(end_offset=chunk.end_offset, lines=chunk.lines)
-    for number, value in records(path, chunk, first_line, result.problems, final=final):
-        if number == 1:
-            if not looks_like(value) or value.get("version") != VERSION:
-                result.problems.append(Problem(path, 1, "not a Reverie export header"))
-                return result
+def parse(
+    path: Path, into: ParsedFile, offset: int = 0, first_line: int = 1, *, final: bool = True
+) -> Iterator[ImportedSession]:
+    """Read an export from `offset` on, one session at a time. A header says which version
+    follows (exports joined one after another each keep theirs); a damaged header does not
+    hide the sessions after it."""
+    for number, value in records(path, into, offset, first_line, final=final):
+        if value.get("format") == FORMAT:
+            if value.get("version") != VERSION:
+                reason = f"a Reverie export of another version than {VERSION}; not read"
+                into.problems.append(Problem(path, number, reason))
+                return
             continue
-        session = _session(value)
+        session = _session(value, path, number, into.problems)
         if isinstance(session, str):
-            result.problems.append(Problem(path, number, session))
+            into.problems.append(Problem(path, number, session))
         else:
-            result.sessions.append(session)
-    return result
+            yield session

@@ -7,7 +7,7 @@ an unchanged one costs a `stat` and two 1 KiB digests.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,20 +22,29 @@ from memory_graph.import_store import (
     save_cursor,
     store_session,
 )
-from memory_graph.importers import claude_code, openai_chat, reverie_format
-from memory_graph.importers.jsonl import first_record
-from memory_graph.importers.records import FORMATS, Format, ParsedFile, Problem
+from memory_graph.importers import claude_code, json_stream, openai_chat, reverie_format
+from memory_graph.importers.jsonl import sample
+from memory_graph.importers.records import FORMATS, Format, ImportedSession, ParsedFile, Problem
 from memory_graph.session_log import SessionLog
 
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json")
+DOCUMENT_SAMPLE = 3
+"""How many items of a JSON document its format is told from."""
 
 
 class Parser(Protocol):
-    """A format's reader: a file from a byte offset (numbered from `first_line`) to its end."""
+    """A format's reader: a file from a byte offset (numbered from `first_line`) to its end,
+    one session at a time; what else it meets goes into `into`."""
 
     def __call__(
-        self, path: Path, offset: int = 0, first_line: int = 1, *, final: bool = True
-    ) -> ParsedFile: ...
+        self,
+        path: Path,
+        into: ParsedFile,
+        offset: int = 0,
+        first_line: int = 1,
+        *,
+        final: bool = True,
+    ) -> Iterator[ImportedSession]: ...
 
 
 PARSERS: dict[Format, Parser] = {
@@ -96,25 +105,38 @@ class ImportStopped(StoreError):
 
 
 def detect(path: Path) -> Format | None:
-    """The format of a transcript file, from its first line; None when it is none we read."""
+    """The format of a transcript file, from the first items of a JSON list, else from the first
+    of its first lines that looks like a transcript's; None when it is none we read."""
     try:
-        first = first_record(path)
-        if first is None and path.suffix.lower() == ".json":
-            # A JSON document spread over many lines (an indented list of conversations).
-            with path.open("rb") as handle:
-                start = handle.read(4096).lstrip()
-            return "openai" if start[:1] in (b"[", b"{") else None
+        start = json_stream.first_char(path)
+        if start == "[" and (fmt := _document_format(path, DOCUMENT_SAMPLE)):
+            return fmt
+        for value in sample(path):
+            fmt = _format_of(value)
+            if fmt is not None:
+                return fmt
+        if start == "{":
+            # An object spread over lines (an indented conversation): none of its lines parse.
+            return _document_format(path, 1)
     except OSError:
         return None
-    if isinstance(first, list):
-        return "openai" if openai_chat.looks_like(first) else None
-    if not isinstance(first, dict):
+    return None
+
+
+def _document_format(path: Path, items: int) -> Format | None:
+    """A JSON document holds OpenAI-style conversations when one of its first items is one."""
+    first = json_stream.first_values(path, items)
+    return "openai" if any(openai_chat.looks_like(item) for item in first) else None
+
+
+def _format_of(value: Any) -> Format | None:
+    if not isinstance(value, dict):
         return None
-    if reverie_format.looks_like(first):
+    if reverie_format.looks_like(value):
         return "reverie"
-    if claude_code.looks_like(first):
+    if claude_code.looks_like(value):
         return "claude-code"
-    if openai_chat.looks_like(first):
+    if openai_chat.looks_like(value):
         return "openai"
     return None
 
@@ -175,23 +197,17 @@ async def import_file(
         if same and cursor.offset > 0:
             offset, first_line = cursor.offset, cursor.lines + 1
             report.resumed += 1
-    parsed = await asyncio.to_thread(PARSERS[fmt], path, offset, first_line, final=final)
+    parsed = ParsedFile()
+    sessions = PARSERS[fmt](path, parsed, offset, first_line, final=final)
     report.files += 1
+    try:
+        # Parsed in a thread and stored one session at a time: memory holds one session.
+        while (session := await asyncio.to_thread(next, sessions, None)) is not None:
+            await _store(log, path, session, report)
+    finally:
+        report.problems.extend(parsed.problems)
     report.lines += parsed.lines
     report.ignored += parsed.ignored
-    report.problems.extend(parsed.problems)
-    for session in parsed.sessions:
-        try:
-            stored = await store_session(log, session)
-        except ImportConflict as conflict:
-            report.problems.append(Problem(path, None, str(conflict)))
-            continue
-        report.sessions_seen += 1
-        report.messages += stored.added
-        if stored.created:
-            report.sessions_new += 1
-        elif stored.added:
-            report.sessions_updated += 1
     for hint in parsed.titles:
         # A summary of a session read earlier (it was appended after the session's lines).
         if not await retitle(log, claude_code.SOURCE, hint.leaf, hint.title):
@@ -210,6 +226,22 @@ async def import_file(
             tail=tail,
         ),
     )
+
+
+async def _store(
+    log: SessionLog, path: Path, session: ImportedSession, report: ImportReport
+) -> None:
+    try:
+        stored = await store_session(log, session)
+    except ImportConflict as conflict:
+        report.problems.append(Problem(path, None, str(conflict)))
+        return
+    report.sessions_seen += 1
+    report.messages += stored.added
+    if stored.created:
+        report.sessions_new += 1
+    elif stored.added:
+        report.sessions_updated += 1
 
 
 async def import_files(
