@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,3 +159,24 @@ async def test_reading_past_the_end_and_a_huge_single_line(
     huge = await toolbox.run("read_file", {"path": "huge.txt"})
     first, second = huge.output.splitlines()
     assert len(first) < OUTPUT_LIMIT and second == "     2\tsecond line"
+
+
+async def test_commands_see_no_anthropic_setting_of_any_name(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    withheld = {
+        "ANTHROPIC_BASE_URL": "https://ops:gw-pass-7731@llm-gateway.internal/v1",
+        "ANTHROPIC_CUSTOM_HEADERS": "X-Gateway-Token: hdr-9f2c41",
+        "ANTHROPIC_FUTURE_SETTING": "not-yet-invented-7c1",
+        "anthropic_api_key": "lowercase-copy-55e0",
+    }
+    for name, value in withheld.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OTHER_TOOL_CONFIG", "kept-for-commands")
+    dump = "import json, os; print(json.dumps(dict(os.environ)))"
+    outcome = await run_command(Workspace.at(workspace), f"{sys.executable} -c '{dump}'", 20)
+    environment = json.loads(outcome.output.rsplit("\n", 1)[0])
+    assert not [name for name in environment if name.upper().startswith("ANTHROPIC")]
+    assert not [value for value in withheld.values() if value in outcome.output]
+    assert environment["OTHER_TOOL_CONFIG"] == "kept-for-commands"
+    assert environment["REVERIE_RUN_BY_AGENT"] == "1"

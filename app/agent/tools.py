@@ -30,7 +30,9 @@ SEARCH_LIMIT = 200
 LIST_LIMIT = 500
 SEARCH_MAX_FILE_BYTES = 2 * 1024 * 1024
 FLOOD_CHECK_S = 0.05
-_WITHHELD_ENVIRONMENT = {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
+_WITHHELD_PREFIX = "ANTHROPIC_"
+"""Every setting of the SDK is withheld from commands, not only the key: a base URL can carry a
+password, custom headers a token, and the SDK may read new ones."""
 _SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 
 
@@ -186,7 +188,11 @@ def _write_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
 def _child_environment() -> dict[str, str]:
     """The environment for commands the agent runs, without Reverie's own credentials (a
     command's output goes to the model and into the log), marked as the agent's."""
-    kept = {key: value for key, value in os.environ.items() if key not in _WITHHELD_ENVIRONMENT}
+    kept = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.upper().startswith(_WITHHELD_PREFIX)
+    }
     return kept | {RUN_BY_AGENT: "1"}
 
 
