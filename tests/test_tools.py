@@ -180,3 +180,49 @@ async def test_commands_see_no_anthropic_setting_of_any_name(
     assert not [value for value in withheld.values() if value in outcome.output]
     assert environment["OTHER_TOOL_CONFIG"] == "kept-for-commands"
     assert environment["REVERIE_RUN_BY_AGENT"] == "1"
+
+
+HOSTILE_CALLS = [
+    ("read_file", {"path": "notes.txt", "offset": float("inf")}, "finite"),  # JSON's 1e400
+    ("read_file", {"path": "notes.txt", "offset": float("-inf")}, "finite"),
+    ("read_file", {"path": "notes.txt", "offset": float("nan")}, "finite"),
+    ("read_file", {"path": "notes.txt", "limit": float("nan")}, "finite"),
+    ("read_file", {"path": "notes.txt", "offset": 10**400}, "past the end (2 lines)"),
+    ("read_file", {"path": "notes.txt", "offset": 10**5000}, "past the end"),  # unprintable
+    ("read_file", {"path": "ring/a"}, "cannot be resolved"),
+    ("read_file", {"path": "ring/a/deeper.txt"}, "cannot be resolved"),
+    ("read_file", {"path": "~no-such-user-here/notes.txt"}, "cannot be resolved"),
+    ("read_file", {"path": "bad-\ud800-name"}, "not valid text"),
+    ("list_dir", {"path": "ring/b"}, "cannot be resolved"),
+    ("search_files", {"pattern": "x", "path": "ring/a"}, "cannot be resolved"),
+    ("search_files", {"pattern": "x", "glob": 42}, "must be a string"),
+    ("write_file", {"path": "ring/a", "content": "x"}, "cannot be resolved"),
+    ("write_file", {"path": "fine.txt", "content": "half \udcff a character"}, "not valid text"),
+    ("run_command", {"command": "echo hi", "timeout": float("nan")}, "finite"),
+    ("run_command", {"command": "echo one\x00two"}, "NUL"),
+    ("run_command", {"command": "echo \ud83d"}, "not valid text"),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments", "said"), HOSTILE_CALLS)
+async def test_hostile_arguments_are_one_line_tool_errors(
+    toolbox: Toolbox, workspace: Path, tool: str, arguments: dict[str, object], said: str
+) -> None:
+    (workspace / "notes.txt").write_text("first\nsecond\n")
+    (workspace / "ring").mkdir()
+    os.symlink("b", workspace / "ring" / "a")
+    os.symlink("a", workspace / "ring" / "b")
+    outcome = await toolbox.run(tool, arguments)
+    assert outcome.is_error and said in outcome.output and "\n" not in outcome.output
+    assert not (workspace / "fine.txt").exists()
+
+
+async def test_odd_but_finite_numbers_still_read(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "notes.txt").write_text("alpha\nbeta\ngamma\n")
+    from_start = await toolbox.run("read_file", {"path": "notes.txt", "offset": -40})
+    assert not from_start.is_error and "alpha" in from_start.output
+    one = await toolbox.run("read_file", {"path": "notes.txt", "offset": 2.0, "limit": 1e300})
+    assert not one.is_error and "beta" in one.output and "alpha" not in one.output
+    for timeout in (1e300, 10**400, -7):  # clamped to the allowed range
+        quick = await toolbox.run("run_command", {"command": "echo done", "timeout": timeout})
+        assert quick.exit_code == 0 and "done" in quick.output

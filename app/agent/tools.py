@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import math
 import os
 import re
 import signal
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -53,14 +54,27 @@ def _string(arguments: dict[str, Any], name: str, default: str | None = None) ->
     value = arguments.get(name, default)
     if not isinstance(value, str):
         raise ToolInputError(f"argument {name!r} must be a string")
+    try:
+        # A lone surrogate (JSON can carry one) cannot become a file name, a command or UTF-8.
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ToolInputError(f"argument {name!r} is not valid text (a lone surrogate)") from None
+    return value
+
+
+def _number(arguments: dict[str, Any], name: str, default: float) -> float:
+    """A finite number: JSON's 1e400 arrives as infinity, and NaN compares false with every
+    bound, so neither could be clamped."""
+    value = arguments.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ToolInputError(f"argument {name!r} must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ToolInputError(f"argument {name!r} must be a finite number, not {value}")
     return value
 
 
 def _integer(arguments: dict[str, Any], name: str, default: int) -> int:
-    value = arguments.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ToolInputError(f"argument {name!r} must be a number")
-    return int(value)
+    return int(_number(arguments, name, default))
 
 
 def _is_binary(sample: bytes) -> bool:
@@ -106,7 +120,7 @@ def _read_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
     if not shown:
         if number == 0:
             return ToolOutcome("(empty file)")
-        return ToolOutcome(f"offset {offset} is past the end ({number} lines)", is_error=True)
+        return ToolOutcome(f"offset is past the end ({number} lines)", is_error=True)
     if more:
         shown.append(f"[more lines follow; read on with offset={offset + len(shown)}]")
     return ToolOutcome("\n".join(shown))
@@ -386,16 +400,52 @@ class Toolbox:
             return ToolOutcome(f"unknown tool {name!r}", is_error=True)
         if not isinstance(arguments, dict):
             return ToolOutcome("tool arguments must be a JSON object", is_error=True)
-        try:
-            if name == "run_command":
-                command = _string(arguments, "command")
-                timeout = arguments.get("timeout", self.command_timeout)
-                if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-                    raise ToolInputError("argument 'timeout' must be a number")
-                timeout = min(max(float(timeout), 1.0), self.command_timeout)
-                return await run_command(self.workspace, command, timeout)
-            return await asyncio.to_thread(_SYNC_TOOLS[name], self.workspace, arguments)
-        except (ToolInputError, OutsideWorkspace) as error:
-            return ToolOutcome(str(error), is_error=True)
-        except OSError as error:
-            return ToolOutcome(f"{error.strerror or error}", is_error=True)
+        if name == "run_command":
+            return await _answer(self.workspace, name, self._run_command(arguments))
+        return await asyncio.to_thread(_answer_now, self.workspace, name, arguments)
+
+    async def _run_command(self, arguments: dict[str, Any]) -> ToolOutcome:
+        command = _string(arguments, "command")
+        if "\x00" in command:
+            raise ToolInputError("argument 'command' cannot contain NUL characters")
+        # Bounded before converting: a 400-digit timeout is fine to clamp, not to float().
+        timeout = float(
+            min(max(_number(arguments, "timeout", self.command_timeout), 1.0), self.command_timeout)
+        )
+        return await run_command(self.workspace, command, timeout)
+
+
+def _answer_now(workspace: Workspace, name: str, arguments: dict[str, Any]) -> ToolOutcome:
+    """Run a file tool, any failure of it as an error outcome."""
+    try:
+        return _SYNC_TOOLS[name](workspace, arguments)
+    except Exception as error:
+        return _failure(workspace, name, error)
+
+
+async def _answer(workspace: Workspace, name: str, outcome: Awaitable[ToolOutcome]) -> ToolOutcome:
+    """Await a tool, any failure of it as an error outcome."""
+    try:
+        return await outcome
+    except Exception as error:
+        return _failure(workspace, name, error)
+
+
+def _failure(workspace: Workspace, name: str, error: Exception) -> ToolOutcome:
+    """A tool's failure in one line for the model: the model reads it and tries otherwise, so no
+    argument and no state of the disk may crash the turn."""
+    if isinstance(error, ToolInputError | OutsideWorkspace):
+        text = str(error)
+    elif isinstance(error, OSError):
+        text = error.strerror or str(error)
+        if isinstance(error.filename, str):
+            text = f"{_shown_path(workspace, error.filename)}: {text}"
+    else:
+        kind = type(error).__name__
+        text = f"{name} failed: {kind}: {error}" if str(error) else f"{name} failed: {kind}"
+    return ToolOutcome(" ".join(text.split()), is_error=True)
+
+
+def _shown_path(workspace: Workspace, filename: str) -> str:
+    path = Path(filename)
+    return workspace.relative(path) if path.is_relative_to(workspace.root) else filename
