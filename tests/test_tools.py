@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.agent.tools import OUTPUT_LIMIT, Toolbox, run_command
 from app.agent.workspace import OutsideWorkspace, Workspace
+from tests.processes import children
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -226,3 +232,80 @@ async def test_odd_but_finite_numbers_still_read(toolbox: Toolbox, workspace: Pa
     for timeout in (1e300, 10**400, -7):  # clamped to the allowed range
         quick = await toolbox.run("run_command", {"command": "echo done", "timeout": timeout})
         assert quick.exit_code == 0 and "done" in quick.output
+
+
+BACKTRACKER = r"(a+)+$"
+"""Exponential on a run of a's that does not end the line: about a minute at 27 of them."""
+
+
+def _trap(workspace: Path) -> None:
+    (workspace / "trap.txt").write_text("an ordinary first line\n" + "a" * 27 + "!\n")
+
+
+async def test_a_runaway_pattern_is_stopped_with_its_process(workspace: Path) -> None:
+    _trap(workspace)
+    toolbox = Toolbox(Workspace.at(workspace), command_timeout=2.0)
+    seen: set[int] = set()
+
+    async def watch() -> None:
+        while True:
+            seen.update(children())
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    async with asyncio.timeout(120):  # bounds a regression; the limit itself is 2 s
+        outcome = await toolbox.run("search_files", {"pattern": BACKTRACKER})
+    watcher.cancel()
+    assert outcome.is_error and "did not finish within 2 s" in outcome.output
+    assert seen, "the search ran in a process of its own"
+    assert not seen & children() and not any(Path(f"/proc/{pid}").exists() for pid in seen)
+    # Stopping one call leaves the tools working.
+    quick = await toolbox.run("search_files", {"pattern": "ordinary"})
+    assert quick.output == "trap.txt:1: an ordinary first line"
+
+
+async def test_cancelling_a_tool_kills_its_process(workspace: Path) -> None:
+    """What escape does to a turn whose tool is still running."""
+    _trap(workspace)
+    toolbox = Toolbox(Workspace.at(workspace), command_timeout=60.0)
+    before = children()
+    call = asyncio.create_task(toolbox.run("search_files", {"pattern": BACKTRACKER}))
+    await eventually(lambda: children() - before, "the search's process")
+    running = children() - before
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(30):
+            await call
+    assert not running & children() and not any(Path(f"/proc/{p}").exists() for p in running)
+
+
+@contextlib.contextmanager
+def _special_files(workspace: Path) -> Iterator[None]:
+    """A FIFO and a socket in the workspace; whoever is left blocked on the FIFO is released
+    at the end, so that a regression fails the test instead of hanging the run."""
+    fifo = workspace / "pipe"
+    os.mkfifo(fifo)
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(workspace / "sock"))
+    try:
+        yield
+    finally:
+        server.close()
+        for mode in (os.O_RDONLY, os.O_WRONLY):
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, mode | os.O_NONBLOCK))
+
+
+async def test_fifos_and_sockets_are_never_opened(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "real.txt").write_text("a needle in a real file\n")
+    with _special_files(workspace):
+        async with asyncio.timeout(60):
+            found = await toolbox.run("search_files", {"pattern": "needle"})
+            assert found.output == "real.txt:1: a needle in a real file"
+            listing = await toolbox.run("list_dir", {})
+            for name, kind in (("pipe", "named pipe"), ("sock", "socket")):
+                assert f"{name}\t({kind})" in listing.output
+                for tool in ("read_file", "search_files", "write_file"):
+                    arguments = {"path": name, "pattern": "x", "content": "x"}
+                    outcome = await toolbox.run(tool, arguments)
+                    assert outcome.is_error and f"{name} is a {kind}" in outcome.output, tool
