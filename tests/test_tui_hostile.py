@@ -4,6 +4,7 @@ tail, characters that a terminal hides or obeys."""
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.tui.permission_screen import PermissionScreen
+from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import children
 from tests.tui_helpers import settle
@@ -143,3 +145,26 @@ async def test_a_long_line_and_a_long_file_are_shown_whole(
         await pilot.press("n")
         await settle(pilot)
     assert not (workspace / ".bashrc").exists()
+
+
+async def test_the_sidebar_shows_hidden_characters_and_keeps_its_border(
+    config: Config, home: Path
+) -> None:
+    titles = [
+        "quarterly \u202eslaer\u202c numbers",
+        "zero\u200b\u200b\u200b\u200bwidth\u2060\ufeff",
+        "\u2067isolated\u2069 and \u200emarked\u200f",
+        "plain title",
+    ]
+    async with await SessionLog.open(home) as log:
+        for title in titles:
+            await log.create_session(title=title)
+    async with ReverieApp(config).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = _screen_text(pilot).splitlines()
+    shown = "".join(rows)
+    assert not [c for c in shown if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"}]
+    assert "quarterly \\u202eslaer\\u202c" in shown and "zero\\u200b\\u200b" in shown
+    assert "\\u2067isolated\\u2069" in shown
+    # The sidebar's right edge is where it is on every row: nothing drew as zero width.
+    assert len({row.index("│") for row in rows if "│" in row}) == 1
