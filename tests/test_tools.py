@@ -309,3 +309,22 @@ async def test_fifos_and_sockets_are_never_opened(toolbox: Toolbox, workspace: P
                     arguments = {"path": name, "pattern": "x", "content": "x"}
                     outcome = await toolbox.run(tool, arguments)
                     assert outcome.is_error and f"{name} is a {kind}" in outcome.output, tool
+
+
+async def test_names_that_are_not_utf8_come_back_as_storable_text(
+    toolbox: Toolbox, workspace: Path
+) -> None:
+    """Such names arrive with lone surrogates, which the log and the API cannot encode."""
+    root = os.fsencode(workspace)
+    with open(root + b"/caf\xe9-latin1.txt", "w") as handle:
+        handle.write("a marker line\n")
+    os.mkdir(root + b"/dir-\xff")
+    outcomes = [
+        await toolbox.run("list_dir", {}),
+        await toolbox.run("search_files", {"pattern": "marker"}),
+        await toolbox.run("run_command", {"command": "ls"}),
+    ]
+    for outcome in outcomes:
+        outcome.output.encode("utf-8")
+        assert "caf" in outcome.output and not outcome.is_error
+    assert ":1: a marker line" in outcomes[1].output

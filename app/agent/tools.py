@@ -16,7 +16,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -297,6 +297,10 @@ def _child_answer(name: str, code: int | None, answer: bytes, problem: bytes) ->
 async def _answer(workspace: Workspace, name: str, outcome: Awaitable[ToolOutcome]) -> ToolOutcome:
     """Await a tool, any failure of it as an error outcome."""
     try:
-        return await outcome
+        answered = await outcome
     except Exception as error:
-        return failure(workspace, name, error)
+        answered = failure(workspace, name, error)
+    # A file name that is not UTF-8 arrives with lone surrogates, which neither the log nor a
+    # request to the API can encode: they are written out (`\udce9`) instead.
+    text = answered.output.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    return replace(answered, output=text)
