@@ -319,7 +319,7 @@ async def _show(args: argparse.Namespace) -> int:
         )
         return 0
     print(visible(f"session {session.id}: {session.title or '(untitled)'}"))
-    print(f"source {session.source}, started {session.started}, outcome {session.outcome}")
+    print(visible(f"source {session.source}, started {session.started}, outcome {session.outcome}"))
     for message in messages:
         if message.role == "system":
             continue

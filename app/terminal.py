@@ -1,11 +1,12 @@
-"""Text headed for a terminal: control characters made visible, so a transcript cannot move the
-cursor, retitle the window or clear the screen."""
+"""Text headed for a terminal: control and invisible characters made visible, so a transcript
+cannot move the cursor, retitle the window, clear the screen, reverse a line or shift a column."""
 
 from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from memory_graph.content import escaped, shown_controls
+
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clearing
     # OSC (window titles, clipboard, links), terminated: one left open would otherwise take
@@ -17,8 +18,9 @@ _ESCAPE_SEQUENCE = re.compile(
 
 
 def visible(text: str) -> str:
-    """`text` with every control character except newline and tab shown as `^X` or `\\xNN`."""
-    return _CONTROL.sub(_show, text)
+    """`text` with every character a terminal would obey or not draw (`shown_controls`) made
+    visible, except newline and tab: `^X` for the C0 controls, `\\x9b` or `\\u202e` for the rest."""
+    return shown_controls(text, keep="\n\t", show=_caret)
 
 
 def program_output(text: str) -> str:
@@ -28,11 +30,9 @@ def program_output(text: str) -> str:
     return visible(_ESCAPE_SEQUENCE.sub("", text))
 
 
-def _show(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return "^" + chr(code + 0x40)
-    return f"\\x{code:02x}"
+def _caret(character: str) -> str:
+    code = ord(character)
+    return "^" + chr(code + 0x40) if code < 0x20 else escaped(character)
 
 
 def one_line(value: object, limit: int = 120) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from memory_graph.blocks import well_formed
@@ -40,13 +41,36 @@ def blocks_text(blocks: Iterable[Block]) -> str:
 
 
 EXCERPT_LIMIT = 240
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Unicode categories a terminal obeys or draws as nothing rather than prints: controls (escape
+sequences, bells), format characters (bidi overrides and isolates that reorder a line, zero-width
+spaces and joiners, the byte-order mark, tags), lone surrogates (not text at all) and line and
+paragraph separators (a line break to some terminals, nothing to others). Any of them can hide
+text or shift a column."""
+_BEYOND_PRINTABLE_ASCII = re.compile(r"[^ -~]+")
 
 
-def shown_controls(text: str) -> str:
-    """Control characters (an escape sequence pasted with a log) written out as `\\x1b`, so
-    that a terminal shows them instead of obeying them."""
-    return _CONTROL.sub(lambda c: f"\\x{ord(c.group()):02x}", text)
+def escaped(character: str) -> str:
+    """A character as Python writes it in a string literal: `\\x1b`, `\\u202e`, `\\U000e0041`."""
+    code = ord(character)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def shown_controls(text: str, keep: str = "", show: Callable[[str], str] = escaped) -> str:
+    """`text` with every character of a `HIDDEN_CATEGORIES` category but those in `keep` written
+    out by `show` (`\\x1b`, `\\u202e` by default), so that a terminal shows them instead of
+    obeying them or hiding them. The one place that decides what cannot be shown raw."""
+
+    def shown(run: re.Match[str]) -> str:
+        return "".join(
+            show(c) if c not in keep and unicodedata.category(c) in HIDDEN_CATEGORIES else c
+            for c in run.group()
+        )
+
+    # Printable ASCII is most of any text and never hidden: only the rest is looked up.
+    return _BEYOND_PRINTABLE_ASCII.sub(shown, text)
 
 
 def excerpt(text: str, start: int, end: int) -> str:

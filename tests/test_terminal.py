@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
 from app.config import Config
-from app.terminal import program_output, visible
+from app.terminal import one_line, program_output, visible
 from app.tui.widgets.status_line import connection_label
+from memory_graph.content import shown_controls
+from memory_graph.session_log import SessionLog
+from tests.processes import clean_environment, reverie
+from tests.sessions import chat_session, command_session
 
 
 def test_control_characters_are_made_visible() -> None:
@@ -26,3 +36,58 @@ def test_program_output_drops_formatting_and_shows_the_rest() -> None:
     assert program_output(coloured) == "PASSED 3 tests\n\ttotal^H"
     # An escape left open never hides what follows it.
     assert program_output("ok \x1b]52;c;aGk= IGNORE THIS\nmore") == "ok 52;c;aGk= IGNORE THIS\nmore"
+
+
+HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+"""Controls, format characters (bidi, zero-width, tags), lone surrogates, line separators."""
+
+
+def _hidden(character: str) -> bool:
+    return unicodedata.category(character) in HIDDEN
+
+
+def test_bidi_and_zero_width_characters_are_written_out() -> None:
+    disguised = "report\u202excod.scr"  # a terminal shows "reportrcs.docx"
+    assert visible(disguised) == "report\\u202excod.scr"
+    sneaky = "a\u200bb\u200dc\u200fd\u2066e\u2069f\ufeffg\u00adh\u061ci\U000e0041j\u2029k"
+    assert visible(sneaky) == (
+        "a\\u200bb\\u200dc\\u200fd\\u2066e\\u2069f\\ufeffg\\xadh\\u061ci\\U000e0041j\\u2029k"
+    )
+    # Stored excerpts and statements use the same rule, in their own notation.
+    assert shown_controls(sneaky) == visible(sneaky)
+    assert shown_controls("tab\there\x1b[0m") == "tab\\x09here\\x1b[0m"
+    for printable in ("café", "日本語", "e\u0301", "😀", "non\u00a0breaking", "١٢٣ عربي"):
+        assert visible(printable) == printable
+    assert len(one_line("\u202e" * 40, 30)) == 30
+
+
+def test_one_rule_for_every_code_point() -> None:
+    """Not a list of known tricks: every character of those categories, in every plane."""
+    everything = [chr(code) for code in range(sys.maxunicode + 1)]
+    hidden = "".join(c for c in everything if _hidden(c))
+    assert {c for c in visible(hidden) if _hidden(c)} == {"\n", "\t"}
+    assert not [c for c in shown_controls(hidden) if _hidden(c)]
+    shown_as_is = "".join(c for c in everything if not _hidden(c))
+    assert visible(shown_as_is) == shown_as_is == shown_controls(shown_as_is)
+
+
+HOSTILE_TEXT = "pay\u202e\u2066 later\u2069\u200b\u200e\ufeff done"
+
+
+async def _history_with_hidden_characters(home: Path) -> None:
+    async with await SessionLog.open(home) as log:
+        for request in ("deploy the docs", "deploy the docs now", "deploy the docs please"):
+            failure = f"rsync: change_dir {HOSTILE_TEXT} failed: No such file or directory"
+            await command_session(log, request, [("rsync -a site/ host:", failure, 23)])
+        await chat_session(log, f"invoice {HOSTILE_TEXT}")
+
+
+def test_the_command_line_shows_hidden_characters(home: Path) -> None:
+    asyncio.run(_history_with_hidden_characters(home))
+    env = clean_environment()
+    assert subprocess.run(reverie(home, "dream"), capture_output=True, env=env).returncode == 0
+    for argv in (["sessions"], ["inbox"], ["show", "4"]):
+        printed = subprocess.run(reverie(home, *argv), capture_output=True, env=env, check=True)
+        out = printed.stdout.decode("utf-8")
+        assert "pay\\u202e\\u2066 later\\u2069\\u200b\\u200e\\ufeff done" in out, argv
+        assert {c for c in out if _hidden(c)} == {"\n"}, argv

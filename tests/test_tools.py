@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
+import socket
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.agent.tools import OUTPUT_LIMIT, Toolbox, run_command
 from app.agent.workspace import OutsideWorkspace, Workspace
+from tests.processes import children
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -157,3 +165,166 @@ async def test_reading_past_the_end_and_a_huge_single_line(
     huge = await toolbox.run("read_file", {"path": "huge.txt"})
     first, second = huge.output.splitlines()
     assert len(first) < OUTPUT_LIMIT and second == "     2\tsecond line"
+
+
+async def test_commands_see_no_anthropic_setting_of_any_name(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    withheld = {
+        "ANTHROPIC_BASE_URL": "https://ops:gw-pass-7731@llm-gateway.internal/v1",
+        "ANTHROPIC_CUSTOM_HEADERS": "X-Gateway-Token: hdr-9f2c41",
+        "ANTHROPIC_FUTURE_SETTING": "not-yet-invented-7c1",
+        "anthropic_api_key": "lowercase-copy-55e0",
+    }
+    for name, value in withheld.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OTHER_TOOL_CONFIG", "kept-for-commands")
+    dump = "import json, os; print(json.dumps(dict(os.environ)))"
+    outcome = await run_command(Workspace.at(workspace), f"{sys.executable} -c '{dump}'", 20)
+    environment = json.loads(outcome.output.rsplit("\n", 1)[0])
+    assert not [name for name in environment if name.upper().startswith("ANTHROPIC")]
+    assert not [value for value in withheld.values() if value in outcome.output]
+    assert environment["OTHER_TOOL_CONFIG"] == "kept-for-commands"
+    assert environment["REVERIE_RUN_BY_AGENT"] == "1"
+
+
+HOSTILE_CALLS = [
+    ("read_file", {"path": "notes.txt", "offset": float("inf")}, "finite"),  # JSON's 1e400
+    ("read_file", {"path": "notes.txt", "offset": float("-inf")}, "finite"),
+    ("read_file", {"path": "notes.txt", "offset": float("nan")}, "finite"),
+    ("read_file", {"path": "notes.txt", "limit": float("nan")}, "finite"),
+    ("read_file", {"path": "notes.txt", "offset": 10**400}, "past the end (2 lines)"),
+    ("read_file", {"path": "notes.txt", "offset": 10**5000}, "past the end"),  # unprintable
+    ("read_file", {"path": "ring/a"}, "cannot be resolved"),
+    ("read_file", {"path": "ring/a/deeper.txt"}, "cannot be resolved"),
+    ("read_file", {"path": "~no-such-user-here/notes.txt"}, "cannot be resolved"),
+    ("read_file", {"path": "bad-\ud800-name"}, "not valid text"),
+    ("list_dir", {"path": "ring/b"}, "cannot be resolved"),
+    ("search_files", {"pattern": "x", "path": "ring/a"}, "cannot be resolved"),
+    ("search_files", {"pattern": "x", "glob": 42}, "must be a string"),
+    ("write_file", {"path": "ring/a", "content": "x"}, "cannot be resolved"),
+    ("write_file", {"path": "fine.txt", "content": "half \udcff a character"}, "not valid text"),
+    ("run_command", {"command": "echo hi", "timeout": float("nan")}, "finite"),
+    ("run_command", {"command": "echo one\x00two"}, "NUL"),
+    ("run_command", {"command": "echo \ud83d"}, "not valid text"),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments", "said"), HOSTILE_CALLS)
+async def test_hostile_arguments_are_one_line_tool_errors(
+    toolbox: Toolbox, workspace: Path, tool: str, arguments: dict[str, object], said: str
+) -> None:
+    (workspace / "notes.txt").write_text("first\nsecond\n")
+    (workspace / "ring").mkdir()
+    os.symlink("b", workspace / "ring" / "a")
+    os.symlink("a", workspace / "ring" / "b")
+    outcome = await toolbox.run(tool, arguments)
+    assert outcome.is_error and said in outcome.output and "\n" not in outcome.output
+    assert not (workspace / "fine.txt").exists()
+
+
+async def test_odd_but_finite_numbers_still_read(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "notes.txt").write_text("alpha\nbeta\ngamma\n")
+    from_start = await toolbox.run("read_file", {"path": "notes.txt", "offset": -40})
+    assert not from_start.is_error and "alpha" in from_start.output
+    one = await toolbox.run("read_file", {"path": "notes.txt", "offset": 2.0, "limit": 1e300})
+    assert not one.is_error and "beta" in one.output and "alpha" not in one.output
+    for timeout in (1e300, 10**400, -7):  # clamped to the allowed range
+        quick = await toolbox.run("run_command", {"command": "echo done", "timeout": timeout})
+        assert quick.exit_code == 0 and "done" in quick.output
+
+
+BACKTRACKER = r"(a+)+$"
+"""Exponential on a run of a's that does not end the line: about a minute at 27 of them."""
+
+
+def _trap(workspace: Path) -> None:
+    (workspace / "trap.txt").write_text("an ordinary first line\n" + "a" * 27 + "!\n")
+
+
+async def test_a_runaway_pattern_is_stopped_with_its_process(workspace: Path) -> None:
+    _trap(workspace)
+    toolbox = Toolbox(Workspace.at(workspace), command_timeout=2.0)
+    seen: set[int] = set()
+
+    async def watch() -> None:
+        while True:
+            seen.update(children())
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    async with asyncio.timeout(120):  # bounds a regression; the limit itself is 2 s
+        outcome = await toolbox.run("search_files", {"pattern": BACKTRACKER})
+    watcher.cancel()
+    assert outcome.is_error and "did not finish within 2 s" in outcome.output
+    assert seen, "the search ran in a process of its own"
+    assert not seen & children() and not any(Path(f"/proc/{pid}").exists() for pid in seen)
+    # Stopping one call leaves the tools working.
+    quick = await toolbox.run("search_files", {"pattern": "ordinary"})
+    assert quick.output == "trap.txt:1: an ordinary first line"
+
+
+async def test_cancelling_a_tool_kills_its_process(workspace: Path) -> None:
+    """What escape does to a turn whose tool is still running."""
+    _trap(workspace)
+    toolbox = Toolbox(Workspace.at(workspace), command_timeout=60.0)
+    before = children()
+    call = asyncio.create_task(toolbox.run("search_files", {"pattern": BACKTRACKER}))
+    await eventually(lambda: children() - before, "the search's process")
+    running = children() - before
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(30):
+            await call
+    assert not running & children() and not any(Path(f"/proc/{p}").exists() for p in running)
+
+
+@contextlib.contextmanager
+def _special_files(workspace: Path) -> Iterator[None]:
+    """A FIFO and a socket in the workspace; whoever is left blocked on the FIFO is released
+    at the end, so that a regression fails the test instead of hanging the run."""
+    fifo = workspace / "pipe"
+    os.mkfifo(fifo)
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(workspace / "sock"))
+    try:
+        yield
+    finally:
+        server.close()
+        for mode in (os.O_RDONLY, os.O_WRONLY):
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, mode | os.O_NONBLOCK))
+
+
+async def test_fifos_and_sockets_are_never_opened(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "real.txt").write_text("a needle in a real file\n")
+    with _special_files(workspace):
+        async with asyncio.timeout(60):
+            found = await toolbox.run("search_files", {"pattern": "needle"})
+            assert found.output == "real.txt:1: a needle in a real file"
+            listing = await toolbox.run("list_dir", {})
+            for name, kind in (("pipe", "named pipe"), ("sock", "socket")):
+                assert f"{name}\t({kind})" in listing.output
+                for tool in ("read_file", "search_files", "write_file"):
+                    arguments = {"path": name, "pattern": "x", "content": "x"}
+                    outcome = await toolbox.run(tool, arguments)
+                    assert outcome.is_error and f"{name} is a {kind}" in outcome.output, tool
+
+
+async def test_names_that_are_not_utf8_come_back_as_storable_text(
+    toolbox: Toolbox, workspace: Path
+) -> None:
+    """Such names arrive with lone surrogates, which the log and the API cannot encode."""
+    root = os.fsencode(workspace)
+    with open(root + b"/caf\xe9-latin1.txt", "w") as handle:
+        handle.write("a marker line\n")
+    os.mkdir(root + b"/dir-\xff")
+    outcomes = [
+        await toolbox.run("list_dir", {}),
+        await toolbox.run("search_files", {"pattern": "marker"}),
+        await toolbox.run("run_command", {"command": "ls"}),
+    ]
+    for outcome in outcomes:
+        outcome.output.encode("utf-8")
+        assert "caf" in outcome.output and not outcome.is_error
+    assert ":1: a marker line" in outcomes[1].output

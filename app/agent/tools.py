@@ -1,4 +1,5 @@
-"""The agent's tools: their JSON schemas for the model and their implementations.
+"""The agent's tools as the model sees them, `run_command`, and the `Toolbox` that runs each call
+(the file tools, in `file_tools`, each in a process of its own).
 
 Reading tools run freely inside the workspace; `write_file` and `run_command` change the world
 and are marked `needs_permission` so the loop asks the user first.
@@ -8,185 +9,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fnmatch
+import json
 import os
-import re
+import pickle
 import signal
+import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.agent.workspace import OutsideWorkspace, Workspace
+from app.agent.file_tools import (
+    OUTPUT_LIMIT,
+    ToolInputError,
+    ToolOutcome,
+    failure,
+    number_argument,
+    string_argument,
+)
+from app.agent.workspace import Workspace
 from app.config import RUN_BY_AGENT
 
-OUTPUT_LIMIT = 30_000
-"""Characters of tool output the model sees; the rest is cut with a note."""
+__all__ = ["OUTPUT_LIMIT", "TOOL_SPECS", "ToolOutcome", "ToolSpec", "Toolbox", "run_command"]
+
 COMMAND_KILL_BYTES = 8 * 1024 * 1024
 """A command that prints more than this is stopped: nobody reads gigabytes of output."""
-READ_LIMIT_LINES = 2000
-SEARCH_LIMIT = 200
-LIST_LIMIT = 500
-SEARCH_MAX_FILE_BYTES = 2 * 1024 * 1024
 FLOOD_CHECK_S = 0.05
-_WITHHELD_ENVIRONMENT = {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}
-_SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
-
-
-@dataclass(frozen=True)
-class ToolOutcome:
-    """What a tool answered: its output text, whether it failed, and a command's exit code."""
-
-    output: str
-    is_error: bool = False
-    exit_code: int | None = None
-
-
-class ToolInputError(Exception):
-    """The model called a tool with arguments that do not fit its schema."""
-
-
-def _string(arguments: dict[str, Any], name: str, default: str | None = None) -> str:
-    value = arguments.get(name, default)
-    if not isinstance(value, str):
-        raise ToolInputError(f"argument {name!r} must be a string")
-    return value
-
-
-def _integer(arguments: dict[str, Any], name: str, default: int) -> int:
-    value = arguments.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ToolInputError(f"argument {name!r} must be a number")
-    return int(value)
-
-
-def _is_binary(sample: bytes) -> bool:
-    return b"\x00" in sample
-
-
-def _lines(handle: BinaryIO, width: int) -> Iterator[str]:
-    """Lines of a file, each cut to `width` characters, without ever holding a whole long line
-    (a one-line 3 GB file is read in bounded pieces)."""
-    while chunk := handle.readline(width * 4):
-        if not chunk.endswith(b"\n"):
-            # The rest of an over-long line is skipped, not kept.
-            while (more := handle.readline(1 << 20)) and not more.endswith(b"\n"):
-                pass
-        yield chunk.decode("utf-8", errors="replace").rstrip("\r\n")[:width]
-
-
-def _read_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
-    path = workspace.resolve(_string(arguments, "path"))
-    offset = max(1, _integer(arguments, "offset", 1))
-    limit = max(1, min(READ_LIMIT_LINES, _integer(arguments, "limit", READ_LIMIT_LINES)))
-    if not path.is_file():
-        return ToolOutcome(f"{workspace.relative(path)} is not a file", is_error=True)
-    shown: list[str] = []
-    size = 0
-    more = False
-    with path.open("rb") as handle:
-        if _is_binary(handle.read(8192)):
-            return ToolOutcome(f"{workspace.relative(path)} is a binary file", is_error=True)
-        handle.seek(0)
-        lines = _lines(handle, OUTPUT_LIMIT // 4)
-        number = 0
-        for number, line in enumerate(lines, start=1):
-            if number < offset:
-                continue
-            entry = f"{number:>6}\t{line}"
-            # Whole lines within the output limit, so the hint says exactly where to go on.
-            if len(shown) == limit or size + len(entry) > OUTPUT_LIMIT:
-                more = True
-                break
-            shown.append(entry)
-            size += len(entry) + 1
-    if not shown:
-        if number == 0:
-            return ToolOutcome("(empty file)")
-        return ToolOutcome(f"offset {offset} is past the end ({number} lines)", is_error=True)
-    if more:
-        shown.append(f"[more lines follow; read on with offset={offset + len(shown)}]")
-    return ToolOutcome("\n".join(shown))
-
-
-def _list_dir(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
-    path = workspace.resolve(_string(arguments, "path", "."))
-    if not path.is_dir():
-        return ToolOutcome(f"{workspace.relative(path)} is not a directory", is_error=True)
-    entries = sorted(path.iterdir(), key=lambda entry: entry.name)
-    lines = []
-    for entry in entries[:LIST_LIMIT]:
-        if entry.is_symlink():
-            lines.append(f"{entry.name} -> {os.readlink(entry)}")
-        elif entry.is_dir():
-            lines.append(f"{entry.name}/")
-        else:
-            lines.append(f"{entry.name}\t{entry.stat().st_size} bytes")
-    if len(entries) > LIST_LIMIT:
-        lines.append(f"[{len(entries) - LIST_LIMIT} more entries not shown]")
-    return ToolOutcome("\n".join(lines) if lines else "(empty directory)")
-
-
-def _search_files(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
-    try:
-        pattern = re.compile(_string(arguments, "pattern"))
-    except re.error as error:
-        return ToolOutcome(f"invalid regular expression: {error}", is_error=True)
-    base = workspace.resolve(_string(arguments, "path", "."))
-    glob = _string(arguments, "glob", "*")
-    if not base.exists():
-        return ToolOutcome(f"{workspace.relative(base)} does not exist", is_error=True)
-    matches: list[str] = []
-    for path in _candidates(workspace, base, glob):
-        try:
-            if path.stat().st_size > SEARCH_MAX_FILE_BYTES:
-                continue
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if _is_binary(data[:8192]):
-            continue
-        text = data.decode("utf-8", errors="replace")
-        for number, line in enumerate(text.splitlines(), start=1):
-            if pattern.search(line):
-                matches.append(f"{workspace.relative(path)}:{number}: {line.strip()[:300]}")
-                if len(matches) >= SEARCH_LIMIT:
-                    matches.append(f"[stopped at {SEARCH_LIMIT} matches; narrow the search]")
-                    return ToolOutcome("\n".join(matches))
-    return ToolOutcome("\n".join(matches) if matches else "no matches")
-
-
-def _candidates(workspace: Workspace, base: Path, glob: str) -> Iterator[Path]:
-    """Files to search under `base` (or `base` itself), skipping tool folders and symlinks that
-    lead out of the workspace."""
-    if base.is_file():
-        yield base
-        return
-    for directory, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(name for name in dirnames if name not in _SKIPPED_DIRS)
-        for name in sorted(filenames):
-            if fnmatch.fnmatch(name, glob):
-                try:
-                    yield workspace.resolve(str(Path(directory) / name))
-                except OutsideWorkspace:
-                    continue
-
-
-def _write_file(workspace: Workspace, arguments: dict[str, Any]) -> ToolOutcome:
-    path = workspace.resolve(_string(arguments, "path"))
-    content = _string(arguments, "content")
-    if path.is_dir():
-        return ToolOutcome(f"{workspace.relative(path)} is a directory", is_error=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    return ToolOutcome(f"wrote {len(content.encode('utf-8'))} bytes to {workspace.relative(path)}")
+FILE_TOOL_TIME_LIMIT = 30.0
+"""Seconds a file tool may take (at most the command timeout) before its process is killed: a
+pattern that backtracks for ever or a huge tree ends as an error the model can act on."""
+_SOURCE_ROOT = str(Path(__file__).resolve().parents[2])
+_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); import app.agent.file_tools as f; f.serve()"
+_WITHHELD_PREFIX = "ANTHROPIC_"
+"""Every setting of the SDK is withheld from commands, not only the key: a base URL can carry a
+password, custom headers a token, and the SDK may read new ones."""
 
 
 def _child_environment() -> dict[str, str]:
     """The environment for commands the agent runs, without Reverie's own credentials (a
     command's output goes to the model and into the log), marked as the agent's."""
-    kept = {key: value for key, value in os.environ.items() if key not in _WITHHELD_ENVIRONMENT}
+    kept = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.upper().startswith(_WITHHELD_PREFIX)
+    }
     return kept | {RUN_BY_AGENT: "1"}
 
 
@@ -264,9 +131,6 @@ def _group_alive(process: asyncio.subprocess.Process) -> bool:
 def _kill_group(process: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-
-
-SyncTool = Callable[[Workspace, dict[str, Any]], ToolOutcome]
 
 
 @dataclass(frozen=True)
@@ -348,13 +212,6 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ),
 )
 
-_SYNC_TOOLS: dict[str, SyncTool] = {
-    "read_file": _read_file,
-    "list_dir": _list_dir,
-    "search_files": _search_files,
-    "write_file": _write_file,
-}
-
 
 class Toolbox:
     """Runs tool calls against one workspace; never raises for a bad call, it answers with an
@@ -380,16 +237,70 @@ class Toolbox:
             return ToolOutcome(f"unknown tool {name!r}", is_error=True)
         if not isinstance(arguments, dict):
             return ToolOutcome("tool arguments must be a JSON object", is_error=True)
+        if name == "run_command":
+            return await _answer(self.workspace, name, self._run_command(arguments))
+        return await _answer(self.workspace, name, self._run_in_child(name, arguments))
+
+    async def _run_in_child(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
+        """Run a file tool in a process of its own, killed at the time limit or when the turn
+        is cancelled. A thread could be stopped by neither: a regular expression holds the
+        interpreter lock while it backtracks (the whole app froze, escape and ctrl+q with it)
+        and the thread would spin on, burning a core."""
+        limit = min(self.command_timeout, FILE_TOOL_TIME_LIMIT)
+        process = await asyncio.create_subprocess_exec(
+            # -I: neither the workspace nor PYTHONPATH can put code in its path; -S: it needs
+            # no installed package, and starts in a fraction of the time.
+            *(sys.executable, "-I", "-S", "-c", _CHILD, _SOURCE_ROOT),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=_child_environment(),
+        )
+        # Pickled, not JSON: the arguments arrive as the model sent them, 5000-digit numbers
+        # and infinities included, and are checked in the child like any other.
+        call = pickle.dumps((name, self.workspace.root, arguments, limit))
         try:
-            if name == "run_command":
-                command = _string(arguments, "command")
-                timeout = arguments.get("timeout", self.command_timeout)
-                if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-                    raise ToolInputError("argument 'timeout' must be a number")
-                timeout = min(max(float(timeout), 1.0), self.command_timeout)
-                return await run_command(self.workspace, command, timeout)
-            return await asyncio.to_thread(_SYNC_TOOLS[name], self.workspace, arguments)
-        except (ToolInputError, OutsideWorkspace) as error:
-            return ToolOutcome(str(error), is_error=True)
-        except OSError as error:
-            return ToolOutcome(f"{error.strerror or error}", is_error=True)
+            async with asyncio.timeout(limit):
+                answer, problem = await process.communicate(call)
+        except TimeoutError:
+            return ToolOutcome(
+                f"{name} did not finish within {limit:g} s and was stopped; narrow it "
+                "(a smaller path or glob, a pattern that backtracks less)",
+                is_error=True,
+            )
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        return _child_answer(name, process.returncode, answer, problem)
+
+    async def _run_command(self, arguments: dict[str, Any]) -> ToolOutcome:
+        command = string_argument(arguments, "command")
+        if "\x00" in command:
+            raise ToolInputError("argument 'command' cannot contain NUL characters")
+        requested = number_argument(arguments, "timeout", self.command_timeout)
+        # Clamped before converting: a 400-digit timeout is fine to compare, not to float().
+        timeout = float(min(max(requested, 1.0), self.command_timeout))
+        return await run_command(self.workspace, command, timeout)
+
+
+def _child_answer(name: str, code: int | None, answer: bytes, problem: bytes) -> ToolOutcome:
+    """The outcome the child wrote, or why there is none (it crashed, or was killed)."""
+    if code == 0:
+        with contextlib.suppress(ValueError, TypeError):
+            return ToolOutcome(**json.loads(answer))
+    lines = problem.decode("utf-8", errors="replace").strip().splitlines()
+    reason = lines[-1] if lines else f"exit status {code}"
+    return ToolOutcome(f"{name} stopped unexpectedly: {reason}", is_error=True)
+
+
+async def _answer(workspace: Workspace, name: str, outcome: Awaitable[ToolOutcome]) -> ToolOutcome:
+    """Await a tool, any failure of it as an error outcome."""
+    try:
+        answered = await outcome
+    except Exception as error:
+        answered = failure(workspace, name, error)
+    # A file name that is not UTF-8 arrives with lone surrogates, which neither the log nor a
+    # request to the API can encode: they are written out (`\udce9`) instead.
+    text = answered.output.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    return replace(answered, output=text)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 class OutsideWorkspace(Exception):
-    """A path resolves (symlinks followed) to somewhere outside the workspace."""
+    """A path the tools may not use: it resolves (symlinks followed) to somewhere outside the
+    workspace, or cannot be resolved at all."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,10 @@ class Workspace:
         the root once `..` and symlinks are resolved."""
         if "\x00" in relative:
             raise OutsideWorkspace("paths cannot contain NUL characters")
-        candidate = (self.root / Path(relative).expanduser()).resolve()
+        try:
+            candidate = (self.root / Path(relative).expanduser()).resolve()
+        except RuntimeError as error:  # a symlink loop, or `~user` for no such user
+            raise OutsideWorkspace(f"{relative!r} cannot be resolved: {error}") from None
         if not candidate.is_relative_to(self.root):
             raise OutsideWorkspace(
                 f"{relative!r} is outside the workspace {self.root}; "

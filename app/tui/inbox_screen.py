@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from app.terminal import one_line, when
+from app.terminal import one_line, visible, when
 from app.tui.edit_screen import EditScreen
 from app.tui.messages import DatabaseChanged
 from app.tui.widgets.keys_footer import KeysFooter
@@ -201,10 +201,12 @@ class InboxScreen(Screen[None]):
             return
         self._evidence = await evidence_of(self.session_log, "proposal", item.id)
         lines = [
-            Content.styled(item.statement, "bold"),
+            Content.styled(visible(item.statement), "bold"),
             Content(""),
             Content(
-                f"Adds to memory: {item.memory}" if item.op == "add_node" else f"Edit: {item.op}"
+                f"Adds to memory: {visible(item.memory)}"
+                if item.op == "add_node"
+                else f"Edit: {item.op}"
             ),
             Content(
                 f"Why: {item.support} sessions, confidence {item.confidence:.2f}, "

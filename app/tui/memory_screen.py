@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from app.errors import UserError
 from app.files import private_file
-from app.terminal import one_line, when
+from app.terminal import one_line, visible, when
 from app.tui.inbox_screen import group_title
 from app.tui.messages import DatabaseChanged
 from app.tui.widgets.keys_footer import KeysFooter
@@ -118,7 +118,7 @@ class MemoryScreen(Screen[None]):
             return
         data = self.view.graph.nodes[node_id]
         lines = [
-            Content.styled(str(data["statement"]), "bold"),
+            Content.styled(visible(str(data["statement"])), "bold"),
             Content(""),
             Content(
                 f"{data['kind']} · {data['support']} sessions · first seen "

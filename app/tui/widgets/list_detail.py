@@ -9,6 +9,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import OptionList, Static
 
+from app.terminal import visible
+
 
 class ListDetail(Horizontal):
     """An OptionList on the left and, on the right, a scrolling text about its highlight."""
@@ -67,5 +69,5 @@ def evidence_lines(evidence: list[dict[str, Any]]) -> list[Content]:
         where = f"session {item['session_id']}"
         if item["session_external_id"]:
             where += f" ({item['session_external_id']})"
-        lines.append(Content.assemble((where, "dim"), f"  {item['excerpt']}"))
+        lines.append(Content.assemble((visible(where), "dim"), f"  {visible(item['excerpt'])}"))
     return lines
