@@ -198,6 +198,12 @@ async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
     app = ReverieApp(_config(dreamt, workspace), inbox_first=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        # The inbox is pushed once the log is open; its list fills as it mounts.
+        for _ in range(100):
+            screen = pilot.app.screen
+            if isinstance(screen, InboxScreen) and screen.current is not None:
+                break
+            await pilot.pause(0.05)
         assert isinstance(pilot.app.screen, InboxScreen)
         await pilot.press("a")
     assert len(await _memories(dreamt)) == 1

@@ -89,8 +89,12 @@ class InboxScreen(Screen[None]):
 
     @property
     def current(self) -> InboxItem | None:
-        """The highlighted proposal."""
-        proposal_id = self.query_one(ListDetail).highlighted_id()
+        """The highlighted proposal (none while the screen is still being put together: a key
+        pressed in that instant finds nothing to act on)."""
+        details = self.query(ListDetail)
+        if not details:
+            return None
+        proposal_id = details.first().highlighted_id()
         return self.items.get(proposal_id) if proposal_id is not None else None
 
     async def on_mount(self) -> None:
