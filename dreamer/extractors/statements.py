@@ -134,7 +134,13 @@ _STOPWORDS = frozenset(
         "also",
     ]
 )
-_ABBREVIATION_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|prof|e\.g|i\.e|vs)$")
+_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "vs")
+_ABBREVIATION_BEFORE = re.compile(
+    rf"(?i)\b(?:{'|'.join(re.escape(word) for word in _ABBREVIATIONS)})\Z"
+)
+_ABBREVIATION_REACH = max(len(word) for word in _ABBREVIATIONS)
+"""How far before a full stop an abbreviation can start: the check looks no further back, so
+splitting a text costs the same at every stop."""
 
 
 def carries_injection(text: str) -> bool:
@@ -172,9 +178,12 @@ def sentences(text: str) -> Iterator[tuple[str, int, int]]:
     """Sentences with their spans; a full stop after an abbreviation (Dr. Silva) ends none."""
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group() == "." and _ABBREVIATION_BEFORE.search(text, 0, match.start()):
+        stop = match.start()
+        # `\b` still sees the character before `pos`: the "prof" of "xprof." is no word.
+        before = max(0, stop - _ABBREVIATION_REACH)
+        if match.group() == "." and _ABBREVIATION_BEFORE.search(text, before, stop):
             continue
-        yield from _trimmed(text, start, match.start())
+        yield from _trimmed(text, start, stop)
         start = match.end()
     yield from _trimmed(text, start, len(text))
 
