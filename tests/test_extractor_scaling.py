@@ -1,11 +1,80 @@
-"""However large a message or a session, a dream costs about what its text does."""
+"""However large a message or a session, a dream costs about what its text does: extractors read
+a message's head and tail only (evidence still pointing into the whole text)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
-from dreamer.extractors import statements
+from dreamer.extractors import entities, failures, llm, statements
+from dreamer.observation import HEAD_CHARACTERS, TAIL_CHARACTERS, SessionView
+from memory_graph.records import Block, Message, Role, Session
+
+SESSION = Session(1, "reverie", "x", "", "2026-01-01", None, None, "unknown", False)
+
+
+def _message(number: int, role: Role, content: list[Block], text: str) -> Message:
+    return Message(number, 1, number, role, content, text, "2026-01-01")
+
+
+def _said(number: int, role: Role, text: str) -> Message:
+    return _message(number, role, [{"type": "text", "text": text}], text)
+
+
+def _filler(characters: int) -> str:
+    """Plain sentences that are neither preferences, facts nor names."""
+    sentence = "the parcel went out on the morning van and arrived late. "
+    return sentence * (characters // len(sentence) + 1)
+
+
+def _run(number: int, command: str, output: str, code: int) -> list[Message]:
+    """A command the assistant ran and its result (message `number` and the next)."""
+    call = {"type": "tool_use", "id": f"c{number}", "name": "run_command"}
+    result = {"type": "tool_result", "tool_use_id": f"c{number}", "content": output}
+    return [
+        _message(number, "assistant", [{**call, "input": {"command": command}}], ""),
+        _message(
+            number + 1, "tool", [{**result, "is_error": code != 0, "exit_code": code}], output
+        ),
+    ]
+
+
+def test_a_huge_message_is_read_at_its_head_and_its_tail() -> None:
+    head = "I prefer British spelling. Send it to Hannah Price first. "
+    middle = "Always use tabs, not spaces. Send it to Wayfarer Quarterly. "
+    tail = "From now on answer in bullet points. Then tell Marta Silva."
+    text = head + _filler(HEAD_CHARACTERS) + middle + _filler(TAIL_CHARACTERS) + tail
+    view = SessionView(SESSION, [_said(1, "user", text)])
+
+    found = statements.extract(view)
+    said = [o.detail["sentence"] for o in found]
+    assert said == ["I prefer British spelling", "From now on answer in bullet points"]
+    for observation in found:
+        start, end = observation.span
+        assert text[start:end] == observation.detail["sentence"]
+
+    names = {o.detail["name"]: o.span for o in entities.extract(view)}
+    assert set(names) == {"British", "Hannah Price", "Marta Silva"}  # not Wayfarer Quarterly
+    for name, (start, end) in names.items():
+        assert text[start:end] == name
+
+
+def test_a_failure_at_the_end_of_a_huge_output_is_found_where_it_is() -> None:
+    lines = [f"compiled module_{n}.py\n" for n in range((HEAD_CHARACTERS + TAIL_CHARACTERS) // 10)]
+    lines[len(lines) // 2] = "KeyError: 'only in the middle'\n"
+    traceback = 'Traceback (most recent call last):\n  File "build.py"\nOSError: disk full\n'
+    output = "".join(lines) + traceback
+    view = SessionView(SESSION, [_said(1, "user", "build it"), *_run(2, "make", output, 2)])
+
+    [failure] = failures.extract(view)
+    assert failure.detail["line"] == "OSError: disk full"
+    start, end = failure.span
+    assert output[start:end] == "OSError: disk full"
+
+    # With nothing that reads like an error at either end, the middle's exception is unread.
+    quiet = output.replace(traceback, "done\n")
+    [failure] = failures.extract(SessionView(SESSION, _run(1, "make", quiet, 2)))
+    assert "middle" not in failure.detail["line"]
 
 
 def _finishes(work: Callable[[], object], seconds: float) -> bool:
@@ -29,3 +98,14 @@ def test_splitting_a_long_text_into_sentences_is_linear() -> None:
         ("Ask Dr. Silva", 0, 13),
         ("Or Mr. Price", 15, 27),
     ]
+
+
+def test_the_model_is_shown_a_huge_messages_head_with_no_secret_cut_through() -> None:
+    # A quoted secret on the head's one long line, running past the head's end: cut there, its
+    # closing quote would be lost and the redaction would mask only its first word.
+    secret = "correct horse battery staple " * 1_000
+    text = f'deploy with password="{secret}" please\n' + _filler(HEAD_CHARACTERS + TAIL_CHARACTERS)
+    request, shown = llm.build_request([SessionView(SESSION, [_said(1, "user", text)])])
+    prompt = request["messages"][0]["content"]
+    assert shown == {1: 1} and "deploy with password=" in prompt
+    assert "horse" not in prompt

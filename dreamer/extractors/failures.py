@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, capped
 from memory_graph.content import tool_result_text
 from memory_graph.inbox import Observation
 from memory_graph.records import Block
 
-VERSION = "failures-3"
+VERSION = "failures-4"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
@@ -39,6 +39,10 @@ _NORMALIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\s+"), " "),
 )
 _SIGNATURE_LENGTH = 160
+ERROR_LINE_CHARACTERS = 1_000
+"""How much of the error line is kept: enough for a signature of 160 characters once paths and
+quoted values are stripped. A longer line is a dumped value, and stripping costs the square of
+a line that opens many brackets it never closes."""
 
 
 def normalize(line: str) -> str:
@@ -121,13 +125,14 @@ def _program(words: list[str]) -> list[str]:
 
 
 def error_line(output: str) -> tuple[str, int, int]:
-    """The line that says what went wrong, with its span in `output`: an exception line (the
-    last of a traceback) first, else the first line that reads like an error, else the first."""
+    """The line that says what went wrong, with its span in `output`, from the output's head and
+    tail: an exception line (the last of a traceback) first, else the first line that reads like
+    an error, else the first."""
     lines: list[tuple[str, int]] = []
-    position = 0
-    for line in output.splitlines(keepends=True):
-        lines.append((line.rstrip("\n"), position))
-        position += len(line)
+    for position, part in capped(output):
+        for line in part.splitlines(keepends=True):
+            lines.append((line.rstrip("\n"), position))
+            position += len(line)
     for pick in (
         [item for item in lines if _EXCEPTION_LINE.match(item[0])][-1:],
         [item for item in lines if _ERROR_LINE.search(item[0]) and not item[0].startswith("[")],
@@ -135,6 +140,7 @@ def error_line(output: str) -> tuple[str, int, int]:
     ):
         if pick:
             text, start = pick[0]
+            text = text[:ERROR_LINE_CHARACTERS]
             return text.strip(), start, start + len(text)
     return "", 0, 0
 

@@ -2,9 +2,10 @@
 ("no, don't …", "I said …", "actually …"), stated preferences ("I prefer …", "always/never …",
 "from now on …") and facts about themselves ("my X is Y", "remember …").
 
-Only the user's own turns are read, sentence by sentence; a turn carrying a prompt injection
-("ignore previous instructions …") is not read at all. Each sentence becomes an observation
-keyed by its content words; consolidation groups sentences that say the same thing.
+Only the user's own turns are read (their head and tail), sentence by sentence; a turn
+carrying a prompt injection ("ignore previous instructions …") is not read at all. Each sentence
+becomes an observation keyed by its content words; consolidation groups sentences that say the
+same thing.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import hashlib
 import re
 from collections.abc import Iterator
 
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, capped
 from memory_graph.inbox import Observation
 from memory_graph.records import Message
 from memory_graph.redact import redact
 
-VERSION = "statements-2"
+VERSION = "statements-3"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _INJECTION = re.compile(
@@ -227,9 +228,17 @@ def extract(view: SessionView) -> list[Observation]:
     return observations
 
 
+def sentences_read(text: str) -> Iterator[tuple[str, int, int]]:
+    """The sentences of a message's head and tail (what extractors read of it), with their
+    spans in its whole text."""
+    for offset, part in capped(text):
+        for sentence, start, end in sentences(part):
+            yield sentence, offset + start, offset + end
+
+
 def _from_message(view: SessionView, message: Message, after_reply: bool) -> list[Observation]:
     found = []
-    for sentence, start, end in sentences(message.text):
+    for sentence, start, end in sentences_read(message.text):
         kind_how = _classify(sentence, after_reply)
         if kind_how is None:
             continue
