@@ -1,11 +1,18 @@
 """However large a message or a session, a dream costs about what its text does: extractors read
-a message's head and tail only (evidence still pointing into the whole text)."""
+a message's head and tail only (evidence still pointing into the whole text), and nothing
+compares every sentence or failure with every other."""
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
+import pytest
+
+import dreamer.extractors.failures
 from dreamer.extractors import entities, failures, llm, statements
 from dreamer.observation import HEAD_CHARACTERS, TAIL_CHARACTERS, SessionView
 from memory_graph.records import Block, Message, Role, Session
@@ -109,3 +116,89 @@ def test_the_model_is_shown_a_huge_messages_head_with_no_secret_cut_through() ->
     prompt = request["messages"][0]["content"]
     assert shown == {1: 1} and "deploy with password=" in prompt
     assert "horse" not in prompt
+
+
+def test_many_failures_of_one_session_cost_their_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = 0
+    real = dreamer.extractors.failures.command_head
+
+    def counted(tool: str, arguments: dict[str, Any]) -> str:
+        nonlocal asked
+        asked += 1
+        return real(tool, arguments)
+
+    monkeypatch.setattr(dreamer.extractors.failures, "command_head", counted)
+    runs = 2_000
+    missing = "E   ModuleNotFoundError: No module named 'requests'"
+    messages = [m for n in range(runs) for m in _run(2 * n, "pytest -q", missing, 1)]
+    messages += _run(2 * runs, "pip install -r requirements.txt", "ok", 0)
+    messages += _run(2 * runs + 2, "pytest -q", "3 passed", 0)
+    found = failures.extract(SessionView(SESSION, messages))
+
+    fixes = [o for o in found if o.kind == "fix"]
+    assert len(fixes) == runs and {o.message_id for o in fixes} == {2 * runs + 1}
+    assert all(o.detail["workaround"] is False for o in fixes)  # pytest passed after it
+    assert asked <= 2 * (runs + 2)  # each call once or so, not once per later call
+
+
+def _resolved_by_scanning(steps: list[tuple[str | None, str, bool]], outcome: str) -> list[Any]:
+    """For each failed step (command or tool, head, failed): None when it is a slip put right at
+    once, else what resolved it, found by scanning every later step, as the rules say."""
+    found: list[Any] = []
+    for position, (_, head, failed) in enumerate(steps):
+        if not failed:
+            continue
+        later = list(enumerate(steps))[position + 1 :]
+        succeeded: list[int] = []
+        fix = None
+        for index, (command, other, other_failed) in later:
+            if command is None:
+                continue
+            if other_failed:
+                succeeded = [] if other == head else succeeded
+            elif other == head:
+                fix = (succeeded[0], True) if succeeded else None
+                break
+            else:
+                succeeded.append(index)
+        else:
+            fix = (succeeded[0], False) if succeeded else None
+        passed_next = next((not f for _, h, f in steps[position + 1 :] if h == head), False)
+        found.append(None if fix is None and outcome == "success" and passed_next else ("f", fix))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_resolving_failures_in_one_pass_finds_what_scanning_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    commands = {"pytest -q": "pytest", "git push": "git push", "make": "make", "ls": "ls"}
+    steps: list[tuple[str | None, str, bool]] = []
+    messages: list[Message] = []
+    for _ in range(300):
+        failed = rng.random() < 0.5
+        command = rng.choice([*commands, None])
+        head = commands[command] if command else "read_file"
+        steps.append((command, head, failed))
+        number = len(messages)
+        if command is None:
+            call = {"type": "tool_use", "id": f"c{number}", "name": "read_file", "input": {}}
+            result = {"type": "tool_result", "tool_use_id": f"c{number}", "content": "Error: x"}
+            messages += [
+                _message(number, "assistant", [call], ""),
+                _message(number + 1, "tool", [{**result, "is_error": failed}], "Error: x"),
+            ]
+        else:
+            messages += _run(number, command, "Error: x" if failed else "ok", int(failed))
+    outcome = rng.choice(["success", "unknown"])
+    session = replace(SESSION, outcome=outcome)
+    found = iter(failures.extract(SessionView(session, messages)))
+
+    for step, expected in enumerate(_resolved_by_scanning(steps, outcome)):
+        if expected is None:
+            continue
+        assert next(found).kind == "failure", step
+        if expected[1] is not None:
+            index, retried = expected[1]
+            fix = next(found)
+            assert (fix.message_id, fix.detail["workaround"]) == (2 * index + 1, not retried)
+    assert next(found, None) is None
