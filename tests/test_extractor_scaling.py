@@ -1,6 +1,6 @@
 """However large a message or a session, a dream costs about what its text does: extractors read
 a message's head and tail only (evidence still pointing into the whole text), and nothing
-compares every sentence or failure with every other."""
+compares every sentence, failure or observation with every other."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from typing import Any
 
 import pytest
 
+import dreamer.consolidate
 import dreamer.extractors.failures
+from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, statements
 from dreamer.observation import HEAD_CHARACTERS, TAIL_CHARACTERS, SessionView
+from dreamer.similarity import relation
+from memory_graph.inbox import Observation
 from memory_graph.records import Block, Message, Role, Session
 
 SESSION = Session(1, "reverie", "x", "", "2026-01-01", None, None, "unknown", False)
@@ -202,3 +206,98 @@ def test_resolving_failures_in_one_pass_finds_what_scanning_finds(seed: int) -> 
             fix = next(found)
             assert (fix.message_id, fix.detail["workaround"]) == (2 * index + 1, not retried)
     assert next(found, None) is None
+
+
+def _statement(
+    number: int, words: list[str], kind: str = "preference", **detail: Any
+) -> Observation:
+    """An observation of a sentence of `words`, message `number`, in one of three sessions."""
+    detail = {"sentence": " ".join(words), "words": sorted(set(words)), **detail}
+    return Observation(f"s{number:05}", kind, 1 + number % 3, number, (0, 1), detail)
+
+
+def test_many_sentences_about_one_thing_are_grouped_without_comparing_each_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared = 0
+
+    def counted(one: Any, other: Any) -> Any:
+        nonlocal compared
+        compared += 1
+        return relation(one, other)
+
+    monkeypatch.setattr(dreamer.consolidate, "relation", counted)
+    # 3,000 different sentences sharing one word, then each said again.
+    different = [_statement(n, ["apple", f"red{n}", f"ripe{n}", f"sweet{n}"]) for n in range(3_000)]
+    again = [_statement(3_000 + n, o.detail["words"]) for n, o in enumerate(different)]
+    assigned = assign_patterns([*different, *again], [])
+
+    patterns = [o.group for o in assigned]
+    assert patterns[:3_000] == [o.fingerprint for o in different]
+    assert patterns[3_000:] == patterns[:3_000]
+    assert compared <= 2 * len(assigned)
+
+
+def _indexed(observation: Observation) -> set[str]:
+    return set(observation.detail.get("attribute", observation.detail["words"]))
+
+
+def _compared_with_all(new: list[Observation], known: list[Observation]) -> list[str]:
+    """Each observation's pattern: the first earlier pattern of its kind sharing a word it is
+    indexed by (its words, a fact's subject) that says the same, found by trying them all."""
+    leaders = list(known)
+    patterns = []
+    for observation in new:
+        same = [
+            leader
+            for leader in leaders
+            if leader.kind == observation.kind
+            and _indexed(leader) & _indexed(observation)
+            and relation(observation.detail, leader.detail) == "same"
+        ]
+        if same:
+            patterns.append(same[0].group)
+        else:
+            leaders.append(observation)
+            patterns.append(observation.fingerprint)
+    return patterns
+
+
+def test_grouping_by_the_rarest_words_groups_as_trying_every_pattern_would() -> None:
+    rng = random.Random(5)
+    vocabulary = ["tea", "coffee", "milk", "sugar", "cup", "pot", "hot", "cold"]
+    observations = []
+    for number in range(800):
+        words = rng.sample(vocabulary, rng.randint(1, 5))
+        if rng.random() < 0.5:
+            negated = rng.sample(words, rng.randint(0, 1))
+            observations.append(_statement(number, words, negated=negated))
+        elif rng.random() < 0.8:  # a fact the user stated: its subject, what they said of it
+            subject, value = words[:2], words[2:] or ["yes"]
+            fact = _statement(number, words, "fact", attribute=subject, value=value)
+            observations.append(fact)
+        else:  # a fact in the model's words: no subject told apart
+            observations.append(_statement(number, words, "fact", how="model"))
+    # The first 200 lead patterns of earlier dreams.
+    known = [replace(o, pattern=o.fingerprint) for o in observations[:200]]
+    assigned = assign_patterns(observations[200:], known)
+    assert [o.group for o in assigned] == _compared_with_all(observations[200:], known)
+    assert len({o.group for o in assigned}) < len(assigned) // 2  # many did group
+
+
+def test_a_sentence_said_in_every_turn_is_quoted_without_comparing_each_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared = 0
+    real = dreamer.consolidate.overlap
+
+    def counted(one: frozenset[str], other: frozenset[str]) -> float:
+        nonlocal compared
+        compared += 1
+        return real(one, other)
+
+    monkeypatch.setattr(dreamer.consolidate, "overlap", counted)
+    said = [replace(_statement(n, ["reply", "json"]), pattern="s00000") for n in range(5_000)]
+    [proposal] = consolidate(said, 2)
+    assert proposal.support == 3 and "reply json" in proposal.statement
+    assert compared == 1
