@@ -4,10 +4,13 @@ compares every sentence, failure or observation with every other."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import random
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,8 @@ from dreamer.observation import HEAD_CHARACTERS, TAIL_CHARACTERS, SessionView
 from dreamer.similarity import relation
 from memory_graph.inbox import Observation
 from memory_graph.records import Block, Message, Role, Session
+from memory_graph.session_log import SessionLog
+from tests.processes import clean_environment, reverie
 
 SESSION = Session(1, "reverie", "x", "", "2026-01-01", None, None, "unknown", False)
 
@@ -301,3 +306,49 @@ def test_a_sentence_said_in_every_turn_is_quoted_without_comparing_each_pair(
     [proposal] = consolidate(said, 2)
     assert proposal.support == 3 and "reply json" in proposal.statement
     assert compared == 1
+
+
+async def _huge_session(log: SessionLog, number: int) -> None:
+    """About 2 MB: a preference, a pasted document with another in its middle, and a build whose
+    1 MB log ends in a traceback."""
+    session = await log.create_session(title=f"huge {number}")
+    document = _filler(500_000) + "I always want tabs. " + _filler(500_000)
+    turn = f"Hi. I prefer British spelling. {document}"
+    await log.append_message(session.id, "user", [{"type": "text", "text": turn}])
+    call = {"type": "tool_use", "id": "m", "name": "run_command", "input": {"command": "make"}}
+    await log.append_message(session.id, "assistant", [call])
+    output = "".join(f"compiled module_{n}.py\n" for n in range(50_000))
+    output += 'Traceback (most recent call last):\n  File "build.py"\nOSError: disk full\n'
+    result = {"type": "tool_result", "tool_use_id": "m", "content": output, "exit_code": 2}
+    await log.append_message(session.id, "tool", [result])
+
+
+async def test_a_dream_over_three_2mb_sessions_finishes(log: SessionLog, home: Path) -> None:
+    for number in range(3):
+        await _huge_session(log, number)
+    dreaming = await asyncio.create_subprocess_exec(
+        *reverie(home, "dream", "--json"),
+        stdout=asyncio.subprocess.PIPE,
+        env=clean_environment(),
+    )
+    try:
+        # A bound, not a measure: it takes seconds now, and never finished before.
+        output, _ = await asyncio.wait_for(dreaming.communicate(), 120)
+    except TimeoutError:
+        dreaming.kill()
+        await dreaming.wait()
+        raise
+    assert dreaming.returncode == 0 and json.loads(output)["sessions_reviewed"] == 3
+
+    rows = await log.connection.execute_fetchall(
+        "SELECT p.kind, p.support, m.text, e.span_start, e.span_end FROM proposals p "
+        "JOIN proposal_evidence e ON e.proposal_id = p.id JOIN messages m ON m.id = e.message_id "
+        "WHERE p.kind IN ('preference', 'failure')"
+    )
+    quoted = {(kind, support, text[start:end]) for kind, support, text, start, end in rows}
+    assert quoted == {
+        ("preference", 3, "I prefer British spelling"),
+        ("failure", 3, "OSError: disk full"),
+    }  # and nothing from the middle ("I always want tabs")
+    [[dreams]] = await log.connection.execute_fetchall("SELECT COUNT(*) FROM dreams")
+    assert dreams == 1
