@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.append import run_append
+from bench.dreaming import HUGE_SESSIONS, TAUBENCH, run_dream_cost, run_huge_dream, run_taubench
 from bench.dreaming import MESSAGES as DREAM_MESSAGES
-from bench.dreaming import TAUBENCH, run_dream_cost, run_taubench
 from bench.importing import run_import, run_import_memory, run_watch
 from bench.injection import run_injection
 from bench.load import run_load
@@ -52,6 +52,7 @@ DREAM_NEW = 100
 DREAM_HISTORY = 10_000
 DREAM_TARGET_S = 1.0
 DREAM_RATIO_TARGET = 1.5
+HUGE_DREAM_TARGET_S = 10.0
 TAUBENCH_FAILED_SHARE_TARGET = 0.8
 UI_LAG_TARGET_MS = 50.0
 RECALL_NODES = 100_000
@@ -260,6 +261,15 @@ def run_all(work: Path) -> dict[str, Any]:
     )
     results["dream_100_of_10k_ratio"] = figure(
         cost["ratio"], DREAM_RATIO_TARGET, after_history_s=round(cost["after_history_s"], 3)
+    )
+
+    _progress(f"dream: {HUGE_SESSIONS} sessions of 2 MB")
+    huge = run_huge_dream(work)
+    results["dream_3x2mb_s"] = figure(
+        huge["seconds"],
+        HUGE_DREAM_TARGET_S,
+        megabytes=huge["mb"],
+        note="a pasted document, many short sentences, a build log, a line without stops each",
     )
 
     _progress(f"TUI event-loop lag while it dreams {DREAM_NEW} sessions")

@@ -1,12 +1,13 @@
-"""Dream cost: 100 new sessions alone, and the same 100 after 10,000 already dreamt; and what
-the dreamer finds in tau-bench."""
+"""Dream cost: 100 new sessions alone, and the same 100 after 10,000 already dreamt; three
+sessions of 2 MB each; and what the dreamer finds in tau-bench."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from dreamer.consolidate import ENTITY_KINDS
 from dreamer.dream import dream
 from memory_graph.importers.runner import import_paths
 from memory_graph.inbox import pending
+from memory_graph.records import Block, Role
 from memory_graph.session_log import SessionLog
 
 TAUBENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "taubench"
@@ -59,6 +61,67 @@ def run_dream_cost(work: Path, history: int, new: int) -> dict[str, Any]:
     alone = _median_dream(alone_cache, work, "dream-alone", new)
     after = _median_dream(dreamt, work, "dream-after", new)
     return {"alone_s": alone, "after_history_s": after, "ratio": after / alone}
+
+
+HUGE_SESSIONS = 3
+HUGE_PART = 500_000
+"""Characters in each of a huge session's four large messages: 2 MB a session."""
+_PROSE_TEXT = """
+the report from Lisbon was late again because the build kept failing on the new runner while
+Marta rewrote the export and nobody had checked the quarterly numbers yet
+"""
+_PROSE = _PROSE_TEXT.split()
+_SHORT = ("Ok. ", "No. ", "Sure. ", "Fine, go on. ")
+_TRACEBACK = 'Traceback (most recent call last):\n  File "build.py", line 7\nOSError: disk full\n'
+
+
+def _filled(piece: Callable[[int], str]) -> str:
+    """`piece(0) + piece(1) + …` up to HUGE_PART characters."""
+    pieces: list[str] = []
+    size = 0
+    while size < HUGE_PART:
+        pieces.append(piece(len(pieces)))
+        size += len(pieces[-1])
+    return "".join(pieces)
+
+
+def _huge_messages(rng: random.Random) -> list[tuple[Role, list[Block]]]:
+    """A session a dream must get through however large: a preference said first, then a pasted
+    document of sentences; a turn of many short ones; a build log that ends in a traceback; a
+    single line without a stop."""
+    document = _filled(lambda _: " ".join(rng.choices(_PROSE, k=12)).capitalize() + ". ")
+    short = _filled(lambda n: _SHORT[n % len(_SHORT)])
+    build_log = _filled(lambda n: f"[{n:06}] compiled src/module_{n}.py in {rng.random():.3f}s\n")
+    line = _filled(lambda _: " ".join(rng.choices(_PROSE, k=50)) + " ")
+    build = {"type": "tool_use", "id": "b", "name": "run_command", "input": {"command": "make"}}
+    dump = {"type": "tool_use", "id": "d", "name": "read_file", "input": {"path": "dump.txt"}}
+    failed = {"tool_use_id": "b", "is_error": True, "exit_code": 2}
+    return [
+        ("user", [{"type": "text", "text": f"I prefer British spelling. {document}"}]),
+        ("assistant", [{"type": "text", "text": "Noted."}]),
+        ("user", [{"type": "text", "text": short}]),
+        ("assistant", [build]),
+        ("tool", [{"type": "tool_result", **failed, "content": build_log + _TRACEBACK}]),
+        ("assistant", [dump]),
+        ("tool", [{"type": "tool_result", "tool_use_id": "d", "content": line}]),
+    ]
+
+
+async def _write_huge_sessions(home: Path) -> None:
+    rng = random.Random(7)
+    async with await SessionLog.open(home) as log:
+        for number in range(HUGE_SESSIONS):
+            session = await log.create_session(title=f"huge {number}")
+            for role, content in _huge_messages(rng):
+                await log.append_message(session.id, role, content)
+
+
+def run_huge_dream(work: Path) -> dict[str, Any]:
+    """Seconds to dream HUGE_SESSIONS sessions of 2 MB each (median of RUNS runs)."""
+    prepared = work / "huge-sessions"
+    asyncio.run(_write_huge_sessions(prepared))
+    megabytes = HUGE_SESSIONS * 4 * HUGE_PART / 1e6
+    return {"seconds": _median_dream(prepared, work, "dream-huge", HUGE_SESSIONS), "mb": megabytes}
 
 
 async def _taubench(home: Path) -> dict[str, Any]:

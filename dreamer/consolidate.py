@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.statements import INSTRUCTION_LIKE, key_words, sentences
-from dreamer.similarity import overlap, relation
+from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
 from memory_graph.content import shown_controls
 from memory_graph.inbox import Evidence, NewProposal, Observation
 from memory_graph.redact import redact
@@ -104,13 +104,16 @@ def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording
     if not quoted:
         return _model_pattern(kind, items, support)
     words = [frozenset(o.detail.get("words", ())) for o in quoted]
+    # How like the others each sentence is; a sentence said again and again (a turn a script
+    # sends every time) is compared once, not once per pair of its repetitions.
+    wordings = Counter(words)
+    likeness = {
+        wording: sum(overlap(wording, other) * count for other, count in wordings.items())
+        for wording in wordings
+    }
     best = max(
         range(len(quoted)),
-        key=lambda i: (
-            sum(overlap(words[i], other) for other in words),
-            len(str(quoted[i].detail.get("sentence", ""))),
-            -i,
-        ),
+        key=lambda i: (likeness[words[i]], len(str(quoted[i].detail.get("sentence", ""))), -i),
     )
     quote = _quote(str(quoted[best].detail.get("sentence", "")))
     node = {"kind": kind, "statement": quote, "source_message": quoted[best].message_id}
@@ -254,7 +257,7 @@ STATEMENT_KINDS = ("preference", "fact")
 
 
 def _index_words(observation: Observation) -> frozenset[str]:
-    part = "attribute" if "attribute" in observation.detail else "words"
+    part = "attribute" if _by_subject(observation) else "words"
     return frozenset(observation.detail.get(part, ()))
 
 
@@ -271,33 +274,80 @@ def assign_patterns(
     (preference, fact) joins the first earlier one that says the same thing in other words, or
     leads a pattern of its own. Candidates come from a word index, so the cost follows the new
     sentences, not the number of patterns already known."""
-    index: dict[tuple[str, str], list[Observation]] = defaultdict(list)
-
-    def lead(observation: Observation) -> None:
-        for word in _index_words(observation):
-            index[(observation.kind, word)].append(observation)
-
+    leaders = _Leaders()
     for leader in sorted(known_leaders, key=lambda o: (o.message_id, o.fingerprint)):
-        lead(leader)
+        leaders.add(leader)
     assigned: list[Observation] = []
     for observation in sorted(new, key=lambda o: (o.message_id, o.fingerprint)):
         if not grouped_by_wording(observation):
             assigned.append(replace(observation, pattern=observation.fingerprint))
             continue
-        candidates = {
-            id(leader): leader
-            for word in _index_words(observation)
-            for leader in index.get((observation.kind, word), ())
-        }
-        ordered = sorted(candidates.values(), key=lambda o: (o.message_id, o.fingerprint))
-        match = next((leader for leader in ordered if _same_statement(observation, leader)), None)
+        match = leaders.first_same(observation)
         if match is None:
             observation = replace(observation, pattern=observation.fingerprint)
-            lead(observation)
+            leaders.add(observation)
         else:
             observation = replace(observation, pattern=match.group)
         assigned.append(observation)
     return assigned
+
+
+class _Leaders:
+    """The leaders of patterns, by kind, by what they are indexed by (their words, or a fact's
+    subject), by how many words that is, and by word.
+
+    A new sentence of n words and a leader of m say the same thing only if they share at least
+    k words (n and m decide k: `_least_shared`), so such a leader holds one of any n - k + 1 of
+    the sentence's words, and only the rarest are looked up. A word most leaders hold (many
+    sentences about one thing) is then seldom read, and a sentence costs about the same however
+    many came before it."""
+
+    def __init__(self) -> None:
+        self._postings: dict[tuple[str, bool, int, str], list[Observation]] = defaultdict(list)
+        self._sizes: dict[tuple[str, bool], set[int]] = defaultdict(set)
+
+    def add(self, leader: Observation) -> None:
+        """Index a pattern's first observation."""
+        words = _index_words(leader)
+        part = (leader.kind, _by_subject(leader))
+        for word in words:
+            self._postings[(*part, len(words), word)].append(leader)
+        if words:
+            self._sizes[part].add(len(words))
+
+    def first_same(self, observation: Observation) -> Observation | None:
+        """The earliest leader that says the same as `observation`, if any."""
+        words = _index_words(observation)
+        if not words:
+            return None  # nothing to say the same thing with
+        candidates: dict[int, Observation] = {}
+        for by_subject in (False, True):
+            part = (observation.kind, by_subject)
+            for size in self._sizes.get(part, ()):
+                postings = sorted(
+                    (self._postings.get((*part, size, w), []) for w in words), key=len
+                )
+                if by_subject == _by_subject(observation):
+                    # Indexed by the same part as the sentence: the rarest words suffice.
+                    postings = postings[: len(words) - _least_shared(len(words), size) + 1]
+                candidates.update(
+                    (id(leader), leader) for posting in postings for leader in posting
+                )
+        ordered = sorted(candidates.values(), key=lambda o: (o.message_id, o.fingerprint))
+        return next((leader for leader in ordered if _same_statement(observation, leader)), None)
+
+
+def _by_subject(observation: Observation) -> bool:
+    return "attribute" in observation.detail
+
+
+def _least_shared(size: int, other_size: int) -> int:
+    """The fewest words two sets of these sizes must share to say the same thing."""
+    return next(
+        shared
+        for shared in range(1, min(size, other_size) + 1)
+        if share(shared, size, other_size) >= SAME_STATEMENT
+    )
 
 
 def _same_statement(one: Observation, other: Observation) -> bool:

@@ -21,7 +21,12 @@ Relation = Literal["same", "opposite", "unrelated"]
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """The share of the smaller set found in the other."""
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+    return share(len(a & b), len(a), len(b)) if a and b else 0.0
+
+
+def share(shared: int, size: int, other_size: int) -> float:
+    """The share of the smaller of two (non-empty) sets that `shared` members of both are."""
+    return shared / min(size, other_size)
 
 
 def _words(description: Mapping[str, Any], part: str) -> frozenset[str]:

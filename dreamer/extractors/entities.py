@@ -14,13 +14,13 @@ import re
 from typing import Any
 
 from dreamer.extractors.failures import canonical_command
-from dreamer.extractors.statements import sentences
-from dreamer.observation import SessionView
+from dreamer.extractors.statements import sentences_read
+from dreamer.observation import SessionView, capped
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message
 
-VERSION = "entities-1"
+VERSION = "entities-2"
 _WORKSPACE = re.compile(r"[Ww]orkspace is (/\S+?)\.?(?:\s|$)")
 _NAME = re.compile(
     r"(?<![/\w])(?:(?:Dr|Mr|Mrs|Ms|Prof)\.\s)?[A-ZÀ-Þ][a-zß-ÿ'’-]+"
@@ -140,7 +140,7 @@ def _observation(
 def _names(message: Message) -> list[tuple[str, int, int]]:
     """Capitalised words the user wrote, except the first of a sentence (any word may open one)."""
     found = []
-    for sentence, start, _ in sentences(message.text):
+    for sentence, start, _ in sentences_read(message.text):
         for match in _NAME.finditer(sentence):
             name = match.group()
             if match.start() == 0 or name in _NOT_NAMES or len(name) < 3:
@@ -158,8 +158,25 @@ def _typed_by_user(message: Message) -> bool:
 
 
 def _span(message: Message, needle: str) -> tuple[int, int]:
-    at = message.text.find(needle)
-    return (at, at + len(needle)) if at >= 0 else (0, min(len(message.text), 200))
+    for offset, part in capped(message.text):
+        at = part.find(needle)
+        if at >= 0:
+            return offset + at, offset + at + len(needle)
+    return 0, min(len(message.text), 200)
+
+
+def _project(message: Message) -> tuple[str, tuple[int, int]] | None:
+    """The project of the workspace a system prompt names, with its span: a folder below the
+    home folder (/home/ines/code/ledger), never home itself."""
+    for offset, part in capped(message.text):
+        workspace = _WORKSPACE.search(part)
+        if workspace:
+            folder = workspace.group(1).rstrip("/")
+            if folder.count("/") < 3:
+                return None
+            start, end = workspace.span(1)
+            return folder.rsplit("/", 1)[-1], (offset + start, offset + end)
+    return None
 
 
 def extract(view: SessionView) -> list[Observation]:
@@ -172,11 +189,10 @@ def extract(view: SessionView) -> list[Observation]:
     calls: dict[str, dict[str, Any]] = {}
     for message in view.messages:
         if message.role == "system":
-            workspace = _WORKSPACE.search(message.text)
-            # A project is a folder under the home folder (/home/ines/code/ledger), not home.
-            if workspace and workspace.group(1).rstrip("/").count("/") >= 3:
-                name = workspace.group(1).rstrip("/").rsplit("/", 1)[-1]
-                add(_observation(view, "topic", "project", name, message, workspace.span(1)))
+            project = _project(message)
+            if project is not None:
+                name, span = project
+                add(_observation(view, "topic", "project", name, message, span))
         elif _typed_by_user(message):
             for name, start, end in _names(message):
                 add(_observation(view, "entity", "name", name, message, (start, end)))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, capped
 from memory_graph.content import tool_result_text
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
@@ -40,6 +40,10 @@ _NORMALIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\s+"), " "),
 )
 _SIGNATURE_LENGTH = 160
+ERROR_LINE_CHARACTERS = 1_000
+"""How much of the error line is kept: enough for a signature of 160 characters once paths and
+quoted values are stripped. A longer line is a dumped value, and stripping costs the square of
+a line that opens many brackets it never closes."""
 
 
 def normalize(line: str) -> str:
@@ -122,13 +126,14 @@ def _program(words: list[str]) -> list[str]:
 
 
 def error_line(output: str) -> tuple[str, int, int]:
-    """The line that says what went wrong, with its span in `output`: an exception line (the
-    last of a traceback) first, else the first line that reads like an error, else the first."""
+    """The line that says what went wrong, with its span in `output`, from the output's head and
+    tail: an exception line (the last of a traceback) first, else the first line that reads like
+    an error, else the first."""
     lines: list[tuple[str, int]] = []
-    position = 0
-    for line in output.splitlines(keepends=True):
-        lines.append((line.rstrip("\n"), position))
-        position += len(line)
+    for position, part in capped(output):
+        for line in part.splitlines(keepends=True):
+            lines.append((line.rstrip("\n"), position))
+            position += len(line)
     for pick in (
         [item for item in lines if _EXCEPTION_LINE.match(item[0])][-1:],
         [item for item in lines if _ERROR_LINE.search(item[0]) and not item[0].startswith("[")],
@@ -136,14 +141,27 @@ def error_line(output: str) -> tuple[str, int, int]:
     ):
         if pick:
             text, start = pick[0]
+            text = text[:ERROR_LINE_CHARACTERS]
             return text.strip(), start, start + len(text)
     return "", 0, 0
 
 
-@dataclass
-class _Call:
-    name: str
-    arguments: dict[str, Any]
+@dataclass(frozen=True)
+class _Result:
+    """A tool result with what the failure rules ask of the call that produced it."""
+
+    index: int
+    """The message it is in."""
+    block: Block
+    head: str
+    failed: bool
+    command: str | None
+    """The command line the call ran, when it ran one."""
+
+
+Fix = tuple[int, str, bool]
+"""The message of the command that resolved a failure, the command, and whether the failing
+command then passed (a repair) or never did (a workaround)."""
 
 
 def _failed(block: Block) -> bool:
@@ -155,26 +173,41 @@ def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
-def extract(view: SessionView) -> list[Observation]:
-    """Failure and fix observations of one session (tool results only: the world's answers)."""
-    calls: dict[str, _Call] = {}
-    results: list[tuple[int, Block, _Call]] = []
-    texts: dict[int, str] = {}
+def _results(view: SessionView) -> list[_Result]:
+    """The session's tool results in order, each with the call that produced it."""
+    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    results: list[_Result] = []
     for index, message in enumerate(view.messages):
-        texts[index] = message.text
         for block in message.content:
             if block.get("type") == "tool_use":
                 arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
-                calls[str(block.get("id"))] = _Call(str(block.get("name")), arguments or {})
+                calls[str(block.get("id"))] = (str(block.get("name")), arguments or {})
             elif block.get("type") == "tool_result" and message.role == "tool":
                 call = calls.get(str(block.get("tool_use_id")))
                 if call is not None:
-                    results.append((index, block, call))
+                    name, arguments = call
+                    command = arguments.get("command")
+                    results.append(
+                        _Result(
+                            index,
+                            block,
+                            command_head(name, arguments),
+                            _failed(block),
+                            command if isinstance(command, str) else None,
+                        )
+                    )
+    return results
+
+
+def extract(view: SessionView) -> list[Observation]:
+    """Failure and fix observations of one session (tool results only: the world's answers)."""
+    results = _results(view)
+    outcomes = _outcomes(results)
     observations: list[Observation] = []
-    for position, (index, block, call) in enumerate(results):
-        if not _failed(block):
+    for position, result in enumerate(results):
+        if not result.failed:
             continue
-        output = tool_result_text(block.get("content"))
+        output = tool_result_text(result.block.get("content"))
         if _DENIAL.match(output) or reads_like_injection(output):
             # A refusal is a decision; output that tries to instruct the model is no evidence.
             continue
@@ -182,14 +215,14 @@ def extract(view: SessionView) -> list[Observation]:
         line = re.sub(r"^E\s+", "", line)  # pytest's marker, not part of the error
         if not line:
             continue
-        head = command_head(call.name, call.arguments)
+        head = result.head
         signature = f"{head}: {normalize(line)}"
-        message = view.messages[index]
+        message = view.messages[result.index]
         # The message text holds the output as is, so the span locates the line in it.
         offset = max(0, message.text.find(output)) if output else 0
         failure = _fingerprint("failure", signature)
-        fix = _resolution(results[position + 1 :], head)
-        if fix is None and view.session.outcome == "success" and _passed_later(results, position):
+        fix, passed_next = outcomes[position]
+        if fix is None and view.session.outcome == "success" and passed_next:
             # A slip put right on the spot (the same call passed at once, the session went
             # well): nothing recurs to learn from it, and counting it buries what hurt.
             continue
@@ -227,31 +260,37 @@ def extract(view: SessionView) -> list[Observation]:
     return observations
 
 
-def _passed_later(results: list[tuple[int, Block, _Call]], position: int) -> bool:
-    """Whether the call that failed at `position` passed when it was next made."""
-    _, _, failed = results[position]
-    head = command_head(failed.name, failed.arguments)
-    for _, block, call in results[position + 1 :]:
-        if command_head(call.name, call.arguments) == head:
-            return not _failed(block)
-    return False
+def _outcomes(results: list[_Result]) -> dict[int, tuple[Fix | None, bool]]:
+    """For each failed result (by position): what resolved it, and whether the same call passed
+    when it was next made.
 
-
-def _resolution(later: list[tuple[int, Block, _Call]], head: str) -> tuple[int, str, bool] | None:
-    """What resolved a failure, and whether the failing command then passed: the commands that
-    succeeded before the same command passed (a repair), or, when it never passed, the next
-    command that succeeded instead (a workaround)."""
-    steps: list[tuple[int, str]] = []
-    for index, block, call in later:
-        command = call.arguments.get("command")
-        if not isinstance(command, str):
-            continue
-        same = command_head(call.name, call.arguments) == head
-        if _failed(block):
-            if same:
-                steps.clear()  # failed again: what came before did not fix it
-            continue
-        if same:
-            return (*steps[0], True) if steps else None
-        steps.append((index, canonical_command(command)))
-    return (*steps[0], False) if steps else None
+    What resolved a failure: the commands that succeeded before the same command passed (a
+    repair), or, when it never passed, the next command that succeeded instead (a workaround);
+    the same command failing again means what came before it fixed nothing, so the failure is
+    resolved as that later one is. One pass from the end, keeping the next result of each call
+    and the next command that succeeded: a session of many failures costs its length, not the
+    square of it."""
+    outcomes: dict[int, tuple[Fix | None, bool]] = {}
+    next_of_call: dict[str, _Result] = {}
+    next_command_of_call: dict[str, int] = {}
+    next_success: tuple[int, int, str] | None = None  # position, message, command
+    for position in range(len(results) - 1, -1, -1):
+        result = results[position]
+        if result.failed:
+            again = next_command_of_call.get(result.head)
+            fix: Fix | None
+            if again is not None and results[again].failed:
+                fix = outcomes[again][0]
+            elif next_success is None or next_success[0] == again:
+                fix = None
+            else:
+                _, index, command = next_success
+                fix = (index, command, again is not None)
+            passed_next = result.head in next_of_call and not next_of_call[result.head].failed
+            outcomes[position] = fix, passed_next
+        next_of_call[result.head] = result
+        if result.command is not None:
+            next_command_of_call[result.head] = position
+            if not result.failed:
+                next_success = (position, result.index, canonical_command(result.command))
+    return outcomes

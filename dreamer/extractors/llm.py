@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dreamer.extractors.statements import key_words
-from dreamer.observation import SessionView
+from dreamer.observation import HEAD_CHARACTERS, SessionView
 from memory_graph.content import tool_result_text
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
@@ -92,10 +92,20 @@ class ModelExchange:
     rejected_patterns: int
 
 
-def _citable(view: SessionView) -> list[tuple[Message, str]]:
-    """The messages the model may cite, each with the line it is shown as."""
+def _redacted_head(text: str) -> str:
+    """What the model may be shown of a text (the first MESSAGE_CHARACTERS of it), redacted: its
+    head up to a line break, which no masked secret spans (a private key block cut short is
+    masked to its end), so the cut goes through none; all of a text whose head is one line."""
+    if len(text) <= HEAD_CHARACTERS:
+        return redact(text)
+    cut = text.rfind("\n", 0, HEAD_CHARACTERS)
+    return redact(text[:cut] if cut >= 0 else text)
+
+
+def _citable(view: SessionView) -> Iterator[tuple[Message, str]]:
+    """The messages the model may cite, each with the line it is shown as; read as they are
+    asked for, so a session's messages past its share are never redacted."""
     calls: dict[str, str] = {}
-    shown = []
     for message in view.messages:
         for block in message.content:
             if block.get("type") == "tool_use":
@@ -113,8 +123,7 @@ def _citable(view: SessionView) -> list[tuple[Message, str]]:
         else:
             continue
         if text.strip() and not reads_like_injection(text):
-            shown.append((message, f"[{message.id}] {redact(label)}: {redact(text)}"))
-    return shown
+            yield message, f"[{message.id}] {redact(label)}: {_redacted_head(text)}"
 
 
 def build_request(views: Sequence[SessionView]) -> tuple[dict[str, Any], dict[int, int]]:

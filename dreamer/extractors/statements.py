@@ -2,11 +2,11 @@
 ("no, don't …", "I said …", "actually …"), stated preferences ("I prefer …", "always/never …",
 "from now on …") and facts about themselves ("my X is Y", "remember …").
 
-Only the user's own turns are read, sentence by sentence. A turn that reads like an instruction
-to the model (memory_graph/injection.py) is still heard, since the person may be changing their
-mind in those words, but its observations carry `instruction_like`, and the inbox says so. Each
-sentence becomes an observation keyed by its content words; consolidation groups sentences that
-say the same thing.
+Only the user's own turns are read (their head and tail), sentence by sentence. A turn that
+reads like an instruction to the model (memory_graph/injection.py) is still heard, since the
+person may be changing their mind in those words, but its observations carry `instruction_like`,
+and the inbox says so. Each sentence becomes an observation keyed by its content words;
+consolidation groups sentences that say the same thing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, capped
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message
@@ -135,7 +135,13 @@ _STOPWORDS = frozenset(
         "also",
     ]
 )
-_ABBREVIATION_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|prof|e\.g|i\.e|vs)$")
+_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "vs")
+_ABBREVIATION_BEFORE = re.compile(
+    rf"(?i)\b(?:{'|'.join(re.escape(word) for word in _ABBREVIATIONS)})\Z"
+)
+_ABBREVIATION_REACH = max(len(word) for word in _ABBREVIATIONS)
+"""How far before a full stop an abbreviation can start: the check looks no further back, so
+splitting a text costs the same at every stop."""
 
 
 INSTRUCTION_LIKE = "instruction_like"
@@ -177,9 +183,12 @@ def sentences(text: str) -> Iterator[tuple[str, int, int]]:
     """Sentences with their spans; a full stop after an abbreviation (Dr. Silva) ends none."""
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group() == "." and _ABBREVIATION_BEFORE.search(text, 0, match.start()):
+        stop = match.start()
+        # `\b` still sees the character before `pos`: the "prof" of "xprof." is no word.
+        before = max(0, stop - _ABBREVIATION_REACH)
+        if match.group() == "." and _ABBREVIATION_BEFORE.search(text, before, stop):
             continue
-        yield from _trimmed(text, start, match.start())
+        yield from _trimmed(text, start, stop)
         start = match.end()
     yield from _trimmed(text, start, len(text))
 
@@ -225,9 +234,17 @@ def extract(view: SessionView) -> list[Observation]:
     return observations
 
 
+def sentences_read(text: str) -> Iterator[tuple[str, int, int]]:
+    """The sentences of a message's head and tail (what extractors read of it), with their
+    spans in its whole text."""
+    for offset, part in capped(text):
+        for sentence, start, end in sentences(part):
+            yield sentence, offset + start, offset + end
+
+
 def _from_message(view: SessionView, message: Message, after_reply: bool) -> list[Observation]:
     found = []
-    for sentence, start, end in sentences(message.text):
+    for sentence, start, end in sentences_read(message.text):
         kind_how = _classify(sentence, after_reply)
         if kind_how is None:
             continue
