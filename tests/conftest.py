@@ -56,6 +56,15 @@ def fake_api() -> Iterator[FakeMessagesAPI]:
 
 
 @pytest.fixture
+def connected(monkeypatch: pytest.MonkeyPatch, fake_api: FakeMessagesAPI, workspace: Path) -> None:
+    """The environment of a person whose model is connected, in the workspace: for the
+    command line, which reads it as a person's shell would give it."""
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.chdir(workspace)
+
+
+@pytest.fixture
 def config(home: Path, workspace: Path, fake_api: FakeMessagesAPI) -> Config:
     """A config connected to the fake server, with fast retries."""
     return load_config(

@@ -13,35 +13,23 @@ import pytest
 from app.cli import main
 from app.errors import UserError
 from app.paths import DEMO_HISTORY
+from tests.cli import run_cli
 from tests.demo import EXPECTED
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import clean_environment, reverie
 from tests.shared_data import CLAUDE_CODE, needs_shared_data
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def connected(monkeypatch: pytest.MonkeyPatch, fake_api: FakeMessagesAPI, workspace: Path) -> None:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    monkeypatch.chdir(workspace)
-
-
 def test_chat_prints_the_reply_and_continues_a_session(
     capsys: pytest.CaptureFixture[str], home: Path, fake_api: FakeMessagesAPI, connected: None
 ) -> None:
     fake_api.add(text("Hello ", "there"), text("Again"))
-    code, out, _ = _run(capsys, "--home", str(home), "chat", "hi")
+    code, out, _ = run_cli(capsys, "--home", str(home), "chat", "hi")
     assert code == 0 and out == "Hello there\n"
-    code, out, _ = _run(capsys, "chat", "and again", "--session", "1", "--home", str(home))
+    code, out, _ = run_cli(capsys, "chat", "and again", "--session", "1", "--home", str(home))
     assert code == 0 and out == "Again\n"
     assert len(fake_api.requests[1]["messages"]) == 3
-    code, out, _ = _run(capsys, "--home", str(home), "sessions", "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "sessions", "--json")
     # system prompt (logged once, unchanged), then two user/assistant pairs
     assert [s["messages"] for s in json.loads(out)] == [5]
 
@@ -54,12 +42,12 @@ def test_chat_json_and_tool_permission_flags(
     workspace: Path,
 ) -> None:
     fake_api.add(tool_use("write_file", {"path": "f.txt", "content": "x"}), text("denied, ok"))
-    code, out, _ = _run(capsys, "--home", str(home), "chat", "write", "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "chat", "write", "--json")
     result = json.loads(out)
     assert code == 0 and result["status"] == "ok" and result["tool_calls"] == 1
     assert result["reply"] == "denied, ok" and not (workspace / "f.txt").exists()
     fake_api.add(tool_use("write_file", {"path": "f.txt", "content": "x"}), text("written"))
-    code, _, err = _run(capsys, "--home", str(home), "chat", "write", "--yes")
+    code, _, err = run_cli(capsys, "--home", str(home), "chat", "write", "--yes")
     assert code == 0 and (workspace / "f.txt").read_text() == "x"
     assert "→ write_file" in err
 
@@ -67,22 +55,22 @@ def test_chat_json_and_tool_permission_flags(
 def test_chat_without_a_model_exits_1_with_one_line(
     capsys: pytest.CaptureFixture[str], home: Path
 ) -> None:
-    code, out, err = _run(capsys, "--home", str(home), "chat", "hello")
+    code, out, err = run_cli(capsys, "--home", str(home), "chat", "hello")
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1 and "ANTHROPIC_API_KEY" in err
-    code, out, _ = _run(capsys, "--home", str(home), "chat", "hello", "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "chat", "hello", "--json")
     assert code == 1 and json.loads(out)["status"] == "no_model"
 
 
 def test_sessions_and_show(capsys: pytest.CaptureFixture[str], home: Path) -> None:
-    code, out, err = _run(capsys, "--home", str(home), "sessions")
+    code, out, err = run_cli(capsys, "--home", str(home), "sessions")
     assert code == 0 and out == "" and "no sessions" in err
-    _run(capsys, "--home", str(home), "chat", "[bold]remember[/] the milk")
-    code, out, _ = _run(capsys, "--home", str(home), "sessions")
+    run_cli(capsys, "--home", str(home), "chat", "[bold]remember[/] the milk")
+    code, out, _ = run_cli(capsys, "--home", str(home), "sessions")
     assert code == 0 and "[bold]remember[/] the milk" in out
-    code, out, _ = _run(capsys, "--home", str(home), "show", "1")
+    code, out, _ = run_cli(capsys, "--home", str(home), "show", "1")
     assert code == 0 and "[user] [bold]remember[/] the milk" in out
-    code, out, _ = _run(capsys, "--home", str(home), "show", "1", "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "show", "1", "--json")
     shown = json.loads(out)
     assert shown["session"]["id"] == 1 and shown["messages"][0]["role"] == "user"
     assert [event["kind"] for event in shown["events"]] == ["no_model"]
@@ -100,24 +88,24 @@ def test_sessions_and_show(capsys: pytest.CaptureFixture[str], home: Path) -> No
 def test_user_errors_exit_1_with_one_line(
     capsys: pytest.CaptureFixture[str], home: Path, argv: list[str], message: str
 ) -> None:
-    code, _, err = _run(capsys, "--home", str(home), *argv)
+    code, _, err = run_cli(capsys, "--home", str(home), *argv)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_file_that_is_not_a_database(capsys: pytest.CaptureFixture[str], home: Path) -> None:
     home.mkdir()
     (home / "reverie.db").write_text("not sqlite at all " * 300)
-    code, _, err = _run(capsys, "--home", str(home), "sessions")
+    code, _, err = run_cli(capsys, "--home", str(home), "sessions")
     assert code == 1 and "not a Reverie database" in err
 
 
 def test_bad_config_is_a_user_error(capsys: pytest.CaptureFixture[str], home: Path) -> None:
     home.mkdir()
     (home / "config.toml").write_text("model = [unclosed")
-    code, _, err = _run(capsys, "--home", str(home), "sessions")
+    code, _, err = run_cli(capsys, "--home", str(home), "sessions")
     assert code == 1 and "not valid TOML" in err
     (home / "config.toml").write_text('api_key = "sk-ant-secret"')
-    code, _, err = _run(capsys, "--home", str(home), "sessions")
+    code, _, err = run_cli(capsys, "--home", str(home), "sessions")
     assert code == 1 and "ANTHROPIC_API_KEY" in err and "sk-ant-secret" not in err
 
 
@@ -170,9 +158,9 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
 def test_printed_transcripts_cannot_drive_the_terminal(
     capsys: pytest.CaptureFixture[str], home: Path
 ) -> None:
-    _run(capsys, "--home", str(home), "chat", "title\x1b]0;PWNED\x07\x1b[2J")
+    run_cli(capsys, "--home", str(home), "chat", "title\x1b]0;PWNED\x07\x1b[2J")
     for argv in (["sessions"], ["show", "1"]):
-        code, out, _ = _run(capsys, "--home", str(home), *argv)
+        code, out, _ = run_cli(capsys, "--home", str(home), *argv)
         assert code == 0 and "\x1b" not in out and "^[]0;PWNED^G" in out
 
 
@@ -180,7 +168,7 @@ def test_home_from_the_environment(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, home: Path
 ) -> None:
     monkeypatch.setenv("REVERIE_HOME", str(home))
-    _run(capsys, "chat", "via env")
+    run_cli(capsys, "chat", "via env")
     assert (home / "reverie.db").exists()
 
 
@@ -189,22 +177,24 @@ def test_import_summary_json_and_export(
     capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
 ) -> None:
     short = str(CLAUDE_CODE / "short.jsonl")
-    code, out, _ = _run(capsys, "--home", str(home), "import", short)
+    code, out, _ = run_cli(capsys, "--home", str(home), "import", short)
     assert code == 0 and out.startswith("imported 1 new sessions, 0 updated, 7 messages")
-    code, out, _ = _run(capsys, "--home", str(home), "import", short, "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "import", short, "--json")
     summary = json.loads(out)
     assert code == 0 and summary["sessions"] == 0 and summary["files_unchanged"] == 1
     assert set(summary) >= {"sessions", "messages", "skipped", "problems"}
 
     target = tmp_path / "out.jsonl"
-    code, _, err = _run(capsys, "--home", str(home), "export", str(target))
+    code, _, err = run_cli(capsys, "--home", str(home), "export", str(target))
     assert code == 0 and "exported 1 sessions" in err
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    code, _, err = _run(capsys, "--home", str(home), "export", str(target))
+    code, _, err = run_cli(capsys, "--home", str(home), "export", str(target))
     assert code == 1 and "--force" in err
-    code, _, err = _run(capsys, "--home", str(home), "export", "7", str(tmp_path / "x.jsonl"))
+    code, _, err = run_cli(capsys, "--home", str(home), "export", "7", str(tmp_path / "x.jsonl"))
     assert code == 1 and "no session with id 7" in err and not (tmp_path / "x.jsonl").exists()
-    code, out, _ = _run(capsys, "--home", str(tmp_path / "other"), "import", str(target), "--json")
+    code, out, _ = run_cli(
+        capsys, "--home", str(tmp_path / "other"), "import", str(target), "--json"
+    )
     assert code == 0 and json.loads(out)["messages"] == 7
 
 
@@ -218,7 +208,7 @@ def test_import_errors_exit_1(
         ([str(bad)], "not a transcript"),
         ([str(bad), "--format", "claude-code"], f"nothing importable in {bad}: {bad}:1"),
     ):
-        code, _, err = _run(capsys, "--home", str(home), "import", *argv)
+        code, _, err = run_cli(capsys, "--home", str(home), "import", *argv)
         assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
 
 
@@ -247,19 +237,19 @@ def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
 
 
 def test_export_to_standard_output(capsys: pytest.CaptureFixture[str], home: Path) -> None:
-    _run(capsys, "--home", str(home), "chat", "hello there")
-    code, out, _ = _run(capsys, "--home", str(home), "export", "-")
+    run_cli(capsys, "--home", str(home), "chat", "hello there")
+    code, out, _ = run_cli(capsys, "--home", str(home), "export", "-")
     header, session = (json.loads(line) for line in out.splitlines())
     assert code == 0 and header["format"] == "reverie"
     assert session["messages"][0]["content"][0]["text"] == "hello there"
 
 
 def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home: Path) -> None:
-    _run(capsys, "--home", str(home), "import", str(DEMO_HISTORY))
-    code, out, _ = _run(capsys, "--home", str(home), "dream", "--json")
+    run_cli(capsys, "--home", str(home), "import", str(DEMO_HISTORY))
+    code, out, _ = run_cli(capsys, "--home", str(home), "dream", "--json")
     summary = json.loads(out)
     assert code == 0 and set(summary) == {"dream_id", "sessions_reviewed", "proposals", "seconds"}
-    code, out, _ = _run(capsys, "--home", str(home), "inbox", "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "inbox", "--json")
     proposals = json.loads(out)["proposals"]
     assert code == 0 and len(proposals) == sum(summary["proposals"].values())
     keys = {
@@ -282,5 +272,5 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
         "message_external_id",
         "excerpt",
     }
-    code, out, _ = _run(capsys, "--home", str(home), "inbox")
+    code, out, _ = run_cli(capsys, "--home", str(home), "inbox")
     assert code == 0 and "pip install -r requirements.txt" in out

@@ -10,23 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.agent.loop import Agent, TurnObserver
-from app.cli import main
 from app.config import Config
 from memory_graph.session_log import SessionLog
+from tests.cli import run_cli
 from tests.fake_api import FakeMessagesAPI, text
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def connected(monkeypatch: pytest.MonkeyPatch, fake_api: FakeMessagesAPI, workspace: Path) -> None:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    monkeypatch.chdir(workspace)
 
 
 def _zoneless_export(path: Path) -> Path:
@@ -59,21 +46,21 @@ def test_zoneless_times_are_utc_and_recall_and_chat_work(
     connected: None,
 ) -> None:
     h = ("--home", str(home))
-    assert _run(capsys, *h, "import", str(_zoneless_export(tmp_path / "plain.json")))[0] == 0
-    code, out, _ = _run(capsys, *h, "sessions", "--json")
+    assert run_cli(capsys, *h, "import", str(_zoneless_export(tmp_path / "plain.json")))[0] == 0
+    code, out, _ = run_cli(capsys, *h, "sessions", "--json")
     assert code == 0
     assert {s["started"] for s in json.loads(out)} == {
         "2025-11-20T10:00:00.000Z",
         "2025-11-21T16:45:10.250Z",
         "2025-11-23T00:00:00.000Z",
     }
-    assert _run(capsys, *h, "dream")[0] == 0
-    assert _run(capsys, *h, "adopt", "--all")[0] == 0
-    code, out, err = _run(capsys, *h, "recall", "which units should answers use", "--json")
+    assert run_cli(capsys, *h, "dream")[0] == 0
+    assert run_cli(capsys, *h, "adopt", "--all")[0] == 0
+    code, out, err = run_cli(capsys, *h, "recall", "which units should answers use", "--json")
     assert code == 0, err
     assert any("metric" in hit["statement"] for hit in json.loads(out)["hits"])
     fake_api.add(text("About 5 km."))
-    code, out, err = _run(capsys, *h, "chat", "how far is a 5k run in units")
+    code, out, err = run_cli(capsys, *h, "chat", "how far is a 5k run in units")
     assert code == 0 and out == "About 5 km.\n", err
     assert "metric" in fake_api.requests[0]["system"]
 
@@ -141,8 +128,8 @@ def test_the_users_message_is_logged_before_recall(
 
     asyncio.run(break_recall())
     fake_api.add(text("Still here."))
-    code, out, _ = _run(capsys, "--home", str(home), "chat", "remind me of the plan", "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "chat", "remind me of the plan", "--json")
     assert code == 0 and json.loads(out)["reply"] == "Still here."
-    code, out, _ = _run(capsys, "--home", str(home), "show", "1", "--json")
+    code, out, _ = run_cli(capsys, "--home", str(home), "show", "1", "--json")
     shown = json.loads(out)
     assert [m["role"] for m in shown["messages"]][:2] == ["user", "system"]
