@@ -40,6 +40,25 @@ def blocks_text(blocks: Iterable[Block]) -> str:
     return "\n".join(part for part in parts if part)
 
 
+HEAD_CHARACTERS = 16_000
+TAIL_CHARACTERS = 16_000
+"""What is read of one message's text, by the extractors and by the injection detector alike
+(so that nothing an extractor reads escapes the detector): its first and last 16,000
+characters (about 4,000 tokens each, a few hundred lines). What the user typed and what a
+command said first sit at the head; a traceback and an exit status at the tail. The middle of a
+longer text (a pasted document, a build log) goes unread, so a dream costs the same however
+large a message is."""
+
+
+def capped(text: str) -> list[tuple[int, str]]:
+    """The parts of `text` that are read, each with its offset in `text` (evidence spans point
+    into the whole text): all of it, or its head and its tail."""
+    if len(text) <= HEAD_CHARACTERS + TAIL_CHARACTERS:
+        return [(0, text)]
+    tail = len(text) - TAIL_CHARACTERS
+    return [(0, text[:HEAD_CHARACTERS]), (tail, text[tail:])]
+
+
 EXCERPT_LIMIT = 240
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 """Unicode categories a terminal obeys or draws as nothing rather than prints: controls (escape
@@ -47,6 +66,10 @@ sequences, bells), format characters (bidi overrides and isolates that reorder a
 spaces and joiners, the byte-order mark, tags), lone surrogates (not text at all) and line and
 paragraph separators (a line break to some terminals, nothing to others). Any of them can hide
 text or shift a column."""
+JOINERS = frozenset("\u200c\u200d")
+"""Format characters shown raw all the same: the zero-width joiner and non-joiner shape Persian
+and Indic words and join emoji (👨\u200d👩); written out, they would garble the text, and
+they neither reorder a line nor hide a letter."""
 _BEYOND_PRINTABLE_ASCII = re.compile(r"[^ -~]+")
 
 
@@ -65,7 +88,9 @@ def shown_controls(text: str, keep: str = "", show: Callable[[str], str] = escap
 
     def shown(run: re.Match[str]) -> str:
         return "".join(
-            show(c) if c not in keep and unicodedata.category(c) in HIDDEN_CATEGORIES else c
+            show(c)
+            if c not in keep and c not in JOINERS and unicodedata.category(c) in HIDDEN_CATEGORIES
+            else c
             for c in run.group()
         )
 

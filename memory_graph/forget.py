@@ -76,16 +76,28 @@ async def forget(log: SessionLog, session_id: int, reason: str = "") -> Forgotte
             "VALUES (?, ?, ?, ?) RETURNING id",
             (session_id, external_id, reason, now_iso()),
         )
-        wordings = await _ids_and_texts(
+        sourced = await _ids_and_texts(
             conn,
             "SELECT v.node_id, v.statement FROM statement_versions v JOIN messages m "
             "ON m.id = v.source_message_id WHERE m.session_id = ?",
             (session_id,),
         )
+        # Every wording of every memory the session backs, read before any of it goes: those
+        # of memories that leave (or lose their wording) are copies to take out too, whatever
+        # their recorded source (rows from before sources were recorded have none).
+        touched = await _ids_and_texts(
+            conn,
+            "SELECT v.node_id, v.statement FROM statement_versions v WHERE v.node_id IN "
+            "(SELECT node_id FROM node_evidence WHERE session_id = ?)",
+            (session_id,),
+        )
+        await _scrub_attributes(conn, session_id)
         memories = await _forget_memories(conn, session_id)
         # After the evidence went: the proposal is made against the memory as it is left.
-        reworded = await _reword(conn, session_id, {node for node, _ in wordings})
-        await _scrub_copies(conn, session_id, logged[0], {text for _, text in wordings})
+        reworded = await _reword(conn, session_id, {node for node, _ in sourced})
+        gone = set(memories) | set(reworded)
+        wordings = {text for _, text in sourced} | {t for node, t in touched if node in gone}
+        await _scrub_copies(conn, session_id, logged[0], wordings, gone)
         proposals = await _forget_proposals(conn, session_id)
         await conn.execute(
             "DELETE FROM statement_versions WHERE source_message_id IN "
@@ -140,13 +152,17 @@ async def _reword(conn: aiosqlite.Connection, session_id: int, worded: set[int])
         ) as cursor:
             remaining = list(await cursor.fetchall())
         if not remaining:
-            continue
+            continue  # it left with its only evidence
         node = node_from_row(row)
+        # A memory the person retired, or that another replaced, keeps its status: only an
+        # active one waits for a new wording, whose adoption makes it active again.
+        status = "retired" if node.status == "active" else node.status
         await conn.execute(
-            "UPDATE nodes SET statement = ?, status = 'retired', updated = ? WHERE id = ?",
-            (UNWORDED, now_iso(), node_id),
+            "UPDATE nodes SET statement = ?, status = ?, updated = ? WHERE id = ?",
+            (UNWORDED, status, now_iso(), node_id),
         )
-        await _propose_rewording(conn, node, remaining)
+        if node.status == "active":
+            await _propose_rewording(conn, node, remaining)
         reworded.append(node_id)
     return tuple(reworded)
 
@@ -199,42 +215,100 @@ async def _propose_rewording(
 
 
 async def _scrub_copies(
-    conn: aiosqlite.Connection, session_id: int, forget_id: int, wordings: set[str]
+    conn: aiosqlite.Connection,
+    session_id: int,
+    forget_id: int,
+    wordings: set[str],
+    gone: set[int],
 ) -> None:
-    """Take the forgotten session's words out of what copied them: adopted proposals that
-    cite it, the steps that would undo a decision back to a forgotten wording, and system
-    prompts logged with recalled text in them (before recall logged by reference)."""
+    """Take the forgotten session's words out of what copied them: the adopted proposals that
+    cite it (their statement and the memory they worded), the steps that would undo a decision
+    back to a forgotten wording, and system prompts logged with recalled text in them (before
+    recall logged by reference)."""
     wordings.discard("")
-    for proposal_id, statement in await _ids_and_texts(
-        conn,
-        "SELECT DISTINCT p.id, p.statement || char(31) || p.payload FROM proposals p "
-        "JOIN proposal_evidence e ON e.proposal_id = p.id WHERE e.session_id = ?",
-        (session_id,),
-    ):
-        if any(wording in statement for wording in wordings):
-            await conn.execute(
-                "UPDATE proposals SET statement = ?, payload = json_remove(payload, "
-                "'$.node.statement', '$.statement') WHERE id = ?",
-                (UNWORDED, proposal_id),
-            )
+    await conn.execute(
+        "UPDATE proposals SET statement = ?, payload = json_remove(payload, '$.node', "
+        "'$.statement') WHERE status = 'adopted' AND id IN "
+        "(SELECT proposal_id FROM proposal_evidence WHERE session_id = ?)",
+        (UNWORDED, session_id),
+    )
     for decision_id, undo in await _ids_and_texts(conn, "SELECT id, undo FROM decisions", ()):
         steps = json.loads(undo)
         for action, argument in steps:
             if action == "restore_node" and argument.get("statement") in wordings:
-                argument["statement"] = UNWORDED
+                # Undone, it would be a memory saying nothing: it comes back retired.
+                argument["statement"], argument["status"] = UNWORDED, "retired"
         if dumps(steps) != dumps(json.loads(undo)):
             await conn.execute(
                 "UPDATE decisions SET undo = ? WHERE id = ?", (dumps(steps), decision_id)
             )
-    await _scrub_prompts(conn, session_id, forget_id, wordings)
+    await _scrub_prompts(conn, session_id, forget_id, wordings, gone)
+
+
+async def _scrub_attributes(conn: aiosqlite.Connection, session_id: int) -> None:
+    """A memory's attributes (the words it is compared by, a request, a command) were read from
+    one of its sessions: what of them only the forgotten session said goes."""
+    async with conn.execute(
+        "SELECT n.id, n.attributes FROM nodes n WHERE n.id IN "
+        "(SELECT node_id FROM node_evidence WHERE session_id = ?)",
+        (session_id,),
+    ) as cursor:
+        nodes = [(int(row[0]), json.loads(row[1])) for row in await cursor.fetchall()]
+    for node_id, attributes in nodes:
+        forgotten = await _texts(
+            conn,
+            "SELECT lower(m.text) FROM node_evidence e JOIN messages m ON m.id = e.message_id "
+            "WHERE e.node_id = ? AND e.session_id = ?",
+            (node_id, session_id),
+        )
+        kept = await _texts(
+            conn,
+            "SELECT lower(m.text) FROM node_evidence e JOIN messages m ON m.id = e.message_id "
+            "WHERE e.node_id = ? AND e.session_id != ?",
+            (node_id, session_id),
+        )
+        scrubbed = _without(attributes, forgotten, kept)
+        if scrubbed != attributes:
+            await conn.execute(
+                "UPDATE nodes SET attributes = ? WHERE id = ?", (dumps(scrubbed), node_id)
+            )
+
+
+def _without(
+    attributes: dict[str, object], forgotten: list[str], kept: list[str]
+) -> dict[str, object]:
+    """The attributes less the texts (and the items of lists) that occur in the forgotten
+    texts and in none of those kept."""
+
+    def only_forgotten(value: object) -> bool:
+        text = str(value).lower()
+        return any(text in t for t in forgotten) and not any(text in t for t in kept)
+
+    return {
+        key: [item for item in value if not only_forgotten(item)]
+        if isinstance(value, list)
+        else value
+        for key, value in attributes.items()
+        if isinstance(value, list) or not (isinstance(value, str) and only_forgotten(value))
+    }
+
+
+async def _texts(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -> list[str]:
+    async with conn.execute(sql, args) as cursor:
+        return [str(row[0]) for row in await cursor.fetchall()]
 
 
 async def _scrub_prompts(
-    conn: aiosqlite.Connection, session_id: int, forget_id: int, wordings: set[str]
+    conn: aiosqlite.Connection,
+    session_id: int,
+    forget_id: int,
+    wordings: set[str],
+    gone: set[int],
 ) -> None:
     """Remove, from system prompts of other sessions logged with recalled text, the lines that
-    quote the session or a forgotten wording; each rewrite is recorded in `prompt_scrubs`."""
-    marker = f"[session {session_id}, message "
+    quote the session, a memory that left or lost its wording, or a forgotten wording; each
+    rewrite is recorded in `prompt_scrubs`."""
+    markers = [f"[session {session_id}, message ", *(f"[memory {node}, " for node in gone)]
     for message_id, text in await _ids_and_texts(
         conn,
         "SELECT id, text FROM messages WHERE role = 'system' AND session_id != ? "
@@ -244,7 +318,8 @@ async def _scrub_prompts(
         kept = [
             line
             for line in text.split("\n")
-            if marker not in line and not any(wording in line for wording in wordings)
+            if not any(marker in line for marker in markers)
+            and not any(wording in line for wording in wordings)
         ]
         if len(kept) == text.count("\n") + 1:
             continue

@@ -313,7 +313,7 @@ async def pending(log: SessionLog) -> list[dict[str, Any]]:
     --json` shape. Excerpts are cut from the linked messages and redacted on the way out."""
     async with log.connection.execute(
         "SELECT id, op, kind, statement, confidence, support, dream_id, created, "
-        "payload ->> '$.flag' FROM proposals "
+        "json_extract(payload, '$.flag') FROM proposals "
         "WHERE status = 'pending' ORDER BY kind, confidence DESC, support DESC, id"
     ) as cursor:
         rows = list(await cursor.fetchall())

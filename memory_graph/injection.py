@@ -12,7 +12,8 @@ mind ("forget the npm thing, from now on pnpm") stays below the threshold.
 
 Fast and linear: a cue's pattern is tried only where one of its anchors (the literal words it
 starts with) occurs, found by substring search; patterns are bounded sequences with no nested
-repetition; a text longer than `HEAD + TAIL` characters is read at its head and its tail.
+repetition; a long text is read at its head and its tail, as the extractors read it
+(`memory_graph.content.capped`).
 """
 
 from __future__ import annotations
@@ -26,13 +27,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from memory_graph.content import capped
+
 THRESHOLD: Final = 0.5
 """A score at or above it reads like an instruction to the model."""
-HEAD: Final = 8_000
-TAIL: Final = 2_000
-"""Characters read from the start and the end of a longer text: an injection in a tool's output
-sits at either end (a page's top, a command's last lines), and reading the middle of a 2 MB log
-on every dream costs more than it finds."""
 
 _STRONG: Final = 0.6
 """A cue that fires alone ("ignore all previous instructions")."""
@@ -688,8 +686,9 @@ def _readable(text: str) -> tuple[str, list[Cue]]:
     """`text` as a reader of its meaning sees it, and the cues of its hiding: the head and tail
     of a long text; what `_unhidden` reveals; base64 that decodes to text appended, decoded;
     each run of whitespace one space."""
-    if len(text) > HEAD + TAIL:
-        text = f"{text[:HEAD]}\n{text[-TAIL:]}"
+    # The parts the extractors read, no more and no less: what they take as evidence is
+    # what is scored.
+    text = "\n".join(part for _, part in capped(text))
     text, hiding = _unhidden(text) if not text.isascii() else (text, [])
     words = text.split()
     if max(map(len, words), default=0) >= _ENCODED_MIN:

@@ -626,15 +626,14 @@ async def _episodes(
     hits = []
     for score, message_id in scored:
         row = found.get(message_id)
-        if row is None or reads_like_injection(str(row[5])):
-            # Forgotten by another process since it was ranked, or words that try to
-            # instruct the model: quoted or not, they are never handed to it.
+        if row is None:
+            continue  # forgotten by another process since it was ranked
+        quoted = _episode(row[4], row[5])
+        if reads_like_injection(str(row[5])) or reads_like_injection(quoted):
+            # Words that try to instruct the model, in the message or in the line quoted from
+            # it (whitespace folded): quoted or not, they are never handed to it.
             continue
-        hits.append(
-            RecallHit(
-                None, "episode", _episode(row[4], row[5]), score / total, [evidence_link(row)]
-            )
-        )
+        hits.append(RecallHit(None, "episode", quoted, score / total, [evidence_link(row)]))
     return hits
 
 

@@ -40,8 +40,8 @@ class Reply:
     stall_after: int | None = None
     """Go silent after this many text chunks, the connection left open, for `silent_for`."""
     cut_after: str | None = None
-    """End the body cleanly right after this event (`message_start`, `content_block_start`):
-    no error, just a stream that stops before the message does."""
+    """End the body cleanly right after this event (`message_start`, `content_block_start`,
+    `message_delta`): no error, just a stream that stops there."""
     broken: bool = False
     """With `cut_after`: close the connection instead, without ending the body."""
 
@@ -257,6 +257,9 @@ class FakeMessagesAPI:
                         "usage": {"output_tokens": 5},
                     },
                 )
+                if reply.cut_after == "message_delta":
+                    self._cut(reply)
+                    return
                 self._chunk("message_stop", {"type": "message_stop"})
                 self.wfile.write(b"0\r\n\r\n")
 

@@ -365,3 +365,14 @@ async def test_a_stream_that_keeps_stopping_early_fails_and_stores_no_empty_repl
     session, result, _ = await _turn(log, config, "hello")
     assert result.status == "failed" and "before the reply was complete" in (result.error or "")
     assert not [m for m in await log.messages(session.id) if m.role == "assistant"]
+
+
+async def test_a_stream_whose_stop_reason_came_is_whole_without_message_stop(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    fake_api.add(Reply(text_chunks=["all ", "of it"], cut_after="message_delta"))
+    session, result, _ = await _turn(log, config, "short answer please")
+    assert result.status == "ok" and result.reply == "all of it"
+    assert len(fake_api.requests) == 1
+    reply = [m for m in await log.messages(session.id) if m.role == "assistant"][-1]
+    assert not reply.interrupted

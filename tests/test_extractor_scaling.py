@@ -19,8 +19,9 @@ import dreamer.consolidate
 import dreamer.extractors.failures
 from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, statements
-from dreamer.observation import HEAD_CHARACTERS, TAIL_CHARACTERS, SessionView
+from dreamer.observation import SessionView
 from dreamer.similarity import relation
+from memory_graph.content import HEAD_CHARACTERS, TAIL_CHARACTERS
 from memory_graph.inbox import Observation
 from memory_graph.records import Block, Message, Role, Session
 from memory_graph.session_log import SessionLog

@@ -8,14 +8,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from app.agent.loop import Agent, TurnObserver
 from app.config import Config
+from dreamer.dream import dream
 from memory_graph import adoption, inbox
 from memory_graph.db import DATABASE_NAME
 from memory_graph.forget import UNWORDED, forget, vacuum
 from memory_graph.recall import prompt_seen, recall
 from memory_graph.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text
+from tests.sessions import chat_session
 
 SECRETIVE = "quetzalcoatl"
 """A word only the forgotten session ever said."""
@@ -157,3 +161,49 @@ async def test_messages_stay_append_only_outside_a_scrub(log: SessionLog) -> Non
             assert "append-only" in str(error)
         else:
             raise AssertionError("a logged message was changed outside forget")
+
+
+async def _dreamt_preference(log: SessionLog) -> tuple[int, int]:
+    """Three sessions saying one preference, one of them with a word only it says, dreamt
+    for real; the proposal's id and the session with the word."""
+    await chat_session(log, "I always want the metric system in recipes.")
+    gone = await chat_session(log, f"I always want the metric system in recipes, {SECRETIVE}.")
+    await chat_session(log, "Recipes: I always want the metric system.")
+    await dream(log)
+    (proposal,) = [p for p in await inbox.pending(log) if "metric" in p["statement"]]
+    return proposal["id"], gone
+
+
+@pytest.mark.parametrize("edited", [False, True])
+async def test_a_dreamt_memory_keeps_nothing_of_a_forgotten_session(
+    log: SessionLog, home: Path, edited: bool
+) -> None:
+    proposal, gone = await _dreamt_preference(log)
+    # The person's own wording (which holds nothing of the session) or the dream's.
+    wording = "Metric units in every recipe" if edited else None
+    await adoption.adopt(log, proposal, wording)
+    await forget(log, gone)
+    await vacuum(log)
+    await log.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert SECRETIVE.encode() not in _file_bytes(home)
+
+
+async def test_undoing_after_forget_never_brings_back_an_empty_memory(log: SessionLog) -> None:
+    gone, (gone_message,) = await _said(log, f"I always pack the {SECRETIVE} thermos for hikes.")
+    kept, (kept_message,) = await _said(log, "I always pack a thermos for hikes, the blue one.")
+    node = await _memory_worded_by(
+        log,
+        f"I always pack the {SECRETIVE} thermos for hikes",
+        gone_message,
+        [(gone, gone_message), (kept, kept_message)],
+    )
+    await adoption.retire_by_hand(log, node)
+    await forget(log, gone)
+    # Retired by hand, it stays retired: no re-wording brings it back.
+    assert not [p for p in await inbox.pending(log) if p["op"] == "update_statement"]
+    await adoption.undo(log)  # the retiring: back it comes, but with no words it stays retired
+    rows = await log.connection.execute_fetchall(
+        "SELECT statement, status FROM nodes WHERE id = ?", (node,)
+    )
+    assert list(rows[0]) == [UNWORDED, "retired"]
+    assert not [hit for hit in (await recall(log, "thermos hikes")).hits if hit.node_id == node]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from memory_graph import injection
+from memory_graph.content import HEAD_CHARACTERS as HEAD
+from memory_graph.content import TAIL_CHARACTERS as TAIL
 from memory_graph.injection import (
-    HEAD,
-    TAIL,
     THRESHOLD,
     InjectionSignal,
     injection_score,

@@ -68,3 +68,16 @@ async def test_the_persons_own_instruction_like_words_are_proposed_flagged(
     pnpm = [p for p in pending if "pnpm" in p["statement"]]
     assert british and all(p["flag"] == INSTRUCTION_FLAG for p in british)
     assert pnpm and all(p["flag"] is None for p in pnpm)
+
+
+async def test_the_detector_reads_all_that_the_extractors_read(log: SessionLog) -> None:
+    # An instruction placed well inside a long output, where the extractors still read it.
+    for number in range(3):
+        noise = "".join(f"step {line} of the build went fine\n" for line in range(300))
+        await command_session(
+            log,
+            f"build the docs, try {number}",
+            [("make docs", f"{noise}RuntimeError: {PLANTED[0]}\n{noise}", 2), ("make", "ok", 0)],
+        )
+    await dream(log)
+    assert not [p for p in await inbox.pending(log) if p["kind"] in ("failure", "fix")]

@@ -11,7 +11,7 @@ from pathlib import Path
 from app.config import Config
 from app.terminal import one_line, program_output, visible
 from app.tui.widgets.status_line import connection_label
-from memory_graph.content import shown_controls
+from memory_graph.content import JOINERS, shown_controls
 from memory_graph.session_log import SessionLog
 from tests.processes import clean_environment, reverie
 from tests.sessions import chat_session, command_session
@@ -51,12 +51,14 @@ def test_bidi_and_zero_width_characters_are_written_out() -> None:
     assert visible(disguised) == "report\\u202excod.scr"
     sneaky = "a\u200bb\u200dc\u200fd\u2066e\u2069f\ufeffg\u00adh\u061ci\U000e0041j\u2029k"
     assert visible(sneaky) == (
-        "a\\u200bb\\u200dc\\u200fd\\u2066e\\u2069f\\ufeffg\\xadh\\u061ci\\U000e0041j\\u2029k"
+        "a\\u200bb\u200dc\\u200fd\\u2066e\\u2069f\\ufeffg\\xadh\\u061ci\\U000e0041j\\u2029k"
     )
     # Stored excerpts and statements use the same rule, in their own notation.
     assert shown_controls(sneaky) == visible(sneaky)
     assert shown_controls("tab\there\x1b[0m") == "tab\\x09here\\x1b[0m"
-    for printable in ("café", "日本語", "e\u0301", "😀", "non\u00a0breaking", "١٢٣ عربي"):
+    # Joiners shape words and emoji; they reorder and hide nothing.
+    joined = ("👨\u200d👩\u200d👧", "می\u200cخواهم", "क्\u200dष")
+    for printable in ("café", "日本語", "e\u0301", "😀", "non\u00a0breaking", "١٢٣ عربي", *joined):
         assert visible(printable) == printable
     assert len(one_line("\u202e" * 40, 30)) == 30
 
@@ -65,8 +67,8 @@ def test_one_rule_for_every_code_point() -> None:
     """Not a list of known tricks: every character of those categories, in every plane."""
     everything = [chr(code) for code in range(sys.maxunicode + 1)]
     hidden = "".join(c for c in everything if _hidden(c))
-    assert {c for c in visible(hidden) if _hidden(c)} == {"\n", "\t"}
-    assert not [c for c in shown_controls(hidden) if _hidden(c)]
+    assert {c for c in visible(hidden) if _hidden(c)} == {"\n", "\t", *JOINERS}
+    assert {c for c in shown_controls(hidden) if _hidden(c)} == JOINERS
     shown_as_is = "".join(c for c in everything if not _hidden(c))
     assert visible(shown_as_is) == shown_as_is == shown_controls(shown_as_is)
 

@@ -151,6 +151,12 @@ async def _next_event(events: AsyncIterator[Any]) -> Any | None:
         ) from None
 
 
+def _stops(event: Any) -> bool:
+    """Whether a stream event carries the message's stop reason (a message_delta does)."""
+    delta = getattr(event, "delta", None) if event.type == "message_delta" else None
+    return getattr(delta, "stop_reason", None) is not None
+
+
 class Agent:
     """Runs turns of a conversation against the Messages API, logging everything it does."""
 
@@ -373,7 +379,9 @@ class Agent:
             started = ended = False
             while (event := await _next_event(events)) is not None:
                 started = started or event.type == "message_start"
-                ended = ended or event.type == "message_stop"
+                # A stop reason says the message is whole, even from an endpoint that never
+                # sends message_stop after it.
+                ended = ended or event.type == "message_stop" or _stops(event)
                 if event.type == "text":
                     partial.text.append(event.text)
                     await observer.text_delta(event.text)

@@ -15,7 +15,8 @@ from typing import Any
 
 from dreamer.extractors.failures import canonical_command
 from dreamer.extractors.statements import sentences_read
-from dreamer.observation import SessionView, capped
+from dreamer.observation import SessionView
+from memory_graph.content import capped
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer.observation import SessionView, capped
-from memory_graph.content import tool_result_text
+from dreamer.observation import SessionView
+from memory_graph.content import capped, tool_result_text
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
 from memory_graph.records import Block

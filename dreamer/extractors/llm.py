@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dreamer.extractors.statements import key_words
-from dreamer.observation import HEAD_CHARACTERS, SessionView
-from memory_graph.content import tool_result_text
+from dreamer.observation import SessionView
+from memory_graph.content import HEAD_CHARACTERS, tool_result_text
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message

@@ -16,7 +16,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from dreamer.observation import SessionView, capped
+from dreamer.observation import SessionView
+from memory_graph.content import capped
 from memory_graph.inbox import Observation
 from memory_graph.injection import reads_like_injection
 from memory_graph.records import Message
