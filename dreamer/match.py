@@ -19,8 +19,8 @@ from dataclasses import replace
 
 from dreamer.consolidate import ENTITY_KINDS, support_confidence
 from dreamer.similarity import relation
-from memory_graph.graph import Node
-from memory_graph.inbox import Evidence, NewProposal
+from memory_graph.memory.inbox import Evidence, NewProposal
+from memory_graph.memory.nodes import Node
 
 RETIRE_AFTER_SESSIONS = 100
 RETIRING_KINDS = ("failure", "fix", "topic", "entity")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from memory_graph.records import Message, Session
+from memory_graph.store.records import Message, Session
 
 HEAD_CHARACTERS = 16_000
 TAIL_CHARACTERS = 16_000

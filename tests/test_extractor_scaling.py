@@ -21,9 +21,9 @@ from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, statements
 from dreamer.observation import HEAD_CHARACTERS, TAIL_CHARACTERS, SessionView
 from dreamer.similarity import relation
-from memory_graph.inbox import Observation
-from memory_graph.records import Block, Message, Role, Session
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.inbox import Observation
+from memory_graph.store.records import Block, Message, Role, Session
+from memory_graph.store.session_log import SessionLog
 from tests.processes import clean_environment, reverie
 
 SESSION = Session(1, "reverie", "x", "", "2026-01-01", None, None, "unknown", False)

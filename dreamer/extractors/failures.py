@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreamer.observation import SessionView, capped
-from memory_graph.content import tool_result_text
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Block
+from memory_graph.memory.inbox import Observation
+from memory_graph.store.content import tool_result_text
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Block
 
 VERSION = "failures-4"
 _ERROR_LINE = re.compile(

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 from dreamer.extractors.statements import key_words
 from dreamer.observation import HEAD_CHARACTERS, SessionView
-from memory_graph.content import tool_result_text
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message
-from memory_graph.redact import redact
+from memory_graph.memory.inbox import Observation
+from memory_graph.store.content import tool_result_text
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message
+from memory_graph.store.redact import redact
 
 VERSION = "llm-1"
 TOOL_NAME = "propose_patterns"

@@ -15,9 +15,9 @@ import hashlib
 
 from dreamer.extractors.statements import flagged, key_words
 from dreamer.observation import SessionView
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message
+from memory_graph.memory.inbox import Observation
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message
 
 VERSION = "requests-2"
 REQUEST_CHARACTERS = 400

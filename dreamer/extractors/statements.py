@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from dreamer.observation import SessionView, capped
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message
-from memory_graph.redact import redact
+from memory_graph.memory.inbox import Observation
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message
+from memory_graph.store.redact import redact
 
 VERSION = "statements-3"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")

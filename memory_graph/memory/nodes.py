@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from memory_graph.content import excerpt
-from memory_graph.session_log import SessionLog, where_in
+from memory_graph.store.content import excerpt
+from memory_graph.store.session_log import SessionLog, where_in
 
 NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
 EDGE_KINDS = ("resolved_by", "about", "occurs_with", "contradicts", "supersedes", "evidence")

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import aiosqlite
 
-from memory_graph.content import blocks_text
-from memory_graph.errors import StoreError
-from memory_graph.importers.records import ImportedSession
-from memory_graph.records import dumps, now_iso, stored_time
-from memory_graph.session_log import SessionLog, index_for_search, stamp_change
+from memory_graph.store.content import blocks_text
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import dumps, now_iso, stored_time
+from memory_graph.store.session_log import SessionLog, index_for_search, stamp_change
+from memory_graph.transcripts.parsed import ImportedSession
 
 DIGEST_BYTES = 1024
 """How much of a file's start (and of what precedes its cursor) identifies it."""

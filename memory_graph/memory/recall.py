@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from memory_graph.graph import evidence_link
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message, parse_time
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog, where_in
+from memory_graph.memory.nodes import evidence_link
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message, parse_time
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog, where_in
 
 DEFAULT_BUDGET = 1500
 """Tokens of recalled memory in a system prompt."""

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_graph.errors import StoreError
-from memory_graph.graph import evidence_of, state_hashes
-from memory_graph.records import Session, dumps, now_iso
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog, where_in
+from memory_graph.memory.nodes import evidence_of, state_hashes
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import Session, dumps, now_iso
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog, where_in
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class NewProposal:
     evidence: list[Evidence]
     payload: dict[str, Any] = field(default_factory=dict)
     graph_hash: str = ""
-    """The state of what it edits when it was made (see `memory_graph.graph`)."""
+    """The state of what it edits when it was made (see `memory_graph.memory.nodes`)."""
 
     @property
     def target(self) -> str:
