@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.statements import INSTRUCTION_LIKE, key_words, sentences
+from dreamer.journal import Evidence, NewProposal, Observation
 from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
-from memory_graph.memory.inbox import Evidence, NewProposal, Observation
 from memory_graph.store.content import shown_controls
 from memory_graph.store.redact import redact
 

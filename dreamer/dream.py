@@ -18,14 +18,14 @@ from typing import Any
 from dreamer import match
 from dreamer.consolidate import ENTITY_KINDS, STATEMENT_KINDS, assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, requests, statements
-from dreamer.observation import SessionView
-from memory_graph.memory import nodes
-from memory_graph.memory.inbox import (
+from dreamer.journal import (
     DreamRecord,
     ModelCallRecord,
     NewProposal,
     Observation,
     commit_dream,
+    horizon,
+    latest_sightings,
     leaders,
     observations_of,
     proposal_states,
@@ -33,6 +33,8 @@ from memory_graph.memory.inbox import (
     sessions_after,
     watermark,
 )
+from dreamer.observation import SessionView
+from memory_graph.memory import nodes
 from memory_graph.store.records import dumps, now_iso
 from memory_graph.store.session_log import SessionLog
 
@@ -96,8 +98,8 @@ async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewPr
     proposals = match.place(candidates, known, memories)
     retiring = await nodes.nodes(log, match.RETIRING_KINDS)
     if retiring:
-        sightings = await nodes.latest_sightings(log, retiring)
-        last = await nodes.horizon(log, match.RETIRE_AFTER_SESSIONS)
+        sightings = await latest_sightings(log, retiring)
+        last = await horizon(log, match.RETIRE_AFTER_SESSIONS)
         proposals += match.retirements([node for node, _ in retiring], sightings, last)
     states = await proposal_states(log, [proposal.fingerprint for proposal in proposals])
     proposals = match.unseen(proposals, states)

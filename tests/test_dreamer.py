@@ -14,6 +14,7 @@ import pytest
 
 import memory_graph.memory.inbox as inbox
 from app.paths import DEMO_HISTORY
+from dreamer import journal
 from dreamer.dream import dream
 from dreamer.extractors.failures import command_head, error_line, fix_key, normalize
 from memory_graph.store.redact import redact
@@ -120,11 +121,11 @@ async def test_same_inputs_give_the_same_proposals(tmp_path: Path) -> None:
 async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
     demo: SessionLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = inbox.redact
-    monkeypatch.setattr(inbox, "redact", failing_on_call(real, 4))
+    real = journal.redact
+    monkeypatch.setattr(journal, "redact", failing_on_call(real, 4))
     with pytest.raises(OSError):
         await dream(demo)
-    monkeypatch.setattr(inbox, "redact", real)
+    monkeypatch.setattr(journal, "redact", real)
     for table in ("proposals", "observations", "proposal_evidence"):
         async with demo.connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
             assert (await cursor.fetchone())[0] == 0, table

@@ -19,9 +19,9 @@ import dreamer.consolidate
 import dreamer.extractors.failures
 from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, statements
+from dreamer.journal import Observation
 from dreamer.observation import HEAD_CHARACTERS, TAIL_CHARACTERS, SessionView
 from dreamer.similarity import relation
-from memory_graph.memory.inbox import Observation
 from memory_graph.store.records import Block, Message, Role, Session
 from memory_graph.store.session_log import SessionLog
 from tests.processes import clean_environment, reverie

@@ -15,8 +15,8 @@ from typing import Any
 
 from dreamer.extractors.failures import canonical_command
 from dreamer.extractors.statements import sentences_read
+from dreamer.journal import Observation
 from dreamer.observation import SessionView, capped
-from memory_graph.memory.inbox import Observation
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 

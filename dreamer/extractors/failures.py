@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dreamer.journal import Observation
 from dreamer.observation import SessionView, capped
-from memory_graph.memory.inbox import Observation
 from memory_graph.store.content import tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Block

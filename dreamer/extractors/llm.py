@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dreamer.extractors.statements import key_words
+from dreamer.journal import Observation
 from dreamer.observation import HEAD_CHARACTERS, SessionView
-from memory_graph.memory.inbox import Observation
 from memory_graph.store.content import tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message

@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 
 from dreamer.extractors.statements import flagged, key_words
+from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from memory_graph.memory.inbox import Observation
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 

@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from dreamer.journal import Observation
 from dreamer.observation import SessionView, capped
-from memory_graph.memory.inbox import Observation
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 from memory_graph.store.redact import redact

@@ -174,32 +174,3 @@ async def evidence_of(log: SessionLog, owner: str, owner_id: int) -> list[dict[s
         (owner_id,),
     )
     return [{**evidence_link(row), "excerpt": excerpt(str(row[4]), row[5], row[6])} for row in rows]
-
-
-async def latest_sightings(
-    log: SessionLog, memories: Sequence[tuple[Node, list[str]]]
-) -> dict[int, tuple[int, int, int, int]]:
-    """The newest observation of each node's patterns: (session, message, span start, end)."""
-    latest: dict[int, tuple[int, int, int, int]] = {}
-    for node, patterns in memories:
-        for pattern in patterns:
-            async with log.connection.execute(
-                "SELECT session_id, message_id, span_start, span_end FROM observations "
-                "WHERE pattern = ? ORDER BY session_id DESC LIMIT 1",
-                (pattern,),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is not None and (node.id not in latest or row[0] > latest[node.id][0]):
-                latest[node.id] = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
-    return latest
-
-
-async def horizon(log: SessionLog, sessions: int) -> int | None:
-    """The oldest of the last `sessions` sessions that are not private (by id), or None when
-    there are fewer."""
-    async with log.connection.execute(
-        "SELECT id FROM sessions WHERE private = 0 ORDER BY id DESC LIMIT 1 OFFSET ?",
-        (sessions - 1,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else None

@@ -1,0 +1,338 @@
+"""The dreamer's journal: its dreams, the watermark they reached, the observations they made and
+the proposals they left in the inbox, and what it reads back from them.
+
+Everything a dream writes commits in one transaction with its row in `dreams`, so a dream that
+is cancelled or killed leaves nothing, and the next one starts from the same watermark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from memory_graph.memory.nodes import Node
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import Session, dumps, now_iso
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog, where_in
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """How far the log's change clock a committed dream reviewed: sessions changed after it
+    (new ones, and old ones that grew) are what the next dream reads."""
+
+    change: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A link from a proposal to the message that supports it."""
+
+    session_id: int
+    message_id: int
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One occurrence of a candidate pattern, found by an extractor. Observations with the same
+    fingerprint are the same pattern; support is the number of distinct sessions among them."""
+
+    fingerprint: str
+    kind: str
+    session_id: int
+    message_id: int
+    span: tuple[int, int]
+    """Where in the message's text the evidence is (for the excerpt)."""
+    detail: dict[str, Any] = field(default_factory=dict)
+    """What consolidation needs to write the statement (the concrete line, the command)."""
+    pattern: str = ""
+    """The pattern it belongs to: its own fingerprint, or the first observation it restates."""
+
+    @property
+    def group(self) -> str:
+        """The pattern, defaulting to the observation's own fingerprint."""
+        return self.pattern or self.fingerprint
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    """A proposal a dream makes."""
+
+    op: str
+    kind: str
+    statement: str
+    confidence: float
+    support: int
+    fingerprint: str
+    evidence: list[Evidence]
+    payload: dict[str, Any] = field(default_factory=dict)
+    graph_hash: str = ""
+    """The state of what it edits when it was made (see `memory_graph.memory.nodes`)."""
+
+    @property
+    def target(self) -> str:
+        """The pattern whose node it edits: its own for a new memory."""
+        return str(self.payload.get("target", self.fingerprint))
+
+
+@dataclass(frozen=True)
+class ModelCallRecord:
+    """A call a dream made to a model, kept with the dream: what was sent and what came back."""
+
+    model: str
+    request: dict[str, Any]
+    answer: Any
+    rejected_citations: int
+    rejected_patterns: int
+
+
+@dataclass(frozen=True)
+class DreamRecord:
+    """One dream's audit row."""
+
+    trigger: str
+    started: str
+    seconds: float
+    sessions: list[tuple[int, str]]
+    """(session id, content hash) of every session reviewed."""
+    watermark: Watermark | None
+    extractors: dict[str, str]
+    counts: dict[str, int]
+    model_calls: list[ModelCallRecord] = field(default_factory=list)
+
+
+async def watermark(log: SessionLog) -> Watermark | None:
+    """Where the newest committed dream stopped."""
+    rows = list(
+        await log.connection.execute_fetchall(
+            "SELECT watermark_change FROM dreams WHERE watermark_change IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1"
+        )
+    )
+    return Watermark(int(rows[0][0])) if rows else None
+
+
+async def sessions_after(
+    log: SessionLog, mark: Watermark | None, limit: int
+) -> tuple[list[Session], Watermark | None]:
+    """Sessions changed after the watermark, in the order they changed, at most `limit`, and
+    the watermark that covers them. The claimed dates of sessions play no part: an old history
+    imported today is new, and a date far in the future hides nothing."""
+    rows = list(
+        await log.connection.execute_fetchall(
+            "SELECT id, changed FROM sessions WHERE changed > ? ORDER BY changed LIMIT ?",
+            (mark.change if mark else 0, limit),
+        )
+    )
+    if not rows:
+        return [], mark
+    return [await log.get_session(int(row[0])) for row in rows], Watermark(int(rows[-1][1]))
+
+
+_OBSERVATION_COLUMNS = (
+    "o.fingerprint, o.kind, o.session_id, o.message_id, o.span_start, o.span_end, o.detail, "
+    "o.pattern"
+)
+
+
+def _observation(row: Any) -> Observation:
+    return Observation(row[0], row[1], row[2], row[3], (row[4], row[5]), json.loads(row[6]), row[7])
+
+
+async def observations_of(log: SessionLog, patterns: Sequence[str]) -> list[Observation]:
+    """Every stored observation of these patterns (from earlier dreams), except those of
+    sessions marked private since: they never count as support."""
+    rows = await where_in(
+        log,
+        f"SELECT {_OBSERVATION_COLUMNS} FROM observations o JOIN sessions s ON s.id = o.session_id "
+        f"WHERE s.private = 0 AND o.pattern IN ({{}})",
+        patterns,
+    )
+    return [_observation(row) for row in rows]
+
+
+async def leaders(
+    log: SessionLog, kinds: Sequence[str], fingerprint_prefix: str = ""
+) -> list[Observation]:
+    """The first observation of every pattern of these kinds, and of every pattern whose
+    fingerprint starts with `fingerprint_prefix`: what new ones are compared with."""
+    rows = await where_in(
+        log,
+        f"SELECT {_OBSERVATION_COLUMNS} FROM observations o "
+        f"WHERE o.pattern = o.fingerprint AND o.kind IN ({{}})",
+        kinds,
+    )
+    if fingerprint_prefix:
+        # A range over the primary key: the prefix's patterns without scanning the rest.
+        upper = fingerprint_prefix[:-1] + chr(ord(fingerprint_prefix[-1]) + 1)
+        async with log.connection.execute(
+            f"SELECT {_OBSERVATION_COLUMNS} FROM observations o WHERE o.fingerprint >= ? "
+            "AND o.fingerprint < ? AND o.pattern = o.fingerprint AND o.kind NOT IN "
+            f"({', '.join('?' * len(kinds))})",
+            (fingerprint_prefix, upper, *kinds),
+        ) as cursor:
+            rows.extend(await cursor.fetchall())
+    return [_observation(row) for row in rows]
+
+
+async def proposal_states(
+    log: SessionLog, fingerprints: Sequence[str]
+) -> dict[str, tuple[str, int]]:
+    """The latest proposal's (status, support) for each fingerprint already proposed."""
+    rows = await where_in(
+        log,
+        "SELECT fingerprint, status, support FROM proposals WHERE fingerprint IN ({}) ORDER BY id",
+        fingerprints,
+    )
+    return {fingerprint: (status, support) for fingerprint, status, support in rows}
+
+
+async def record_failed_dream(
+    log: SessionLog,
+    trigger: str,
+    started: str,
+    seconds: float,
+    extractors: dict[str, str],
+    error: str,
+) -> None:
+    """Leave a row for a dream that failed, with why: the audit shows it, the watermark ignores
+    it (the next dream covers the same sessions). Best effort: when the database itself is
+    what failed, the error that stopped the dream is what matters."""
+    with contextlib.suppress(StoreError, sqlite3.Error):
+        async with log.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO dreams (trigger, started, finished, seconds, sessions, extractors, "
+                "counts, error) VALUES (?, ?, ?, ?, '[]', ?, '{}', ?)",
+                (trigger, started, now_iso(), seconds, dumps(extractors), error),
+            )
+
+
+async def commit_dream(
+    log: SessionLog,
+    record: DreamRecord,
+    observations: Sequence[Observation],
+    proposals: Sequence[NewProposal],
+) -> int:
+    """Write a dream, its observations and its proposals in one transaction; the dream's id."""
+    finished = now_iso()
+    async with log.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO dreams (trigger, started, finished, seconds, sessions, watermark_change, "
+            "extractors, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                record.trigger,
+                record.started,
+                finished,
+                record.seconds,
+                dumps([{"id": i, "hash": h} for i, h in record.sessions]),
+                record.watermark.change if record.watermark else None,
+                dumps(record.extractors),
+                dumps(record.counts),
+            ),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        assert row is not None
+        dream_id = int(row[0])
+        await conn.executemany(
+            "INSERT OR IGNORE INTO observations (fingerprint, pattern, kind, session_id, "
+            "message_id, span_start, span_end, detail, dream_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    o.fingerprint,
+                    o.group,
+                    o.kind,
+                    o.session_id,
+                    o.message_id,
+                    *o.span,
+                    dumps(o.detail),
+                    dream_id,
+                )
+                for o in observations
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO dream_model_calls (dream_id, model, request, answer, "
+            "rejected_citations, rejected_patterns) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    dream_id,
+                    call.model,
+                    dumps(call.request),
+                    dumps(call.answer),
+                    call.rejected_citations,
+                    call.rejected_patterns,
+                )
+                for call in record.model_calls
+            ],
+        )
+        now = now_iso()
+        for proposal in proposals:
+            # One proposal per pattern in the inbox: a newer one (more support) replaces it.
+            await conn.execute(
+                "UPDATE proposals SET status = 'superseded', decided = ? "
+                "WHERE fingerprint = ? AND status = 'pending'",
+                (now, proposal.fingerprint),
+            )
+            cursor = await conn.execute(
+                "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
+                "support, fingerprint, graph_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
+                (
+                    dream_id,
+                    proposal.op,
+                    proposal.kind,
+                    redact(proposal.statement),
+                    dumps(proposal.payload),
+                    proposal.confidence,
+                    proposal.support,
+                    proposal.fingerprint,
+                    proposal.graph_hash,
+                    now,
+                ),
+            )
+            inserted = await cursor.fetchone()
+            await cursor.close()
+            assert inserted is not None
+            await conn.executemany(
+                "INSERT OR IGNORE INTO proposal_evidence (proposal_id, session_id, message_id, "
+                "span_start, span_end) VALUES (?, ?, ?, ?, ?)",
+                [(inserted[0], e.session_id, e.message_id, *e.span) for e in proposal.evidence],
+            )
+    return dream_id
+
+
+async def latest_sightings(
+    log: SessionLog, memories: Sequence[tuple[Node, list[str]]]
+) -> dict[int, tuple[int, int, int, int]]:
+    """The newest observation of each node's patterns: (session, message, span start, end)."""
+    latest: dict[int, tuple[int, int, int, int]] = {}
+    for node, patterns in memories:
+        for pattern in patterns:
+            async with log.connection.execute(
+                "SELECT session_id, message_id, span_start, span_end FROM observations "
+                "WHERE pattern = ? ORDER BY session_id DESC LIMIT 1",
+                (pattern,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and (node.id not in latest or row[0] > latest[node.id][0]):
+                latest[node.id] = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+    return latest
+
+
+async def horizon(log: SessionLog, sessions: int) -> int | None:
+    """The oldest of the last `sessions` sessions that are not private (by id), or None when
+    there are fewer."""
+    async with log.connection.execute(
+        "SELECT id FROM sessions WHERE private = 0 ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (sessions - 1,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None
