@@ -18,7 +18,6 @@ from memory_graph.store.content import excerpt
 from memory_graph.store.session_log import SessionLog, where_in
 
 NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
-EDGE_KINDS = ("resolved_by", "about", "occurs_with", "contradicts", "supersedes", "evidence")
 ABSENT = "absent"
 """The state hash of a pattern that is not a node."""
 
@@ -112,15 +111,6 @@ async def state_hashes(log: SessionLog, fingerprints: Sequence[str]) -> dict[str
     """The state hash of the node behind each pattern (ABSENT when it is not a node)."""
     nodes = await nodes_of(log, fingerprints)
     return {fp: nodes[fp].state_hash if fp in nodes else ABSENT for fp in fingerprints}
-
-
-async def get_node(log: SessionLog, node_id: int) -> Node | None:
-    """One node by id."""
-    async with log.connection.execute(
-        f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ?", (node_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return node_from_row(row) if row else None
 
 
 async def nodes(
