@@ -17,8 +17,9 @@ from typing import Any
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.inbox import pending
-from memory_graph.memory.recall import recall, terms
+from memory_graph.memory.recall import recall
 from memory_graph.store.session_log import SessionLog
+from memory_graph.store.text import terms
 from memory_graph.transcripts.importer import import_paths
 
 LOCOMO = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "locomo"

@@ -509,17 +509,17 @@ async def test_a_forced_format_the_content_contradicts_is_refused(
 _SLOW_IMPORT = """
 import asyncio, sys, time
 from pathlib import Path
-import memory_graph.transcripts.importer as runner
+import memory_graph.transcripts.importer as importer
 from memory_graph.transcripts.importer import import_paths
 from memory_graph.store.session_log import SessionLog
 
-real = runner.store_session
+real = importer.store_session
 async def slow(log, session):
     stored = await real(log, session)
     print("stored", flush=True)
     time.sleep(0.05)
     return stored
-runner.store_session = slow
+importer.store_session = slow
 
 async def main():
     async with await SessionLog.open(Path(sys.argv[1])) as log:
