@@ -19,12 +19,12 @@ from app.errors import USER_ERRORS, UserError
 from app.files import private_file
 from app.paths import DEMO_HISTORY, resolve_home, user_path
 from app.terminal import visible, when
-from memory_graph.content import tool_result_text
-from memory_graph.importers.records import FORMATS, Problem
-from memory_graph.importers.reverie_format import export_lines
-from memory_graph.importers.runner import ImportReport, ImportStopped, import_paths
-from memory_graph.records import Message, Session
-from memory_graph.session_log import SessionLog
+from memory_graph.store.content import tool_result_text
+from memory_graph.store.records import Message, Session
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import ImportReport, ImportStopped, import_paths
+from memory_graph.transcripts.parsed import FORMATS, Problem
+from memory_graph.transcripts.reverie_format import export_lines
 
 PROG = "reverie"
 DECISIONS = frozenset({"adopt", "reject", "undo", "forget", "private"})
@@ -294,7 +294,7 @@ def _message_lines(message: Message) -> list[str]:
 
 
 async def _show(args: argparse.Namespace) -> int:
-    from memory_graph.recall import prompt_seen
+    from memory_graph.memory.recall import prompt_seen
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
@@ -412,7 +412,7 @@ async def _export(args: argparse.Namespace, path: Path | None) -> int:
 
 def _graph_target(args: argparse.Namespace) -> Path:
     """Where `graph export` writes (checked before anything is read)."""
-    from memory_graph.graph_view import EXPORT_FORMATS
+    from memory_graph.memory.graph_view import EXPORT_FORMATS
 
     path = user_path(args.file)
     if path.suffix.lower() not in EXPORT_FORMATS:
@@ -426,7 +426,7 @@ def _graph_target(args: argparse.Namespace) -> Path:
 
 
 async def _graph_export(args: argparse.Namespace, path: Path) -> int:
-    from memory_graph.graph_view import MemoryGraph
+    from memory_graph.memory.graph_view import MemoryGraph
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
@@ -470,7 +470,7 @@ async def _dream(args: argparse.Namespace) -> int:
 
 
 async def _inbox(args: argparse.Namespace) -> int:
-    from memory_graph.inbox import pending
+    from memory_graph.memory.inbox import pending
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
@@ -492,8 +492,8 @@ async def _inbox(args: argparse.Namespace) -> int:
 
 
 async def _decide(args: argparse.Namespace) -> int:
-    from memory_graph import adoption
-    from memory_graph.inbox import pending
+    from memory_graph.memory import adoption
+    from memory_graph.memory.inbox import pending
 
     config = _config(args)
     if args.command == "adopt" and bool(args.ids) == bool(args.all):
@@ -518,7 +518,7 @@ async def _decide(args: argparse.Namespace) -> int:
 
 
 async def _undo(args: argparse.Namespace) -> int:
-    from memory_graph import adoption
+    from memory_graph.memory import adoption
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
@@ -550,7 +550,7 @@ def _print_decisions(args: argparse.Namespace, decisions: list[Any]) -> None:
 
 
 async def _forget(args: argparse.Namespace) -> int:
-    from memory_graph.forget import forget, vacuum
+    from memory_graph.memory.forget import forget, vacuum
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
@@ -576,7 +576,7 @@ async def _private(args: argparse.Namespace) -> int:
 
 
 async def _recall(args: argparse.Namespace) -> int:
-    from memory_graph.recall import recall
+    from memory_graph.memory.recall import recall
 
     config = _config(args)
     if (args.query is None) == (args.batch is None):

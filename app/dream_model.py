@@ -12,7 +12,7 @@ from app.config import Config
 from app.errors import UserError
 from dreamer.dream import DreamSummary, dream
 from dreamer.extractors.llm import TOOL_NAME
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic

@@ -1,6 +1,6 @@
 """Errors a user can fix. The command line prints them as one line and exits 1."""
 
-from memory_graph.errors import StoreError
+from memory_graph.store.errors import StoreError
 
 
 class UserError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from memory_graph.content import escaped, shown_controls
+from memory_graph.store.content import escaped, shown_controls
 
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clearing

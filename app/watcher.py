@@ -13,16 +13,16 @@ from app.config import Config
 from app.dream_model import dream_as_configured
 from app.errors import UserError
 from dreamer.dream import DreamSummary
-from memory_graph.errors import StoreError
-from memory_graph.importers.records import Problem
-from memory_graph.importers.runner import (
+from memory_graph.store.errors import StoreError
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import (
     ImportReport,
     import_files,
     is_transcript,
     parents_first,
     transcript_files,
 )
-from memory_graph.session_log import SessionLog
+from memory_graph.transcripts.parsed import Problem
 
 WATCH_STEP_MS = 20
 """How long a burst must be quiet before its changes are handled: short, for low latency."""

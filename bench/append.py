@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.seed import TextSource
 from bench.stats import percentile
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 
 TEXT_BYTES = 500
 WARMUP = 50

@@ -14,10 +14,10 @@ from typing import Any
 from bench.seed import seeded_home, working_copy
 from dreamer.consolidate import ENTITY_KINDS
 from dreamer.dream import dream
-from memory_graph.importers.runner import import_paths
-from memory_graph.inbox import pending
-from memory_graph.records import Block, Role
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.inbox import pending
+from memory_graph.store.records import Block, Role
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 
 TAUBENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "taubench"
 MESSAGES = 50

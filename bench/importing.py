@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import percentile, spread
-from memory_graph.importers.runner import import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 
 CLAUDE_CODE = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "claude-code"
 _SESSION_ID = re.compile(rb'"sessionId":"([0-9a-f-]{36})"')

@@ -14,7 +14,7 @@ from bench.search import run_search
 from bench.seed import CACHE_DIR, seeded_home, working_copy
 from bench.tui import run_tui
 from dreamer.dream import dream
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 
 SESSIONS = 100_000
 MESSAGES = 5

@@ -17,8 +17,8 @@ from typing import Any
 from bench.seed import CACHE_DIR, TextSource
 from bench.stats import percentile
 from dreamer.dream import dream
-from memory_graph.recall import recall
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.recall import recall
+from memory_graph.store.session_log import SessionLog
 
 SESSIONS = 100_000
 TURNS = 5

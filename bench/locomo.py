@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from dreamer.dream import dream
-from memory_graph import adoption
-from memory_graph.importers.runner import import_paths
-from memory_graph.inbox import pending
-from memory_graph.recall import recall, terms
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption
+from memory_graph.memory.inbox import pending
+from memory_graph.memory.recall import recall
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.text import terms
+from memory_graph.transcripts.importer import import_paths
 
 LOCOMO = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "locomo"
 K = 10

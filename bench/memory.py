@@ -21,11 +21,11 @@ from app.tui.inbox_screen import InboxScreen
 from bench.seed import CACHE_DIR, TextSource, seeded_home, working_copy
 from bench.stats import percentile
 from dreamer.dream import dream
-from memory_graph.db import DATABASE_NAME
-from memory_graph.importers.runner import import_paths
-from memory_graph.migrations import SCHEMA_VERSION
-from memory_graph.recall import recall
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.recall import recall
+from memory_graph.store.db import DATABASE_NAME
+from memory_graph.store.migrations import SCHEMA_VERSION
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 
 GRAPH_SEED_VERSION = 1
 KINDS = ("preference", "fact", "failure", "fix", "workflow", "topic", "entity")

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from memory_graph.content import blocks_text
-from memory_graph.importers.runner import PARSERS, detect, discover
-from memory_graph.redact import redact
+from memory_graph.store.content import blocks_text
+from memory_graph.store.redact import redact
+from memory_graph.transcripts.importer import PARSERS, detect, discover
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 SOURCES = (BENCHMARKS / "claude-code", BENCHMARKS / "taubench")

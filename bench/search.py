@@ -10,8 +10,8 @@ from contextlib import closing
 from pathlib import Path
 
 from bench.seed import COMMON_WORD, PAIR_WORDS, RARE_WORD
-from memory_graph.db import DATABASE_NAME
-from memory_graph.session_log import SessionLog, fts_query
+from memory_graph.store.db import DATABASE_NAME
+from memory_graph.store.session_log import SessionLog, fts_query
 
 QUERIES = {
     "rare_word": RARE_WORD,

@@ -19,10 +19,10 @@ from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from memory_graph.db import DATABASE_NAME
-from memory_graph.migrations import SCHEMA_VERSION
-from memory_graph.records import dumps
-from memory_graph.session_log import SessionLog, title_from
+from memory_graph.store.db import DATABASE_NAME
+from memory_graph.store.migrations import SCHEMA_VERSION
+from memory_graph.store.records import dumps
+from memory_graph.store.session_log import SessionLog, title_from
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 SEED_VERSION = 5
@@ -120,7 +120,7 @@ class TextSource:
 
 
 def _iso(moment: datetime) -> str:
-    # The same shape as memory_graph.records.now_iso().
+    # The same shape as memory_graph.store.records.now_iso().
     return moment.isoformat(timespec="milliseconds") + "Z"
 
 

@@ -17,8 +17,8 @@ from app.config import load_config
 from app.tui.app import ReverieApp
 from bench.seed import working_copy
 from bench.stats import percentile
-from memory_graph.importers.runner import import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 
 PROBE_S = 0.005
 TIMEOUT_S = 120.0

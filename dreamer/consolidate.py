@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
-from dreamer.extractors.statements import INSTRUCTION_LIKE, key_words, sentences
+from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
+from dreamer.journal import Evidence, NewProposal, Observation
 from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
-from memory_graph.content import shown_controls
-from memory_graph.inbox import Evidence, NewProposal, Observation
-from memory_graph.redact import redact
+from memory_graph.store.content import shown_controls
+from memory_graph.store.redact import redact
+from memory_graph.store.text import key_words
 
 EVIDENCE_PER_PROPOSAL = 12
 STATEMENT_QUOTE = 120

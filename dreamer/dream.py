@@ -18,14 +18,14 @@ from typing import Any
 from dreamer import match
 from dreamer.consolidate import ENTITY_KINDS, STATEMENT_KINDS, assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, requests, statements
-from dreamer.observation import SessionView
-from memory_graph import graph
-from memory_graph.inbox import (
+from dreamer.journal import (
     DreamRecord,
     ModelCallRecord,
     NewProposal,
     Observation,
     commit_dream,
+    horizon,
+    latest_sightings,
     leaders,
     observations_of,
     proposal_states,
@@ -33,8 +33,10 @@ from memory_graph.inbox import (
     sessions_after,
     watermark,
 )
-from memory_graph.records import dumps, now_iso
-from memory_graph.session_log import SessionLog
+from dreamer.observation import SessionView
+from memory_graph.memory import nodes
+from memory_graph.store.records import dumps, now_iso
+from memory_graph.store.session_log import SessionLog
 
 DEFAULT_LIMIT = 100
 UNASKED_TRIGGERS = ("idle", "schedule")
@@ -90,18 +92,18 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
 async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewProposal]:
     """The candidates matched against the adopted graph and the inbox, the memories gone
     quiet, each with the state of what it edits."""
-    nodes = await graph.nodes_of(log, [candidate.fingerprint for candidate in candidates])
-    kinds = sorted({c.kind for c in candidates if c.fingerprint not in nodes} - set(ENTITY_KINDS))
-    memories = [node for node, _ in await graph.nodes(log, kinds)] if kinds else []
-    proposals = match.place(candidates, nodes, memories)
-    retiring = await graph.nodes(log, match.RETIRING_KINDS)
+    known = await nodes.nodes_of(log, [candidate.fingerprint for candidate in candidates])
+    kinds = sorted({c.kind for c in candidates if c.fingerprint not in known} - set(ENTITY_KINDS))
+    memories = [node for node, _ in await nodes.nodes(log, kinds)] if kinds else []
+    proposals = match.place(candidates, known, memories)
+    retiring = await nodes.nodes(log, match.RETIRING_KINDS)
     if retiring:
-        sightings = await graph.latest_sightings(log, retiring)
-        last = await graph.horizon(log, match.RETIRE_AFTER_SESSIONS)
+        sightings = await latest_sightings(log, retiring)
+        last = await horizon(log, match.RETIRE_AFTER_SESSIONS)
         proposals += match.retirements([node for node, _ in retiring], sightings, last)
     states = await proposal_states(log, [proposal.fingerprint for proposal in proposals])
     proposals = match.unseen(proposals, states)
-    hashes = await graph.state_hashes(log, [proposal.target for proposal in proposals])
+    hashes = await nodes.state_hashes(log, [proposal.target for proposal in proposals])
     return [replace(proposal, graph_hash=hashes[proposal.target]) for proposal in proposals]
 
 

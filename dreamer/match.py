@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from dreamer.consolidate import ENTITY_KINDS, support_confidence
+from dreamer.journal import Evidence, NewProposal
 from dreamer.similarity import relation
-from memory_graph.graph import Node
-from memory_graph.inbox import Evidence, NewProposal
+from memory_graph.memory.nodes import Node
 
 RETIRE_AFTER_SESSIONS = 100
 RETIRING_KINDS = ("failure", "fix", "topic", "entity")

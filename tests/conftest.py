@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.config import Config, load_config
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI
 from tests.shared_data import BENCHMARKS
 

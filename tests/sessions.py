@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from memory_graph.graph import Node
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.nodes import Node
+from memory_graph.store.session_log import SessionLog
 
 
 async def chat_session(log: SessionLog, *turns: str, workspace: str = "") -> int:

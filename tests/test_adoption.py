@@ -12,11 +12,11 @@ import pytest
 from app.cli import main
 from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
-from memory_graph import adoption, graph
-from memory_graph.errors import InboxError
-from memory_graph.importers.runner import import_paths
-from memory_graph.inbox import pending
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption, nodes
+from memory_graph.memory.inbox import pending
+from memory_graph.store.errors import InboxError
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 from tests.sessions import chat_session, command_session, proposals_against
 
 
@@ -27,8 +27,8 @@ async def _only(log: SessionLog, **match: Any) -> dict[str, Any]:
     return found[0]
 
 
-async def _active(log: SessionLog) -> dict[str, graph.Node]:
-    return {node.statement: node for node, _ in await graph.nodes(log)}
+async def _active(log: SessionLog) -> dict[str, nodes.Node]:
+    return {node.statement: node for node, _ in await nodes.nodes(log)}
 
 
 async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> None:
@@ -40,7 +40,7 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
     assert decided.verdict == "adopted"
     node = (await _active(log))["no em dashes please"]
     assert node.support == 2
-    assert {e["session_id"] for e in await graph.evidence_of(log, "node", node.id)} == {1, 2}
+    assert {e["session_id"] for e in await nodes.evidence_of(log, "node", node.id)} == {1, 2}
 
     # Dreaming the same sessions again proposes nothing; a third session reinforces the memory.
     assert (await dream(log)).proposals == {}
@@ -95,14 +95,14 @@ async def test_saying_the_opposite_proposes_to_supersede(log: SessionLog) -> Non
     timezone = await _only(log, op="supersede", kind="fact")
     assert "America/New_York" in timezone["statement"]
     decided = await adoption.adopt(log, npm["id"])
-    nodes = {
+    by_statement = {
         node.statement: node
-        for node, _ in await graph.nodes(log, statuses=("active", "superseded"))
+        for node, _ in await nodes.nodes(log, statuses=("active", "superseded"))
     }
-    assert nodes["use pnpm, not npm"].status == "superseded"
-    assert nodes["actually use npm, not pnpm"].status == "active"
-    kinds = {(e.kind, e.source, e.target) for e in await graph.edges(log)}
-    new, old = nodes["actually use npm, not pnpm"], nodes["use pnpm, not npm"]
+    assert by_statement["use pnpm, not npm"].status == "superseded"
+    assert by_statement["actually use npm, not pnpm"].status == "active"
+    kinds = {(e.kind, e.source, e.target) for e in await nodes.edges(log)}
+    new, old = by_statement["actually use npm, not pnpm"], by_statement["use pnpm, not npm"]
     assert ("supersedes", new.pattern, old.pattern) in kinds
     assert decided.nodes and set(decided.nodes) == {new.id, old.id}
 
@@ -120,7 +120,8 @@ async def test_a_proposal_whose_target_changed_is_stale(log: SessionLog) -> None
     assert (await adoption.adopt(log, retire["id"])).verdict == "adopted"
     stale = await adoption.adopt(log, reinforce["id"])
     assert stale.verdict == "stale" and "stale" in stale.message
-    assert (await graph.get_node(log, node.id)).status == "retired"  # type: ignore[union-attr]
+    retired = [n for n, _ in await nodes.nodes(log, statuses=("retired",)) if n.id == node.id]
+    assert len(retired) == 1
     with pytest.raises(InboxError, match="is stale, not pending"):
         await adoption.adopt(log, reinforce["id"])
 
@@ -140,7 +141,7 @@ async def test_memories_gone_quiet_are_proposed_for_retirement(log: SessionLog) 
     assert retire["statement"].startswith("Retire \"The project 'tram-times'\"?")
     assert [e["session_id"] for e in retire["evidence"]] == [3]
     await adoption.adopt(log, retire["id"])
-    assert await graph.nodes(log, ("topic",)) == []
+    assert await nodes.nodes(log, ("topic",)) == []
 
 
 async def test_a_restatement_of_a_memory_joins_it(log: SessionLog) -> None:
@@ -190,8 +191,8 @@ async def test_a_restatement_of_a_memory_joins_it(log: SessionLog) -> None:
     await adoption.adopt(log, merged["id"])
     node = next(n for s, n in (await _active(log)).items() if s.startswith("`pandoc`"))
     assert node.support == 2  # the larger of the two: never counts a shared session twice
-    assert len(await graph.evidence_of(log, "node", node.id)) == 4
-    patterns = [p for n, p in await graph.nodes(log, ("failure",)) if n.id == node.id]
+    assert len(await nodes.evidence_of(log, "node", node.id)) == 4
+    patterns = [p for n, p in await nodes.nodes(log, ("failure",)) if n.id == node.id]
     assert len(patterns[0]) == 2  # the node stands for both patterns now
 
 
@@ -242,7 +243,7 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
     }
     async with log.transaction() as conn:
         for op, payload in payloads.items():
-            target = await graph.state_hashes(log, [payload.get("target", op)])
+            target = await nodes.state_hashes(log, [payload.get("target", op)])
             await conn.execute(
                 "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "
                 "support, fingerprint, graph_hash, created) "
@@ -252,9 +253,9 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
     for op in payloads:
         assert (await adoption.adopt(log, (await _only(log, op=op))["id"])).verdict == "adopted"
     assert "Use pnpm for JavaScript" in await _active(log)
-    assert [(e.kind, e.source, e.target) for e in await graph.edges(log)] == [
+    assert [(e.kind, e.source, e.target) for e in await nodes.edges(log)] == [
         ("occurs_with", pnpm.pattern, short.pattern)
     ]
     await adoption.undo(log)
     await adoption.undo(log)
-    assert await graph.edges(log) == [] and "use pnpm, not npm" in await _active(log)
+    assert await nodes.edges(log) == [] and "use pnpm, not npm" in await _active(log)

@@ -15,7 +15,7 @@ from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
 from app.agent.permissions import Decision
 from app.config import DEFAULT_MODEL, Config
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, Reply, dropped, error, text, tool_use
 from tests.recorder import Recorder
 from tests.waiting import eventually

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.processes import clean_environment, reverie
 
 WRITES = 300
@@ -14,7 +14,7 @@ WRITES = 300
 _WRITER = """
 import asyncio, sys
 from pathlib import Path
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.processes import clean_environment, reverie
 
 async def main(home, count):

@@ -6,7 +6,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text
 from tests.processes import clean_environment, reverie
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from memory_graph.db import DATABASE_NAME, migrate
-from memory_graph.migrations import MIGRATIONS
-from memory_graph.session_log import SessionLog
+from memory_graph.store.db import DATABASE_NAME, migrate
+from memory_graph.store.migrations import MIGRATIONS
+from memory_graph.store.session_log import SessionLog
 from tests.processes import clean_environment, reverie
 
 

@@ -23,10 +23,10 @@ from app.config import Config, load_config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.watcher import watch
-from memory_graph.errors import StoreError
-from memory_graph.importers.records import Problem
-from memory_graph.importers.runner import ImportReport, ImportStopped, import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.errors import StoreError
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import ImportReport, ImportStopped, import_paths
+from memory_graph.transcripts.parsed import Problem
 from tests.demo import PROPOSED
 from tests.fake_api import FakeMessagesAPI, text
 from tests.processes import clean_environment, reverie

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from dreamer.dream import dream
-from memory_graph import inbox
-from memory_graph.importers.runner import import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import inbox
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 from tests.sessions import chat_session
 
 

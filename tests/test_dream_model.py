@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-import memory_graph.inbox as inbox
+import memory_graph.memory.inbox as inbox
 from app.cli import main
 from app.config import Config
 from app.dream_model import DreamModel, DreamModelError, dream_as_configured
 from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from dreamer.extractors.llm import TOOL_NAME
-from memory_graph.importers.runner import import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 from tests.demo import PROPOSED
 from tests.fake_api import FakeMessagesAPI, error, tool_use
 

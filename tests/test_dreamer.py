@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-import memory_graph.inbox as inbox
+import memory_graph.memory.inbox as inbox
 from app.paths import DEMO_HISTORY
+from dreamer import journal
 from dreamer.dream import dream
 from dreamer.extractors.failures import command_head, error_line, fix_key, normalize
-from memory_graph.importers.runner import import_paths
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 from tests.demo import EXPECTED, PROPOSED
 from tests.faults import failing_on_call
 from tests.sessions import command_session
@@ -120,11 +121,11 @@ async def test_same_inputs_give_the_same_proposals(tmp_path: Path) -> None:
 async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
     demo: SessionLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = inbox.redact
-    monkeypatch.setattr(inbox, "redact", failing_on_call(real, 4))
+    real = journal.redact
+    monkeypatch.setattr(journal, "redact", failing_on_call(real, 4))
     with pytest.raises(OSError):
         await dream(demo)
-    monkeypatch.setattr(inbox, "redact", real)
+    monkeypatch.setattr(journal, "redact", real)
     for table in ("proposals", "observations", "proposal_evidence"):
         async with demo.connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
             assert (await cursor.fetchone())[0] == 0, table
@@ -221,9 +222,10 @@ def test_secrets_are_redacted() -> None:
 
 
 def test_statements_come_from_the_users_own_words() -> None:
-    from dreamer.extractors.statements import extract, key_words
+    from dreamer.extractors.statements import extract
     from dreamer.observation import SessionView
-    from memory_graph.records import Message, Session
+    from memory_graph.store.records import Message, Session
+    from memory_graph.store.text import key_words
 
     def message(seq: int, role: str, text: str) -> Message:
         content = [{"type": "text", "text": text}]
@@ -282,7 +284,7 @@ import asyncio, sys, time
 from pathlib import Path
 import dreamer.dream
 from dreamer.dream import dream
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 
 real = dreamer.dream._extract
 def slow(views):
@@ -360,7 +362,7 @@ async def test_a_recurring_request_that_needs_a_workaround_is_a_workflow(log: Se
 def test_topics_and_entities_come_from_the_user_and_the_tools() -> None:
     from dreamer.extractors.entities import extract
     from dreamer.observation import SessionView
-    from memory_graph.records import Message, Session
+    from memory_graph.store.records import Message, Session
 
     def message(seq: int, role: str, content: list[dict[str, Any]]) -> Message:
         text = " ".join(str(b.get("text") or b.get("content") or "") for b in content)
@@ -408,7 +410,7 @@ def test_topics_and_entities_come_from_the_user_and_the_tools() -> None:
 def test_a_slip_put_right_at_once_in_a_session_that_went_well_is_no_failure() -> None:
     from dreamer.extractors.failures import extract
     from dreamer.observation import SessionView
-    from memory_graph.records import Message, Session
+    from memory_graph.store.records import Message, Session
 
     def turn(seq: int, arguments: dict[str, Any], output: str, error: bool) -> list[Message]:
         call = {"type": "tool_use", "id": f"c{seq}", "name": "update_reservation", "input": {}}

@@ -19,12 +19,12 @@ import dreamer.consolidate
 import dreamer.extractors.failures
 from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, statements
+from dreamer.journal import Observation
 from dreamer.observation import SessionView
 from dreamer.similarity import relation
-from memory_graph.content import HEAD_CHARACTERS, TAIL_CHARACTERS
-from memory_graph.inbox import Observation
-from memory_graph.records import Block, Message, Role, Session
-from memory_graph.session_log import SessionLog
+from memory_graph.store.content import HEAD_CHARACTERS, TAIL_CHARACTERS
+from memory_graph.store.records import Block, Message, Role, Session
+from memory_graph.store.session_log import SessionLog
 from tests.processes import clean_environment, reverie
 
 SESSION = Session(1, "reverie", "x", "", "2026-01-01", None, None, "unknown", False)

@@ -11,9 +11,9 @@ import pytest
 
 from app.cli import main
 from app.paths import DEMO_HISTORY
-from memory_graph import graph
-from memory_graph.db import DATABASE_NAME
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import nodes
+from memory_graph.store.db import DATABASE_NAME
+from memory_graph.store.session_log import SessionLog
 
 
 async def _rows(home: Path, sql: str, *args: object) -> list[Any]:
@@ -25,9 +25,9 @@ def _one(home: Path, sql: str, *args: object) -> Any:
     return asyncio.run(_rows(home, sql, *args))[0][0]
 
 
-async def _memories(home: Path) -> dict[str, graph.Node]:
+async def _memories(home: Path) -> dict[str, nodes.Node]:
     async with await SessionLog.open(home) as log:
-        return {node.statement: node for node, _ in await graph.nodes(log)}
+        return {node.statement: node for node, _ in await nodes.nodes(log)}
 
 
 def test_forget_removes_the_session_and_what_only_it_justified(

@@ -13,11 +13,11 @@ import pytest
 from app.agent.loop import Agent, TurnObserver
 from app.config import Config
 from dreamer.dream import dream
-from memory_graph import adoption, inbox
-from memory_graph.db import DATABASE_NAME
-from memory_graph.forget import UNWORDED, forget, vacuum
-from memory_graph.recall import prompt_seen, recall
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption, inbox
+from memory_graph.memory.forget import UNWORDED, forget, vacuum
+from memory_graph.memory.recall import prompt_seen, recall
+from memory_graph.store.db import DATABASE_NAME
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text
 from tests.sessions import chat_session
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memory_graph.errors import StoreError
-from memory_graph.importers.records import FORMATS
-from memory_graph.importers.runner import ImportReport, import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.errors import StoreError
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import ImportReport, import_paths
+from memory_graph.transcripts.parsed import FORMATS
 
 _scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 _json = st.recursive(

@@ -12,11 +12,11 @@ import pytest
 from app.cli import main
 from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
-from memory_graph import adoption
-from memory_graph.graph_view import MemoryGraph
-from memory_graph.importers.runner import import_paths
-from memory_graph.inbox import pending
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption
+from memory_graph.memory.graph_view import MemoryGraph
+from memory_graph.memory.inbox import pending
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 
 
 def _same(one: MemoryGraph, other: MemoryGraph) -> None:

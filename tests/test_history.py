@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.agent.history import api_messages
-from memory_graph.records import Message
+from memory_graph.store.records import Message
 
 
 def _message(seq: int, role: str, *blocks: dict[str, Any], **meta: Any) -> Message:

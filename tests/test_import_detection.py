@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from memory_graph.importers.runner import detect, import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import detect, import_paths
 from tests.processes import clean_environment, reverie
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from memory_graph.importers import json_stream
-from memory_graph.importers.runner import import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts import json_stream
+from memory_graph.transcripts.importer import import_paths
 
 NOTE = "the quick brown fox asks about the weather in Reykjavik " * 40
 """About 2 KB of words: a few of these make a conversation worth measuring."""

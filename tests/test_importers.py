@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from memory_graph.importers.reverie_format import export_lines
-from memory_graph.importers.runner import (
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import (
     ImportInputError,
     ImportReport,
     detect,
     import_files,
     import_paths,
 )
-from memory_graph.session_log import SessionLog
+from memory_graph.transcripts.reverie_format import export_lines
 from tests.faults import failing_on_call
 from tests.shared_data import CLAUDE_CODE, needs_shared_data
 from tests.shared_data import TAUBENCH as TAUBENCH_DIR
@@ -263,7 +263,7 @@ async def test_paths_that_cannot_be_imported(
 async def test_each_session_imports_whole_or_not_at_all(
     log: SessionLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import memory_graph.import_store as store
+    import memory_graph.transcripts.writer as store
 
     real = store.blocks_text
     monkeypatch.setattr(store, "blocks_text", failing_on_call(real, 3))
@@ -462,7 +462,7 @@ async def test_late_summaries_and_late_parents(log: SessionLog, tmp_path: Path) 
 async def test_a_folder_of_only_hidden_or_odd_entries_is_skipped_by_watch_sweeps(
     tmp_path: Path,
 ) -> None:
-    from memory_graph.importers.runner import transcript_files
+    from memory_graph.transcripts.importer import transcript_files
 
     (tmp_path / "d.json").mkdir()
     (tmp_path / ".hidden.jsonl").write_text("{}\n")
@@ -509,17 +509,17 @@ async def test_a_forced_format_the_content_contradicts_is_refused(
 _SLOW_IMPORT = """
 import asyncio, sys, time
 from pathlib import Path
-import memory_graph.importers.runner as runner
-from memory_graph.importers.runner import import_paths
-from memory_graph.session_log import SessionLog
+import memory_graph.transcripts.importer as importer
+from memory_graph.transcripts.importer import import_paths
+from memory_graph.store.session_log import SessionLog
 
-real = runner.store_session
+real = importer.store_session
 async def slow(log, session):
     stored = await real(log, session)
     print("stored", flush=True)
     time.sleep(0.05)
     return stored
-runner.store_session = slow
+importer.store_session = slow
 
 async def main():
     async with await SessionLog.open(Path(sys.argv[1])) as log:

@@ -15,10 +15,10 @@ from app.tui.edit_screen import EditScreen
 from app.tui.inbox_screen import InboxScreen
 from app.tui.widgets.list_detail import ListDetail
 from dreamer.dream import dream
-from memory_graph import adoption, graph
-from memory_graph.importers.runner import import_paths
-from memory_graph.inbox import pending
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption, nodes
+from memory_graph.memory.inbox import pending
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 from tests.demo import PROPOSED
 from tests.sessions import proposals_against
 from tests.tui_helpers import settle
@@ -58,9 +58,9 @@ async def _status(home: Path, proposal_id: int) -> str:
     return str(row[0])
 
 
-async def _memories(home: Path) -> dict[str, graph.Node]:
+async def _memories(home: Path) -> dict[str, nodes.Node]:
     async with await SessionLog.open(home) as log:
-        return {node.statement: node for node, _ in await graph.nodes(log)}
+        return {node.statement: node for node, _ in await nodes.nodes(log)}
 
 
 async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> None:
@@ -174,7 +174,7 @@ async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
     async with await SessionLog.open(dreamt) as log:
         topic = next(p for p in await pending(log) if p["kind"] == "topic")
         await adoption.adopt(log, topic["id"])
-        node = next(n for n, _ in await graph.nodes(log, ("topic",)))
+        node = next(n for n, _ in await nodes.nodes(log, ("topic",)))
         await proposals_against(log, node, "retire", "reinforce")
         retire = next(p for p in await pending(log) if p["op"] == "retire")
         await adoption.adopt(log, retire["id"])

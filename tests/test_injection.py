@@ -1,6 +1,6 @@
-"""Prompt injection can adopt nothing: memory is written by `memory_graph.adoption` alone, which
-only a person's command or keypress calls; the agent's commands (each allowed by the person in
-the permission prompt) are refused the decision commands on top of that."""
+"""Prompt injection can adopt nothing: memory is written by `memory_graph.memory.adoption`
+alone, which only a person's command or keypress calls; the agent's commands (each allowed by
+the person in the permission prompt) are refused the decision commands on top of that."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import shlex
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from app.agent.tools import Toolbox
 from app.agent.workspace import Workspace
@@ -16,8 +17,10 @@ from app.config import Config
 from app.dream_model import DreamModel
 from dreamer.dream import dream
 from dreamer.extractors.llm import TOOL_NAME
-from memory_graph.inbox import pending
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption, forget
+from memory_graph.memory.inbox import pending
+from memory_graph.store import migrations
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, tool_use
 from tests.sessions import chat_session, command_session
 
@@ -51,12 +54,18 @@ def _sources() -> dict[str, str]:
     }
 
 
+def _source_name(module: ModuleType) -> str:
+    """A module as `_sources` names it."""
+    assert module.__file__ is not None
+    return str(Path(module.__file__).resolve().relative_to(ROOT))
+
+
 def test_memory_is_written_by_adoption_and_forget_only() -> None:
     writers = {name for name, text in _sources().items() if _WRITE.search(text)}
     assert writers == {
-        "memory_graph/adoption.py",
-        "memory_graph/forget.py",
-        "memory_graph/migrations.py",  # the tables and their FTS triggers
+        _source_name(adoption),
+        _source_name(forget),
+        _source_name(migrations),  # the tables and their FTS triggers
     }
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from memory_graph import injection
-from memory_graph.content import HEAD_CHARACTERS as HEAD
-from memory_graph.content import TAIL_CHARACTERS as TAIL
-from memory_graph.injection import (
+from memory_graph.store import injection
+from memory_graph.store.content import HEAD_CHARACTERS as HEAD
+from memory_graph.store.content import TAIL_CHARACTERS as TAIL
+from memory_graph.store.injection import (
     THRESHOLD,
     InjectionSignal,
     injection_score,
@@ -135,7 +135,7 @@ def test_huge_adversarial_texts_finish_quickly() -> None:
     # In a child process, so that a pattern that backtracks forever fails the test, not hangs it.
     script = (
         "import json, time\n"
-        "from memory_graph.injection import inspect\n"
+        "from memory_graph.store.injection import inspect\n"
         "from tests.injection_cases import adversarial\n"
         "took = {}\n"
         f"for name, text in adversarial({ADVERSARIAL_SIZE}).items():\n"

@@ -10,9 +10,9 @@ from app.agent.loop import Agent, TurnObserver
 from app.config import Config
 from dreamer.consolidate import INSTRUCTION_FLAG
 from dreamer.dream import dream
-from memory_graph import inbox
-from memory_graph.recall import recall
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import inbox
+from memory_graph.memory.recall import recall
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text
 from tests.sessions import chat_session, command_session
 

@@ -19,12 +19,12 @@ from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.tui.widgets.conversation import ToolCallView, UserTurn
-from memory_graph.content import blocks_text
-from memory_graph.db import DATABASE_NAME
-from memory_graph.importers.reverie_format import export_lines
-from memory_graph.importers.runner import import_paths
-from memory_graph.records import Message
-from memory_graph.session_log import SessionLog
+from memory_graph.store.content import blocks_text
+from memory_graph.store.db import DATABASE_NAME
+from memory_graph.store.records import Message
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
+from memory_graph.transcripts.reverie_format import export_lines
 from tests.fake_api import FakeMessagesAPI, text
 from tests.processes import clean_environment, reverie
 from tests.tui_helpers import settle

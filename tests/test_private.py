@@ -13,9 +13,9 @@ from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from dreamer.dream import dream
-from memory_graph import adoption, inbox
-from memory_graph.recall import recall
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption, inbox
+from memory_graph.memory.recall import recall
+from memory_graph.store.session_log import SessionLog
 from tests.sessions import chat_session
 from tests.tui_helpers import settle
 

@@ -13,11 +13,11 @@ from app.cli import main
 from app.config import Config
 from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
-from memory_graph import adoption
-from memory_graph.importers.runner import import_paths
-from memory_graph.inbox import pending
-from memory_graph.recall import prompt_seen, recall, tokens
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption
+from memory_graph.memory.inbox import pending
+from memory_graph.memory.recall import prompt_seen, recall, tokens
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 from tests.fake_api import FakeMessagesAPI, text
 from tests.recorder import Recorder
 

@@ -3,8 +3,8 @@ never a system prompt, inside a block no quoted line can close."""
 
 from __future__ import annotations
 
-from memory_graph.recall import QUOTED_TAG, recall
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.recall import QUOTED_TAG, recall
+from memory_graph.store.session_log import SessionLog
 
 
 async def _earlier(log: SessionLog) -> None:

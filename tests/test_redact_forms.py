@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from memory_graph.content import excerpt
-from memory_graph.redact import redact
+from memory_graph.store.content import excerpt
+from memory_graph.store.redact import redact
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -339,7 +339,7 @@ def test_a_megabyte_of_adversarial_text_takes_linear_time() -> None:
     texts = [unit * count for unit, count in ADVERSARIAL] + [consonants + mixed]
     script = (
         "import json, sys\n"
-        "from memory_graph.redact import redact, secret_spans\n"
+        "from memory_graph.store.redact import redact, secret_spans\n"
         "for text in json.load(sys.stdin):\n"
         "    redact(text)\n"
         "    secret_spans(text)\n"

@@ -12,13 +12,13 @@ from app.config import Config
 from app.dream_model import DreamModel
 from dreamer.dream import dream
 from dreamer.extractors.llm import TOOL_NAME
-from memory_graph import adoption
-from memory_graph.content import excerpt
-from memory_graph.graph_view import EXPORT_FORMATS, MemoryGraph
-from memory_graph.inbox import pending
-from memory_graph.recall import recall
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption
+from memory_graph.memory.graph_view import EXPORT_FORMATS, MemoryGraph
+from memory_graph.memory.inbox import pending
+from memory_graph.memory.recall import recall
+from memory_graph.store.content import excerpt
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, error, text, tool_use
 from tests.processes import clean_environment, reverie
 from tests.recorder import Recorder

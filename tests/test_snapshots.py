@@ -13,8 +13,8 @@ from app.config import Config
 from app.paths import DEMO_HISTORY
 from app.tui.app import ReverieApp
 from dreamer.dream import dream
-from memory_graph.importers.runner import import_paths
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import import_paths
 from tests.tui_helpers import settle
 
 STARTED = "2026-01-02T03:04:05.000Z"

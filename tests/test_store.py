@@ -11,10 +11,10 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from memory_graph.db import DATABASE_NAME, connect, migrate, schema_version
-from memory_graph.errors import StoreError
-from memory_graph.migrations import MIGRATIONS, SCHEMA_VERSION
-from memory_graph.session_log import SessionLog, UnknownSession, fts_query, snippet
+from memory_graph.store.db import DATABASE_NAME, connect, migrate, schema_version
+from memory_graph.store.errors import StoreError
+from memory_graph.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from memory_graph.store.session_log import SessionLog, UnknownSession, fts_query, snippet
 
 
 def _text(value: str) -> list[dict[str, str]]:

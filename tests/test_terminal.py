@@ -11,8 +11,8 @@ from pathlib import Path
 from app.config import Config
 from app.terminal import one_line, program_output, visible
 from app.tui.widgets.status_line import connection_label
-from memory_graph.content import JOINERS, shown_controls
-from memory_graph.session_log import SessionLog
+from memory_graph.store.content import JOINERS, shown_controls
+from memory_graph.store.session_log import SessionLog
 from tests.processes import clean_environment, reverie
 from tests.sessions import chat_session, command_session
 

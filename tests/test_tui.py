@@ -15,7 +15,7 @@ from app.tui.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Notice, ToolCallView, UserTurn
 from app.tui.widgets.reply import Reply
 from app.tui.widgets.sidebar import SessionsSidebar
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.demo import PROPOSED
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.tui_helpers import settle
@@ -252,7 +252,7 @@ async def test_idle_time_starts_a_dream_and_a_keypress_pauses_it(
 
     import dreamer.dream
     from app.paths import DEMO_HISTORY
-    from memory_graph.importers.runner import import_paths
+    from memory_graph.transcripts.importer import import_paths
 
     # One session per step, each a little slow, so the keypress lands mid-dream.
     real = dreamer.dream._extract
@@ -311,16 +311,16 @@ async def test_a_database_locked_past_the_busy_timeout_loses_no_message(
 ) -> None:
     import sqlite3
 
-    import memory_graph.db
+    import memory_graph.store.db
     from app.config import load_config
 
-    monkeypatch.setattr(memory_graph.db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(memory_graph.store.db, "BUSY_TIMEOUT_MS", 200)
     config = load_config(home, env={}, overrides={"workspace": str(workspace), "idle_after": 0})
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         # Another writer holds the database for longer than the busy timeout.
-        blocker = sqlite3.connect(home / memory_graph.db.DATABASE_NAME, isolation_level=None)
+        blocker = sqlite3.connect(home / memory_graph.store.db.DATABASE_NAME, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
         await _send(pilot, "remember to water the plants")
         assert screen.prompt.value == "remember to water the plants"

@@ -14,7 +14,7 @@ from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.chat_screen import ChatScreen
 from app.tui.permission_screen import PermissionScreen
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import children
 from tests.tui_helpers import settle

@@ -11,7 +11,7 @@ import pytest
 
 from app.agent.loop import Agent, TurnObserver
 from app.config import Config
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
 from tests.cli import run_cli
 from tests.fake_api import FakeMessagesAPI, text
 

@@ -15,8 +15,8 @@ from app.config import Config, load_config
 from app.tui.app import ReverieApp
 from app.tui.widgets.sidebar import SessionsSidebar
 from app.watcher import watch
-from memory_graph.importers.runner import ImportReport
-from memory_graph.session_log import SessionLog
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.importer import ImportReport
 from tests.demo import PROPOSED
 from tests.processes import clean_environment, reverie
 from tests.shared_data import CLAUDE_CODE, needs_shared_data

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from memory_graph.blocks import well_formed
-from memory_graph.content import tool_result_text
-from memory_graph.records import Block, Message
+from memory_graph.store.blocks import well_formed
+from memory_graph.store.content import tool_result_text
+from memory_graph.store.records import Block, Message
 
 _INTERRUPTED_RESULT = "not run: the reply was interrupted before this tool ran"
 _UNPAIRED_RESULT = "[the output of a tool call that is not in this conversation]"

@@ -23,10 +23,10 @@ from app.agent.permissions import Decision, SessionPermissions
 from app.agent.tools import Toolbox, ToolOutcome
 from app.agent.workspace import Workspace
 from app.config import Config
-from memory_graph.errors import StoreError
-from memory_graph.recall import Recalled, recall
-from memory_graph.records import Block, Message
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.recall import Recalled, recall
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import Block, Message
+from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic

@@ -18,13 +18,13 @@ from textual.worker import Worker, WorkerState
 from app.config import Config
 from app.tui.chat_screen import ChatScreen
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
-from memory_graph.db import DATABASE_NAME
-from memory_graph.session_log import SessionLog
+from memory_graph.store.db import DATABASE_NAME
+from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from app.tui.inbox_screen import InboxScreen
-    from memory_graph.adoption import Decided
-    from memory_graph.graph_view import MemoryGraph
+    from memory_graph.memory.adoption import Decided
+    from memory_graph.memory.graph_view import MemoryGraph
 
 IDLE_CHECK_S = 0.25
 DATABASE_WATCH_STEP_MS = 50
@@ -164,7 +164,7 @@ class ReverieApp(App[None]):
         """The memory graph's view: loaded on first use (or again, `fresh`), then kept up to
         date decision by decision."""
         if self._memory is None or fresh:
-            from memory_graph.graph_view import MemoryGraph
+            from memory_graph.memory.graph_view import MemoryGraph
 
             self._memory = await MemoryGraph.load(await self.open_log())
         return self._memory
@@ -178,8 +178,8 @@ class ReverieApp(App[None]):
         """Revert the newest decision not yet undone (the inbox's or the memory browser's) and
         say what was undone, or that nothing was; False when the database refused it (said
         too), so the screen has nothing to redraw."""
-        from memory_graph import adoption
-        from memory_graph.errors import StoreError
+        from memory_graph.memory import adoption
+        from memory_graph.store.errors import StoreError
 
         try:
             decided = await adoption.undo(await self.open_log())

@@ -22,8 +22,8 @@ from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.sidebar import SessionsSidebar
 from app.tui.widgets.status_line import StatusLine
-from memory_graph.errors import StoreError
-from memory_graph.session_log import SessionLog
+from memory_graph.store.errors import StoreError
+from memory_graph.store.session_log import SessionLog
 
 PROMPT = "Message Reverie…  (enter sends, escape cancels a reply)"
 READ_ONLY_PROMPT = "Read-only: an earlier session. ctrl+n starts a new one."

@@ -22,15 +22,15 @@ from app.tui.inbox_screen import group_title
 from app.tui.messages import DatabaseChanged
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
-from memory_graph import adoption
-from memory_graph.errors import StoreError
-from memory_graph.graph import evidence_of
-from memory_graph.inbox import KIND_ORDER
-from memory_graph.session_log import SessionLog
+from memory_graph.memory import adoption
+from memory_graph.memory.inbox import KIND_ORDER
+from memory_graph.memory.nodes import evidence_of
+from memory_graph.store.errors import StoreError
+from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from app.tui.app import ReverieApp
-    from memory_graph.graph_view import MemoryGraph
+    from memory_graph.memory.graph_view import MemoryGraph
 
 SEARCH_DEBOUNCE_S = 0.15
 LINE_WIDTH = 72

@@ -10,7 +10,7 @@ from app.agent.tools import ToolOutcome
 from app.tui.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.status_line import StatusLine
-from memory_graph.records import Message
+from memory_graph.store.records import Message
 
 
 class ScreenObserver(TurnObserver):

@@ -15,11 +15,11 @@ from typing import Any
 
 from dreamer.extractors.failures import canonical_command
 from dreamer.extractors.statements import sentences_read
+from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from memory_graph.content import capped
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message
+from memory_graph.store.content import capped
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message
 
 VERSION = "entities-2"
 _WORKSPACE = re.compile(r"[Ww]orkspace is (/\S+?)\.?(?:\s|$)")

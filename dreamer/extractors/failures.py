@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from memory_graph.content import capped, tool_result_text
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Block
+from memory_graph.store.content import capped, tool_result_text
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Block
 
 VERSION = "failures-4"
 _ERROR_LINE = re.compile(

@@ -16,13 +16,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from dreamer.extractors.statements import key_words
+from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from memory_graph.content import HEAD_CHARACTERS, tool_result_text
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message
-from memory_graph.redact import redact
+from memory_graph.store.content import HEAD_CHARACTERS, tool_result_text
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message
+from memory_graph.store.redact import redact
+from memory_graph.store.text import key_words
 
 VERSION = "llm-1"
 TOOL_NAME = "propose_patterns"

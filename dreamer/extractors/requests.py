@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 
-from dreamer.extractors.statements import flagged, key_words
+from dreamer.extractors.statements import flagged
+from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message
+from memory_graph.store.text import key_words
 
 VERSION = "requests-2"
 REQUEST_CHARACTERS = 400

@@ -3,7 +3,7 @@
 "from now on …") and facts about themselves ("my X is Y", "remember …").
 
 Only the user's own turns are read (their head and tail), sentence by sentence. A turn that
-reads like an instruction to the model (memory_graph/injection.py) is still heard, since the
+reads like an instruction to the model (`memory_graph.store.injection`) is still heard, since the
 person may be changing their mind in those words, but its observations carry `instruction_like`,
 and the inbox says so. Each sentence becomes an observation keyed by its content words;
 consolidation groups sentences that say the same thing.
@@ -16,12 +16,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from memory_graph.content import capped
-from memory_graph.inbox import Observation
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message
-from memory_graph.redact import redact
+from memory_graph.store.content import capped
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message
+from memory_graph.store.redact import redact
+from memory_graph.store.text import key_words
 
 VERSION = "statements-3"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
@@ -45,97 +46,6 @@ _NEGATION = re.compile(
 _CLAUSE = re.compile(r"[,:;]|\b(?:but|and)\b", re.I)
 _INTERJECTION = re.compile(r"(?i)^\s*(?:no|nope)\s*[,!.]\s*")
 """A leading "no," marks a correction; it negates nothing that follows."""
-_WORD = re.compile(r"[a-zà-ÿ0-9][\w'-]*", re.I)
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "do",
-        "does",
-        "don't",
-        "dont",
-        "for",
-        "from",
-        "have",
-        "i",
-        "i'm",
-        "i've",
-        "in",
-        "is",
-        "it",
-        "it's",
-        "me",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "on",
-        "or",
-        "over",
-        "please",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "too",
-        "use",
-        "using",
-        "want",
-        "was",
-        "we",
-        "with",
-        "you",
-        "your",
-        "yours",
-        "said",
-        "say",
-        "actually",
-        "again",
-        "instead",
-        "stop",
-        "always",
-        "never",
-        "prefer",
-        "really",
-        "remember",
-        "ever",
-        "everything",
-        "anything",
-        "something",
-        "thing",
-        "things",
-        "just",
-        "like",
-        "one",
-        "more",
-        "once",
-        "than",
-        "then",
-        "there",
-        "there's",
-        "here",
-        "all",
-        "any",
-        "same",
-        "told",
-        "time",
-        "times",
-        "btw",
-        "ok",
-        "okay",
-        "also",
-    ]
-)
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "vs")
 _ABBREVIATION_BEFORE = re.compile(
     rf"(?i)\b(?:{'|'.join(re.escape(word) for word in _ABBREVIATIONS)})\Z"
@@ -152,21 +62,6 @@ INSTRUCTION_LIKE = "instruction_like"
 def flagged(observation: Observation) -> Observation:
     """The observation marked as coming from words that read like an instruction to the model."""
     return replace(observation, detail={**observation.detail, INSTRUCTION_LIKE: True})
-
-
-def key_words(sentence: str) -> frozenset[str]:
-    """The content words of a sentence, crudely stemmed (dashes/dash, points/point)."""
-    words = set()
-    for word in _WORD.findall(sentence.lower()):
-        word = word.strip("'-")
-        if word in _STOPWORDS or len(word) < 2:
-            continue
-        if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
-            word = word[:-2]
-        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.add(word)
-    return frozenset(words)
 
 
 def negated_words(sentence: str) -> frozenset[str]:

@@ -13,8 +13,8 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from app.terminal import one_line, program_output, visible
-from memory_graph.content import tool_result_text
-from memory_graph.records import Message
+from memory_graph.store.content import tool_result_text
+from memory_graph.store.records import Message
 
 if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream

@@ -13,8 +13,8 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from app.terminal import one_line, when
-from memory_graph.records import Session
-from memory_graph.session_log import SessionLog
+from memory_graph.store.records import Session
+from memory_graph.store.session_log import SessionLog
 
 RECENT_LIMIT = 200
 SEARCH_DEBOUNCE_S = 0.15

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import aiosqlite
 
-from memory_graph.errors import StoreError
-from memory_graph.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
-from memory_graph.records import now_iso
+from memory_graph.store.errors import StoreError
+from memory_graph.store.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
+from memory_graph.store.records import now_iso
 
 DATABASE_NAME = "reverie.db"
 BUSY_TIMEOUT_MS = 5000

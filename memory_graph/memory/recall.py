@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from memory_graph.graph import evidence_link
-from memory_graph.injection import reads_like_injection
-from memory_graph.records import Message, parse_time
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog, where_in
+from memory_graph.memory.nodes import evidence_link
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.records import Message, parse_time
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog, where_in
+from memory_graph.store.text import lower_words, terms
 
 DEFAULT_BUDGET = 1500
 """Tokens of recalled memory in a system prompt."""
@@ -66,127 +67,6 @@ CONVERSATION = "('user', 'assistant')"
 """The roles recall quotes from earlier sessions: what the person said and what was answered,
 never tool output (a web page or a file can say anything) nor system prompts."""
 _CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]\w*)")
-_WORD = re.compile(r"\w+")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "don't",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "own",
-        "please",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
-"""Words that say nothing about what a memory is about (a standard English list, and "please")."""
 
 
 RECALLABLE = (
@@ -293,15 +173,6 @@ def quoted(text: str) -> str:
 def tokens(text: str) -> int:
     """A cheap, conservative token count (about four characters a token)."""
     return len(text) // 4 + 8
-
-
-def terms(text: str) -> list[str]:
-    """The words of a text worth searching for, in order, each once."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
-        if word not in _STOPWORDS and len(word) > 1:
-            seen.setdefault(word, None)
-    return list(seen)
 
 
 def _match(words: list[str]) -> str:
@@ -510,7 +381,7 @@ async def _evidence(
     wanted = set(words)
     found: dict[int, list[tuple[int, Any]]] = {}
     for row in rows:
-        shared = len(wanted & set(_WORD.findall(str(row[5]).lower())))
+        shared = len(wanted & set(lower_words(str(row[5]))))
         found.setdefault(int(row[0]), []).append((shared, row[1:]))
     return {
         node_id: [evidence_link(row) for _, row in sorted(items, key=lambda item: -item[0])][

@@ -18,11 +18,11 @@ from typing import Any, Self
 
 import aiosqlite
 
-from memory_graph.blocks import from_column, meta_from_column
-from memory_graph.content import blocks_text
-from memory_graph.db import DATABASE_NAME, connect, ensure_home, why_not_written
-from memory_graph.errors import StoreError
-from memory_graph.records import (
+from memory_graph.store.blocks import from_column, meta_from_column
+from memory_graph.store.content import blocks_text
+from memory_graph.store.db import DATABASE_NAME, connect, ensure_home, why_not_written
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import (
     Block,
     Event,
     Message,

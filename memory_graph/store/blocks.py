@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from memory_graph.records import Block
+from memory_graph.store.records import Block
 
 
 def _is_text(value: Any) -> bool:

@@ -13,7 +13,7 @@ mind ("forget the npm thing, from now on pnpm") stays below the threshold.
 Fast and linear: a cue's pattern is tried only where one of its anchors (the literal words it
 starts with) occurs, found by substring search; patterns are bounded sequences with no nested
 repetition; a long text is read at its head and its tail, as the extractors read it
-(`memory_graph.content.capped`).
+(`memory_graph.store.content.capped`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from memory_graph.content import capped
+from memory_graph.store.content import capped
 
 THRESHOLD: Final = 0.5
 """A score at or above it reads like an instruction to the model."""

@@ -1,4 +1,5 @@
-"""The dreamer's records: dreams, observations and the proposals of the inbox.
+"""The dreamer's journal: its dreams, the watermark they reached, the observations they made and
+the proposals they left in the inbox, and what it reads back from them.
 
 Everything a dream writes commits in one transaction with its row in `dreams`, so a dream that
 is cancelled or killed leaves nothing, and the next one starts from the same watermark.
@@ -13,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_graph.errors import StoreError
-from memory_graph.graph import evidence_of, state_hashes
-from memory_graph.records import Session, dumps, now_iso
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog, where_in
+from memory_graph.memory.nodes import Node
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import Session, dumps, now_iso
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog, where_in
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class NewProposal:
     evidence: list[Evidence]
     payload: dict[str, Any] = field(default_factory=dict)
     graph_hash: str = ""
-    """The state of what it edits when it was made (see `memory_graph.graph`)."""
+    """The state of what it edits when it was made (see `memory_graph.memory.nodes`)."""
 
     @property
     def target(self) -> str:
@@ -308,94 +309,30 @@ async def commit_dream(
     return dream_id
 
 
-async def pending(log: SessionLog) -> list[dict[str, Any]]:
-    """The inbox: pending proposals, by kind then confidence and support, in the `reverie inbox
-    --json` shape. Excerpts are cut from the linked messages and redacted on the way out."""
+async def latest_sightings(
+    log: SessionLog, memories: Sequence[tuple[Node, list[str]]]
+) -> dict[int, tuple[int, int, int, int]]:
+    """The newest observation of each node's patterns: (session, message, span start, end)."""
+    latest: dict[int, tuple[int, int, int, int]] = {}
+    for node, patterns in memories:
+        for pattern in patterns:
+            async with log.connection.execute(
+                "SELECT session_id, message_id, span_start, span_end FROM observations "
+                "WHERE pattern = ? ORDER BY session_id DESC LIMIT 1",
+                (pattern,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and (node.id not in latest or row[0] > latest[node.id][0]):
+                latest[node.id] = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+    return latest
+
+
+async def horizon(log: SessionLog, sessions: int) -> int | None:
+    """The oldest of the last `sessions` sessions that are not private (by id), or None when
+    there are fewer."""
     async with log.connection.execute(
-        "SELECT id, op, kind, statement, confidence, support, dream_id, created, "
-        "json_extract(payload, '$.flag') FROM proposals "
-        "WHERE status = 'pending' ORDER BY kind, confidence DESC, support DESC, id"
+        "SELECT id FROM sessions WHERE private = 0 ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (sessions - 1,),
     ) as cursor:
-        rows = list(await cursor.fetchall())
-    return [
-        {
-            "id": row[0],
-            "op": row[1],
-            "kind": row[2],
-            "statement": row[3],
-            "confidence": row[4],
-            "support": row[5],
-            "evidence": await evidence_of(log, "proposal", row[0]),
-            "dream_id": row[6],
-            "created": row[7],
-            "flag": row[8],
-        }
-        for row in rows
-    ]
-
-
-KIND_ORDER = ("workflow", "failure", "fix", "preference", "fact", "pattern", "topic", "entity")
-"""How the inbox groups proposals: what changes behaviour first, context last."""
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    """A pending proposal as the inbox panel shows it."""
-
-    id: int
-    op: str
-    kind: str
-    statement: str
-    memory: str
-    """The memory it would add, as a person may edit it before adopting."""
-    confidence: float
-    support: int
-    dream_id: int
-    created: str
-    first_seen: str
-    last_seen: str
-    stale: bool
-    """What it edits changed since it was made: adopting it would apply nothing."""
-    flag: str = ""
-    """A warning for the person judging it: its words read like an instruction to the model."""
-
-
-async def inbox_items(log: SessionLog) -> list[InboxItem]:
-    """Pending proposals grouped by kind (KIND_ORDER), then by confidence and support."""
-    rows = list(
-        await log.connection.execute_fetchall(
-            "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, "
-            "p.dream_id, p.created, p.fingerprint, p.graph_hash, MIN(s.started), "
-            "MAX(COALESCE(s.ended, s.started)) FROM proposals p "
-            "LEFT JOIN proposal_evidence e ON e.proposal_id = p.id "
-            "LEFT JOIN sessions s ON s.id = e.session_id WHERE p.status = 'pending' GROUP BY p.id"
-        )
-    )
-    payloads = {row[0]: json.loads(row[4]) for row in rows}
-    targets = {row[0]: str(payloads[row[0]].get("target", row[9])) for row in rows}
-    current = await state_hashes(log, sorted(set(targets.values())))
-    items = []
-    for row in rows:
-        node = payloads[row[0]].get("node")
-        memory = str(node.get("statement", "")) if isinstance(node, dict) else ""
-        items.append(
-            InboxItem(
-                id=row[0],
-                op=row[1],
-                kind=row[2],
-                statement=row[3],
-                memory=memory or row[3],
-                confidence=row[5],
-                support=row[6],
-                dream_id=row[7],
-                created=row[8],
-                first_seen=row[11] or "",
-                last_seen=row[12] or "",
-                stale=current[targets[row[0]]] != row[10],
-                flag=str(payloads[row[0]].get("flag") or ""),
-            )
-        )
-    order = {kind: position for position, kind in enumerate(KIND_ORDER)}
-    return sorted(
-        items, key=lambda i: (order.get(i.kind, len(order)), -i.confidence, -i.support, i.id)
-    )
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None

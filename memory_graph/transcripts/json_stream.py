@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from memory_graph.importers.jsonl import BOM
+from memory_graph.transcripts.jsonl import BOM
 
 READ_BYTES = 1 << 18
 _DECODER = json.JSONDecoder()

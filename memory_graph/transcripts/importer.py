@@ -12,20 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from memory_graph.errors import StoreError
-from memory_graph.import_store import (
-    Cursor,
-    ImportConflict,
-    file_digests,
-    get_cursor,
-    retitle,
-    save_cursor,
-    store_session,
-)
-from memory_graph.importers import claude_code, json_stream, openai_chat, reverie_format
-from memory_graph.importers.jsonl import sample
-from memory_graph.importers.records import FORMATS, Format, ImportedSession, ParsedFile, Problem
-from memory_graph.session_log import SessionLog
+from memory_graph.store.errors import StoreError
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts import claude_code, json_stream, openai_chat, reverie_format
+from memory_graph.transcripts.cursors import Cursor, file_digests, get_cursor, save_cursor
+from memory_graph.transcripts.jsonl import sample
+from memory_graph.transcripts.parsed import FORMATS, Format, ImportedSession, ParsedFile, Problem
+from memory_graph.transcripts.writer import ImportConflict, retitle, store_session
 
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json")
 DOCUMENT_SAMPLE = 3

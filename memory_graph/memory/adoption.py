@@ -14,11 +14,11 @@ from typing import Any
 
 import aiosqlite
 
-from memory_graph.errors import InboxError
-from memory_graph.graph import ABSENT, NODE_COLUMNS, NODE_KINDS, Node, node_from_row
-from memory_graph.records import dumps, now_iso
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.nodes import ABSENT, NODE_COLUMNS, NODE_KINDS, Node, node_from_row
+from memory_graph.store.errors import InboxError
+from memory_graph.store.records import dumps, now_iso
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog
 
 ENTITY_KINDS = ("topic", "entity")
 SHARED_SESSIONS = 2

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from memory_graph.content import excerpt
-from memory_graph.session_log import SessionLog, where_in
+from memory_graph.store.content import excerpt
+from memory_graph.store.session_log import SessionLog, where_in
 
 NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
-EDGE_KINDS = ("resolved_by", "about", "occurs_with", "contradicts", "supersedes", "evidence")
 ABSENT = "absent"
 """The state hash of a pattern that is not a node."""
 
@@ -114,15 +113,6 @@ async def state_hashes(log: SessionLog, fingerprints: Sequence[str]) -> dict[str
     return {fp: nodes[fp].state_hash if fp in nodes else ABSENT for fp in fingerprints}
 
 
-async def get_node(log: SessionLog, node_id: int) -> Node | None:
-    """One node by id."""
-    async with log.connection.execute(
-        f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ?", (node_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return node_from_row(row) if row else None
-
-
 async def nodes(
     log: SessionLog, kinds: Sequence[str] = NODE_KINDS, statuses: Sequence[str] = ("active",)
 ) -> list[tuple[Node, list[str]]]:
@@ -174,32 +164,3 @@ async def evidence_of(log: SessionLog, owner: str, owner_id: int) -> list[dict[s
         (owner_id,),
     )
     return [{**evidence_link(row), "excerpt": excerpt(str(row[4]), row[5], row[6])} for row in rows]
-
-
-async def latest_sightings(
-    log: SessionLog, memories: Sequence[tuple[Node, list[str]]]
-) -> dict[int, tuple[int, int, int, int]]:
-    """The newest observation of each node's patterns: (session, message, span start, end)."""
-    latest: dict[int, tuple[int, int, int, int]] = {}
-    for node, patterns in memories:
-        for pattern in patterns:
-            async with log.connection.execute(
-                "SELECT session_id, message_id, span_start, span_end FROM observations "
-                "WHERE pattern = ? ORDER BY session_id DESC LIMIT 1",
-                (pattern,),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is not None and (node.id not in latest or row[0] > latest[node.id][0]):
-                latest[node.id] = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
-    return latest
-
-
-async def horizon(log: SessionLog, sessions: int) -> int | None:
-    """The oldest of the last `sessions` sessions that are not private (by id), or None when
-    there are fewer."""
-    async with log.connection.execute(
-        "SELECT id FROM sessions WHERE private = 0 ORDER BY id DESC LIMIT 1 OFFSET ?",
-        (sessions - 1,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from memory_graph.records import Block, Outcome, Role, stored_time
+from memory_graph.store.records import Block, Outcome, Role, stored_time
 
 Format = Literal["claude-code", "openai", "reverie"]
 FORMATS: tuple[Format, ...] = ("claude-code", "openai", "reverie")

@@ -3,25 +3,20 @@
 A session is found by (source, external id). Messages with an external id are added only when
 that id is new in the session; messages without one are matched by position, and only when the
 stored ones are an exact prefix of what was read (a conversation that changed is refused, never
-grafted). Import cursors remember how far each file was read.
+grafted).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiosqlite
 
-from memory_graph.content import blocks_text
-from memory_graph.errors import StoreError
-from memory_graph.importers.records import ImportedSession
-from memory_graph.records import dumps, now_iso, stored_time
-from memory_graph.session_log import SessionLog, index_for_search, stamp_change
-
-DIGEST_BYTES = 1024
-"""How much of a file's start (and of what precedes its cursor) identifies it."""
+from memory_graph.store.content import blocks_text
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import dumps, now_iso, stored_time
+from memory_graph.store.session_log import SessionLog, index_for_search, stamp_change
+from memory_graph.transcripts.parsed import ImportedSession
 
 
 class ImportConflict(StoreError):
@@ -35,32 +30,6 @@ class StoredSession:
     session_id: int
     created: bool
     added: int
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """How far a file was read, and what it looked like then."""
-
-    path: str
-    format: str
-    size: int
-    mtime_ns: int
-    offset: int
-    lines: int
-    head: str
-    tail: str
-
-
-def file_digests(path: Path, offset: int) -> tuple[str, str]:
-    """Digests of a file's first bytes and of the bytes just before `offset` (at most
-    DIGEST_BYTES each, never past `offset`): a file whose read part changed in any of them is
-    read again from the start."""
-    with path.open("rb") as handle:
-        head = handle.read(min(DIGEST_BYTES, offset))
-        start = max(0, offset - DIGEST_BYTES)
-        handle.seek(start)
-        tail = handle.read(offset - start)
-    return hashlib.sha256(head).hexdigest(), hashlib.sha256(tail).hexdigest()
 
 
 def _storable(text: str) -> str:
@@ -220,37 +189,3 @@ async def retitle(log: SessionLog, source: str, leaf: str, title: str) -> bool:
         changed = cursor.rowcount
         await cursor.close()
     return changed > 0
-
-
-async def get_cursor(log: SessionLog, path: Path) -> Cursor | None:
-    """The saved read position of a file, if it was imported before."""
-    async with log.connection.execute(
-        "SELECT path, format, size, mtime_ns, offset, lines, head, tail FROM import_cursors "
-        "WHERE path = ?",
-        (str(path),),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return Cursor(*row) if row else None
-
-
-async def save_cursor(log: SessionLog, cursor: Cursor) -> None:
-    """Remember how far a file was read."""
-    async with log.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO import_cursors (path, format, size, mtime_ns, offset, lines, head, "
-            "tail, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
-            "format = excluded.format, size = excluded.size, mtime_ns = excluded.mtime_ns, "
-            "offset = excluded.offset, lines = excluded.lines, head = excluded.head, "
-            "tail = excluded.tail, updated = excluded.updated",
-            (
-                cursor.path,
-                cursor.format,
-                cursor.size,
-                cursor.mtime_ns,
-                cursor.offset,
-                cursor.lines,
-                cursor.head,
-                cursor.tail,
-                now_iso(),
-            ),
-        )

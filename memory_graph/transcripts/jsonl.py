@@ -9,7 +9,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from memory_graph.importers.records import ParsedFile, Problem
+from memory_graph.transcripts.parsed import ParsedFile, Problem
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 SAMPLE_LINES = 20

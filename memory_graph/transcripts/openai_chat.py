@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from memory_graph.importers import json_stream
-from memory_graph.importers.jsonl import first_record, records, sample
-from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
-from memory_graph.records import Block, Outcome, Role, dumps, iso
-from memory_graph.session_log import title_from
+from memory_graph.store.records import Block, Outcome, Role, dumps, iso
+from memory_graph.store.session_log import title_from
+from memory_graph.transcripts import json_stream
+from memory_graph.transcripts.jsonl import first_record, records, sample
+from memory_graph.transcripts.parsed import ImportedMessage, ImportedSession, ParsedFile, Problem
 
 SOURCE = "openai"
 _ERROR_RESULT = re.compile(r"^\s*(Error|Exception|Traceback)\b")

@@ -15,17 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from memory_graph.content import tool_result_text
-from memory_graph.importers.jsonl import records
-from memory_graph.importers.records import (
+from memory_graph.store.content import tool_result_text
+from memory_graph.store.records import Block, Role
+from memory_graph.store.session_log import title_from
+from memory_graph.transcripts.jsonl import records
+from memory_graph.transcripts.parsed import (
     ImportedMessage,
     ImportedSession,
     ParsedFile,
     Problem,
     TitleHint,
 )
-from memory_graph.records import Block, Role
-from memory_graph.session_log import title_from
 
 SOURCE = "claude-code"
 _EXIT_CODE = re.compile(r"^Exit code (\d+)\b")

@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 
 import aiosqlite
 
-from memory_graph.content import excerpt
-from memory_graph.errors import StoreError
-from memory_graph.graph import NODE_COLUMNS, Node, node_from_row
-from memory_graph.records import dumps, now_iso
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.nodes import NODE_COLUMNS, Node, node_from_row
+from memory_graph.store.content import excerpt
+from memory_graph.store.errors import StoreError
+from memory_graph.store.records import dumps, now_iso
+from memory_graph.store.session_log import SessionLog
 
 UNWORDED = "(its wording came from a forgotten session; a new wording waits in the inbox)"
 """What a memory says once forget took its wording: retired, it is never recalled."""

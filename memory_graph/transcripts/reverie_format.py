@@ -14,11 +14,11 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
-from memory_graph.blocks import checked
-from memory_graph.importers.jsonl import records
-from memory_graph.importers.records import ImportedMessage, ImportedSession, ParsedFile, Problem
-from memory_graph.records import Message, Outcome, Role, Session, dumps, now_iso
-from memory_graph.session_log import SessionLog
+from memory_graph.store.blocks import checked
+from memory_graph.store.records import Message, Outcome, Role, Session, dumps, now_iso
+from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts.jsonl import records
+from memory_graph.transcripts.parsed import ImportedMessage, ImportedSession, ParsedFile, Problem
 
 FORMAT = "reverie"
 VERSION = 1

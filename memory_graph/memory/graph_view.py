@@ -16,10 +16,10 @@ from typing import Any
 
 import networkx as nx
 
-from memory_graph.adoption import Decided
-from memory_graph.graph import NODE_COLUMNS, Edge, Node, node_from_row
-from memory_graph.redact import redact
-from memory_graph.session_log import SessionLog
+from memory_graph.memory.adoption import Decided
+from memory_graph.memory.nodes import NODE_COLUMNS, Edge, Node, node_from_row
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog
 
 EXPORT_FORMATS = {
     ".graphml": "GraphML",

@@ -8,9 +8,9 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from memory_graph.blocks import well_formed
-from memory_graph.records import Block
-from memory_graph.redact import redact, secret_spans
+from memory_graph.store.blocks import well_formed
+from memory_graph.store.records import Block
+from memory_graph.store.redact import redact, secret_spans
 
 
 def tool_result_text(content: Any) -> str:
