@@ -20,6 +20,7 @@ from typing import Any
 from memory_graph.store.content import blocks_text
 from memory_graph.store.redact import redact
 from memory_graph.transcripts.importer import PARSERS, detect, discover
+from memory_graph.transcripts.parsed import ParsedFile
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 SOURCES = (BENCHMARKS / "claude-code", BENCHMARKS / "taubench")
@@ -72,7 +73,7 @@ def _documents(path: Path) -> Iterator[Any]:
 def _file_texts(path: Path) -> Iterator[str]:
     form = detect(path)
     if form is not None:
-        for session in PARSERS[form](path).sessions:
+        for session in PARSERS[form](path, ParsedFile()):
             yield session.title or session.fallback_title
             for message in session.messages:
                 yield blocks_text(message.content)
