@@ -22,16 +22,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from memory_graph.memory.recall.episodes import episodes, named_speaker
-from memory_graph.memory.recall.logged import as_logged, prompt_seen
+from memory_graph.memory.recall.logged import as_logged
 from memory_graph.memory.recall.memories import candidates, evidence, seeds, spread, weight
-from memory_graph.memory.recall.results import (
-    QUOTED_NOTE,
-    QUOTED_TAG,
-    Recalled,
-    RecallHit,
-    quoted,
-    tokens,
-)
+from memory_graph.memory.recall.results import Recalled, RecallHit, tokens
 from memory_graph.memory.recall.tuning import (
     CANDIDATES,
     DEFAULT_BUDGET,
@@ -45,13 +38,9 @@ from memory_graph.store.text import terms
 __all__ = [
     "DEFAULT_BUDGET",
     "DEFAULT_K",
-    "QUOTED_NOTE",
-    "QUOTED_TAG",
     "RecallHit",
     "Recalled",
     "as_logged",
-    "prompt_seen",
-    "quoted",
     "recall",
     "tokens",
 ]

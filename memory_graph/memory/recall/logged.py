@@ -1,5 +1,5 @@
-"""A logged prompt rebuilt: what recall added to it, from the references it was logged with
-(ids and wording versions, never text), as the model saw it."""
+"""What recall added to a logged prompt, rebuilt from the references it was logged with (ids and
+wording versions, never text); `app/agent/prompt.py` words it as the model saw it."""
 
 from __future__ import annotations
 
@@ -8,18 +8,7 @@ from typing import Any
 from memory_graph.memory.nodes import evidence_link
 from memory_graph.memory.recall.episodes import episode_line
 from memory_graph.memory.recall.results import Recalled, RecallHit
-from memory_graph.store.records import Message
 from memory_graph.store.session_log import SessionLog, where_in
-
-
-async def prompt_seen(log: SessionLog, prompt: Message) -> str:
-    """A logged system prompt as the model saw it: its text, then what recall added, rebuilt
-    from the references it was logged with."""
-    references = prompt.meta.get("recalled")
-    if not isinstance(references, dict):
-        return prompt.text
-    recalled = await as_logged(log, references)
-    return f"{prompt.text}\n\n{recalled.render()}" if recalled.hits else prompt.text
 
 
 async def as_logged(log: SessionLog, references: dict[str, Any]) -> Recalled:
