@@ -19,7 +19,8 @@ from memory_graph.memory.recall.tuning import (
 )
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.redact import redact
-from memory_graph.store.session_log import SessionLog, where_in
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
 
 CONVERSATION = "('user', 'assistant')"
 """The roles recall quotes from earlier sessions: what the person said and what was answered,

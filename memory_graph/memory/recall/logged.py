@@ -8,7 +8,8 @@ from typing import Any
 from memory_graph.memory.nodes import evidence_link
 from memory_graph.memory.recall.episodes import episode_line
 from memory_graph.memory.recall.results import Recalled, RecallHit
-from memory_graph.store.session_log import SessionLog, where_in
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
 
 
 async def as_logged(log: SessionLog, references: dict[str, Any]) -> Recalled:

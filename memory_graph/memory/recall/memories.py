@@ -19,7 +19,8 @@ from memory_graph.memory.recall.tuning import (
     SEEDS,
 )
 from memory_graph.store.records import parse_time
-from memory_graph.store.session_log import SessionLog, where_in
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
 from memory_graph.store.text import lower_words
 
 RECALLABLE = (
