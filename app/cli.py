@@ -294,7 +294,7 @@ def _message_lines(message: Message) -> list[str]:
 
 
 async def _show(args: argparse.Namespace) -> int:
-    from memory_graph.memory.recall import prompt_seen
+    from app.agent.prompt import prompt_seen
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:

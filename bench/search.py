@@ -11,7 +11,8 @@ from pathlib import Path
 
 from bench.seed import COMMON_WORD, PAIR_WORDS, RARE_WORD
 from memory_graph.store.db import DATABASE_NAME
-from memory_graph.store.session_log import SessionLog, fts_query
+from memory_graph.store.search import fts_query
+from memory_graph.store.session_log import SessionLog
 
 QUERIES = {
     "rare_word": RARE_WORD,

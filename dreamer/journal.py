@@ -18,7 +18,8 @@ from memory_graph.memory.nodes import Node
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import Session, dumps, now_iso
 from memory_graph.store.redact import redact
-from memory_graph.store.session_log import SessionLog, where_in
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from app.agent.loop import Agent, TurnObserver
+from app.agent.prompt import prompt_seen
 from app.config import Config
 from dreamer.dream import dream
 from memory_graph.memory import adoption, inbox
 from memory_graph.memory.forget import UNWORDED, forget, vacuum
-from memory_graph.memory.recall import prompt_seen, recall
+from memory_graph.memory.recall import recall
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text

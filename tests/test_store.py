@@ -14,7 +14,8 @@ import pytest
 from memory_graph.store.db import DATABASE_NAME, connect, migrate, schema_version
 from memory_graph.store.errors import StoreError
 from memory_graph.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from memory_graph.store.session_log import SessionLog, UnknownSession, fts_query, snippet
+from memory_graph.store.search import fts_query, snippet
+from memory_graph.store.session_log import SessionLog, UnknownSession
 
 
 def _text(value: str) -> list[dict[str, str]]:

@@ -7,7 +7,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.agent.history import api_messages
@@ -20,6 +19,7 @@ from app.agent.model_client import (
     retry_delay,
 )
 from app.agent.permissions import Decision, SessionPermissions
+from app.agent.prompt import system_prompt, with_recalled
 from app.agent.tools import Toolbox, ToolOutcome
 from app.agent.workspace import Workspace
 from app.config import Config
@@ -120,18 +120,6 @@ def _stored_block(block: Any) -> Block:
     if block.type == "tool_use":
         return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
     return dict(block.model_dump(mode="json", exclude_none=True))
-
-
-def system_prompt(workspace: Workspace) -> str:
-    """The system prompt of a turn, before the memory recalled for it."""
-    today = date.today()
-    return (
-        "You are Reverie, a personal assistant running in the user's terminal.\n"
-        f"Today is {today.isoformat()}. The workspace is {workspace.root}.\n"
-        "read_file, list_dir and search_files work inside the workspace; write_file and "
-        "run_command ask the user for permission each time, and the user may deny them.\n"
-        "Be concise and concrete."
-    )
 
 
 _MALFORMED = (ValueError, KeyError, IndexError, TypeError, AttributeError)
@@ -236,7 +224,7 @@ class Agent:
             await self.log.append_message(
                 session_id, "system", [{"type": "text", "text": prompt}], meta=meta
             )
-        return f"{prompt}\n\n{recalled.render()}" if recalled.hits else prompt
+        return with_recalled(prompt, recalled)
 
     async def _converse(
         self, session_id: int, system: str, observer: TurnObserver, result: TurnResult

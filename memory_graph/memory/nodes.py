@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from memory_graph.store.content import excerpt
-from memory_graph.store.session_log import SessionLog, where_in
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
 
 NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
 ABSENT = "absent"

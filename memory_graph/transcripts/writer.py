@@ -15,7 +15,9 @@ import aiosqlite
 from memory_graph.store.content import blocks_text
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import dumps, now_iso, stored_time
-from memory_graph.store.session_log import SessionLog, index_for_search, stamp_change
+from memory_graph.store.search import index_for_search
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import stamp_change
 from memory_graph.transcripts.parsed import ImportedSession
 
 

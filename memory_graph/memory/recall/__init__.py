@@ -1,0 +1,120 @@
+"""Recall: the adopted memories relevant to a text, fitted into a token budget, and, when
+memory does not fill it, the raw messages of earlier sessions that match.
+
+1. Full-text search (BM25) over the statements of active nodes finds the seeds.
+2. A personalized PageRank, pushed locally from the seeds over the graph's edges (two rounds,
+   each reading the neighbours of the sixteen nodes holding most relevance in one query), lets
+   a memory lend relevance to its neighbours: the fix of a failure that matched, the project a
+   preference is about.
+3. Each score is weighted by support and recency, and the best fit the budget.
+4. Raw messages of earlier sessions are ranked with their context: the messages just before
+   and after (an answer rarely repeats the question's words), their session, and who the query
+   names; the two lists are fused by reciprocal rank.
+
+Retired, superseded and merged nodes never come back: only active nodes are read, and not those
+that private sessions alone back (`RECALLABLE`). Episodes
+(raw messages) come from sessions that are not private, never from the session asking, with
+secrets redacted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from memory_graph.memory.recall.episodes import episodes, named_speaker
+from memory_graph.memory.recall.logged import as_logged
+from memory_graph.memory.recall.memories import candidates, evidence, seeds, spread, weight
+from memory_graph.memory.recall.results import Recalled, RecallHit, tokens
+from memory_graph.memory.recall.tuning import (
+    CANDIDATES,
+    DEFAULT_BUDGET,
+    DEFAULT_K,
+    FUSION_K,
+    KIND_WEIGHT,
+)
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.text import terms
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_K",
+    "RecallHit",
+    "Recalled",
+    "as_logged",
+    "recall",
+    "tokens",
+]
+
+
+def _match(words: list[str]) -> str:
+    # Any of the words (BM25 ranks those with more of them first); quoted: input is text.
+    return " OR ".join(f'"{word}"' for word in words)
+
+
+async def recall(
+    log: SessionLog,
+    text: str,
+    *,
+    k: int = DEFAULT_K,
+    budget: int = DEFAULT_BUDGET,
+    exclude_session: int | None = None,
+    now: datetime | None = None,
+) -> Recalled:
+    """The memories relevant to `text` and the raw messages of earlier sessions that match it,
+    best first (the two rankings fused), at most `k` and within `budget` tokens."""
+    words = terms(text)
+    if not words or k <= 0:
+        return Recalled(text, [])
+    seeded = await seeds(log, _match(words))
+    scored = await spread(log, seeded) if seeded else {}
+    moment = now or datetime.now(UTC)
+    # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
+    best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
+    nodes = await candidates(log, best)
+    memories = sorted(
+        (
+            (scored[node_id] * weight(kind, support, last_seen, moment), node_id)
+            for node_id, (kind, _, support, last_seen, _) in nodes.items()
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )[:k]
+    speaker = await named_speaker(log, text, words)
+    earlier = await episodes(log, _match(words), k, exclude_session, speaker)
+    order = _fused([nodes[node_id][0] for _, node_id in memories], len(earlier))[:k]
+    chosen = [memories[rank][1] for source, rank in order if source == "memory"]
+    linked = await evidence(log, chosen, words)
+    hits: list[RecallHit] = []
+    used = 0
+    for source, rank in order:
+        if source == "memory":
+            score, node_id = memories[rank]
+            node = nodes[node_id]
+            hit = RecallHit(
+                node_id,
+                node.kind,
+                node.statement,
+                score,
+                linked.get(node_id, []),
+                node.version,
+            )
+        else:
+            hit = earlier[rank]
+        cost = tokens(hit.statement)
+        if used + cost > budget:
+            break
+        used += cost
+        hits.append(hit)
+    return Recalled(text, hits)
+
+
+def _fused(memories: list[str], episodes: int) -> list[tuple[str, int]]:
+    """Memories (given by kind, best first) and episodes in one order by reciprocal rank
+    fusion, a memory first on ties: each ranking counts by position, so their scores never
+    have to share a scale. A topic or entity counts for its kind's weight: a name in the
+    question must not push out the messages that answer it."""
+    entries = [
+        (KIND_WEIGHT.get(kind, 1.0) / (FUSION_K + rank), 0, "memory", rank)
+        for rank, kind in enumerate(memories)
+    ]
+    entries += [(1 / (FUSION_K + rank), 1, "episode", rank) for rank in range(episodes)]
+    return [(source, rank) for _, _, source, rank in sorted(entries, key=lambda e: (-e[0], e[1]))]

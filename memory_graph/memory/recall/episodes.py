@@ -1,0 +1,153 @@
+"""Earlier messages for a query: the conversation of other sessions ranked with its context
+(the messages around a match, its session, the speaker the query names), quoted one line each."""
+
+from __future__ import annotations
+
+import re
+
+from memory_graph.memory.nodes import evidence_link
+from memory_graph.memory.recall.results import RecallHit
+from memory_graph.memory.recall.tuning import (
+    EPISODE_CANDIDATES,
+    EPISODE_CHARACTERS,
+    NAMED,
+    NAMED_ODDS,
+    NAMES_TRIED,
+    NEIGHBOUR_SHARE,
+    SESSION_SHARE,
+    SPEAKER_BOOST,
+)
+from memory_graph.store.injection import reads_like_injection
+from memory_graph.store.redact import redact
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
+
+CONVERSATION = "('user', 'assistant')"
+"""The roles recall quotes from earlier sessions: what the person said and what was answered,
+never tool output (a web page or a file can say anything) nor system prompts."""
+_CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]\w*)")
+
+
+async def named_speaker(log: SessionLog, text: str, words: list[str]) -> str | None:
+    """The role (user or assistant) the query names, if it names one side only. A capitalized
+    word of the query (not opening a sentence) names a side when it is a proper noun in the
+    messages too (capitalized in most of those it occurs in), occurs in NAMED of them at least,
+    and the other side says it NAMED_ODDS times as often as the share of messages it writes
+    would make it: how one side addresses the other ("Thanks, Caroline!"), never their own
+    name. Samples are bounded: cheap in any history."""
+    capitalized = {word for word in _CAPITALIZED.findall(text) if word.lower() in words}
+    if not capitalized:
+        return None
+    fetched = await log.connection.execute_fetchall(
+        "SELECT role, count(*) FROM (SELECT role FROM messages ORDER BY id DESC LIMIT 2000) "
+        "GROUP BY role"
+    )
+    base = {str(role): int(count) for role, count in fetched}
+    roles: dict[str, str] = {}
+    for name in sorted(capitalized, key=lambda word: words.index(word.lower()))[:NAMES_TRIED]:
+        fetched = await log.connection.execute_fetchall(
+            "SELECT m.role, count(*), sum(instr(m.text, ?) > 0) FROM (SELECT rowid FROM "
+            "messages_fts WHERE messages_fts MATCH ? LIMIT 200) AS f "
+            "JOIN messages m ON m.id = f.rowid GROUP BY m.role",
+            (name, f'"{name.lower()}"'),
+        )
+        rows = list(fetched)
+        counts = {str(role): int(count) for role, count, _ in rows}
+        cased = sum(int(row[2]) for row in rows)
+        if sum(counts.values()) < NAMED or cased < 0.8 * sum(counts.values()):
+            continue
+        for side, other in (("user", "assistant"), ("assistant", "user")):
+            said, heard = counts.get(other, 0), counts.get(side, 0)
+            odds = (said / (heard + 1)) / ((base.get(other, 0) + 1) / (base.get(side, 0) + 1))
+            if odds >= NAMED_ODDS:
+                roles[name.lower()] = side
+    sides = set(roles.values())
+    return sides.pop() if len(sides) == 1 else None
+
+
+async def episodes(
+    log: SessionLog,
+    query: str,
+    limit: int,
+    exclude_session: int | None,
+    speaker: str | None = None,
+) -> list[RecallHit]:
+    """The messages of other sessions (not private) that match best, with their context, as
+    episode hits: a message's score is its own BM25, NEIGHBOUR_SHARE of its neighbours' (so the
+    answer after a matching question is found too), a share of its session's, and a boost when
+    the query names its speaker."""
+    fetched = await log.connection.execute_fetchall(
+        "SELECT m.id, m.session_id, m.seq, m.role, hit.score "
+        "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
+        "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
+        "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
+        f"WHERE s.private = 0 AND m.session_id != ? AND m.role IN {CONVERSATION}",
+        (query, EPISODE_CANDIDATES, exclude_session or 0),
+    )
+    matched = [
+        (int(row[0]), int(row[1]), int(row[2]), str(row[3]), max(float(row[4]), 1e-6))
+        for row in fetched
+    ]
+    if not matched:
+        return []
+    own = {(session, seq): score for _, session, seq, _, score in matched}
+    places = {(session, seq): (message_id, role) for message_id, session, seq, role, _ in matched}
+    missing = sorted(
+        {(session, seq + step) for session, seq in own for step in (-1, 1)} - own.keys()
+    )
+    for start in range(0, len(missing), 400):
+        # 400 pairs are 800 parameters: under SQLite's oldest limit (999), as where_in is.
+        chunk = missing[start : start + 400]
+        pairs = ", ".join(["(?, ?)"] * len(chunk))
+        fetched = await log.connection.execute_fetchall(
+            f"SELECT m.id, m.session_id, m.seq, m.role FROM (VALUES {pairs}) AS v "
+            "JOIN messages m ON m.session_id = v.column1 AND m.seq = v.column2 "
+            f"WHERE m.role IN {CONVERSATION}",
+            [value for pair in chunk for value in pair],
+        )
+        for message_id, session, seq, role in fetched:
+            places[(int(session), int(seq))] = (int(message_id), str(role))
+    sessions: dict[int, float] = {}
+    for (session, _), score in own.items():
+        sessions[session] = sessions.get(session, 0.0) + score
+    best, best_session = max(own.values()), max(sessions.values())
+    scored = []
+    for (session, seq), (message_id, role) in places.items():
+        score = own.get((session, seq), 0.0) + NEIGHBOUR_SHARE * (
+            own.get((session, seq - 1), 0.0) + own.get((session, seq + 1), 0.0)
+        )
+        score += SESSION_SHARE * best * sessions[session] / best_session
+        if role == speaker:
+            score *= SPEAKER_BOOST
+        scored.append((score, message_id))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    scored = scored[:limit]
+    rows = await where_in(
+        log,
+        "SELECT m.session_id, s.external_id, m.id, m.external_id, m.role, m.text "
+        "FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id IN ({})",
+        [message_id for _, message_id in scored],
+    )
+    found = {int(row[2]): row for row in rows}
+    # Relevance shares, as memories' scores are: the two read on one scale.
+    total = sum(score for score, _ in scored) or 1.0
+    hits = []
+    for score, message_id in scored:
+        row = found.get(message_id)
+        if row is None:
+            continue  # forgotten by another process since it was ranked
+        quoted = episode_line(row[4], row[5])
+        if reads_like_injection(str(row[5])) or reads_like_injection(quoted):
+            # Words that try to instruct the model, in the message or in the line quoted from
+            # it (whitespace folded): quoted or not, they are never handed to it.
+            continue
+        hits.append(RecallHit(None, "episode", quoted, score / total, [evidence_link(row)]))
+    return hits
+
+
+def episode_line(role: str, text: str) -> str:
+    """An earlier message as recall quotes it: one line, secrets redacted, cut to a length."""
+    flat = redact(" ".join(str(text).split()))
+    if len(flat) > EPISODE_CHARACTERS:
+        flat = flat[: EPISODE_CHARACTERS - 1] + "…"
+    return f"{role}: {flat}"

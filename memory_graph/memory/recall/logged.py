@@ -1,0 +1,44 @@
+"""What recall added to a logged prompt, rebuilt from the references it was logged with (ids and
+wording versions, never text); `app/agent/prompt.py` words it as the model saw it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memory_graph.memory.nodes import evidence_link
+from memory_graph.memory.recall.episodes import episode_line
+from memory_graph.memory.recall.results import Recalled, RecallHit
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
+
+
+async def as_logged(log: SessionLog, references: dict[str, Any]) -> Recalled:
+    """What a logged prompt's references (`Recalled.references`) brought, in the words the
+    model saw: each memory at the version then recalled, each earlier message as it is. What
+    was forgotten since is gone from it, as it is from the log."""
+    memories = [ref for ref in references.get("memories", []) if len(ref) == 3]
+    worded = {
+        int(row[0]): str(row[1])
+        for row in await where_in(
+            log,
+            "SELECT id, statement FROM statement_versions WHERE id IN ({})",
+            [version for _, version, _ in memories if version is not None],
+        )
+    }
+    hits = [
+        RecallHit(node_id, kind, worded[version], 0.0, [], version)
+        for node_id, version, kind in memories
+        if version in worded
+    ]
+    rows = await where_in(
+        log,
+        "SELECT m.session_id, s.external_id, m.id, m.external_id, m.role, m.text "
+        "FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id IN ({})",
+        list(references.get("episodes", [])),
+    )
+    rank = {message_id: place for place, message_id in enumerate(references.get("episodes", []))}
+    hits += [
+        RecallHit(None, "episode", episode_line(row[4], row[5]), 0.0, [evidence_link(row)])
+        for row in sorted(rows, key=lambda row: rank.get(row[2], 0))
+    ]
+    return Recalled("", hits)

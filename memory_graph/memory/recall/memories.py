@@ -1,0 +1,169 @@
+"""Adopted memories for a query: the seeds its words match, relevance spread over the graph by a
+personalized PageRank, each memory weighted by support, recency and kind, and its evidence."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from memory_graph.memory.nodes import evidence_link
+from memory_graph.memory.recall.tuning import (
+    ALPHA,
+    EVIDENCE_PER_HIT,
+    FRONTIER,
+    HALF_LIFE_DAYS,
+    KIND_WEIGHT,
+    NEIGHBOURS,
+    ROUNDS,
+    SEEDS,
+)
+from memory_graph.store.records import parse_time
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
+from memory_graph.store.text import lower_words
+
+RECALLABLE = (
+    "n.status = 'active' AND (NOT EXISTS (SELECT 1 FROM node_evidence e WHERE e.node_id = n.id) "
+    "OR EXISTS (SELECT 1 FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
+    "WHERE e.node_id = n.id AND s.private = 0))"
+)
+"""A memory recall may bring back: active, and not backed by private sessions alone (while they
+are private: making them ordinary again brings it back)."""
+
+
+async def seeds(log: SessionLog, query: str) -> dict[int, float]:
+    """Active nodes whose statements match, with a relevance that sums to 1."""
+    # Ranked inside the index first: joining every match to its node would cost more than
+    # ranking them, and few of the best are not active.
+    fetched = await log.connection.execute_fetchall(
+        "SELECT hit.rowid, hit.score FROM (SELECT rowid, -bm25(nodes_fts) AS score "
+        "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
+        f"JOIN nodes n ON n.id = hit.rowid WHERE {RECALLABLE} "
+        "ORDER BY hit.score DESC LIMIT ?",
+        (query, SEEDS * 4, SEEDS),
+    )
+    rows = [(int(row[0]), max(float(row[1]), 1e-6)) for row in fetched]
+    total = sum(score for _, score in rows)
+    return {node_id: score / total for node_id, score in rows}
+
+
+async def _neighbours(log: SessionLog, node_ids: list[int]) -> dict[int, list[tuple[int, float]]]:
+    """For each of these nodes, the active nodes joined to it by an edge either way, with the
+    edges' weights: the strongest NEIGHBOURS each way, read from the index (a hub's edges are
+    never all sorted), for all of them in one query."""
+    marks = ", ".join("?" * len(node_ids))
+    fetched = await log.connection.execute_fetchall(
+        f"SELECT node_id, fingerprint FROM node_patterns WHERE node_id IN ({marks})", node_ids
+    )
+    patterns = [(int(row[0]), str(row[1])) for row in fetched]
+    found: dict[int, list[tuple[int, float]]] = {node_id: [] for node_id in node_ids}
+    if not patterns:
+        return found
+    arms, arguments = [], []
+    for node_id, pattern in patterns:
+        for near, far in (("source", "target"), ("target", "source")):
+            arms.append(
+                f"SELECT ? AS node, other.node_id, e.weight FROM (SELECT {far} AS end, weight "
+                f"FROM edges WHERE {near} = ? ORDER BY weight DESC LIMIT ?) AS e "
+                "JOIN node_patterns other ON other.fingerprint = e.end "
+                f"JOIN nodes n ON n.id = other.node_id AND {RECALLABLE}"
+            )
+            arguments += [node_id, pattern, NEIGHBOURS]
+    fetched = await log.connection.execute_fetchall(" UNION ALL ".join(arms), arguments)
+    for node_id, other, weight in fetched:
+        if other != node_id:
+            found[int(node_id)].append((int(other), float(weight)))
+    return {
+        node_id: sorted(near, key=lambda n: -n[1])[:NEIGHBOURS] for node_id, near in found.items()
+    }
+
+
+async def spread(log: SessionLog, seeds: dict[int, float]) -> dict[int, float]:
+    """Personalized PageRank from the seeds by local pushes, in ROUNDS: each round the FRONTIER
+    nodes holding the most relevance not yet passed on keep ALPHA of it and share the rest with
+    their neighbours in proportion to the edges' weights."""
+    score: dict[int, float] = {}
+    residual = dict(seeds)
+    for _ in range(ROUNDS):
+        frontier = sorted(residual, key=lambda n: (-residual[n], n))[:FRONTIER]
+        if not frontier:
+            break
+        neighbours = await _neighbours(log, frontier)
+        for node_id in frontier:
+            mass = residual.pop(node_id)
+            near = neighbours.get(node_id, [])
+            if not near:
+                score[node_id] = score.get(node_id, 0.0) + mass
+                continue
+            score[node_id] = score.get(node_id, 0.0) + ALPHA * mass
+            total = sum(weight for _, weight in near) or 1.0
+            for other, weight in near:
+                residual[other] = residual.get(other, 0.0) + (1 - ALPHA) * mass * weight / total
+    for node_id, mass in residual.items():
+        score[node_id] = score.get(node_id, 0.0) + mass
+    return score
+
+
+class Candidate(NamedTuple):
+    """A recallable memory as it is weighed: its kind, wording, support, last sighting and the
+    version of its wording."""
+
+    kind: str
+    statement: str
+    support: int
+    last_seen: str
+    version: int | None
+
+
+async def candidates(log: SessionLog, node_ids: list[int]) -> dict[int, Candidate]:
+    """These nodes, those of them recall may bring back."""
+    rows = await where_in(
+        log,
+        "SELECT n.id, n.kind, n.statement, n.support, n.last_seen, (SELECT MAX(v.id) FROM "
+        "statement_versions v WHERE v.node_id = n.id) FROM nodes n "
+        f"WHERE {RECALLABLE} AND n.id IN ({{}})",
+        node_ids,
+    )
+    return {
+        int(row[0]): Candidate(str(row[1]), str(row[2]), int(row[3]), str(row[4]), row[5])
+        for row in rows
+    }
+
+
+def weight(kind: str, support: int, last_seen: str, now: datetime) -> float:
+    """More sessions and a more recent sighting make a memory count for more; topics and
+    entities count for less."""
+    seen = parse_time(last_seen)
+    age_days = max((now - seen).total_seconds() / 86400, 0.0) if seen else HALF_LIFE_DAYS
+    prior = KIND_WEIGHT.get(kind, 1.0)
+    return prior * (1 + math.log1p(support)) * math.pow(0.5, age_days / HALF_LIFE_DAYS)
+
+
+async def evidence(
+    log: SessionLog, node_ids: list[int], words: list[str]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each memory's evidence most relevant to the query: the messages sharing most of its
+    words, EVIDENCE_PER_HIT at most (the rest is a keypress away in the memory browser)."""
+    if not node_ids:
+        return {}
+    fetched = await log.connection.execute_fetchall(
+        "SELECT e.node_id, e.session_id, s.external_id, e.message_id, m.external_id, m.text "
+        "FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
+        "JOIN messages m ON m.id = e.message_id "
+        f"WHERE e.node_id IN ({', '.join('?' * len(node_ids))}) AND s.private = 0 "
+        "ORDER BY e.session_id, e.message_id",
+        node_ids,
+    )
+    rows = list(fetched)
+    wanted = set(words)
+    found: dict[int, list[tuple[int, Any]]] = {}
+    for row in rows:
+        shared = len(wanted & set(lower_words(str(row[5]))))
+        found.setdefault(int(row[0]), []).append((shared, row[1:]))
+    return {
+        node_id: [evidence_link(row) for _, row in sorted(items, key=lambda item: -item[0])][
+            :EVIDENCE_PER_HIT
+        ]
+        for node_id, items in found.items()
+    }

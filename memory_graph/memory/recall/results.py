@@ -1,0 +1,69 @@
+"""What recall found: hits, what a logged prompt keeps of them (ids, never text), and the token
+count its budget is kept by. How a prompt words them is the agent's (`app/agent/prompt.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RecallHit:
+    """A memory (or, with kind `episode`, a raw message) and why it was recalled."""
+
+    node_id: int | None
+    kind: str
+    statement: str
+    score: float
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    version: int | None = None
+    """The version of the memory's wording recalled (`statement_versions`): what a logged
+    prompt refers to instead of copying the words."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The `reverie recall --json` shape of a hit."""
+        return {
+            "node_id": self.node_id,
+            "kind": self.kind,
+            "statement": self.statement,
+            "score": round(self.score, 6),
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """What recall found for one text."""
+
+    query: str
+    hits: list[RecallHit]
+
+    def to_json(self) -> dict[str, Any]:
+        """The `reverie recall --json` shape."""
+        return {"query": self.query, "hits": [hit.to_json() for hit in self.hits]}
+
+    @property
+    def memories(self) -> list[int]:
+        """Ids of the nodes recalled."""
+        return [hit.node_id for hit in self.hits if hit.node_id is not None]
+
+    @property
+    def references(self) -> dict[str, Any]:
+        """What a logged prompt keeps of the recalled block: ids, never text, so that a
+        forgotten session leaves no copy in other sessions' prompts."""
+        return {
+            "memories": [
+                [hit.node_id, hit.version, hit.kind] for hit in self.hits if hit.node_id is not None
+            ],
+            "episodes": self.episodes,
+        }
+
+    @property
+    def episodes(self) -> list[int]:
+        """Ids of the raw messages recalled."""
+        return [hit.evidence[0]["message_id"] for hit in self.hits if hit.node_id is None]
+
+
+def tokens(text: str) -> int:
+    """A cheap, conservative token count (about four characters a token)."""
+    return len(text) // 4 + 8

@@ -1,0 +1,32 @@
+"""SQL helpers the store's modules and the layers above share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+if TYPE_CHECKING:
+    from memory_graph.store.session_log import SessionLog
+
+
+async def stamp_change(conn: aiosqlite.Connection, session_id: int) -> None:
+    """Mark a session as changed now, in the order of the log's clock: what dreams follow."""
+    await conn.execute("UPDATE change_clock SET value = value + 1")
+    await conn.execute(
+        "UPDATE sessions SET changed = (SELECT value FROM change_clock) WHERE id = ?",
+        (session_id,),
+    )
+
+
+async def where_in(log: SessionLog, sql: str, values: Sequence[Any]) -> list[Any]:
+    """Rows of `sql` (which ends in `IN ({})`) for many values, in chunks SQLite accepts."""
+    rows: list[Any] = []
+    for start in range(0, len(values), 500):
+        chunk = list(values[start : start + 500])
+        # One trip to the database's thread, not three (execute, fetch, close).
+        rows.extend(
+            await log.connection.execute_fetchall(sql.format(", ".join("?" * len(chunk))), chunk)
+        )
+    return rows
