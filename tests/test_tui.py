@@ -10,8 +10,8 @@ from textual.widgets.markdown import MarkdownBlock
 
 from app.config import Config
 from app.tui.app import ReverieApp
-from app.tui.chat_screen import ChatScreen
-from app.tui.permission_screen import PermissionScreen
+from app.tui.screens.chat_screen import ChatScreen
+from app.tui.screens.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Notice, ToolCallView, UserTurn
 from app.tui.widgets.reply import Reply
 from app.tui.widgets.sidebar import SessionsSidebar

@@ -16,13 +16,13 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from app.config import Config
-from app.tui.chat_screen import ChatScreen
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
+from app.tui.screens.chat_screen import ChatScreen
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
-    from app.tui.inbox_screen import InboxScreen
+    from app.tui.screens.inbox_screen import InboxScreen
     from memory_graph.memory.adoption import Decided
     from memory_graph.memory.graph_view import MemoryGraph
 
@@ -193,7 +193,7 @@ class ReverieApp(App[None]):
 
     async def action_memory(self) -> None:
         """Open the memory browser (from any screen)."""
-        from app.tui.memory_screen import MemoryScreen
+        from app.tui.screens.memory_screen import MemoryScreen
 
         self.push_screen(MemoryScreen(await self.open_log(), await self.memory()))
 

@@ -15,8 +15,9 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.terminal import one_line, visible, when
-from app.tui.edit_screen import EditScreen
 from app.tui.messages import DatabaseChanged
+from app.tui.presentation import GROUP_TITLES, LINE_WIDTH, group_title
+from app.tui.screens.edit_screen import EditScreen
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph.memory import adoption
@@ -27,24 +28,6 @@ from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from app.tui.app import ReverieApp
-
-GROUP_TITLES = {
-    "workflow": "Workflows",
-    "failure": "Failures",
-    "fix": "Fixes",
-    "preference": "Preferences",
-    "fact": "Facts",
-    "pattern": "Patterns",
-    "topic": "Topics",
-    "entity": "Entities",
-}
-LINE_WIDTH = 72
-
-
-def group_title(kind: str, count: int | None = None) -> Content:
-    """The header of a group of entries of one kind, with how many when it is known."""
-    title = GROUP_TITLES.get(kind, kind.capitalize())
-    return Content.styled(title if count is None else f"{title} ({count})", "bold")
 
 
 class InboxScreen(Screen[None]):

@@ -18,8 +18,8 @@ from textual.widgets.option_list import Option
 from app.errors import UserError
 from app.files import private_file
 from app.terminal import one_line, visible, when
-from app.tui.inbox_screen import group_title
 from app.tui.messages import DatabaseChanged
+from app.tui.presentation import LINE_WIDTH, group_title
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph.memory import adoption
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from memory_graph.memory.graph_view import MemoryGraph
 
 SEARCH_DEBOUNCE_S = 0.15
-LINE_WIDTH = 72
 
 
 class MemoryScreen(Screen[None]):

@@ -251,7 +251,7 @@ class ChatScreen(Screen[None]):
         if self.session_log is None:
             self.notify("Still opening the session log…", markup=False)
             return
-        from app.tui.inbox_screen import InboxScreen
+        from app.tui.screens.inbox_screen import InboxScreen
 
         self.app.push_screen(InboxScreen(self.session_log))
 
