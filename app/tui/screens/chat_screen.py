@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
 from app.config import Config
+from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
 from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
@@ -92,13 +93,13 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _start(self) -> None:
         """Open the log after the first frame, so start-up never waits on the disk."""
-        self.session_log = await self.app.open_log()  # type: ignore[attr-defined]
+        self.session_log = await app_of(self).open_log()
         self.agent = Agent(self.session_log, self.config)
         version = await self.session_log.data_version()
         await self.query_one(SessionsSidebar).attach(self.session_log)
         await self.count_inbox()
         self.post_message(LogOpened(version))
-        if getattr(self.app, "inbox_first", False) and self.status_line.inbox:
+        if app_of(self).inbox_first and self.status_line.inbox:
             self.action_inbox()
         # Markdown rendering is needed only from the first reply on: imported in a thread once
         # the first frames are out (an import competes with them for the interpreter).

@@ -3,7 +3,7 @@ per decision. Decisions are written before the list changes on screen."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.terminal import one_line, visible, when
+from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged
 from app.tui.presentation import GROUP_TITLES, LINE_WIDTH, group_title
 from app.tui.screens.edit_screen import EditScreen
@@ -25,9 +26,6 @@ from memory_graph.memory.inbox import InboxItem, inbox_items
 from memory_graph.memory.nodes import evidence_of
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
-
-if TYPE_CHECKING:
-    from app.tui.app import ReverieApp
 
 
 class InboxScreen(Screen[None]):
@@ -275,7 +273,7 @@ class InboxScreen(Screen[None]):
                 self.notify(str(error), severity="error", markup=False)
                 break
             messages.append(decided.message)
-            await cast("ReverieApp", self.app).remember(decided)
+            await app_of(self).remember(decided)
             if decided.verdict == "stale":
                 self.notify(decided.message, severity="warning", markup=False)
         self.selected.clear()
@@ -285,7 +283,7 @@ class InboxScreen(Screen[None]):
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
-        if await cast("ReverieApp", self.app).undo():
+        if await app_of(self).undo():
             await self.reload()
 
     def action_select(self) -> None:
