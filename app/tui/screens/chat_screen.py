@@ -23,6 +23,7 @@ from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.sidebar import SessionsSidebar
 from app.tui.widgets.status_line import StatusLine
+from memory_graph.memory.inbox import count_pending
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
@@ -196,11 +197,7 @@ class ChatScreen(Screen[None]):
         """Show how many proposals wait in the inbox."""
         if self.session_log is None:
             return
-        async with self.session_log.connection.execute(
-            "SELECT COUNT(*) FROM proposals WHERE status = 'pending'"
-        ) as cursor:
-            row = await cursor.fetchone()
-        self.status_line.inbox = int(row[0]) if row else 0
+        self.status_line.inbox = await count_pending(self.session_log)
 
     def on_screen_resume(self) -> None:
         # Back from the inbox: decisions there changed the count.

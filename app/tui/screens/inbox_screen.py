@@ -88,10 +88,7 @@ class InboxScreen(Screen[None]):
         shown = self.items
         self.items = {item.id: item for item in items}
         self.selected &= set(self.items)
-        rows = await self.session_log.connection.execute_fetchall(
-            "SELECT EXISTS (SELECT 1 FROM decisions WHERE undone IS NULL)"
-        )
-        self.can_undo = bool(next(iter(rows))[0])
+        self.can_undo = await adoption.undoable(self.session_log)
         remaining = [item for item in shown.values() if item.id in self.items]
         # The list, the detail and the keys change in one frame: a frame drawn between them
         # (while the detail's evidence is read, a read that never waits on a writer) would
