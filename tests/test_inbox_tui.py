@@ -99,7 +99,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
 
 
 async def test_keys_that_do_not_apply_are_dimmed_in_place(dreamt: Path, workspace: Path) -> None:
-    from textual.widgets._footer import FooterKey
+    from app.tui.widgets.keys_footer import FooterKey
 
     def keys(inbox: InboxScreen) -> dict[str, FooterKey]:
         return {key.action: key for key in inbox.query(FooterKey)}
