@@ -17,7 +17,7 @@ from typing import Any
 from app.config import load_config
 from app.paths import DEMO_HISTORY
 from app.tui.app import ReverieApp
-from app.tui.inbox_screen import InboxScreen
+from app.tui.screens.inbox_screen import InboxScreen
 from bench.seed import CACHE_DIR, TextSource, seeded_home, working_copy
 from bench.stats import percentile
 from dreamer.dream import dream

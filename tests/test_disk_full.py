@@ -21,7 +21,7 @@ import pytest
 from app.agent.loop import Agent
 from app.config import Config, load_config
 from app.tui.app import ReverieApp
-from app.tui.chat_screen import ChatScreen
+from app.tui.screens.chat_screen import ChatScreen
 from app.watcher import watch
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
@@ -271,7 +271,7 @@ async def test_an_undo_the_database_refuses_says_so_and_keeps_the_decision(
     home: Path, workspace: Path
 ) -> None:
     from app.paths import DEMO_HISTORY
-    from app.tui.inbox_screen import InboxScreen
+    from app.tui.screens.inbox_screen import InboxScreen
     from dreamer.dream import dream
 
     async with await SessionLog.open(home) as log:

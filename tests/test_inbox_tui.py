@@ -10,9 +10,9 @@ import pytest
 from app.config import Config, load_config
 from app.paths import DEMO_HISTORY
 from app.tui.app import ReverieApp
-from app.tui.chat_screen import ChatScreen
-from app.tui.edit_screen import EditScreen
-from app.tui.inbox_screen import InboxScreen
+from app.tui.screens.chat_screen import ChatScreen
+from app.tui.screens.edit_screen import EditScreen
+from app.tui.screens.inbox_screen import InboxScreen
 from app.tui.widgets.list_detail import ListDetail
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
@@ -99,7 +99,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
 
 
 async def test_keys_that_do_not_apply_are_dimmed_in_place(dreamt: Path, workspace: Path) -> None:
-    from textual.widgets._footer import FooterKey
+    from app.tui.widgets.keys_footer import FooterKey
 
     def keys(inbox: InboxScreen) -> dict[str, FooterKey]:
         return {key.action: key for key in inbox.query(FooterKey)}
@@ -210,7 +210,7 @@ async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
 
 
 async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, workspace: Path) -> None:
-    from app.tui.memory_screen import MemoryScreen
+    from app.tui.screens.memory_screen import MemoryScreen
 
     app = ReverieApp(_config(dreamt, workspace))
     async with app.run_test(size=SIZE) as pilot:

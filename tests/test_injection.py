@@ -91,9 +91,9 @@ def test_decisions_are_made_only_where_a_person_makes_them() -> None:
     assert callers == {
         "app/cli.py:_decide",
         "app/cli.py:_undo",
-        "app/tui/app.py:undo",  # the `u` of the inbox and of the memory browser
-        "app/tui/inbox_screen.py:_decide",
-        "app/tui/memory_screen.py:action_retire",
+        "app/tui/core.py:undo",  # the `u` of the inbox and of the memory browser
+        "app/tui/screens/inbox_screen.py:_decide",
+        "app/tui/screens/memory_screen.py:action_retire",
     }
 
 

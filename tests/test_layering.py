@@ -96,3 +96,16 @@ def test_the_rule_catches_an_upward_import() -> None:
     assert not _within("memory_graph.transcripts.writer", ALLOWED[_layer("memory_graph.memory")])
     assert not _within("app.cli", ALLOWED[_layer("dreamer.dream")])
     assert _within("memory_graph.store.db", ALLOWED[_layer("memory_graph.transcripts.writer")])
+
+
+def test_the_tui_runs_no_sql() -> None:
+    """Only the store and the memory modules run SQL; the TUI calls their functions."""
+    sql = {"connection", "execute", "execute_fetchall", "executemany", "executescript"}
+    found = sorted(
+        f"{module}:{node.lineno}"
+        for module, path in _modules().items()
+        if module.startswith("app.tui")
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Attribute) and node.attr in sql
+    )
+    assert found == []

@@ -17,7 +17,7 @@ import pytest
 from app.agent.history import api_messages
 from app.config import Config
 from app.tui.app import ReverieApp
-from app.tui.chat_screen import ChatScreen
+from app.tui.screens.chat_screen import ChatScreen
 from app.tui.widgets.conversation import ToolCallView, UserTurn
 from memory_graph.store.content import blocks_text
 from memory_graph.store.db import DATABASE_NAME

@@ -11,7 +11,7 @@ import pytest
 from app.cli import main
 from app.config import Config
 from app.tui.app import ReverieApp
-from app.tui.chat_screen import ChatScreen
+from app.tui.screens.chat_screen import ChatScreen
 from dreamer.dream import dream
 from memory_graph.memory import adoption, inbox
 from memory_graph.memory.recall import recall

@@ -10,8 +10,8 @@ from textual.widgets.markdown import MarkdownBlock
 
 from app.config import Config
 from app.tui.app import ReverieApp
-from app.tui.chat_screen import ChatScreen
-from app.tui.permission_screen import PermissionScreen
+from app.tui.screens.chat_screen import ChatScreen
+from app.tui.screens.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Notice, ToolCallView, UserTurn
 from app.tui.widgets.reply import Reply
 from app.tui.widgets.sidebar import SessionsSidebar
@@ -333,3 +333,17 @@ async def test_a_database_locked_past_the_busy_timeout_loses_no_message(
         assert screen.session_log is not None and screen.session_id is not None
         texts = [m.text for m in await screen.session_log.messages(screen.session_id)]
         assert texts.count("remember to water the plants") == 1
+
+
+async def test_app_of_refuses_an_app_that_is_not_reverie() -> None:
+    from textual.app import App
+    from textual.widgets import Static
+
+    from app.tui.core import app_of
+
+    app: App[None] = App()
+    async with app.run_test():
+        widget = Static()
+        await app.mount(widget)
+        with pytest.raises(TypeError, match="runs only inside Reverie"):
+            app_of(widget)

@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 
 from app.config import Config
 from app.tui.app import ReverieApp
-from app.tui.chat_screen import ChatScreen
-from app.tui.permission_screen import PermissionScreen
+from app.tui.screens.chat_screen import ChatScreen
+from app.tui.screens.permission_screen import PermissionScreen
 from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import children

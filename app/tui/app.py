@@ -1,4 +1,4 @@
-"""The Textual application: owns the session log and the screens."""
+"""The Textual application: the screens, dreams and the database watcher, over `ReverieCore`."""
 
 from __future__ import annotations
 
@@ -9,22 +9,20 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from app.config import Config
-from app.tui.chat_screen import ChatScreen
+from app.tui.core import ReverieCore
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
+from app.tui.screens.chat_screen import ChatScreen
 from memory_graph.store.db import DATABASE_NAME
-from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
-    from app.tui.inbox_screen import InboxScreen
-    from memory_graph.memory.adoption import Decided
-    from memory_graph.memory.graph_view import MemoryGraph
+    from app.tui.screens.inbox_screen import InboxScreen
 
 IDLE_CHECK_S = 0.25
 DATABASE_WATCH_STEP_MS = 50
@@ -35,7 +33,7 @@ PROGRESS_EVERY_S = 0.25
 """The status line follows a dream at most this often."""
 
 
-class ReverieApp(App[None]):
+class ReverieApp(ReverieCore):
     """Reverie in the terminal."""
 
     CSS_PATH = "app.tcss"
@@ -43,13 +41,7 @@ class ReverieApp(App[None]):
     BINDINGS = [Binding("ctrl+g", "memory", "Memory")]
 
     def __init__(self, config: Config, *, inbox_first: bool = False) -> None:
-        super().__init__()
-        self.config = config
-        self.inbox_first = inbox_first
-        """Open the inbox once the log is open (`reverie demo`)."""
-        self._memory: MemoryGraph | None = None
-        self.session_log: SessionLog | None = None
-        self._opening = asyncio.Lock()
+        super().__init__(config, inbox_first=inbox_first)
         self.last_input = time.monotonic()
         self.awake = asyncio.Event()
         """Set while an idle dream may run; a keypress clears it and the dream pauses."""
@@ -160,53 +152,15 @@ class ReverieApp(App[None]):
         if isinstance(self.screen, ChatScreen):
             await self.screen.open_session(event.session_id)
 
-    async def memory(self, fresh: bool = False) -> MemoryGraph:
-        """The memory graph's view: loaded on first use (or again, `fresh`), then kept up to
-        date decision by decision."""
-        if self._memory is None or fresh:
-            from memory_graph.memory.graph_view import MemoryGraph
-
-            self._memory = await MemoryGraph.load(await self.open_log())
-        return self._memory
-
-    async def remember(self, decided: Decided) -> None:
-        """A decision was made: the view, when loaded, takes it in."""
-        if self._memory is not None:
-            await self._memory.apply(await self.open_log(), decided)
-
-    async def undo(self) -> bool:
-        """Revert the newest decision not yet undone (the inbox's or the memory browser's) and
-        say what was undone, or that nothing was; False when the database refused it (said
-        too), so the screen has nothing to redraw."""
-        from memory_graph.memory import adoption
-        from memory_graph.store.errors import StoreError
-
-        try:
-            decided = await adoption.undo(await self.open_log())
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return False
-        if decided is not None:
-            await self.remember(decided)
-        self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
-        return True
-
     async def action_memory(self) -> None:
         """Open the memory browser (from any screen)."""
-        from app.tui.memory_screen import MemoryScreen
+        from app.tui.screens.memory_screen import MemoryScreen
 
         self.push_screen(MemoryScreen(await self.open_log(), await self.memory()))
 
     def on_log_opened(self, event: LogOpened) -> None:
         # Watching starts once the first view is on screen: it is not needed for the first frame.
         self.watch_database(event.version)
-
-    async def open_log(self) -> SessionLog:
-        """The session log, opened on first use and closed when the app exits."""
-        async with self._opening:
-            if self.session_log is None:
-                self.session_log = await SessionLog.open(self.config.home)
-        return self.session_log
 
     @work(exclusive=True, group="database-watch", exit_on_error=False)
     async def watch_database(self, version: int) -> None:

@@ -7,7 +7,7 @@ import asyncio
 from app.agent.loop import ToolCall, TurnObserver
 from app.agent.permissions import Decision
 from app.agent.tools import ToolOutcome
-from app.tui.permission_screen import PermissionScreen
+from app.tui.screens.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.status_line import StatusLine
 from memory_graph.store.records import Message

@@ -399,6 +399,14 @@ async def retire_by_hand(log: SessionLog, node_id: int) -> Decided:
     return Decided(0, "retired", f"retired memory {node_id}", (node_id,))
 
 
+async def undoable(log: SessionLog) -> bool:
+    """True when some decision is not yet undone: what `undo` would revert (a read)."""
+    rows = await log.connection.execute_fetchall(
+        "SELECT EXISTS (SELECT 1 FROM decisions WHERE undone IS NULL)"
+    )
+    return bool(next(iter(rows))[0])
+
+
 async def undo(log: SessionLog) -> Decided | None:
     """Revert the newest decision not yet undone (None when there is none): its proposal is
     pending again, unless a newer proposal of the same pattern took its place meanwhile."""

@@ -37,6 +37,15 @@ async def pending(log: SessionLog) -> list[dict[str, Any]]:
     ]
 
 
+async def count_pending(log: SessionLog) -> int:
+    """How many proposals wait in the inbox."""
+    async with log.connection.execute(
+        "SELECT COUNT(*) FROM proposals WHERE status = 'pending'"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 KIND_ORDER = ("workflow", "failure", "fix", "preference", "fact", "pattern", "topic", "entity")
 """How the inbox groups proposals: what changes behaviour first, context last."""
 

@@ -1,1 +1,1 @@
-"""Widgets of the chat screen."""
+"""Small widgets, each carrying its own look in DEFAULT_CSS."""

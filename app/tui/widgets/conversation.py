@@ -32,13 +32,44 @@ def tool_title(name: str, arguments: dict[str, Any]) -> str:
 class UserTurn(Static):
     """What the user said."""
 
+    DEFAULT_CSS = """
+    UserTurn {
+        margin: 1 0 0 0;
+        padding: 0 1;
+        border-left: thick $accent;
+        background: $boost;
+    }
+    """
+
 
 class Notice(Static):
     """A one-line message from Reverie itself (no model, an error, an interruption)."""
 
+    DEFAULT_CSS = """
+    Notice {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    Notice.error {
+        color: $warning;
+    }
+    """
+
 
 class ToolCallView(Collapsible):
     """A tool call, folded; expanding it shows its arguments and result."""
+
+    DEFAULT_CSS = """
+    ToolCallView {
+        margin: 1 0 0 0;
+    }
+    ToolCallView.error {
+        border-left: thick $error;
+    }
+    ToolCallView .tool-arguments {
+        color: $text-muted;
+    }
+    """
 
     def __init__(self, call_id: str, name: str, arguments: dict[str, Any]) -> None:
         self.call_id = call_id

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
+
+# Textual exports neither FooterKey nor a way to turn one on or off in place: FooterKey and its
+# `_disabled` are the only private Textual names Reverie uses. pyproject.toml pins the tested
+# range of Textual, and tests/test_textual_private.py fails when an upgrade moves them.
 from textual.widgets._footer import FooterKey
+
+__all__ = ["FooterKey", "KeysFooter"]
 
 
 class KeysFooter(Footer):

@@ -8,3 +8,12 @@ from textual.widgets import Markdown
 
 class Reply(Markdown):
     """An assistant reply rendered as Markdown."""
+
+    DEFAULT_CSS = """
+    Reply {
+        margin: 1 0 0 0;
+    }
+    Reply.interrupted {
+        border-left: thick $warning;
+    }
+    """

@@ -40,6 +40,15 @@ def _detail(session: Session) -> str:
 class SessionsSidebar(Vertical):
     """Lists sessions; typing in the search box runs a full-text search of every message."""
 
+    DEFAULT_CSS = """
+    SessionsSidebar > #search {
+        margin: 0 0 1 0;
+    }
+    SessionsSidebar > #session-list {
+        height: 1fr;
+    }
+    """
+
     class Selected(Message):
         """The user chose a session to open."""
 

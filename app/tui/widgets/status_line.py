@@ -26,6 +26,16 @@ def connection_label(config: Config) -> tuple[str, bool]:
 class StatusLine(Static):
     """One line at the bottom; every part is plain text, never markup."""
 
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        padding: 0 1;
+        background: $panel;
+    }
+    """
+
     session: reactive[str] = reactive("new session")
     activity: reactive[str] = reactive("starting")
     inbox: reactive[int] = reactive(0)

@@ -3,7 +3,7 @@ per decision. Decisions are written before the list changes on screen."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,8 +15,10 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from app.terminal import one_line, visible, when
-from app.tui.edit_screen import EditScreen
+from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged
+from app.tui.presentation import GROUP_TITLES, LINE_WIDTH, group_title
+from app.tui.screens.edit_screen import EditScreen
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph.memory import adoption
@@ -24,27 +26,6 @@ from memory_graph.memory.inbox import InboxItem, inbox_items
 from memory_graph.memory.nodes import evidence_of
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
-
-if TYPE_CHECKING:
-    from app.tui.app import ReverieApp
-
-GROUP_TITLES = {
-    "workflow": "Workflows",
-    "failure": "Failures",
-    "fix": "Fixes",
-    "preference": "Preferences",
-    "fact": "Facts",
-    "pattern": "Patterns",
-    "topic": "Topics",
-    "entity": "Entities",
-}
-LINE_WIDTH = 72
-
-
-def group_title(kind: str, count: int | None = None) -> Content:
-    """The header of a group of entries of one kind, with how many when it is known."""
-    title = GROUP_TITLES.get(kind, kind.capitalize())
-    return Content.styled(title if count is None else f"{title} ({count})", "bold")
 
 
 class InboxScreen(Screen[None]):
@@ -107,10 +88,7 @@ class InboxScreen(Screen[None]):
         shown = self.items
         self.items = {item.id: item for item in items}
         self.selected &= set(self.items)
-        rows = await self.session_log.connection.execute_fetchall(
-            "SELECT EXISTS (SELECT 1 FROM decisions WHERE undone IS NULL)"
-        )
-        self.can_undo = bool(next(iter(rows))[0])
+        self.can_undo = await adoption.undoable(self.session_log)
         remaining = [item for item in shown.values() if item.id in self.items]
         # The list, the detail and the keys change in one frame: a frame drawn between them
         # (while the detail's evidence is read, a read that never waits on a writer) would
@@ -292,7 +270,7 @@ class InboxScreen(Screen[None]):
                 self.notify(str(error), severity="error", markup=False)
                 break
             messages.append(decided.message)
-            await cast("ReverieApp", self.app).remember(decided)
+            await app_of(self).remember(decided)
             if decided.verdict == "stale":
                 self.notify(decided.message, severity="warning", markup=False)
         self.selected.clear()
@@ -302,7 +280,7 @@ class InboxScreen(Screen[None]):
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
-        if await cast("ReverieApp", self.app).undo():
+        if await app_of(self).undo():
             await self.reload()
 
     def action_select(self) -> None:

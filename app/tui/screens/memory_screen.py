@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,8 +18,9 @@ from textual.widgets.option_list import Option
 from app.errors import UserError
 from app.files import private_file
 from app.terminal import one_line, visible, when
-from app.tui.inbox_screen import group_title
+from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged
+from app.tui.presentation import LINE_WIDTH, group_title
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph.memory import adoption
@@ -29,11 +30,9 @@ from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
-    from app.tui.app import ReverieApp
     from memory_graph.memory.graph_view import MemoryGraph
 
 SEARCH_DEBOUNCE_S = 0.15
-LINE_WIDTH = 72
 
 
 class MemoryScreen(Screen[None]):
@@ -171,19 +170,19 @@ class MemoryScreen(Screen[None]):
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        await self._app.remember(decided)
+        await app_of(self).remember(decided)
         await self.show()
         self.notify(f"{decided.message} (u undoes it)", markup=False)
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone (here or in the inbox)."""
-        if await self._app.undo():
+        if await app_of(self).undo():
             await self.show()
 
     async def action_export(self) -> None:
         """Write the whole graph as GraphML into the home's exports folder."""
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = self._app.config.home / "exports"
+        folder = app_of(self).config.home / "exports"
         path = folder / f"memory-{stamp}.graphml"
         try:
             folder.mkdir(mode=0o700, exist_ok=True)
@@ -200,9 +199,5 @@ class MemoryScreen(Screen[None]):
 
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Another process decided (or dreamt): read the graph again."""
-        self.view = await self._app.memory(fresh=True)
+        self.view = await app_of(self).memory(fresh=True)
         await self.show()
-
-    @property
-    def _app(self) -> ReverieApp:
-        return cast("ReverieApp", self.app)

@@ -17,11 +17,13 @@ from textual.worker import Worker, WorkerState
 from app.agent.loop import Agent
 from app.agent.model_client import NO_MODEL_MESSAGE
 from app.config import Config
+from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
 from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.sidebar import SessionsSidebar
 from app.tui.widgets.status_line import StatusLine
+from memory_graph.memory.inbox import count_pending
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
@@ -92,13 +94,13 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _start(self) -> None:
         """Open the log after the first frame, so start-up never waits on the disk."""
-        self.session_log = await self.app.open_log()  # type: ignore[attr-defined]
+        self.session_log = await app_of(self).open_log()
         self.agent = Agent(self.session_log, self.config)
         version = await self.session_log.data_version()
         await self.query_one(SessionsSidebar).attach(self.session_log)
         await self.count_inbox()
         self.post_message(LogOpened(version))
-        if getattr(self.app, "inbox_first", False) and self.status_line.inbox:
+        if app_of(self).inbox_first and self.status_line.inbox:
             self.action_inbox()
         # Markdown rendering is needed only from the first reply on: imported in a thread once
         # the first frames are out (an import competes with them for the interpreter).
@@ -195,11 +197,7 @@ class ChatScreen(Screen[None]):
         """Show how many proposals wait in the inbox."""
         if self.session_log is None:
             return
-        async with self.session_log.connection.execute(
-            "SELECT COUNT(*) FROM proposals WHERE status = 'pending'"
-        ) as cursor:
-            row = await cursor.fetchone()
-        self.status_line.inbox = int(row[0]) if row else 0
+        self.status_line.inbox = await count_pending(self.session_log)
 
     def on_screen_resume(self) -> None:
         # Back from the inbox: decisions there changed the count.
@@ -251,7 +249,7 @@ class ChatScreen(Screen[None]):
         if self.session_log is None:
             self.notify("Still opening the session log…", markup=False)
             return
-        from app.tui.inbox_screen import InboxScreen
+        from app.tui.screens.inbox_screen import InboxScreen
 
         self.app.push_screen(InboxScreen(self.session_log))
 
