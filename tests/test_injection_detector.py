@@ -126,7 +126,7 @@ def test_every_match_is_found_through_the_anchors() -> None:
     for text in ATTACKS + CORRECTIONS:
         written, _ = injection._readable(text)
         labels = {cue.label for cue in inspect(text).cues}
-        for _, rule in injection._ALL:
+        for _, rule in injection._index().all:
             if rule.pattern.search(written if rule.cased else written.lower()):
                 assert rule.label in labels, (rule.label, text)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import operator
 import re
 import unicodedata
@@ -632,11 +633,25 @@ def _by_key(anchors: list[_Anchor]) -> dict[bytes, list[_Anchor]]:
     return index
 
 
-_ALL: Final = _anchors([(_TABLE, False), (_CASED_TABLE, True)])
-_BY_KEY: Final = _by_key([anchor for anchor in _ALL if not _UNSPACED.match(anchor[0])])
-_KEYS: Final = frozenset(_BY_KEY)
-"""A set, not the dictionary's keys: `set & keys()` would build a set of them on every call."""
-_UNSPACED_ANCHORS: Final = [anchor for anchor in _ALL if _UNSPACED.match(anchor[0])]
+@dataclass(frozen=True)
+class _Index:
+    all: list[_Anchor]
+    by_key: dict[bytes, list[_Anchor]]
+    keys: frozenset[bytes]
+    """A set, not the dictionary's keys: `set & keys()` would build a set of them on every
+    call."""
+    unspaced: list[_Anchor]
+
+
+@functools.cache
+def _index() -> _Index:
+    """Every rule, compiled on first use: compiling them costs tens of milliseconds, which the
+    TUI's first frame (which imports this module through recall) should not pay."""
+    every = _anchors([(_TABLE, False), (_CASED_TABLE, True)])
+    by_key = _by_key([anchor for anchor in every if not _UNSPACED.match(anchor[0])])
+    unspaced = [anchor for anchor in every if _UNSPACED.match(anchor[0])]
+    return _Index(every, by_key, frozenset(by_key), unspaced)
+
 
 _PLAIN: Final[dict[int, str | None]] = {
     **dict.fromkeys([0x180E, 0x200B, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF], None),
@@ -656,10 +671,11 @@ _BASE64: Final = re.compile(rf"[A-Za-z0-9+/_-]{{{_ENCODED_MIN},}}={{0,2}}")
 
 def _candidates(folded: str) -> list[_Anchor]:
     """The anchors that may occur in `folded`: those keyed by its words' beginnings."""
-    found = [anchor for key in _keys(folded) & _KEYS for anchor in _BY_KEY[key]]
+    index = _index()
+    found = [anchor for key in _keys(folded) & index.keys for anchor in index.by_key[key]]
     # `isascii` reads a flag; the search reads the text.
     unspaced = not folded.isascii() and _UNSPACED.search(folded)
-    return found + _UNSPACED_ANCHORS if unspaced else found
+    return found + index.unspaced if unspaced else found
 
 
 def _search(text: str, anchor: str, rule: _Rule, found: dict[str, Cue]) -> None:
