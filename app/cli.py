@@ -470,30 +470,32 @@ async def _dream(args: argparse.Namespace) -> int:
 
 
 async def _inbox(args: argparse.Namespace) -> int:
-    from memory_graph.memory.inbox import pending
+    from memory_graph.memory.inbox import with_evidence
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
-        proposals = await pending(log)
+        items = await with_evidence(log)
     if args.json:
-        _print_json({"proposals": proposals})
-    elif not proposals:
+        _print_json({"proposals": [item.to_json(evidence) for item, evidence in items]})
+    elif not items:
         print("the inbox is empty: `reverie dream` reviews new sessions", file=sys.stderr)
     else:
-        for proposal in proposals:
-            sessions = len({e["session_id"] for e in proposal["evidence"]})
-            flag = f"  [{proposal['flag']}]" if proposal["flag"] else ""
+        for item, evidence in items:
+            sessions = len({link.session_id for link in evidence})
+            marks = ("  [stale: what it edits changed]" if item.stale else "") + (
+                f"  [{item.flag}]" if item.flag else ""
+            )
             line = (
-                f"{proposal['id']:>5}  {proposal['kind']:<8} {proposal['confidence']:.2f}  "
-                f"{proposal['support']} sessions ({sessions} shown)  {proposal['statement']}{flag}"
+                f"{item.id:>5}  {item.kind:<8} {item.confidence:.2f}  "
+                f"{item.support} sessions ({sessions} shown)  {item.statement}{marks}"
             )
             print(visible(line))
     return 0
 
 
 async def _decide(args: argparse.Namespace) -> int:
-    from memory_graph.memory import adoption
-    from memory_graph.memory.inbox import pending
+    from memory_graph.memory.decisions import Decision, Decisions
+    from memory_graph.memory.inbox import pending_ids
 
     config = _config(args)
     if args.command == "adopt" and bool(args.ids) == bool(args.all):
@@ -501,28 +503,19 @@ async def _decide(args: argparse.Namespace) -> int:
     if args.command == "adopt" and args.statement is not None and len(args.ids) != 1:
         raise UserError("--as edits one proposal: name exactly one")
     async with await SessionLog.open(config.home) as log:
-        waiting = [proposal["id"] for proposal in await pending(log)]
-        ids = waiting if args.command == "adopt" and args.all else args.ids
-        # Every id checked first, so a typo decides nothing rather than half of the list.
-        for proposal_id in ids:
-            if proposal_id not in waiting:
-                raise UserError(f"proposal {proposal_id} is not in the inbox: `reverie inbox`")
-        decisions = []
-        for proposal_id in ids:
-            if args.command == "adopt":
-                decisions.append(await adoption.adopt(log, proposal_id, args.statement))
-            else:
-                decisions.append(await adoption.reject(log, proposal_id))
+        ids = await pending_ids(log) if args.command == "adopt" and args.all else args.ids
+        statement = args.statement if args.command == "adopt" else None
+        decisions = await Decisions(log).decide(Decision(args.command), ids, statement)
     _print_decisions(args, decisions)
     return 0
 
 
 async def _undo(args: argparse.Namespace) -> int:
-    from memory_graph.memory import adoption
+    from memory_graph.memory.decisions import Decisions
 
     config = _config(args)
     async with await SessionLog.open(config.home) as log:
-        decided = await adoption.undo(log)
+        decided = await Decisions(log).undo()
     if decided is None:
         raise UserError("there is nothing to undo")
     _print_decisions(args, [decided])
@@ -536,7 +529,7 @@ def _print_decisions(args: argparse.Namespace, decisions: list[Any]) -> None:
                 "decisions": [
                     {
                         "proposal_id": d.proposal_id,
-                        "verdict": d.verdict,
+                        "verdict": d.outcome,
                         "message": d.message,
                         "nodes": list(d.nodes),
                     }

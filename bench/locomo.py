@@ -16,7 +16,7 @@ from typing import Any
 
 from dreamer.dream import dream
 from memory_graph.memory import adoption
-from memory_graph.memory.inbox import pending
+from memory_graph.memory.inbox import pending_ids
 from memory_graph.memory.recall import recall
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.text import terms
@@ -91,7 +91,7 @@ async def _recalled_turns(log: SessionLog, question: str) -> list[str]:
     turns: list[str] = []
     for hit in found.hits:
         for evidence in hit.evidence:
-            turn = evidence["message_external_id"]
+            turn = evidence.message_external_id
             if turn and turn not in turns:
                 turns.append(str(turn))
     return turns[:K]
@@ -104,8 +104,8 @@ async def _conversation(
     async with await SessionLog.open(home) as log:
         await import_paths(log, [history])
         await dream(log, limit=1000)
-        for proposal in await pending(log):
-            await adoption.adopt(log, proposal["id"])
+        for proposal_id in await pending_ids(log):
+            await adoption.adopt(log, proposal_id)
         for question in conversation["qa"]:
             if question["category"] not in CATEGORIES or not question.get("evidence"):
                 continue

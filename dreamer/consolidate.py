@@ -15,8 +15,10 @@ from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
-from dreamer.journal import Evidence, NewProposal, Observation
+from dreamer.journal import NewProposal, Observation
 from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
+from memory_graph.memory.evidence import Evidence
+from memory_graph.memory.vocabulary import EdgeKind, MemoryKind, ProposalOp
 from memory_graph.store.content import shown_controls
 from memory_graph.store.redact import redact
 from memory_graph.store.text import key_words
@@ -59,7 +61,7 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
     statement = f"`{head}` fails with: {line}"
     payload: dict[str, object] = {
         "node": {
-            "kind": "failure",
+            "kind": MemoryKind.FAILURE,
             "statement": statement,
             "signature": items[0].detail.get("signature"),
             "words": sorted(key_words(statement)),
@@ -86,19 +88,19 @@ def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, 
     memory = f"When `{head}` fails with {line!r}, `{shown}` fixes it."
     payload: dict[str, object] = {
         "node": {
-            "kind": "fix",
+            "kind": MemoryKind.FIX,
             "statement": memory,
             "command": shown,
             "example": _quote(example),
             "words": sorted(key_words(memory)),
             "source_message": _worded_by(items, "line", raw),
         },
-        "edges": [edge("resolved_by", failure, items[0].group)],
+        "edges": [edge(EdgeKind.RESOLVED_BY, failure, items[0].group)],
     }
     return f"When `{head}` fails with {line!r}, `{shown}` fixed it.", confidence, payload
 
 
-def _statement(kind: str, items: Sequence[Observation], support: int) -> Wording:
+def _statement(kind: MemoryKind, items: Sequence[Observation], support: int) -> Wording:
     """A preference or fact in the user's own words: the sentence most like the others (the
     model's wording only when no sentence of the user's is among them)."""
     quoted = [o for o in items if o.detail.get("how") != "model"]
@@ -137,7 +139,7 @@ MODEL_TRUST = 0.8
 """A pattern only the model saw is less certain than one the extractors read in plain words."""
 
 
-def _model_pattern(kind: str, items: Sequence[Observation], support: int) -> Wording:
+def _model_pattern(kind: MemoryKind, items: Sequence[Observation], support: int) -> Wording:
     """A pattern only the model found, in its words (the one most of its mentions used)."""
     raw = _most_common(str(o.detail.get("sentence", "")) for o in items)
     quote = _quote(raw)
@@ -152,7 +154,7 @@ def _model_pattern(kind: str, items: Sequence[Observation], support: int) -> Wor
     return statement, support_confidence(support) * MODEL_TRUST, payload
 
 
-def edge(kind: str, source: str, target: str) -> dict[str, object]:
+def edge(kind: EdgeKind, source: str, target: str) -> dict[str, object]:
     """An edge between two patterns (by fingerprint) for the graph to add when both are nodes."""
     return {"kind": kind, "from": source, "to": target}
 
@@ -189,13 +191,13 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
     )
     payload: dict[str, object] = {
         "node": {
-            "kind": "workflow",
+            "kind": MemoryKind.WORKFLOW,
             "statement": memory,
             "request": request,
             "words": recurring,
             "source_message": asked_in,
         },
-        "edges": [edge("about", items[0].group, str(items[0].detail.get("failure", "")))],
+        "edges": [edge(EdgeKind.ABOUT, items[0].group, str(items[0].detail.get("failure", "")))],
     }
     return statement, support_confidence(support) * done / support, payload
 
@@ -217,7 +219,6 @@ def _request_sentence(items: Sequence[Observation], recurring: frozenset[str]) -
     return _quote(best), asked_in
 
 
-ENTITY_KINDS = ("topic", "entity")
 ENTITY_SUPPORT = 3
 """Sessions a topic or entity needs: seen twice, a name is a coincidence more often than a
 pattern, and the inbox is for what a person wants to judge."""
@@ -254,9 +255,6 @@ def support_confidence(support: int) -> float:
     return 1 - 0.5**support
 
 
-STATEMENT_KINDS = ("preference", "fact")
-
-
 def _index_words(observation: Observation) -> frozenset[str]:
     part = "attribute" if _by_subject(observation) else "words"
     return frozenset(observation.detail.get(part, ()))
@@ -265,7 +263,7 @@ def _index_words(observation: Observation) -> frozenset[str]:
 def grouped_by_wording(observation: Observation) -> bool:
     """Whether an observation joins others that say the same thing in other words: sentences
     the user wrote and patterns the model wrote, not failures named by their signature."""
-    return observation.kind in STATEMENT_KINDS or observation.fingerprint.startswith(MODEL_PREFIX)
+    return observation.kind.stated or observation.fingerprint.startswith(MODEL_PREFIX)
 
 
 def assign_patterns(
@@ -364,31 +362,31 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
     failure_support = {
         fingerprint: len({o.session_id for o in items.values()})
         for fingerprint, items in groups.items()
-        if next(iter(items.values())).kind == "failure"
+        if next(iter(items.values())).kind == MemoryKind.FAILURE
     }
     proposals: list[NewProposal] = []
     for fingerprint in sorted(groups):
         items = sorted(groups[fingerprint].values(), key=lambda o: (o.session_id, o.message_id))
         kind = items[0].kind
-        if kind == "workflow" and not fingerprint.startswith(MODEL_PREFIX):
+        if kind == MemoryKind.WORKFLOW and not fingerprint.startswith(MODEL_PREFIX):
             items = recurring_requests(items)
         support = len({o.session_id for o in items})
-        if support < (max(min_support, ENTITY_SUPPORT) if kind in ENTITY_KINDS else min_support):
+        if support < (max(min_support, ENTITY_SUPPORT) if kind.derived else min_support):
             continue
         first_per_session = {o.session_id: o for o in reversed(items)}
         evidence = [
             Evidence(o.session_id, o.message_id, o.span)
             for o in sorted(first_per_session.values(), key=lambda o: o.session_id)
         ][:EVIDENCE_PER_PROPOSAL]
-        if kind in STATEMENT_KINDS:
+        if kind.stated:
             statement, confidence, payload = _statement(kind, items, support)
         elif fingerprint.startswith(MODEL_PREFIX):
             statement, confidence, payload = _model_pattern(kind, items, support)
-        elif kind == "failure":
+        elif kind == MemoryKind.FAILURE:
             statement, confidence, payload = _failure(items, support)
-        elif kind == "workflow":
+        elif kind == MemoryKind.WORKFLOW:
             statement, confidence, payload = _workflow(items, support)
-        elif kind in ENTITY_KINDS:
+        elif kind.derived:
             statement, confidence, payload = _entity(items, support)
         else:
             statement, confidence, payload = _fix(items, support, failure_support)
@@ -397,7 +395,7 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
             payload = {**payload, "flag": INSTRUCTION_FLAG}
         proposals.append(
             NewProposal(
-                op="add_node",
+                op=ProposalOp.ADD_NODE,
                 kind=kind,
                 statement=statement,
                 confidence=round(confidence, 3),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dreamer import match
-from dreamer.consolidate import ENTITY_KINDS, STATEMENT_KINDS, assign_patterns, consolidate
+from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, requests, statements
 from dreamer.journal import (
     DreamRecord,
@@ -35,6 +35,7 @@ from dreamer.journal import (
 )
 from dreamer.observation import SessionView
 from memory_graph.memory import nodes
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.records import dumps, now_iso
 from memory_graph.store.session_log import SessionLog
 
@@ -89,11 +90,16 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
     return found, [(view.session.id, _content_hash(view)) for view in views]
 
 
+_DERIVED = {kind for kind in MemoryKind if kind.derived}
+
+
 async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewProposal]:
     """The candidates matched against the adopted graph and the inbox, the memories gone
     quiet, each with the state of what it edits."""
     known = await nodes.nodes_of(log, [candidate.fingerprint for candidate in candidates])
-    kinds = sorted({c.kind for c in candidates if c.fingerprint not in known} - set(ENTITY_KINDS))
+    kinds = sorted(
+        {c.kind for c in candidates if c.fingerprint not in known and not c.kind.derived}
+    )
     memories = [node for node, _ in await nodes.nodes(log, kinds)] if kinds else []
     proposals = match.place(candidates, known, memories)
     retiring = await nodes.nodes(log, match.RETIRING_KINDS)
@@ -188,7 +194,7 @@ async def _dream(
                 exchange.rejected_patterns,
             )
         )
-    known = await leaders(log, STATEMENT_KINDS, llm.MODEL_PREFIX)
+    known = await leaders(log, [kind for kind in MemoryKind if kind.stated], llm.MODEL_PREFIX)
     rows = await asyncio.to_thread(assign_patterns, found, known)
     patterns = sorted({row.group for row in rows})
     history = await observations_of(log, patterns)

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
+from memory_graph.memory.vocabulary import MemoryKind, ProposalOp, ProposalStatus
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import Session, dumps, now_iso
 from memory_graph.store.redact import redact
@@ -31,21 +33,12 @@ class Watermark:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """A link from a proposal to the message that supports it."""
-
-    session_id: int
-    message_id: int
-    span: tuple[int, int]
-
-
-@dataclass(frozen=True)
 class Observation:
     """One occurrence of a candidate pattern, found by an extractor. Observations with the same
     fingerprint are the same pattern; support is the number of distinct sessions among them."""
 
     fingerprint: str
-    kind: str
+    kind: MemoryKind
     session_id: int
     message_id: int
     span: tuple[int, int]
@@ -65,8 +58,8 @@ class Observation:
 class NewProposal:
     """A proposal a dream makes."""
 
-    op: str
-    kind: str
+    op: ProposalOp
+    kind: MemoryKind
     statement: str
     confidence: float
     support: int
@@ -142,8 +135,16 @@ _OBSERVATION_COLUMNS = (
 )
 
 
-def _observation(row: Any) -> Observation:
-    return Observation(row[0], row[1], row[2], row[3], (row[4], row[5]), json.loads(row[6]), row[7])
+def _observation(row: sqlite3.Row) -> Observation:
+    return Observation(
+        row["fingerprint"],
+        MemoryKind(row["kind"]),
+        row["session_id"],
+        row["message_id"],
+        (row["span_start"], row["span_end"]),
+        json.loads(row["detail"]),
+        row["pattern"],
+    )
 
 
 async def observations_of(log: SessionLog, patterns: Sequence[str]) -> list[Observation]:
@@ -159,7 +160,7 @@ async def observations_of(log: SessionLog, patterns: Sequence[str]) -> list[Obse
 
 
 async def leaders(
-    log: SessionLog, kinds: Sequence[str], fingerprint_prefix: str = ""
+    log: SessionLog, kinds: Sequence[MemoryKind], fingerprint_prefix: str = ""
 ) -> list[Observation]:
     """The first observation of every pattern of these kinds, and of every pattern whose
     fingerprint starts with `fingerprint_prefix`: what new ones are compared with."""
@@ -184,14 +185,16 @@ async def leaders(
 
 async def proposal_states(
     log: SessionLog, fingerprints: Sequence[str]
-) -> dict[str, tuple[str, int]]:
+) -> dict[str, tuple[ProposalStatus, int]]:
     """The latest proposal's (status, support) for each fingerprint already proposed."""
     rows = await where_in(
         log,
         "SELECT fingerprint, status, support FROM proposals WHERE fingerprint IN ({}) ORDER BY id",
         fingerprints,
     )
-    return {fingerprint: (status, support) for fingerprint, status, support in rows}
+    return {
+        row["fingerprint"]: (ProposalStatus(row["status"]), int(row["support"])) for row in rows
+    }
 
 
 async def record_failed_dream(

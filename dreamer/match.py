@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from dreamer.consolidate import ENTITY_KINDS, support_confidence
-from dreamer.journal import Evidence, NewProposal
+from dreamer.consolidate import support_confidence
+from dreamer.journal import NewProposal
 from dreamer.similarity import relation
+from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
+from memory_graph.memory.vocabulary import MemoryKind, NodeStatus, ProposalOp, ProposalStatus
 
 RETIRE_AFTER_SESSIONS = 100
-RETIRING_KINDS = ("failure", "fix", "topic", "entity")
-CONTRADICTABLE_KINDS = ("preference", "fact")
+RETIRING_KINDS = tuple(kind for kind in MemoryKind if kind.retires_unseen)
 
 
 def place(
@@ -44,9 +45,9 @@ def _placed(
     candidate: NewProposal, node: Node | None, memories: Sequence[Node]
 ) -> NewProposal | None:
     if node is not None:
-        if node.status in ("superseded", "merged"):
+        if node.status == NodeStatus.SUPERSEDED:
             return None  # the person decided it is no longer so
-        if node.status == "active" and candidate.support <= node.support:
+        if node.status == NodeStatus.ACTIVE and candidate.support <= node.support:
             return None
         return _reinforce(candidate, node)
     described = candidate.payload.get("node", {})
@@ -54,7 +55,7 @@ def _placed(
         if memory.kind != candidate.kind or not _comparable(memory, described):
             continue
         found = relation(described, memory.attributes)
-        if found == "opposite" and candidate.kind in CONTRADICTABLE_KINDS:
+        if found == "opposite" and candidate.kind.stated:
             return _supersede(candidate, memory)
         if found == "same":
             return _merge(candidate, memory)
@@ -63,20 +64,20 @@ def _placed(
 
 def _comparable(memory: Node, described: dict[str, object]) -> bool:
     # Entities are the same only by name and label: `ledger` the program is not Ledger the name.
-    if memory.kind in ENTITY_KINDS:
+    if memory.kind.derived:
         return memory.attributes.get("label") == described.get("label")
     return True
 
 
 def _reinforce(candidate: NewProposal, node: Node) -> NewProposal:
     gained = candidate.support - node.support
-    again = "seen again" if node.status == "active" else "seen again after it was retired"
+    again = "seen again" if node.status == NodeStatus.ACTIVE else "seen again after it was retired"
     statement = f'{again.capitalize()}: "{node.statement}" ({candidate.support} sessions' + (
         f", {gained} more)" if gained > 0 else ")"
     )
     return replace(
         candidate,
-        op="reinforce",
+        op=ProposalOp.REINFORCE,
         statement=statement,
         fingerprint=f"reinforce:{node.pattern}",
         payload={"target": node.pattern},
@@ -86,7 +87,7 @@ def _reinforce(candidate: NewProposal, node: Node) -> NewProposal:
 def _supersede(candidate: NewProposal, memory: Node) -> NewProposal:
     return replace(
         candidate,
-        op="supersede",
+        op=ProposalOp.SUPERSEDE,
         statement=f'Instead of "{memory.statement}": {candidate.statement}',
         fingerprint=f"supersede:{candidate.fingerprint}",
         payload={**candidate.payload, "target": memory.pattern},
@@ -98,7 +99,7 @@ def _merge(candidate: NewProposal, memory: Node) -> NewProposal:
     support = max(candidate.support, memory.support)
     return replace(
         candidate,
-        op="merge",
+        op=ProposalOp.MERGE,
         statement=f'Says the same as "{memory.statement}": {candidate.statement}',
         support=support,
         confidence=round(support_confidence(support), 3),
@@ -121,12 +122,12 @@ def retirements(
     proposals = []
     for memory in memories:
         seen = sightings.get(memory.id)
-        if memory.kind not in RETIRING_KINDS or seen is None or seen[0] >= horizon:
+        if not memory.kind.retires_unseen or seen is None or seen[0] >= horizon:
             continue
         session_id, message_id, start, end = seen
         proposals.append(
             NewProposal(
-                op="retire",
+                op=ProposalOp.RETIRE,
                 kind=memory.kind,
                 statement=(
                     f'Retire "{memory.statement}"? Not seen in the last '
@@ -143,18 +144,18 @@ def retirements(
 
 
 def unseen(
-    proposals: Sequence[NewProposal], states: dict[str, tuple[str, int]]
+    proposals: Sequence[NewProposal], states: dict[str, tuple[ProposalStatus, int]]
 ) -> list[NewProposal]:
     """The proposals the inbox does not hold already: a pending one only when its support grew,
     a rejected one only at double its support."""
     kept = []
     for proposal in proposals:
-        status, earlier = states.get(proposal.fingerprint, ("", 0))
-        if status == "pending" and proposal.support <= earlier:
+        status, earlier = states.get(proposal.fingerprint, (None, 0))
+        if status == ProposalStatus.PENDING and proposal.support <= earlier:
             continue
-        if status == "rejected" and proposal.support < 2 * earlier:
+        if status == ProposalStatus.REJECTED and proposal.support < 2 * earlier:
             continue
-        if status == "adopted" and proposal.op in ("add_node", "retire", "supersede", "merge"):
+        if status == ProposalStatus.ADOPTED and proposal.op.settles:
             continue  # applied already: the graph holds it (an undo makes it pending again)
         kept.append(proposal)
     return kept

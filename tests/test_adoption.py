@@ -13,16 +13,17 @@ from app.cli import main
 from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
-from memory_graph.memory.inbox import pending
+from memory_graph.memory.evidence import Owner, evidence_of
 from memory_graph.store.errors import InboxError
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from tests.sessions import chat_session, command_session, proposals_against
+from tests.support.inbox import inbox_json
 
 
 async def _only(log: SessionLog, **match: Any) -> dict[str, Any]:
     """The one pending proposal with these fields."""
-    found = [p for p in await pending(log) if all(p[k] == v for k, v in match.items())]
+    found = [p for p in await inbox_json(log) if all(p[k] == v for k, v in match.items())]
     assert len(found) == 1, (match, [(p["op"], p["kind"], p["statement"]) for p in found])
     return found[0]
 
@@ -37,10 +38,10 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
     await dream(log)
     proposal = await _only(log, kind="preference")
     decided = await adoption.adopt(log, proposal["id"])
-    assert decided.verdict == "adopted"
+    assert decided.outcome == "adopted"
     node = (await _active(log))["no em dashes please"]
     assert node.support == 2
-    assert {e["session_id"] for e in await nodes.evidence_of(log, "node", node.id)} == {1, 2}
+    assert {e.session_id for e in await evidence_of(log, Owner.NODE, node.id)} == {1, 2}
 
     # Dreaming the same sessions again proposes nothing; a third session reinforces the memory.
     assert (await dream(log)).proposals == {}
@@ -57,7 +58,7 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
     assert (await _only(log, op="reinforce"))["id"] == reinforce["id"]
     await adoption.undo(log)
     assert await _active(log) == {}
-    assert {p["id"] for p in await pending(log)} == {proposal["id"], reinforce["id"]}
+    assert {p["id"] for p in await inbox_json(log)} == {proposal["id"], reinforce["id"]}
     assert await adoption.undo(log) is None
 
 
@@ -68,13 +69,13 @@ async def test_a_rejected_pattern_returns_only_at_double_support(log: SessionLog
     await adoption.reject(log, (await _only(log, kind="preference"))["id"])
     await chat_session(log, "plan my week", "I prefer short answers")
     await dream(log)
-    assert await pending(log) == []
+    assert await inbox_json(log) == []
     await chat_session(log, "plan my trip", "I prefer short answers")
     await dream(log)
     assert (await _only(log, kind="preference"))["support"] == 4
     # An undo of the rejection does not put the older proposal beside the newer one.
     await adoption.undo(log)
-    assert len([p for p in await pending(log) if p["kind"] == "preference"]) == 1
+    assert len([p for p in await inbox_json(log) if p["kind"] == "preference"]) == 1
 
 
 async def test_saying_the_opposite_proposes_to_supersede(log: SessionLog) -> None:
@@ -83,7 +84,7 @@ async def test_saying_the_opposite_proposes_to_supersede(log: SessionLog) -> Non
     await chat_session(log, "my timezone is Europe/Lisbon")
     await chat_session(log, "remember that my timezone is Europe/Lisbon")
     await dream(log)
-    for proposal in await pending(log):
+    for proposal in await inbox_json(log):
         await adoption.adopt(log, proposal["id"])
     # The user moved and changed their mind.
     for _ in range(2):
@@ -117,9 +118,9 @@ async def test_a_proposal_whose_target_changed_is_stale(log: SessionLog) -> None
     await proposals_against(log, node, "reinforce", "retire")
     retire = await _only(log, op="retire")
     reinforce = await _only(log, op="reinforce")
-    assert (await adoption.adopt(log, retire["id"])).verdict == "adopted"
+    assert (await adoption.adopt(log, retire["id"])).outcome == "adopted"
     stale = await adoption.adopt(log, reinforce["id"])
-    assert stale.verdict == "stale" and "stale" in stale.message
+    assert stale.outcome == "stale" and "stale" in stale.message
     retired = [n for n, _ in await nodes.nodes(log, statuses=("retired",)) if n.id == node.id]
     assert len(retired) == 1
     with pytest.raises(InboxError, match="is stale, not pending"):
@@ -134,7 +135,7 @@ async def test_memories_gone_quiet_are_proposed_for_retirement(log: SessionLog) 
     for number in range(99):
         await chat_session(log, f"question {number}", workspace="/home/ines/code/ledger-site")
     await dream(log, limit=200)
-    assert [p for p in await pending(log) if p["op"] == "retire"] == []
+    assert [p for p in await inbox_json(log) if p["op"] == "retire"] == []
     await chat_session(log, "one more", workspace="/home/ines/code/ledger-site")
     await dream(log)
     retire = await _only(log, op="retire")
@@ -191,7 +192,7 @@ async def test_a_restatement_of_a_memory_joins_it(log: SessionLog) -> None:
     await adoption.adopt(log, merged["id"])
     node = next(n for s, n in (await _active(log)).items() if s.startswith("`pandoc`"))
     assert node.support == 2  # the larger of the two: never counts a shared session twice
-    assert len(await nodes.evidence_of(log, "node", node.id)) == 4
+    assert len(await evidence_of(log, Owner.NODE, node.id)) == 4
     patterns = [p for n, p in await nodes.nodes(log, ("failure",)) if n.id == node.id]
     assert len(patterns[0]) == 2  # the node stands for both patterns now
 
@@ -233,7 +234,7 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
         await chat_session(log, "set up the repo", "use pnpm, not npm")
         await chat_session(log, "plan the week", "I prefer short answers")
     await dream(log)
-    for proposal in await pending(log):
+    for proposal in await inbox_json(log):
         await adoption.adopt(log, proposal["id"])
     memories = await _active(log)
     pnpm, short = memories["use pnpm, not npm"], memories["I prefer short answers"]
@@ -251,7 +252,7 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
                 (op, op, json.dumps(payload), op, next(iter(target.values()))),
             )
     for op in payloads:
-        assert (await adoption.adopt(log, (await _only(log, op=op))["id"])).verdict == "adopted"
+        assert (await adoption.adopt(log, (await _only(log, op=op))["id"])).outcome == "adopted"
     assert "Use pnpm for JavaScript" in await _active(log)
     assert [(e.kind, e.source, e.target) for e in await nodes.edges(log)] == [
         ("occurs_with", pnpm.pattern, short.pattern)

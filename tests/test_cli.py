@@ -263,6 +263,10 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
         "dream_id",
         "created",
         "flag",
+        "memory",
+        "first_seen",
+        "last_seen",
+        "stale",
     }
     assert set(proposals[0]) == keys
     assert set(proposals[0]["evidence"][0]) == {

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 from dreamer.dream import dream
-from memory_graph.memory import inbox
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from tests.sessions import chat_session
+from tests.support.inbox import inbox_json
 
 
 def _conversations(path: Path, created: str, *turns: tuple[str, str]) -> Path:
@@ -52,7 +52,7 @@ async def test_history_older_than_the_last_dream_is_reviewed(
     await import_paths(log, [old])
     summary = await dream(log)
     assert summary.sessions_reviewed == 2
-    assert any("euro" in item["statement"] for item in await inbox.pending(log))
+    assert any("euro" in item["statement"] for item in await inbox_json(log))
 
 
 async def test_a_far_future_or_garbage_date_hides_no_later_session(

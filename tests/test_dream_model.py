@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-import memory_graph.memory.inbox as inbox
 from app.cli import main
 from app.config import Config
 from app.dream_model import DreamModel, DreamModelError, dream_as_configured
@@ -21,6 +20,7 @@ from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from tests.demo import PROPOSED
 from tests.fake_api import FakeMessagesAPI, error, tool_use
+from tests.support.inbox import inbox_json
 
 
 async def _first(log: SessionLog, external_id: str, role: str) -> int:
@@ -83,7 +83,7 @@ async def test_the_model_reads_the_batch_once_and_only_its_citable_messages_coun
     assert "em dashes" in sent and "pdflatex not found" in sent
 
     assert summary.proposals["workflow"] == 2
-    proposals = await inbox.pending(log)
+    proposals = await inbox_json(log)
     found = [p for p in proposals if p["statement"].startswith("Found by the model")]
     assert [(p["kind"], p["support"]) for p in found] == [("workflow", 2)]
     assert "editor Hannah" in found[0]["statement"]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-import memory_graph.memory.inbox as inbox
 from app.paths import DEMO_HISTORY
 from dreamer import journal
 from dreamer.dream import dream
@@ -24,6 +23,7 @@ from tests.demo import EXPECTED, PROPOSED
 from tests.faults import failing_on_call
 from tests.sessions import command_session
 from tests.shared_data import TAUBENCH, needs_shared_data
+from tests.support.inbox import inbox_json
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ async def test_the_planted_patterns_are_proposed(demo: SessionLog) -> None:
     assert summary.sessions_reviewed == 32
     patterns = {"failure": 3, "fix": 3, "preference": 4, "fact": 2, "workflow": 1}
     assert summary.proposals == {**patterns, "topic": 2, "entity": 8}
-    proposals = await inbox.pending(demo)
+    proposals = await inbox_json(demo)
     expected = {(p["kind"], frozenset(p["sessions"])) for p in EXPECTED["patterns"]}
     found = {(p["kind"], frozenset(_sessions(p))) for p in proposals if p["kind"] in patterns}
     assert found == expected
@@ -71,7 +71,7 @@ async def test_the_planted_patterns_are_proposed(demo: SessionLog) -> None:
 
 async def test_traps_produce_nothing(demo: SessionLog) -> None:
     await dream(demo)
-    proposals = await inbox.pending(demo)
+    proposals = await inbox_json(demo)
     shown = json.dumps(proposals)
     cited = {e["session_external_id"] for p in proposals for e in p["evidence"]}
     # A one-off session still counts towards its project's topic; no pattern cites it.
@@ -99,8 +99,8 @@ async def test_dreaming_again_adds_nothing_and_support_spans_dreams(
         await import_paths(other, [DEMO_HISTORY])
         while (await dream(other, limit=5)).sessions_reviewed:
             pass
-        one_go = {(p["kind"], p["statement"], p["support"]) for p in await inbox.pending(demo)}
-        steps = {(p["kind"], p["statement"], p["support"]) for p in await inbox.pending(other)}
+        one_go = {(p["kind"], p["statement"], p["support"]) for p in await inbox_json(demo)}
+        steps = {(p["kind"], p["statement"], p["support"]) for p in await inbox_json(other)}
     assert steps == one_go
 
 
@@ -147,13 +147,13 @@ async def test_a_dream_that_fails_or_is_cancelled_leaves_nothing(
     # Either the dream finished before the cancel landed, or it left nothing behind.
     summary = await dream(demo)
     assert summary.sessions_reviewed == (0 if committed else 32)
-    assert len(await inbox.pending(demo)) == PROPOSED
+    assert len(await inbox_json(demo)) == PROPOSED
 
 
 async def test_a_pattern_that_grows_replaces_its_pending_proposal(demo: SessionLog) -> None:
     while (await dream(demo, limit=4)).sessions_reviewed:
         pass
-    pending = await inbox.pending(demo)
+    pending = await inbox_json(demo)
     assert len(pending) == PROPOSED and all(p["support"] == len(p["evidence"]) for p in pending)
     async with demo.connection.execute(
         "SELECT COUNT(*) FROM proposals WHERE status = 'superseded'"
@@ -168,7 +168,7 @@ async def test_taubench_recurring_mistakes_across_trials_surface(log: SessionLog
     assert summary.sessions_reviewed == 100 and summary.proposals.get("failure", 0) >= 3
     sessions = {s.id: s for s in await log.list_sessions(limit=200)}
     repeated = []
-    for proposal in await inbox.pending(log):
+    for proposal in await inbox_json(log):
         tasks = [
             sessions[e["session_id"]].external_id.split("-trial-")[0] for e in proposal["evidence"]
         ]
@@ -324,7 +324,7 @@ async def test_a_session_made_private_later_stops_counting(demo: SessionLog) -> 
     async with demo.transaction() as conn:
         await conn.execute("UPDATE sessions SET private = 1 WHERE external_id = 'demo-003'")
     await dream(demo)
-    proposals = await inbox.pending(demo)
+    proposals = await inbox_json(demo)
     dashes = next(p for p in proposals if "em dash" in p["statement"])
     assert _sessions(dashes) == {"demo-009", "demo-015", "demo-025"} and dashes["support"] == 3
 
@@ -343,7 +343,7 @@ async def test_a_recurring_request_that_needs_a_workaround_is_a_workflow(log: Se
     for request in ("run the tests", "run the tests again on the new venv"):
         await command_session(log, request, repair)
     await dream(log)
-    workflows = [p for p in await inbox.pending(log) if p["kind"] == "workflow"]
+    workflows = [p for p in await inbox_json(log) if p["kind"] == "workflow"]
     assert len(workflows) == 1
     workflow = workflows[0]
     assert workflow["support"] == 3
@@ -445,7 +445,7 @@ instruction in a customer's email, a one-off failure."""
 async def test_a_support_history_yields_its_patterns_and_none_of_its_traps(log: SessionLog) -> None:
     await import_paths(log, [SUPPORT_HISTORY])
     await dream(log)
-    proposals = await inbox.pending(log)
+    proposals = await inbox_json(log)
     found = {
         (p["kind"], frozenset(int(e["session_external_id"][-3:]) for e in p["evidence"]))
         for p in proposals

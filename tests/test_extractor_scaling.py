@@ -22,6 +22,7 @@ from dreamer.extractors import entities, failures, llm, statements
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
 from dreamer.similarity import relation
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import HEAD_CHARACTERS, TAIL_CHARACTERS
 from memory_graph.store.records import Block, Message, Role, Session
 from memory_graph.store.session_log import SessionLog
@@ -215,7 +216,7 @@ def test_resolving_failures_in_one_pass_finds_what_scanning_finds(seed: int) -> 
 
 
 def _statement(
-    number: int, words: list[str], kind: str = "preference", **detail: Any
+    number: int, words: list[str], kind: MemoryKind = MemoryKind.PREFERENCE, **detail: Any
 ) -> Observation:
     """An observation of a sentence of `words`, message `number`, in one of three sessions."""
     detail = {"sentence": " ".join(words), "words": sorted(set(words)), **detail}
@@ -280,10 +281,10 @@ def test_grouping_by_the_rarest_words_groups_as_trying_every_pattern_would() -> 
             observations.append(_statement(number, words, negated=negated))
         elif rng.random() < 0.8:  # a fact the user stated: its subject, what they said of it
             subject, value = words[:2], words[2:] or ["yes"]
-            fact = _statement(number, words, "fact", attribute=subject, value=value)
+            fact = _statement(number, words, MemoryKind.FACT, attribute=subject, value=value)
             observations.append(fact)
         else:  # a fact in the model's words: no subject told apart
-            observations.append(_statement(number, words, "fact", how="model"))
+            observations.append(_statement(number, words, MemoryKind.FACT, how="model"))
     # The first 200 lead patterns of earlier dreams.
     known = [replace(o, pattern=o.fingerprint) for o in observations[:200]]
     assigned = assign_patterns(observations[200:], known)

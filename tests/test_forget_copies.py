@@ -14,13 +14,14 @@ from app.agent.loop import Agent, TurnObserver
 from app.agent.prompt import prompt_seen
 from app.config import Config
 from dreamer.dream import dream
-from memory_graph.memory import adoption, inbox
+from memory_graph.memory import adoption
 from memory_graph.memory.forget import UNWORDED, forget, vacuum
 from memory_graph.memory.recall import recall
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, text
 from tests.sessions import chat_session
+from tests.support.inbox import inbox_json
 
 SECRETIVE = "quetzalcoatl"
 """A word only the forgotten session ever said."""
@@ -97,7 +98,7 @@ async def test_a_memory_worded_by_a_forgotten_session_is_retired_and_reworded(
     )
     assert list(rows[0]) == [UNWORDED, "retired"]
     # The new wording comes from what remains, waits for a person, and brings the memory back.
-    pending = [item for item in await inbox.pending(log) if item["op"] == "update_statement"]
+    pending = [item for item in await inbox_json(log) if item["op"] == "update_statement"]
     assert len(pending) == 1 and "green one" in pending[0]["statement"]
     assert {e["session_id"] for e in pending[0]["evidence"]} == {kept}
     await adoption.adopt(log, pending[0]["id"])
@@ -171,7 +172,7 @@ async def _dreamt_preference(log: SessionLog) -> tuple[int, int]:
     gone = await chat_session(log, f"I always want the metric system in recipes, {SECRETIVE}.")
     await chat_session(log, "Recipes: I always want the metric system.")
     await dream(log)
-    (proposal,) = [p for p in await inbox.pending(log) if "metric" in p["statement"]]
+    (proposal,) = [p for p in await inbox_json(log) if "metric" in p["statement"]]
     return proposal["id"], gone
 
 
@@ -201,7 +202,7 @@ async def test_undoing_after_forget_never_brings_back_an_empty_memory(log: Sessi
     await adoption.retire_by_hand(log, node)
     await forget(log, gone)
     # Retired by hand, it stays retired: no re-wording brings it back.
-    assert not [p for p in await inbox.pending(log) if p["op"] == "update_statement"]
+    assert not [p for p in await inbox_json(log) if p["op"] == "update_statement"]
     await adoption.undo(log)  # the retiring: back it comes, but with no words it stays retired
     rows = await log.connection.execute_fetchall(
         "SELECT statement, status FROM nodes WHERE id = ?", (node,)

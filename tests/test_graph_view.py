@@ -14,9 +14,9 @@ from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.graph_view import MemoryGraph
-from memory_graph.memory.inbox import pending
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
+from tests.support.inbox import inbox_json
 
 
 def _same(one: MemoryGraph, other: MemoryGraph) -> None:
@@ -32,7 +32,7 @@ async def test_each_decision_updates_the_view_as_a_fresh_load_would(log: Session
     assert view.graph.number_of_nodes() == 0
     # Fixes before their failures, entities before topics: edges wait for their other end.
     order = {"fix": 0, "entity": 1, "preference": 2, "topic": 3, "failure": 4}
-    proposals = sorted(await pending(log), key=lambda p: (order.get(p["kind"], 5), p["id"]))
+    proposals = sorted(await inbox_json(log), key=lambda p: (order.get(p["kind"], 5), p["id"]))
     for proposal in proposals:
         await view.apply(log, await adoption.adopt(log, proposal["id"]))
         _same(view, await MemoryGraph.load(log))

@@ -16,11 +16,11 @@ from app.tui.screens.inbox_screen import InboxScreen
 from app.tui.widgets.list_detail import ListDetail
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
-from memory_graph.memory.inbox import pending
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from tests.demo import PROPOSED
 from tests.sessions import proposals_against
+from tests.support.inbox import inbox_json
 from tests.tui_helpers import settle
 
 SIZE = (140, 45)
@@ -95,7 +95,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
     # A rejected proposal does not come back when the same sessions are dreamt again.
     async with await SessionLog.open(dreamt) as log:
         await dream(log)
-        assert len(await pending(log)) == PROPOSED - 1
+        assert len(await inbox_json(log)) == PROPOSED - 1
 
 
 async def test_keys_that_do_not_apply_are_dimmed_in_place(dreamt: Path, workspace: Path) -> None:
@@ -165,18 +165,18 @@ async def test_space_selects_for_a_bulk_decision_and_enter_opens_the_evidence(
         await settle(pilot)
         chat = pilot.app.screen
         assert isinstance(chat, ChatScreen) and chat.read_only
-        assert chat.session_id == inbox._evidence[0]["session_id"]
+        assert chat.session_id == inbox._evidence[0].session_id
 
 
 async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
     dreamt: Path, workspace: Path
 ) -> None:
     async with await SessionLog.open(dreamt) as log:
-        topic = next(p for p in await pending(log) if p["kind"] == "topic")
+        topic = next(p for p in await inbox_json(log) if p["kind"] == "topic")
         await adoption.adopt(log, topic["id"])
         node = next(n for n, _ in await nodes.nodes(log, ("topic",)))
         await proposals_against(log, node, "retire", "reinforce")
-        retire = next(p for p in await pending(log) if p["op"] == "retire")
+        retire = next(p for p in await inbox_json(log) if p["op"] == "retire")
         await adoption.adopt(log, retire["id"])
     app = ReverieApp(_config(dreamt, workspace))
     async with app.run_test(size=SIZE) as pilot:

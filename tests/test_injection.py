@@ -5,24 +5,31 @@ the person in the permission prompt) are refused the decision commands on top of
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+from app import cli
 from app.agent.tools import Toolbox
 from app.agent.workspace import Workspace
 from app.config import Config
 from app.dream_model import DreamModel
+from app.tui.core import ReverieCore
+from app.tui.screens.inbox_screen import InboxScreen
+from app.tui.screens.memory_screen import MemoryScreen
 from dreamer.dream import dream
 from dreamer.extractors.llm import TOOL_NAME
 from memory_graph.memory import adoption, forget
-from memory_graph.memory.inbox import pending
+from memory_graph.memory.decisions import Decisions
 from memory_graph.store import migrations
 from memory_graph.store.session_log import SessionLog
 from tests.fake_api import FakeMessagesAPI, tool_use
 from tests.sessions import chat_session, command_session
+from tests.support.inbox import inbox_json
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_TABLES = (
@@ -69,31 +76,70 @@ def test_memory_is_written_by_adoption_and_forget_only() -> None:
     }
 
 
-def test_decisions_are_made_only_where_a_person_makes_them() -> None:
-    """Calls into `adoption` that decide (adopt, reject, undo, retire_by_hand) are made by the
-    command line's decision commands and the inbox's and memory browser's key actions (their
-    `u` through the app's `undo`)."""
-    deciding = {"adopt", "reject", "undo", "retire_by_hand"}
+def _callers(found: Callable[[ast.Call], bool]) -> set[str]:
+    """Every function of ours, as `_named` names it, with a call that `found` picks."""
     callers: set[str] = set()
     for name, text in _sources().items():
         for node in ast.walk(ast.parse(text)):
-            if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
-                continue
-            for call in ast.walk(node):
-                if (
-                    isinstance(call, ast.Call)
-                    and isinstance(call.func, ast.Attribute)
-                    and isinstance(call.func.value, ast.Name)
-                    and call.func.value.id == "adoption"
-                    and call.func.attr in deciding
-                ):
-                    callers.add(f"{name}:{node.name}")
-    assert callers == {
-        "app/cli.py:_decide",
-        "app/cli.py:_undo",
-        "app/tui/core.py:undo",  # the `u` of the inbox and of the memory browser
-        "app/tui/screens/inbox_screen.py:_decide",
-        "app/tui/screens/memory_screen.py:action_retire",
+            if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and any(
+                isinstance(call, ast.Call) and found(call) for call in ast.walk(node)
+            ):
+                callers.add(f"{name}:{node.name}")
+    return callers
+
+
+def _named(function: Callable[..., object]) -> str:
+    """A function, by object, as `_callers` names it (a moved or renamed one fails to import)."""
+    module = inspect.getmodule(function)
+    assert module is not None
+    return f"{_source_name(module)}:{function.__name__}"
+
+
+def _method(call: ast.Call, names: set[str]) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in names
+
+
+def _on_decisions(call: ast.Call) -> bool:
+    """A call on the decision path itself: `Decisions(log).x(...)` or, in the TUI, on the one the
+    app's typed getter gives, `(await app_of(self).decisions()).x(...)`."""
+    assert isinstance(call.func, ast.Attribute)
+    receiver = call.func.value
+    if isinstance(receiver, ast.Await):
+        receiver = receiver.value
+        return _method(receiver, {"decisions"}) if isinstance(receiver, ast.Call) else False
+    return (
+        isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Name)
+        and receiver.func.id == Decisions.__name__
+    )
+
+
+def test_decisions_are_made_only_where_a_person_makes_them() -> None:
+    """Calls into `adoption` that decide are made by the one decision path (`Decisions`), whose
+    deciding methods only the command line's decision commands and the inbox's and memory
+    browser's key actions call (their `u` through the app's `undo`)."""
+    into_adoption = _callers(
+        lambda call: (
+            _method(call, {"adopt", "reject", "undo", "retire_by_hand"})
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "adoption"
+        )
+    )
+    assert into_adoption == {
+        _named(Decisions.decide),
+        _named(Decisions.retire),
+        _named(Decisions.undo),
+    }
+    deciding = _callers(
+        lambda call: _method(call, {"decide", "retire", "undo"}) and _on_decisions(call)
+    )
+    assert deciding == {
+        _named(cli._decide),
+        _named(cli._undo),
+        _named(ReverieCore.undo),
+        _named(InboxScreen._decide),
+        _named(MemoryScreen.action_retire),
     }
 
 
@@ -127,7 +173,7 @@ async def test_injected_text_and_a_model_that_obeys_it_adopt_nothing(
     await dream(log, model=model)
     await model.close()
 
-    proposals = await pending(log)
+    proposals = await inbox_json(log)
     assert proposals, "the dream proposed things: they wait for a person"
     assert await _memory(log) == (0, 0)
     rows = await log.connection.execute_fetchall("SELECT DISTINCT status FROM proposals")
@@ -141,7 +187,7 @@ async def test_the_agent_cannot_run_a_memory_decision(
     await chat_session(log, "tabs please")
     await chat_session(log, "I prefer tabs over spaces")
     await dream(log)
-    assert await pending(log)
+    assert await inbox_json(log)
     toolbox = Toolbox(Workspace.at(workspace), command_timeout=30.0)
     reverie = f"{shlex.quote(sys.executable)} -m app --home {shlex.quote(str(home))}"
     for decision in ("adopt --all", "undo", "forget 1"):

@@ -13,10 +13,11 @@ from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.screens.chat_screen import ChatScreen
 from dreamer.dream import dream
-from memory_graph.memory import adoption, inbox
+from memory_graph.memory import adoption
 from memory_graph.memory.recall import recall
 from memory_graph.store.session_log import SessionLog
 from tests.sessions import chat_session
+from tests.support.inbox import inbox_json
 from tests.tui_helpers import settle
 
 
@@ -24,7 +25,7 @@ async def _adopted_from(log: SessionLog, *sessions: tuple[str, ...]) -> list[int
     """Sessions saying these turns, dreamt, every proposal adopted; the sessions' ids."""
     ids = [await chat_session(log, *turns) for turns in sessions]
     await dream(log)
-    for item in await inbox.pending(log):
+    for item in await inbox_json(log):
         await adoption.adopt(log, item["id"])
     return ids
 
@@ -77,11 +78,11 @@ async def test_a_session_made_private_is_not_read_by_later_dreams(log: SessionLo
     )
     await log.set_private(hidden, True)
     await dream(log)
-    assert not await inbox.pending(log), "one ordinary session is an anecdote"
+    assert not await inbox_json(log), "one ordinary session is an anecdote"
     # Made ordinary again, it is read by the next dream.
     await log.set_private(hidden, False)
     await dream(log)
-    assert any("ten" in item["statement"] for item in await inbox.pending(log))
+    assert any("ten" in item["statement"] for item in await inbox_json(log))
 
 
 async def test_the_command_palette_makes_the_open_session_private(config: Config) -> None:

@@ -15,12 +15,14 @@ from app.config import Config
 from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from memory_graph.memory import adoption
-from memory_graph.memory.inbox import pending
-from memory_graph.memory.recall import recall, tokens
+from memory_graph.memory.recall import Recalled, recall, tokens
+from memory_graph.memory.vocabulary import RecallReason
 from memory_graph.store.session_log import SessionLog
+from memory_graph.store.text import terms
 from memory_graph.transcripts.importer import import_paths
 from tests.fake_api import FakeMessagesAPI, text
 from tests.recorder import Recorder
+from tests.support.inbox import inbox_json
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ async def remembered(log: SessionLog) -> SessionLog:
     """The demo, dreamt, with every proposal adopted except the em-dash preference (rejected)."""
     await import_paths(log, [DEMO_HISTORY])
     await dream(log)
-    for proposal in await pending(log):
+    for proposal in await inbox_json(log):
         if "em dashes" in proposal["statement"]:
             await adoption.reject(log, proposal["id"])
         else:
@@ -52,17 +54,23 @@ async def test_memories_and_episodes_fused_and_the_graph_brings_neighbours(
     statements = " ".join(hit.statement for hit in memories)
     # The fix names neither "export" nor "essay": it comes through its edge to the failure.
     assert "soffice --headless --convert-to" in statements
+    # Why each came back: its own words, or an edge from one that matched.
+    assert workflow.reason is RecallReason.MATCHED
+    unworded = [
+        hit for hit in memories if not {"export", "essay", "pdf"} & set(terms(hit.statement))
+    ]
+    assert unworded and all(hit.reason is RecallReason.RELATED for hit in unworded)
     # The evidence shown is what bears on the question most: three requests that say "export"
     # and "PDF" (not demo-023's "give me a PDF"); the rest is in the memory browser.
     evidence = workflow.evidence
-    assert {e["session_external_id"] for e in evidence} == {"demo-012", "demo-017", "demo-032"}
-    assert set(evidence[0]) == {
+    assert {e.session_external_id for e in evidence} == {"demo-012", "demo-017", "demo-032"}
+    assert set(evidence[0].to_json()) == {
         "session_id",
         "session_external_id",
         "message_id",
         "message_external_id",
     }
-    assert episodes[0].evidence[0]["session_external_id"].startswith("demo-")
+    assert episodes[0].evidence[0].session_external_id.startswith("demo-")
 
 
 async def test_rejected_and_retired_memories_never_come_back(remembered: SessionLog) -> None:
@@ -78,9 +86,10 @@ async def test_rejected_and_retired_memories_never_come_back(remembered: Session
 
 async def test_episodes_fill_in_when_memory_has_nothing(remembered: SessionLog) -> None:
     found = await recall(remembered, "chestnut carts in the rain", k=3)
-    assert [hit.kind for hit in found.hits] == ["episode"] * len(found.hits) and found.hits
+    assert [hit.reason for hit in found.hits] == ["episode"] * len(found.hits) and found.hits
+    assert all(hit.kind is None and hit.node_id is None for hit in found.hits)
     assert "chestnut" in found.hits[0].statement
-    assert found.hits[0].evidence[0]["session_external_id"] == "demo-015"
+    assert found.hits[0].evidence[0].session_external_id == "demo-015"
     # Private sessions are never recalled, as memory or as episode.
     assert (await recall(remembered, "my salary")).hits == []
 
@@ -128,7 +137,7 @@ def test_recall_from_the_command_line(
     code, out, _ = run("recall", "export to PDF", "--k", "3", "--json")
     result = json.loads(out)
     assert code == 0 and result["query"] == "export to PDF" and len(result["hits"]) == 3
-    assert set(result["hits"][0]) == {"node_id", "kind", "statement", "score", "evidence"}
+    assert set(result["hits"][0]) == {"node_id", "kind", "reason", "statement", "score", "evidence"}
     batch = tmp_path / "queries.jsonl"
     batch.write_text('{"query": "ledger"}\nnot json\n{"query": "chestnut carts"}\n')
     code, out, err = run("recall", "--batch", str(batch))
@@ -145,8 +154,8 @@ async def _conversation(log: SessionLog, *turns: tuple[str, str]) -> None:
         await log.append_message(session.id, role, [{"type": "text", "text": said}])
 
 
-def _episodes(found: object) -> list[str]:
-    return [hit.statement for hit in found.hits if hit.kind == "episode"]  # type: ignore[attr-defined]
+def _episodes(found: Recalled) -> list[str]:
+    return [hit.statement for hit in found.hits if hit.reason is RecallReason.EPISODE]
 
 
 async def test_an_answer_is_found_through_the_question_before_it(log: SessionLog) -> None:

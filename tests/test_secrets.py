@@ -14,7 +14,6 @@ from dreamer.dream import dream
 from dreamer.extractors.llm import TOOL_NAME
 from memory_graph.memory import adoption
 from memory_graph.memory.graph_view import EXPORT_FORMATS, MemoryGraph
-from memory_graph.memory.inbox import pending
 from memory_graph.memory.recall import recall
 from memory_graph.store.content import excerpt
 from memory_graph.store.redact import redact
@@ -23,6 +22,7 @@ from tests.fake_api import FakeMessagesAPI, error, text, tool_use
 from tests.processes import clean_environment, reverie
 from tests.recorder import Recorder
 from tests.sessions import chat_session, command_session
+from tests.support.inbox import inbox_json
 
 ANTHROPIC = "sk-ant-api03-" + "Zq8vB2xR7mKp4LwT9nYc3HdF6jGs1QeA5uVo0XiW" * 2 + "-Kq7pAA"
 OPENAI = "sk-proj-" + "T3BlbkFJx9QmW2vR8kLp5NcY7dHs4GtB1eZa6UoJfXi0" + "Qr3mVn"
@@ -269,7 +269,7 @@ async def test_nothing_derived_from_the_history_shows_a_secret(
     model = DreamModel(config)
     await dream(log, model=model)
     await model.close()
-    proposals = await pending(log)
+    proposals = await inbox_json(log)
     assert len(proposals) >= 6, [p["statement"] for p in proposals]
     assert any("git push" in p["statement"] for p in proposals)
     assert any("deploy" in e["excerpt"] for p in proposals for e in p["evidence"])

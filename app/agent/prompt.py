@@ -52,8 +52,7 @@ def recalled_block(recalled: Recalled) -> str:
         for hit in episodes:
             where = hit.evidence[0]
             lines.append(
-                f"[session {where['session_id']}, message {where['message_id']}] "
-                f"{quoted(hit.statement)}"
+                f"[session {where.session_id}, message {where.message_id}] {quoted(hit.statement)}"
             )
         lines.append(f"</{QUOTED_TAG}>")
     return "\n".join(lines)

@@ -1,8 +1,8 @@
 """What screens may ask of the app, and the one typed way they reach it.
 
-`ReverieCore` holds the session log, the memory view and decisions' undo; `ReverieApp` (app.py)
-adds the screens, dreams and the database watcher on top. Screens import this module, never
-app.py, so nothing imports in a circle, at run time or when type-checking."""
+`ReverieCore` holds the session log, the memory view and the decisions that keep it current;
+`ReverieApp` (app.py) adds the screens, dreams and the database watcher on top. Screens import
+this module, never app.py, so nothing imports in a circle, at run time or when type-checking."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from app.config import Config
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
-    from memory_graph.memory.adoption import Decided
+    from memory_graph.memory.decisions import Decisions
     from memory_graph.memory.graph_view import MemoryGraph
 
 
 class ReverieCore(App[None]):
     """The app as its screens see it: the configuration, the session log (opened on first use),
-    the memory graph's view, and undo."""
+    the memory graph's view, and the one way to decide (`Decisions`), which keeps it current."""
 
     def __init__(self, config: Config, *, inbox_first: bool = False) -> None:
         super().__init__()
@@ -30,6 +30,7 @@ class ReverieCore(App[None]):
         self.inbox_first = inbox_first
         """Open the inbox once the log is open (`reverie demo`)."""
         self._memory: MemoryGraph | None = None
+        self._decisions: Decisions | None = None
         self.session_log: SessionLog | None = None
         self._opening = asyncio.Lock()
 
@@ -47,27 +48,30 @@ class ReverieCore(App[None]):
             from memory_graph.memory.graph_view import MemoryGraph
 
             self._memory = await MemoryGraph.load(await self.open_log())
+            (await self.decisions()).view = self._memory
         return self._memory
 
-    async def remember(self, decided: Decided) -> None:
-        """A decision was made: the view, when loaded, takes it in."""
-        if self._memory is not None:
-            await self._memory.apply(await self.open_log(), decided)
+    async def decisions(self) -> Decisions:
+        """Adopt, reject, retire and undo, as the command line does them; each decision is
+        applied to the memory view, once it is loaded."""
+        if self._decisions is None:
+            from memory_graph.memory.decisions import Decisions
+
+            self._decisions = Decisions(await self.open_log())
+            self._decisions.view = self._memory
+        return self._decisions
 
     async def undo(self) -> bool:
         """Revert the newest decision not yet undone (the inbox's or the memory browser's) and
         say what was undone, or that nothing was; False when the database refused it (said
         too), so the screen has nothing to redraw."""
-        from memory_graph.memory import adoption
         from memory_graph.store.errors import StoreError
 
         try:
-            decided = await adoption.undo(await self.open_log())
+            decided = await (await self.decisions()).undo()
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
             return False
-        if decided is not None:
-            await self.remember(decided)
         self.notify(decided.message if decided else "There is nothing to undo.", markup=False)
         return True
 

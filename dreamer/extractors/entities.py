@@ -17,6 +17,7 @@ from dreamer.extractors.failures import canonical_command
 from dreamer.extractors.statements import sentences_read
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import capped
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
@@ -125,12 +126,17 @@ _PLAIN_PROGRAMS = frozenset(
 """Shell plumbing: run in every session, about nothing in particular."""
 
 
-def _fingerprint(kind: str, label: str, name: str) -> str:
+def _fingerprint(kind: MemoryKind, label: str, name: str) -> str:
     return hashlib.sha256(f"{kind}\x1f{label}\x1f{name.lower()}".encode()).hexdigest()[:20]
 
 
 def _observation(
-    view: SessionView, kind: str, label: str, name: str, message: Message, span: tuple[int, int]
+    view: SessionView,
+    kind: MemoryKind,
+    label: str,
+    name: str,
+    message: Message,
+    span: tuple[int, int],
 ) -> Observation:
     detail = {"name": name, "label": label}
     return Observation(
@@ -193,10 +199,10 @@ def extract(view: SessionView) -> list[Observation]:
             project = _project(message)
             if project is not None:
                 name, span = project
-                add(_observation(view, "topic", "project", name, message, span))
+                add(_observation(view, MemoryKind.TOPIC, "project", name, message, span))
         elif _typed_by_user(message):
             for name, start, end in _names(message):
-                add(_observation(view, "entity", "name", name, message, (start, end)))
+                add(_observation(view, MemoryKind.ENTITY, "name", name, message, (start, end)))
         for block in message.content:
             if block.get("type") == "tool_use" and isinstance(block.get("input"), dict):
                 calls[str(block.get("id"))] = block["input"]
@@ -204,7 +210,11 @@ def extract(view: SessionView) -> list[Observation]:
                 arguments = calls.get(str(block.get("tool_use_id")), {})
                 for entity in _from_call(arguments):
                     label, name = entity
-                    add(_observation(view, "entity", label, name, message, _span(message, name)))
+                    add(
+                        _observation(
+                            view, MemoryKind.ENTITY, label, name, message, _span(message, name)
+                        )
+                    )
     return list(found.values())
 
 

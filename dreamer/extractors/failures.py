@@ -15,6 +15,7 @@ from typing import Any
 
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import capped, tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Block
@@ -220,7 +221,7 @@ def extract(view: SessionView) -> list[Observation]:
         message = view.messages[result.index]
         # The message text holds the output as is, so the span locates the line in it.
         offset = max(0, message.text.find(output)) if output else 0
-        failure = _fingerprint("failure", signature)
+        failure = _fingerprint(MemoryKind.FAILURE, signature)
         fix, passed_next = outcomes[position]
         if fix is None and view.session.outcome == "success" and passed_next:
             # A slip put right on the spot (the same call passed at once, the session went
@@ -229,7 +230,7 @@ def extract(view: SessionView) -> list[Observation]:
         observations.append(
             Observation(
                 failure,
-                "failure",
+                MemoryKind.FAILURE,
                 view.session.id,
                 message.id,
                 (offset + start, offset + end),
@@ -241,8 +242,8 @@ def extract(view: SessionView) -> list[Observation]:
             fix_message = view.messages[fix_index]
             observations.append(
                 Observation(
-                    _fingerprint("fix", signature, fix_key(fix_command)),
-                    "fix",
+                    _fingerprint(MemoryKind.FIX, signature, fix_key(fix_command)),
+                    MemoryKind.FIX,
                     view.session.id,
                     fix_message.id,
                     (0, min(len(fix_message.text), 200)),

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
+from memory_graph.memory.vocabulary import PROPOSED_KINDS, MemoryKind
 from memory_graph.store.content import HEAD_CHARACTERS, tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
@@ -29,7 +30,6 @@ TOOL_NAME = "propose_patterns"
 MODEL_PREFIX = "m:"
 """Fingerprints of patterns the model found start with this: they group by wording, as
 sentences do, and the dreamer finds them among earlier patterns by this prefix."""
-KINDS = ("preference", "fact", "failure", "fix", "workflow")
 BATCH_CHARACTERS = 120_000
 """About 30,000 tokens of sessions per call; each session gets an equal share."""
 MESSAGE_CHARACTERS = 600
@@ -56,7 +56,7 @@ TOOL = {
                 "items": {
                     "type": "object",
                     "properties": {
-                        "kind": {"type": "string", "enum": list(KINDS)},
+                        "kind": {"type": "string", "enum": [kind.value for kind in PROPOSED_KINDS]},
                         "statement": {"type": "string", "maxLength": STATEMENT_CHARACTERS},
                         "message_ids": {
                             "type": "array",
@@ -153,7 +153,7 @@ def build_request(views: Sequence[SessionView]) -> tuple[dict[str, Any], dict[in
     return request, shown
 
 
-def _fingerprint(kind: str, words: frozenset[str]) -> str:
+def _fingerprint(kind: MemoryKind, words: frozenset[str]) -> str:
     digest = hashlib.sha256(f"model\x1f{kind}\x1f{' '.join(sorted(words))}".encode())
     return MODEL_PREFIX + digest.hexdigest()[:18]
 
@@ -169,7 +169,11 @@ def read_answer(
         kind = pattern.get("kind") if isinstance(pattern, dict) else None
         statement = pattern.get("statement") if isinstance(pattern, dict) else None
         cited = pattern.get("message_ids") if isinstance(pattern, dict) else None
-        if kind not in KINDS or not isinstance(statement, str) or not isinstance(cited, list):
+        if (
+            kind not in PROPOSED_KINDS
+            or not isinstance(statement, str)
+            or not isinstance(cited, list)
+        ):
             refused_patterns += 1
             continue
         statement = redact(" ".join(statement.split()))[:STATEMENT_CHARACTERS]
@@ -179,12 +183,12 @@ def read_answer(
         if not valid or not words:
             refused_patterns += 1
             continue
-        fingerprint = _fingerprint(str(kind), words)
+        fingerprint = _fingerprint(MemoryKind(kind), words)
         detail = {"sentence": statement, "words": sorted(words), "how": "model"}
         found.extend(
             Observation(
                 fingerprint,
-                str(kind),
+                MemoryKind(kind),
                 shown[i],
                 i,
                 (0, min(len(texts[i]), MESSAGE_CHARACTERS)),

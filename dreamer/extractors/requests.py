@@ -16,6 +16,7 @@ import hashlib
 from dreamer.extractors.statements import flagged
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 from memory_graph.store.text import key_words
@@ -43,10 +44,10 @@ def extract(view: SessionView, failures: list[Observation]) -> list[Observation]
     words = key_words(text)
     if not words:
         return []
-    fixes = {o.detail.get("resolves"): o for o in failures if o.kind == "fix"}
+    fixes = {o.detail.get("resolves"): o for o in failures if o.kind == MemoryKind.FIX}
     found: dict[str, Observation] = {}
     for failure in failures:
-        if failure.kind != "failure" or failure.message_id < request.id:
+        if failure.kind != MemoryKind.FAILURE or failure.message_id < request.id:
             continue
         signature = str(failure.detail.get("signature", ""))
         fingerprint = hashlib.sha256(f"workflow\x1f{signature}".encode()).hexdigest()[:20]
@@ -59,7 +60,7 @@ def extract(view: SessionView, failures: list[Observation]) -> list[Observation]
             workaround = str(fix.detail.get("key", "")) if outcome == "workaround" else ""
         found[fingerprint] = Observation(
             fingerprint,
-            "workflow",
+            MemoryKind.WORKFLOW,
             view.session.id,
             request.id,
             (0, len(text)),

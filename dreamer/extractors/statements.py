@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import capped
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
@@ -97,14 +98,14 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
         yield sentence, offset, offset + len(sentence)
 
 
-def _classify(sentence: str, after_reply: bool) -> tuple[str, str] | None:
+def _classify(sentence: str, after_reply: bool) -> tuple[MemoryKind, str] | None:
     """(kind, how) of a sentence worth remembering, or None."""
     if _FACT.match(sentence):
-        return "fact", "stated"
+        return MemoryKind.FACT, "stated"
     if _PREFERENCE.search(sentence):
-        return "preference", "stated"
+        return MemoryKind.PREFERENCE, "stated"
     if after_reply and _CORRECTION.match(sentence):
-        return "preference", "correction"
+        return MemoryKind.PREFERENCE, "correction"
     return None
 
 
@@ -147,14 +148,14 @@ def _from_message(view: SessionView, message: Message, after_reply: bool) -> lis
         kind, how = kind_how
         if redact(sentence) != sentence:
             continue  # a secret is never a memory ("my key is sk-…")
-        fact = _FACT.match(sentence) if kind == "fact" else None
+        fact = _FACT.match(sentence) if kind == MemoryKind.FACT else None
         # A fact is what is said about one thing: "my dentist is Dr. Silva", not the rest.
         words = key_words(f"{fact.group(1)} {fact.group(2)}") if fact else key_words(sentence)
         if not words:
             continue
         detail: dict[str, object] = {"sentence": sentence, "words": sorted(words), "how": how}
         negated = negated_words(sentence)
-        pointed = kind == "preference" and (bool(negated) or how == "stated")
+        pointed = kind == MemoryKind.PREFERENCE and (bool(negated) or how == "stated")
         if pointed:
             # Which way a preference points; a correction that negates nothing explicitly
             # ("again with the em dashes") could point either way and says nothing of it.

@@ -14,13 +14,21 @@ from typing import Any
 
 import aiosqlite
 
-from memory_graph.memory.nodes import ABSENT, NODE_COLUMNS, NODE_KINDS, Node, node_from_row
+from memory_graph.memory.nodes import ABSENT, NODE_COLUMNS, Node, node_from_row
+from memory_graph.memory.vocabulary import (
+    EdgeKind,
+    MemoryKind,
+    NodeStatus,
+    Outcome,
+    ProposalOp,
+    ProposalStatus,
+    Verdict,
+)
 from memory_graph.store.errors import InboxError
 from memory_graph.store.records import dumps, now_iso
 from memory_graph.store.redact import redact
 from memory_graph.store.session_log import SessionLog
 
-ENTITY_KINDS = ("topic", "entity")
 SHARED_SESSIONS = 2
 """Sessions two nodes must share for an `about` or `occurs_with` edge between them."""
 STATEMENT_LIMIT = 500
@@ -34,14 +42,13 @@ class Decided:
     """What a decision did, for the person who made it and for views to update."""
 
     proposal_id: int
-    verdict: str
-    """adopted, rejected, stale (not applied: its target changed) or undone."""
+    outcome: Outcome
     message: str
     nodes: tuple[int, ...] = ()
     """Nodes created or changed (or removed, by an undo)."""
     edges: tuple[int, ...] = ()
     """Edges created (or removed, by an undo)."""
-    undone: str = ""
+    undone: Verdict | None = None
     """For an undo: the verdict it reverted."""
 
 
@@ -78,7 +85,26 @@ async def _node_of(conn: aiosqlite.Connection, fingerprint: str) -> Node | None:
     return node_from_row(row) if row else None
 
 
-async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> Any:
+@dataclass(frozen=True)
+class _Proposal:
+    """A pending proposal as adoption reads it."""
+
+    id: int
+    op: ProposalOp
+    kind: MemoryKind
+    statement: str
+    payload: dict[str, Any]
+    support: int
+    fingerprint: str
+    graph_hash: str
+
+    @property
+    def target(self) -> str:
+        """The pattern whose node it edits: its own for a new memory."""
+        return str(self.payload.get("target", self.fingerprint))
+
+
+async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> _Proposal:
     row = await _one(
         conn,
         "SELECT id, op, kind, statement, payload, support, fingerprint, graph_hash, status "
@@ -87,9 +113,24 @@ async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> Any:
     )
     if row is None:
         raise InboxError(f"there is no proposal {proposal_id}: `reverie inbox` lists them")
-    if row[8] != "pending":
-        raise InboxError(f"proposal {proposal_id} is {row[8]}, not pending")
-    return row
+    if row["status"] != ProposalStatus.PENDING:
+        raise InboxError(f"proposal {proposal_id} is {row['status']}, not pending")
+    try:
+        op, kind = ProposalOp(row["op"]), MemoryKind(row["kind"])
+    except ValueError:
+        raise InboxError(
+            f"proposal {proposal_id} is of a kind memory cannot hold: {row['op']} {row['kind']}"
+        ) from None
+    return _Proposal(
+        int(row["id"]),
+        op,
+        kind,
+        str(row["statement"]),
+        json.loads(row["payload"]),
+        int(row["support"]),
+        str(row["fingerprint"]),
+        str(row["graph_hash"]),
+    )
 
 
 async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None) -> Decided:
@@ -100,47 +141,44 @@ async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None)
         if not statement:
             raise InboxError("an edited statement cannot be empty")
     async with log.transaction() as conn:
-        row = await _pending(conn, proposal_id)
-        op, kind, payload = str(row[1]), str(row[2]), json.loads(row[4])
-        fingerprint, expected = str(row[6]), str(row[7])
-        target = str(payload.get("target", fingerprint))
-        node = await _node_of(conn, target)
+        proposal = await _pending(conn, proposal_id)
+        op, payload, fingerprint = proposal.op, proposal.payload, proposal.fingerprint
+        node = await _node_of(conn, proposal.target)
         now = now_iso()
-        if (node.state_hash if node else ABSENT) != expected:
+        if (node.state_hash if node else ABSENT) != proposal.graph_hash:
             await conn.execute(
-                "UPDATE proposals SET status = 'stale', decided = ? WHERE id = ?",
-                (now, proposal_id),
+                "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
+                (ProposalStatus.STALE, now, proposal_id),
             )
             return Decided(
                 proposal_id,
-                "stale",
+                Outcome.STALE,
                 f"proposal {proposal_id} is stale: what it edits changed since it was made; "
                 "the next dream proposes it again if it still holds",
             )
         work = _Work(conn, proposal_id, now)
-        support = int(row[5])
-        if op in ("add_node", "supersede"):
+        support = proposal.support
+        if op in (ProposalOp.ADD_NODE, ProposalOp.SUPERSEDE):
             created = await _create_node(
-                work, fingerprint, kind, payload, statement or _memory(payload, row), support
+                work, proposal, statement or _memory(payload, proposal.statement)
             )
-            if op == "supersede" and node is not None:
-                await _set_status(work, node, "superseded")
-                await _add_edge(work, fingerprint, node.pattern, "supersedes", 1.0)
+            if op == ProposalOp.SUPERSEDE and node is not None:
+                await _set_status(work, node, NodeStatus.SUPERSEDED)
+                await _add_edge(work, fingerprint, node.pattern, EdgeKind.SUPERSEDES, 1.0)
             message = f"adopted proposal {proposal_id} as memory {created}"
-        elif op == "add_edge":
+        elif op == ProposalOp.ADD_EDGE:
             for edge in payload.get("edges", []):
-                weight = float(edge.get("weight", 1.0))
-                await _add_edge(work, str(edge["from"]), str(edge["to"]), str(edge["kind"]), weight)
+                await _add_payload_edge(work, edge)
             message = f"adopted proposal {proposal_id}: {len(work.edges)} edges added"
         elif node is None:
             raise InboxError(f"proposal {proposal_id} edits a memory that no longer exists")
-        elif op in ("reinforce", "merge"):
+        elif op in (ProposalOp.REINFORCE, ProposalOp.MERGE):
             await _strengthen(work, node, payload, support, statement)
             message = f"adopted proposal {proposal_id}: memory {node.id} now has {support} sessions"
-        elif op == "retire":
-            await _set_status(work, node, "retired")
+        elif op == ProposalOp.RETIRE:
+            await _set_status(work, node, NodeStatus.RETIRED)
             message = f"adopted proposal {proposal_id}: memory {node.id} is retired"
-        elif op == "update_statement":
+        else:  # ProposalOp.UPDATE_STATEMENT
             # A re-wording proposed when forget took the old wording's source brings the
             # memory it retired back.
             await _set_statement(
@@ -151,24 +189,23 @@ async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None)
                 reactivate=bool(payload.get("reactivate")),
             )
             message = f"adopted proposal {proposal_id}: memory {node.id} reads anew"
-        else:
-            raise InboxError(f"proposal {proposal_id} has an operation Reverie cannot apply: {op}")
         await conn.execute(
-            "UPDATE proposals SET status = 'adopted', decided = ? WHERE id = ?", (now, proposal_id)
+            "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
+            (ProposalStatus.ADOPTED, now, proposal_id),
         )
         await conn.execute(
             "INSERT INTO decisions (proposal_id, verdict, statement, decided, undo) "
-            "VALUES (?, 'adopted', ?, ?, ?)",
-            (proposal_id, statement, now, dumps(work.steps)),
+            "VALUES (?, ?, ?, ?, ?)",
+            (proposal_id, Verdict.ADOPTED, statement, now, dumps(work.steps)),
         )
-    return Decided(proposal_id, "adopted", message, tuple(work.nodes), tuple(work.edges))
+    return Decided(proposal_id, Outcome.ADOPTED, message, tuple(work.nodes), tuple(work.edges))
 
 
-def _memory(payload: dict[str, Any], row: Any) -> str:
+def _memory(payload: dict[str, Any], statement: str) -> str:
     """What a node says: the memory the proposal's payload words, else its statement."""
     node = payload.get("node")
     worded = node.get("statement") if isinstance(node, dict) else None
-    return str(worded or (row[3] if row is not None else ""))
+    return str(worded or statement)
 
 
 def _source(payload: dict[str, Any]) -> int | None:
@@ -190,16 +227,8 @@ async def _record_wording(
     )
 
 
-async def _create_node(
-    work: _Work,
-    fingerprint: str,
-    kind: str,
-    payload: dict[str, Any],
-    statement: str,
-    support: int,
-) -> int:
-    if kind not in NODE_KINDS:
-        raise InboxError(f"proposal {work.proposal_id} is of a kind memory cannot hold: {kind}")
+async def _create_node(work: _Work, proposal: _Proposal, statement: str) -> int:
+    fingerprint, payload = proposal.fingerprint, proposal.payload
     node = payload.get("node") or {}
     attributes = {k: v for k, v in node.items() if k not in ("statement", "source_message")}
     first, last = await _seen(work)
@@ -207,21 +236,31 @@ async def _create_node(
         work.conn,
         "INSERT INTO nodes (pattern, kind, statement, attributes, support, first_seen, "
         "last_seen, adopted, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (fingerprint, kind, statement, dumps(attributes), support, first, last, work.now, work.now),
+        (
+            fingerprint,
+            proposal.kind,
+            statement,
+            dumps(attributes),
+            proposal.support,
+            first,
+            last,
+            work.now,
+            work.now,
+        ),
     )
     node_id = int(row[0])
     work.steps.append(["delete_node", node_id])
     work.nodes.add(node_id)
     # The person's own wording, when they edited it, comes from no message.
-    edited = statement != _memory(payload, None)
+    edited = statement != _memory(payload, "")
     await _record_wording(work.conn, node_id, statement, None if edited else _source(payload))
     await work.conn.execute(
         "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)", (fingerprint, node_id)
     )
     await _add_evidence(work, node_id)
     for edge in payload.get("edges", []):
-        await _add_edge(work, str(edge["from"]), str(edge["to"]), str(edge["kind"]), 1.0)
-    await _cooccurrence_edges(work, node_id, fingerprint, kind)
+        await _add_payload_edge(work, {**edge, "weight": 1.0})
+    await _cooccurrence_edges(work, node_id, fingerprint, proposal.kind)
     return node_id
 
 
@@ -252,7 +291,19 @@ async def _add_evidence(work: _Work, node_id: int) -> None:
         work.steps.append(["delete_evidence", [[node_id, row[1]] for row in rows]])
 
 
-async def _add_edge(work: _Work, source: str, target: str, kind: str, weight: float) -> None:
+async def _add_payload_edge(work: _Work, edge: dict[str, Any]) -> None:
+    """An edge a proposal's payload names: {"from", "to", "kind", "weight"}."""
+    try:
+        kind = EdgeKind(edge["kind"])
+    except ValueError:
+        raise InboxError(
+            f"proposal {work.proposal_id} names an edge memory cannot hold: {edge['kind']}"
+        ) from None
+    weight = float(edge.get("weight", 1.0))
+    await _add_edge(work, str(edge["from"]), str(edge["to"]), kind, weight)
+
+
+async def _add_edge(work: _Work, source: str, target: str, kind: EdgeKind, weight: float) -> None:
     row = await _one(
         work.conn,
         "INSERT INTO edges (source, target, kind, weight) VALUES (?, ?, ?, ?) "
@@ -264,7 +315,9 @@ async def _add_edge(work: _Work, source: str, target: str, kind: str, weight: fl
         work.edges.add(int(row[0]))
 
 
-async def _cooccurrence_edges(work: _Work, node_id: int, fingerprint: str, kind: str) -> None:
+async def _cooccurrence_edges(
+    work: _Work, node_id: int, fingerprint: str, kind: MemoryKind
+) -> None:
     """Edges weighted by the sessions two nodes share, over every session observed: a topic or
     entity `occurs_with` the others it shares sessions with; a memory is `about` the topics and
     entities present in more than half of its sessions."""
@@ -282,12 +335,13 @@ async def _cooccurrence_edges(work: _Work, node_id: int, fingerprint: str, kind:
     mine = await _sessions(work, [node_id])
     theirs = await _sessions(work, [row[0] for row in shared])
     for other_id, other_pattern, other_kind, count in shared:
-        if kind in ENTITY_KINDS and other_kind in ENTITY_KINDS:
-            await _add_edge(work, fingerprint, other_pattern, "occurs_with", float(count))
-        elif kind in ENTITY_KINDS and count * 2 > theirs.get(other_id, 0):
-            await _add_edge(work, other_pattern, fingerprint, "about", float(count))
-        elif other_kind in ENTITY_KINDS and count * 2 > mine.get(node_id, 0):
-            await _add_edge(work, fingerprint, other_pattern, "about", float(count))
+        theirs_derived = MemoryKind(other_kind).derived
+        if kind.derived and theirs_derived:
+            await _add_edge(work, fingerprint, other_pattern, EdgeKind.OCCURS_WITH, float(count))
+        elif kind.derived and count * 2 > theirs.get(other_id, 0):
+            await _add_edge(work, other_pattern, fingerprint, EdgeKind.ABOUT, float(count))
+        elif theirs_derived and count * 2 > mine.get(node_id, 0):
+            await _add_edge(work, fingerprint, other_pattern, EdgeKind.ABOUT, float(count))
 
 
 async def _sessions(work: _Work, node_ids: list[int]) -> dict[int, int]:
@@ -326,12 +380,12 @@ async def _set_statement(
     work.nodes.add(node.id)
     await work.conn.execute(
         "UPDATE nodes SET statement = ?, status = ?, updated = ? WHERE id = ?",
-        (statement, "active" if reactivate else node.status, work.now, node.id),
+        (statement, NodeStatus.ACTIVE if reactivate else node.status, work.now, node.id),
     )
     await _record_wording(work.conn, node.id, statement, source)
 
 
-async def _set_status(work: _Work, node: Node, status: str) -> None:
+async def _set_status(work: _Work, node: Node, status: NodeStatus) -> None:
     work.steps.append(_restore_step(node))
     work.nodes.add(node.id)
     await work.conn.execute(
@@ -369,14 +423,14 @@ async def reject(log: SessionLog, proposal_id: int) -> Decided:
         await _pending(conn, proposal_id)
         now = now_iso()
         await conn.execute(
-            "UPDATE proposals SET status = 'rejected', decided = ? WHERE id = ?",
-            (now, proposal_id),
+            "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
+            (ProposalStatus.REJECTED, now, proposal_id),
         )
         await conn.execute(
-            "INSERT INTO decisions (proposal_id, verdict, decided) VALUES (?, 'rejected', ?)",
-            (proposal_id, now),
+            "INSERT INTO decisions (proposal_id, verdict, decided) VALUES (?, ?, ?)",
+            (proposal_id, Verdict.REJECTED, now),
         )
-    return Decided(proposal_id, "rejected", f"rejected proposal {proposal_id}")
+    return Decided(proposal_id, Outcome.REJECTED, f"rejected proposal {proposal_id}")
 
 
 async def retire_by_hand(log: SessionLog, node_id: int) -> Decided:
@@ -387,16 +441,15 @@ async def retire_by_hand(log: SessionLog, node_id: int) -> Decided:
         if row is None:
             raise InboxError(f"there is no memory {node_id}")
         node = node_from_row(row)
-        if node.status != "active":
+        if node.status != NodeStatus.ACTIVE:
             raise InboxError(f"memory {node_id} is {node.status} already")
         work = _Work(conn, 0, now_iso())
-        await _set_status(work, node, "retired")
+        await _set_status(work, node, NodeStatus.RETIRED)
         await conn.execute(
-            "INSERT INTO decisions (proposal_id, verdict, decided, undo) "
-            "VALUES (NULL, 'retired by hand', ?, ?)",
-            (work.now, dumps(work.steps)),
+            "INSERT INTO decisions (proposal_id, verdict, decided, undo) VALUES (NULL, ?, ?, ?)",
+            (Verdict.RETIRED_BY_HAND, work.now, dumps(work.steps)),
         )
-    return Decided(0, "retired", f"retired memory {node_id}", (node_id,))
+    return Decided(0, Outcome.RETIRED, f"retired memory {node_id}", (node_id,))
 
 
 async def undoable(log: SessionLog) -> bool:
@@ -420,7 +473,8 @@ async def undo(log: SessionLog) -> Decided | None:
         )
         if row is None:
             return None
-        decision_id, proposal_id, verdict, steps, fingerprint = row
+        decision_id, proposal_id, steps = row["id"], row["proposal_id"], row["undo"]
+        verdict, fingerprint = Verdict(row["verdict"]), row["fingerprint"]
         nodes: set[int] = set()
         edges: set[int] = set()
         for action, argument in reversed(json.loads(steps)):
@@ -432,18 +486,21 @@ async def undo(log: SessionLog) -> Decided | None:
                 "SELECT 1 FROM proposals WHERE fingerprint = ? AND status = 'pending' AND id != ?",
                 (fingerprint, proposal_id),
             )
+            status = ProposalStatus.SUPERSEDED if newer else ProposalStatus.PENDING
             await conn.execute(
                 "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
-                ("superseded" if newer else "pending", now if newer else None, proposal_id),
+                (status, now if newer else None, proposal_id),
             )
         await conn.execute("UPDATE decisions SET undone = ? WHERE id = ?", (now, decision_id))
-    what = {"adopted": "adoption", "rejected": "rejection"}
+    what = {Verdict.ADOPTED: "adoption", Verdict.REJECTED: "rejection"}
     message = (
         f"undid the {what[verdict]} of {proposal_id}"
         if proposal_id is not None
         else f"undid retiring memory {', '.join(map(str, sorted(nodes)))}"
     )
-    return Decided(proposal_id or 0, "undone", message, tuple(nodes), tuple(edges), undone=verdict)
+    return Decided(
+        proposal_id or 0, Outcome.UNDONE, message, tuple(nodes), tuple(edges), undone=verdict
+    )
 
 
 async def _restore_wording(conn: aiosqlite.Connection, node_id: int, statement: str) -> None:

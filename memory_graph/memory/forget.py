@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import aiosqlite
 
 from memory_graph.memory.nodes import NODE_COLUMNS, Node, node_from_row
+from memory_graph.memory.vocabulary import NodeStatus, ProposalOp
 from memory_graph.store.content import excerpt
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import dumps, now_iso
@@ -156,12 +157,12 @@ async def _reword(conn: aiosqlite.Connection, session_id: int, worded: set[int])
         node = node_from_row(row)
         # A memory the person retired, or that another replaced, keeps its status: only an
         # active one waits for a new wording, whose adoption makes it active again.
-        status = "retired" if node.status == "active" else node.status
+        status = NodeStatus.RETIRED if node.status == NodeStatus.ACTIVE else node.status
         await conn.execute(
             "UPDATE nodes SET statement = ?, status = ?, updated = ? WHERE id = ?",
             (UNWORDED, status, now_iso(), node_id),
         )
-        if node.status == "active":
+        if node.status == NodeStatus.ACTIVE:
             await _propose_rewording(conn, node, remaining)
         reworded.append(node_id)
     return tuple(reworded)
@@ -175,7 +176,7 @@ async def _propose_rewording(
     it came from."""
     _, message_id, start, end, text = remaining[0]
     wording = excerpt(str(text), int(start), int(end))
-    retired = replace(node, statement=UNWORDED, status="retired")
+    retired = replace(node, statement=UNWORDED, status=NodeStatus.RETIRED)
     now = now_iso()
     dream = await _ids(
         conn,
@@ -193,10 +194,10 @@ async def _propose_rewording(
     proposal = await _ids(
         conn,
         "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, support, "
-        "fingerprint, graph_hash, created) VALUES (?, 'update_statement', ?, ?, ?, 0.5, ?, ?, ?, "
-        "?) RETURNING id",
+        "fingerprint, graph_hash, created) VALUES (?, ?, ?, ?, ?, 0.5, ?, ?, ?, ?) RETURNING id",
         (
             dream[0],
+            ProposalOp.UPDATE_STATEMENT,
             node.kind,
             f"Memory {node.id} lost its wording to a forgotten session; from its remaining "
             f'evidence: "{wording}"',
@@ -237,7 +238,7 @@ async def _scrub_copies(
         for action, argument in steps:
             if action == "restore_node" and argument.get("statement") in wordings:
                 # Undone, it would be a memory saying nothing: it comes back retired.
-                argument["statement"], argument["status"] = UNWORDED, "retired"
+                argument["statement"], argument["status"] = UNWORDED, NodeStatus.RETIRED
         if dumps(steps) != dumps(json.loads(undo)):
             await conn.execute(
                 "UPDATE decisions SET undo = ? WHERE id = ?", (dumps(steps), decision_id)

@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 
 from memory_graph.memory.adoption import Decided
-from memory_graph.memory.nodes import NODE_COLUMNS, Edge, Node, node_from_row
+from memory_graph.memory.nodes import NODE_COLUMNS, Edge, Node, edge_from_row, node_from_row
 from memory_graph.store.redact import redact
 from memory_graph.store.session_log import SessionLog
 
@@ -57,7 +57,7 @@ class MemoryGraph:
             "SELECT id, source, target, kind, weight FROM edges"
         ) as cursor:
             for row in await cursor.fetchall():
-                view._put_edge(Edge(*row))
+                view._put_edge(edge_from_row(row))
         return view
 
     def _put_node(self, node: Node) -> None:
@@ -69,7 +69,9 @@ class MemoryGraph:
         self._at[edge.target].add(edge.id)
         source, target = self._owner.get(edge.source), self._owner.get(edge.target)
         if source is not None and target is not None:
-            self.graph.add_edge(source, target, key=edge.id, kind=edge.kind, weight=edge.weight)
+            self.graph.add_edge(
+                source, target, key=edge.id, kind=str(edge.kind), weight=edge.weight
+            )
 
     async def apply(self, log: SessionLog, decided: Decided) -> None:
         """Bring the view up to date with one decision: the nodes and edges it touched."""
@@ -105,7 +107,7 @@ class MemoryGraph:
             if row is None:
                 self._drop_edge(edge_id)
             else:
-                self._put_edge(Edge(*row))
+                self._put_edge(edge_from_row(row))
         # Edges that waited for a node adopted now join it.
         for fingerprint in patterns:
             for edge_id in list(self._at.get(fingerprint, ())):
@@ -154,10 +156,10 @@ class MemoryGraph:
 def _attributes(node: Node) -> dict[str, Any]:
     # Scalars only, so that every format (GraphML above all) can hold them.
     return {
-        "kind": node.kind,
+        "kind": str(node.kind),
         "statement": redact(node.statement),
         "support": node.support,
-        "status": node.status,
+        "status": str(node.status),
         "first_seen": node.first_seen,
         "last_seen": node.last_seen,
         "adopted": node.adopted,

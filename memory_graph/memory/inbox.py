@@ -1,5 +1,6 @@
-"""The inbox as the person judges it: the pending proposals, each with its evidence and whether
-what it edits changed since (the dreamer writes them: `dreamer.journal`)."""
+"""The inbox as the person judges it: the pending proposals, each with whether what it edits
+changed since (the dreamer writes them: `dreamer.journal`). The one reader of the inbox, for
+`reverie inbox` and the inbox screen alike."""
 
 from __future__ import annotations
 
@@ -7,34 +8,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from memory_graph.memory.nodes import evidence_of, state_hashes
+from memory_graph.memory.evidence import Evidence, Owner, evidence_of
+from memory_graph.memory.nodes import state_hashes
+from memory_graph.memory.vocabulary import MemoryKind, ProposalOp
 from memory_graph.store.session_log import SessionLog
-
-
-async def pending(log: SessionLog) -> list[dict[str, Any]]:
-    """The inbox: pending proposals, by kind then confidence and support, in the `reverie inbox
-    --json` shape. Excerpts are cut from the linked messages and redacted on the way out."""
-    async with log.connection.execute(
-        "SELECT id, op, kind, statement, confidence, support, dream_id, created, "
-        "json_extract(payload, '$.flag') FROM proposals "
-        "WHERE status = 'pending' ORDER BY kind, confidence DESC, support DESC, id"
-    ) as cursor:
-        rows = list(await cursor.fetchall())
-    return [
-        {
-            "id": row[0],
-            "op": row[1],
-            "kind": row[2],
-            "statement": row[3],
-            "confidence": row[4],
-            "support": row[5],
-            "evidence": await evidence_of(log, "proposal", row[0]),
-            "dream_id": row[6],
-            "created": row[7],
-            "flag": row[8],
-        }
-        for row in rows
-    ]
 
 
 async def count_pending(log: SessionLog) -> int:
@@ -46,17 +23,21 @@ async def count_pending(log: SessionLog) -> int:
     return int(row[0]) if row else 0
 
 
-KIND_ORDER = ("workflow", "failure", "fix", "preference", "fact", "pattern", "topic", "entity")
-"""How the inbox groups proposals: what changes behaviour first, context last."""
+async def pending_ids(log: SessionLog) -> list[int]:
+    """The ids of the proposals waiting in the inbox."""
+    rows = await log.connection.execute_fetchall(
+        "SELECT id FROM proposals WHERE status = 'pending' ORDER BY id"
+    )
+    return [int(row["id"]) for row in rows]
 
 
 @dataclass(frozen=True)
 class InboxItem:
-    """A pending proposal as the inbox panel shows it."""
+    """A pending proposal as the person judges it."""
 
     id: int
-    op: str
-    kind: str
+    op: ProposalOp
+    kind: MemoryKind
     statement: str
     memory: str
     """The memory it would add, as a person may edit it before adopting."""
@@ -71,43 +52,70 @@ class InboxItem:
     flag: str = ""
     """A warning for the person judging it: its words read like an instruction to the model."""
 
+    def to_json(self, evidence: list[Evidence]) -> dict[str, Any]:
+        """The `reverie inbox --json` shape of a proposal, with its evidence."""
+        return {
+            "id": self.id,
+            "op": self.op,
+            "kind": self.kind,
+            "statement": self.statement,
+            "memory": self.memory,
+            "confidence": self.confidence,
+            "support": self.support,
+            "evidence": [link.to_json() for link in evidence],
+            "dream_id": self.dream_id,
+            "created": self.created,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "stale": self.stale,
+            "flag": self.flag or None,
+        }
 
-async def inbox_items(log: SessionLog) -> list[InboxItem]:
-    """Pending proposals grouped by kind (KIND_ORDER), then by confidence and support."""
+
+async def pending(log: SessionLog) -> list[InboxItem]:
+    """The inbox: pending proposals grouped by kind (in `MemoryKind`'s order: what changes
+    behaviour first), then by confidence and support."""
     rows = list(
         await log.connection.execute_fetchall(
             "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, "
-            "p.dream_id, p.created, p.fingerprint, p.graph_hash, MIN(s.started), "
-            "MAX(COALESCE(s.ended, s.started)) FROM proposals p "
+            "p.dream_id, p.created, p.fingerprint, p.graph_hash, MIN(s.started) AS first_seen, "
+            "MAX(COALESCE(s.ended, s.started)) AS last_seen FROM proposals p "
             "LEFT JOIN proposal_evidence e ON e.proposal_id = p.id "
             "LEFT JOIN sessions s ON s.id = e.session_id WHERE p.status = 'pending' GROUP BY p.id"
         )
     )
-    payloads = {row[0]: json.loads(row[4]) for row in rows}
-    targets = {row[0]: str(payloads[row[0]].get("target", row[9])) for row in rows}
+    payloads = {row["id"]: json.loads(row["payload"]) for row in rows}
+    targets = {
+        row["id"]: str(payloads[row["id"]].get("target", row["fingerprint"])) for row in rows
+    }
     current = await state_hashes(log, sorted(set(targets.values())))
     items = []
     for row in rows:
-        node = payloads[row[0]].get("node")
+        payload = payloads[row["id"]]
+        node = payload.get("node")
         memory = str(node.get("statement", "")) if isinstance(node, dict) else ""
         items.append(
             InboxItem(
-                id=row[0],
-                op=row[1],
-                kind=row[2],
-                statement=row[3],
-                memory=memory or row[3],
-                confidence=row[5],
-                support=row[6],
-                dream_id=row[7],
-                created=row[8],
-                first_seen=row[11] or "",
-                last_seen=row[12] or "",
-                stale=current[targets[row[0]]] != row[10],
-                flag=str(payloads[row[0]].get("flag") or ""),
+                id=row["id"],
+                op=ProposalOp(row["op"]),
+                kind=MemoryKind(row["kind"]),
+                statement=row["statement"],
+                memory=memory or row["statement"],
+                confidence=row["confidence"],
+                support=row["support"],
+                dream_id=row["dream_id"],
+                created=row["created"],
+                first_seen=row["first_seen"] or "",
+                last_seen=row["last_seen"] or "",
+                stale=current[targets[row["id"]]] != row["graph_hash"],
+                flag=str(payload.get("flag") or ""),
             )
         )
-    order = {kind: position for position, kind in enumerate(KIND_ORDER)}
-    return sorted(
-        items, key=lambda i: (order.get(i.kind, len(order)), -i.confidence, -i.support, i.id)
-    )
+    order = list(MemoryKind)
+    return sorted(items, key=lambda i: (order.index(i.kind), -i.confidence, -i.support, i.id))
+
+
+async def with_evidence(log: SessionLog) -> list[tuple[InboxItem, list[Evidence]]]:
+    """The inbox as `reverie inbox` lists it: each pending proposal with its evidence, in the
+    inbox's order."""
+    return [(item, await evidence_of(log, Owner.PROPOSAL, item.id)) for item in await pending(log)]

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from memory_graph.store.content import excerpt
+from memory_graph.memory.vocabulary import EdgeKind, MemoryKind, NodeStatus
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.sql import where_in
 
-NODE_KINDS = ("preference", "pattern", "failure", "fix", "workflow", "topic", "entity", "fact")
 ABSENT = "absent"
 """The state hash of a pattern that is not a node."""
 
@@ -35,13 +35,13 @@ class Node:
     id: int
     pattern: str
     """The pattern it was adopted from: edges name the node by it."""
-    kind: str
+    kind: MemoryKind
     statement: str
     attributes: dict[str, Any]
     support: int
     first_seen: str
     last_seen: str
-    status: str
+    status: NodeStatus
     adopted: str
     updated: str
 
@@ -69,20 +69,20 @@ class Node:
         }
 
 
-def node_from_row(row: Sequence[Any]) -> Node:
-    """A Node from the NODE_COLUMNS of a row."""
+def node_from_row(row: sqlite3.Row) -> Node:
+    """A Node from a row holding the NODE_COLUMNS."""
     return Node(
-        int(row[0]),
-        str(row[1]),
-        str(row[2]),
-        str(row[3]),
-        json.loads(row[4]),
-        int(row[5]),
-        str(row[6]),
-        str(row[7]),
-        str(row[8]),
-        str(row[9]),
-        str(row[10]),
+        id=int(row["id"]),
+        pattern=str(row["pattern"]),
+        kind=MemoryKind(row["kind"]),
+        statement=str(row["statement"]),
+        attributes=json.loads(row["attributes"]),
+        support=int(row["support"]),
+        first_seen=str(row["first_seen"]),
+        last_seen=str(row["last_seen"]),
+        status=NodeStatus(row["status"]),
+        adopted=str(row["adopted"]),
+        updated=str(row["updated"]),
     )
 
 
@@ -93,8 +93,19 @@ class Edge:
     id: int
     source: str
     target: str
-    kind: str
+    kind: EdgeKind
     weight: float
+
+
+def edge_from_row(row: sqlite3.Row) -> Edge:
+    """An Edge from a row of the edges table."""
+    return Edge(
+        int(row["id"]),
+        str(row["source"]),
+        str(row["target"]),
+        EdgeKind(row["kind"]),
+        float(row["weight"]),
+    )
 
 
 async def nodes_of(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, Node]:
@@ -105,7 +116,7 @@ async def nodes_of(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, No
         "ON n.id = p.node_id WHERE p.fingerprint IN ({})",
         fingerprints,
     )
-    return {str(row[0]): node_from_row(row[1:]) for row in rows}
+    return {str(row["fingerprint"]): node_from_row(row) for row in rows}
 
 
 async def state_hashes(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, str]:
@@ -115,17 +126,20 @@ async def state_hashes(log: SessionLog, fingerprints: Sequence[str]) -> dict[str
 
 
 async def nodes(
-    log: SessionLog, kinds: Sequence[str] = NODE_KINDS, statuses: Sequence[str] = ("active",)
+    log: SessionLog,
+    kinds: Sequence[MemoryKind] = tuple(MemoryKind),
+    statuses: Sequence[NodeStatus] = (NodeStatus.ACTIVE,),
 ) -> list[tuple[Node, list[str]]]:
     """Nodes of these kinds and statuses, each with the patterns it stands for."""
     async with log.connection.execute(
         f"SELECT {NODE_COLUMNS}, (SELECT json_group_array(p.fingerprint) FROM node_patterns p "
-        f"WHERE p.node_id = n.id) FROM nodes n WHERE n.kind IN ({', '.join('?' * len(kinds))}) "
+        f"WHERE p.node_id = n.id) AS patterns FROM nodes n "
+        f"WHERE n.kind IN ({', '.join('?' * len(kinds))}) "
         f"AND n.status IN ({', '.join('?' * len(statuses))}) ORDER BY n.id",
         (*kinds, *statuses),
     ) as cursor:
         rows = await cursor.fetchall()
-    return [(node_from_row(row), sorted(json.loads(row[11]))) for row in rows]
+    return [(node_from_row(row), sorted(json.loads(row["patterns"]))) for row in rows]
 
 
 async def edges(log: SessionLog) -> list[Edge]:
@@ -133,35 +147,4 @@ async def edges(log: SessionLog) -> list[Edge]:
     async with log.connection.execute(
         "SELECT id, source, target, kind, weight FROM edges ORDER BY id"
     ) as cursor:
-        return [Edge(*row) for row in await cursor.fetchall()]
-
-
-def evidence_link(row: Sequence[Any]) -> dict[str, Any]:
-    """A piece of evidence as every command prints it, from (session id, its external id,
-    message id, its external id)."""
-    return {
-        "session_id": row[0],
-        "session_external_id": row[1],
-        "message_id": row[2],
-        "message_external_id": row[3],
-    }
-
-
-_EVIDENCE_OF = {
-    "node": ("node_evidence", "node_id"),
-    "proposal": ("proposal_evidence", "proposal_id"),
-}
-
-
-async def evidence_of(log: SessionLog, owner: str, owner_id: int) -> list[dict[str, Any]]:
-    """The evidence of a node or a proposal (`owner`), each link with the excerpt it points
-    at, redacted: why a memory is believed, why a proposal is made."""
-    table, column = _EVIDENCE_OF[owner]
-    rows = await log.connection.execute_fetchall(
-        "SELECT e.session_id, s.external_id, e.message_id, m.external_id, m.text, e.span_start, "
-        f"e.span_end FROM {table} e JOIN sessions s ON s.id = e.session_id "
-        f"JOIN messages m ON m.id = e.message_id WHERE e.{column} = ? "
-        "ORDER BY e.session_id, e.message_id",
-        (owner_id,),
-    )
-    return [{**evidence_link(row), "excerpt": excerpt(str(row[4]), row[5], row[6])} for row in rows]
+        return [edge_from_row(row) for row in await cursor.fetchall()]

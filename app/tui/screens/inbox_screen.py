@@ -3,8 +3,6 @@ per decision. Decisions are written before the list changes on screen."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,13 +15,14 @@ from textual.widgets.option_list import Option
 from app.terminal import one_line, visible, when
 from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged
-from app.tui.presentation import GROUP_TITLES, LINE_WIDTH, group_title
+from app.tui.presentation import LINE_WIDTH, group_title
 from app.tui.screens.edit_screen import EditScreen
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
-from memory_graph.memory import adoption
-from memory_graph.memory.inbox import InboxItem, inbox_items
-from memory_graph.memory.nodes import evidence_of
+from memory_graph.memory.decisions import Decision
+from memory_graph.memory.evidence import Evidence, Owner, evidence_of
+from memory_graph.memory.inbox import InboxItem, pending
+from memory_graph.memory.vocabulary import MemoryKind, Outcome, ProposalOp
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
@@ -55,7 +54,7 @@ class InboxScreen(Screen[None]):
         self.items: dict[int, InboxItem] = {}
         self.selected: set[int] = set()
         self.can_undo = False
-        self._evidence: list[dict[str, Any]] = []
+        self._evidence: list[Evidence] = []
         self._keys: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -84,11 +83,11 @@ class InboxScreen(Screen[None]):
 
     async def reload(self) -> None:
         """Read the inbox again (after a dream, or another process's decision)."""
-        items = await inbox_items(self.session_log)
+        items = await pending(self.session_log)
         shown = self.items
         self.items = {item.id: item for item in items}
         self.selected &= set(self.items)
-        self.can_undo = await adoption.undoable(self.session_log)
+        self.can_undo = await (await app_of(self).decisions()).undoable()
         remaining = [item for item in shown.values() if item.id in self.items]
         # The list, the detail and the keys change in one frame: a frame drawn between them
         # (while the detail's evidence is read, a read that never waits on a writer) would
@@ -108,7 +107,7 @@ class InboxScreen(Screen[None]):
         position = listing.highlighted or 0
         for proposal_id in gone:
             listing.remove_option(str(proposal_id))
-        counts = {kind: sum(1 for item in items if item.kind == kind) for kind in GROUP_TITLES}
+        counts = {kind: sum(1 for item in items if item.kind == kind) for kind in MemoryKind}
         for index in reversed(range(listing.option_count)):
             option = listing.get_option_at_index(index)
             if option.id is None:
@@ -159,7 +158,7 @@ class InboxScreen(Screen[None]):
     def _entry(self, item: InboxItem) -> Option:
         mark = "●" if item.id in self.selected else " "
         stale = (" STALE" if item.stale else "") + (" ⚠ " + item.flag if item.flag else "")
-        op = "" if item.op == "add_node" else f"{item.op} · "
+        op = "" if item.op == ProposalOp.ADD_NODE else f"{item.op} · "
         head = f"{mark} {item.confidence:.2f} · {item.support} sessions · {op}#{item.id}{stale}"
         prompt = Content.assemble((head, "dim"), "\n", "  " + one_line(item.statement, LINE_WIDTH))
         return Option(prompt, id=str(item.id))
@@ -181,13 +180,13 @@ class InboxScreen(Screen[None]):
             self._evidence = []
             text.update(Content("Nothing to judge. Dreams add proposals here; escape goes back."))
             return
-        self._evidence = await evidence_of(self.session_log, "proposal", item.id)
+        self._evidence = await evidence_of(self.session_log, Owner.PROPOSAL, item.id)
         lines = [
             Content.styled(visible(item.statement), "bold"),
             Content(""),
             Content(
                 f"Adds to memory: {visible(item.memory)}"
-                if item.op == "add_node"
+                if item.op == ProposalOp.ADD_NODE
                 else f"Edit: {item.op}"
             ),
             Content(
@@ -240,11 +239,11 @@ class InboxScreen(Screen[None]):
 
     async def action_adopt(self) -> None:
         """Adopt the highlighted proposal (or every selected one)."""
-        await self._decide("adopt", self._chosen())
+        await self._decide(Decision.ADOPT, self._chosen())
 
     async def action_reject(self) -> None:
         """Reject the highlighted proposal (or every selected one)."""
-        await self._decide("reject", self._chosen())
+        await self._decide(Decision.REJECT, self._chosen())
 
     def action_edit(self) -> None:
         """Edit the memory the highlighted proposal adds, then adopt it."""
@@ -254,25 +253,21 @@ class InboxScreen(Screen[None]):
 
         async def edited(text: str | None) -> None:
             if text is not None:
-                await self._decide("adopt", [item.id], text)
+                await self._decide(Decision.ADOPT, [item.id], text)
 
         self.app.push_screen(EditScreen(item.memory), edited)
 
-    async def _decide(self, verdict: str, ids: list[int], statement: str | None = None) -> None:
+    async def _decide(
+        self, decision: Decision, ids: list[int], statement: str | None = None
+    ) -> None:
         messages = []
-        for proposal_id in ids:
-            try:
-                if verdict == "adopt":
-                    decided = await adoption.adopt(self.session_log, proposal_id, statement)
-                else:
-                    decided = await adoption.reject(self.session_log, proposal_id)
-            except StoreError as error:
-                self.notify(str(error), severity="error", markup=False)
-                break
-            messages.append(decided.message)
-            await app_of(self).remember(decided)
-            if decided.verdict == "stale":
-                self.notify(decided.message, severity="warning", markup=False)
+        try:
+            for decided in await (await app_of(self).decisions()).decide(decision, ids, statement):
+                messages.append(decided.message)
+                if decided.outcome is Outcome.STALE:
+                    self.notify(decided.message, severity="warning", markup=False)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
         self.selected.clear()
         await self.reload()
         if messages:
@@ -297,7 +292,7 @@ class InboxScreen(Screen[None]):
     def action_open_evidence(self) -> None:
         """Open the first evidence session on the chat screen."""
         if self._evidence:
-            self.post_message(self.OpenSession(self._evidence[0]["session_id"]))
+            self.post_message(self.OpenSession(self._evidence[0].session_id))
 
     def action_close(self) -> None:
         """Back to the chat."""

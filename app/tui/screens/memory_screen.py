@@ -23,9 +23,8 @@ from app.tui.messages import DatabaseChanged
 from app.tui.presentation import LINE_WIDTH, group_title
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
-from memory_graph.memory import adoption
-from memory_graph.memory.inbox import KIND_ORDER
-from memory_graph.memory.nodes import evidence_of
+from memory_graph.memory.evidence import Owner, evidence_of
+from memory_graph.memory.vocabulary import MemoryKind, NodeStatus
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
@@ -78,11 +77,11 @@ class MemoryScreen(Screen[None]):
         active = [
             (node_id, data)
             for node_id, data in self.view.graph.nodes(data=True)
-            if data["status"] == "active"
+            if data["status"] == NodeStatus.ACTIVE
             and all(word in str(data["statement"]).lower() for word in words)
         ]
-        order = {kind: position for position, kind in enumerate(KIND_ORDER)}
-        active.sort(key=lambda item: (order.get(item[1]["kind"], len(order)), -item[1]["support"]))
+        order = list(MemoryKind)
+        active.sort(key=lambda item: (order.index(item[1]["kind"]), -item[1]["support"]))
         listing = self.listing
         keep = listing.highlighted_option.id if listing.highlighted_option else None
         listing.clear_options()
@@ -90,12 +89,14 @@ class MemoryScreen(Screen[None]):
         for node_id, data in active:
             if data["kind"] != group:
                 group = data["kind"]
-                listing.add_option(Option(group_title(str(group)), disabled=True))
+                listing.add_option(Option(group_title(MemoryKind(group)), disabled=True))
             head = f"#{node_id} · {data['support']} sessions"
             line = one_line(str(data["statement"]), LINE_WIDTH)
             listing.add_option(Option(Content.assemble((head, "dim"), "\n", line), id=str(node_id)))
         self.query_one(ListDetail).highlight(keep)
-        total = sum(1 for _, data in self.view.graph.nodes(data=True) if data["status"] == "active")
+        total = sum(
+            1 for _, data in self.view.graph.nodes(data=True) if data["status"] == NodeStatus.ACTIVE
+        )
         self.query_one("#memory-title", Label).update(
             Content(
                 f"Memory: {total} active memories" + (f", {len(active)} shown" if words else "")
@@ -133,7 +134,7 @@ class MemoryScreen(Screen[None]):
                 arrow = f"{kind} →" if way == "out" else f"← {kind}"
                 lines.append(Content.assemble((f"{arrow} ({weight:g})", "dim"), f" {statement}"))
         lines += [Content(""), Content.styled("Why do you believe this?", "bold")]
-        lines += evidence_lines(await evidence_of(self.session_log, "node", node_id))
+        lines += evidence_lines(await evidence_of(self.session_log, Owner.NODE, node_id))
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -166,11 +167,10 @@ class MemoryScreen(Screen[None]):
         if node_id is None:
             return
         try:
-            decided = await adoption.retire_by_hand(self.session_log, node_id)
+            decided = await (await app_of(self).decisions()).retire(node_id)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        await app_of(self).remember(decided)
         await self.show()
         self.notify(f"{decided.message} (u undoes it)", markup=False)
 

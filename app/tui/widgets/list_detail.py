@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import OptionList, Static
 
 from app.terminal import visible
+from memory_graph.memory.evidence import Evidence
 
 
 class ListDetail(Horizontal):
@@ -62,12 +61,12 @@ class ListDetail(Horizontal):
         )
 
 
-def evidence_lines(evidence: list[dict[str, Any]]) -> list[Content]:
+def evidence_lines(evidence: list[Evidence]) -> list[Content]:
     """One line per piece of evidence: where it is, then the excerpt it points at (as text)."""
     lines = []
     for item in evidence:
-        where = f"session {item['session_id']}"
-        if item["session_external_id"]:
-            where += f" ({item['session_external_id']})"
-        lines.append(Content.assemble((visible(where), "dim"), f"  {visible(item['excerpt'])}"))
+        where = f"session {item.session_id}"
+        if item.session_external_id:
+            where += f" ({item.session_external_id})"
+        lines.append(Content.assemble((visible(where), "dim"), f"  {visible(item.excerpt or '')}"))
     return lines

@@ -32,6 +32,7 @@ from memory_graph.memory.recall.tuning import (
     FUSION_K,
     KIND_WEIGHT,
 )
+from memory_graph.memory.vocabulary import MemoryKind, RecallReason
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.text import terms
 
@@ -96,6 +97,7 @@ async def recall(
                 score,
                 linked.get(node_id, []),
                 node.version,
+                RecallReason.MATCHED if node_id in seeded else RecallReason.RELATED,
             )
         else:
             hit = earlier[rank]
@@ -107,7 +109,7 @@ async def recall(
     return Recalled(text, hits)
 
 
-def _fused(memories: list[str], episodes: int) -> list[tuple[str, int]]:
+def _fused(memories: list[MemoryKind], episodes: int) -> list[tuple[str, int]]:
     """Memories (given by kind, best first) and episodes in one order by reciprocal rank
     fusion, a memory first on ties: each ranking counts by position, so their scores never
     have to share a scale. A topic or entity counts for its kind's weight: a name in the

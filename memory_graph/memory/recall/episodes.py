@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
-from memory_graph.memory.nodes import evidence_link
+from memory_graph.memory.evidence import evidence_link
 from memory_graph.memory.recall.results import RecallHit
 from memory_graph.memory.recall.tuning import (
     EPISODE_CANDIDATES,
@@ -17,6 +18,7 @@ from memory_graph.memory.recall.tuning import (
     SESSION_SHARE,
     SPEAKER_BOOST,
 )
+from memory_graph.memory.vocabulary import RecallReason
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.redact import redact
 from memory_graph.store.session_log import SessionLog
@@ -124,11 +126,11 @@ async def episodes(
     scored = scored[:limit]
     rows = await where_in(
         log,
-        "SELECT m.session_id, s.external_id, m.id, m.external_id, m.role, m.text "
-        "FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id IN ({})",
+        f"SELECT {EPISODE_COLUMNS} FROM messages m JOIN sessions s ON s.id = m.session_id "
+        "WHERE m.id IN ({})",
         [message_id for _, message_id in scored],
     )
-    found = {int(row[2]): row for row in rows}
+    found = {int(row["message_id"]): row for row in rows}
     # Relevance shares, as memories' scores are: the two read on one scale.
     total = sum(score for score, _ in scored) or 1.0
     hits = []
@@ -136,13 +138,26 @@ async def episodes(
         row = found.get(message_id)
         if row is None:
             continue  # forgotten by another process since it was ranked
-        quoted = episode_line(row[4], row[5])
-        if reads_like_injection(str(row[5])) or reads_like_injection(quoted):
+        quoted = episode_line(row["role"], row["text"])
+        if reads_like_injection(str(row["text"])) or reads_like_injection(quoted):
             # Words that try to instruct the model, in the message or in the line quoted from
             # it (whitespace folded): quoted or not, they are never handed to it.
             continue
-        hits.append(RecallHit(None, "episode", quoted, score / total, [evidence_link(row)]))
+        hits.append(episode_hit(row, quoted, score / total))
     return hits
+
+
+EPISODE_COLUMNS = (
+    "m.session_id, s.external_id AS session_external_id, m.id AS message_id, "
+    "m.external_id AS message_external_id, 0 AS span_start, length(m.text) AS span_end, "
+    "m.role, m.text"
+)
+"""What an episode is read with: the message, its session and its evidence link."""
+
+
+def episode_hit(row: sqlite3.Row, quoted: str, score: float) -> RecallHit:
+    """An earlier message as a hit, from a row of EPISODE_COLUMNS."""
+    return RecallHit(None, None, quoted, score, [evidence_link(row)], reason=RecallReason.EPISODE)
 
 
 def episode_line(role: str, text: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from memory_graph.memory.nodes import evidence_link
-from memory_graph.memory.recall.episodes import episode_line
+from memory_graph.memory.recall.episodes import EPISODE_COLUMNS, episode_hit, episode_line
 from memory_graph.memory.recall.results import Recalled, RecallHit
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.sql import where_in
 
@@ -26,19 +26,19 @@ async def as_logged(log: SessionLog, references: dict[str, Any]) -> Recalled:
         )
     }
     hits = [
-        RecallHit(node_id, kind, worded[version], 0.0, [], version)
+        RecallHit(node_id, MemoryKind(kind), worded[version], 0.0, [], version)
         for node_id, version, kind in memories
-        if version in worded
+        if version in worded and kind in tuple(MemoryKind)
     ]
     rows = await where_in(
         log,
-        "SELECT m.session_id, s.external_id, m.id, m.external_id, m.role, m.text "
-        "FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id IN ({})",
+        f"SELECT {EPISODE_COLUMNS} FROM messages m JOIN sessions s ON s.id = m.session_id "
+        "WHERE m.id IN ({})",
         list(references.get("episodes", [])),
     )
     rank = {message_id: place for place, message_id in enumerate(references.get("episodes", []))}
     hits += [
-        RecallHit(None, "episode", episode_line(row[4], row[5]), 0.0, [evidence_link(row)])
-        for row in sorted(rows, key=lambda row: rank.get(row[2], 0))
+        episode_hit(row, episode_line(row["role"], row["text"]), 0.0)
+        for row in sorted(rows, key=lambda row: rank.get(row["message_id"], 0))
     ]
     return Recalled("", hits)

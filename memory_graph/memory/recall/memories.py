@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from memory_graph.memory.nodes import evidence_link
+from memory_graph.memory.evidence import Evidence, evidence_link
 from memory_graph.memory.recall.tuning import (
     ALPHA,
     EVIDENCE_PER_HIT,
@@ -18,6 +18,7 @@ from memory_graph.memory.recall.tuning import (
     ROUNDS,
     SEEDS,
 )
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.records import parse_time
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.sql import where_in
@@ -109,7 +110,7 @@ class Candidate(NamedTuple):
     """A recallable memory as it is weighed: its kind, wording, support, last sighting and the
     version of its wording."""
 
-    kind: str
+    kind: MemoryKind
     statement: str
     support: int
     last_seen: str
@@ -126,12 +127,12 @@ async def candidates(log: SessionLog, node_ids: list[int]) -> dict[int, Candidat
         node_ids,
     )
     return {
-        int(row[0]): Candidate(str(row[1]), str(row[2]), int(row[3]), str(row[4]), row[5])
+        int(row[0]): Candidate(MemoryKind(row[1]), str(row[2]), int(row[3]), str(row[4]), row[5])
         for row in rows
     }
 
 
-def weight(kind: str, support: int, last_seen: str, now: datetime) -> float:
+def weight(kind: MemoryKind, support: int, last_seen: str, now: datetime) -> float:
     """More sessions and a more recent sighting make a memory count for more; topics and
     entities count for less."""
     seen = parse_time(last_seen)
@@ -142,28 +143,26 @@ def weight(kind: str, support: int, last_seen: str, now: datetime) -> float:
 
 async def evidence(
     log: SessionLog, node_ids: list[int], words: list[str]
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[Evidence]]:
     """Each memory's evidence most relevant to the query: the messages sharing most of its
     words, EVIDENCE_PER_HIT at most (the rest is a keypress away in the memory browser)."""
     if not node_ids:
         return {}
     fetched = await log.connection.execute_fetchall(
-        "SELECT e.node_id, e.session_id, s.external_id, e.message_id, m.external_id, m.text "
+        "SELECT e.node_id, e.session_id, s.external_id AS session_external_id, e.message_id, "
+        "m.external_id AS message_external_id, e.span_start, e.span_end, m.text "
         "FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
         "JOIN messages m ON m.id = e.message_id "
         f"WHERE e.node_id IN ({', '.join('?' * len(node_ids))}) AND s.private = 0 "
         "ORDER BY e.session_id, e.message_id",
         node_ids,
     )
-    rows = list(fetched)
     wanted = set(words)
-    found: dict[int, list[tuple[int, Any]]] = {}
-    for row in rows:
-        shared = len(wanted & set(lower_words(str(row[5]))))
-        found.setdefault(int(row[0]), []).append((shared, row[1:]))
+    found: dict[int, list[tuple[int, Evidence]]] = {}
+    for row in fetched:
+        shared = len(wanted & set(lower_words(str(row["text"]))))
+        found.setdefault(int(row["node_id"]), []).append((shared, evidence_link(row)))
     return {
-        node_id: [evidence_link(row) for _, row in sorted(items, key=lambda item: -item[0])][
-            :EVIDENCE_PER_HIT
-        ]
+        node_id: [link for _, link in sorted(items, key=lambda item: -item[0])][:EVIDENCE_PER_HIT]
         for node_id, items in found.items()
     }

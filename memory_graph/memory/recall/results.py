@@ -6,28 +6,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from memory_graph.memory.evidence import Evidence
+from memory_graph.memory.vocabulary import MemoryKind, RecallReason
+
 
 @dataclass(frozen=True)
 class RecallHit:
-    """A memory (or, with kind `episode`, a raw message) and why it was recalled."""
+    """A memory (or, for an episode, a raw message of an earlier session) and why it was
+    recalled."""
 
     node_id: int | None
-    kind: str
+    """None for an episode."""
+    kind: MemoryKind | None
+    """None for an episode."""
     statement: str
     score: float
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     version: int | None = None
     """The version of the memory's wording recalled (`statement_versions`): what a logged
     prompt refers to instead of copying the words."""
+    reason: RecallReason = RecallReason.MATCHED
 
     def to_json(self) -> dict[str, Any]:
         """The `reverie recall --json` shape of a hit."""
         return {
             "node_id": self.node_id,
-            "kind": self.kind,
+            "kind": self.kind or RecallReason.EPISODE,
+            "reason": self.reason,
             "statement": self.statement,
             "score": round(self.score, 6),
-            "evidence": self.evidence,
+            "evidence": [link.to_json() for link in self.evidence],
         }
 
 
@@ -61,7 +69,7 @@ class Recalled:
     @property
     def episodes(self) -> list[int]:
         """Ids of the raw messages recalled."""
-        return [hit.evidence[0]["message_id"] for hit in self.hits if hit.node_id is None]
+        return [hit.evidence[0].message_id for hit in self.hits if hit.node_id is None]
 
 
 def tokens(text: str) -> int:

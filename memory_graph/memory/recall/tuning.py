@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from memory_graph.memory.vocabulary import MemoryKind
+
 DEFAULT_BUDGET = 1500
 """Tokens of recalled memory in a system prompt."""
 DEFAULT_K = 10
@@ -21,7 +23,7 @@ NEIGHBOURS = 64
 """Neighbours read per push, strongest first: a hub cannot make a query slow."""
 HALF_LIFE_DAYS = 180.0
 """Days since a memory was last seen that halve its weight."""
-KIND_WEIGHT = {"topic": 0.3, "entity": 0.3}
+KIND_WEIGHT = {MemoryKind.TOPIC: 0.3, MemoryKind.ENTITY: 0.3}
 """Topics and entities are context, not knowledge: a name in the question should not crowd out
 what is known about it."""
 EVIDENCE_PER_HIT = 3

@@ -1,0 +1,1 @@
+"""What tests share: fixtures' helpers, fakes of the outside world, readers of results."""
