@@ -89,8 +89,8 @@ def test_decisions_are_made_only_where_a_person_makes_them() -> None:
                 ):
                     callers.add(f"{name}:{node.name}")
     assert callers == {
-        "app/cli.py:_decide",
-        "app/cli.py:_undo",
+        "app/cli/inbox.py:decide",
+        "app/cli/inbox.py:undo",
         "app/tui/core.py:undo",  # the `u` of the inbox and of the memory browser
         "app/tui/screens/inbox_screen.py:_decide",
         "app/tui/screens/memory_screen.py:action_retire",
