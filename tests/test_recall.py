@@ -12,13 +12,13 @@ from app.agent.loop import Agent
 from app.agent.prompt import prompt_seen
 from app.cli import main
 from app.config import Config
-from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.inbox import pending
 from memory_graph.memory.recall import recall, tokens
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
+from tests.demo import DEMO_HISTORY
 from tests.fake_api import FakeMessagesAPI, text
 from tests.recorder import Recorder
 

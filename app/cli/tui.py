@@ -12,7 +12,7 @@ from pathlib import Path
 from app.cli.parser import config_for
 from app.config import Config, load_config
 from app.errors import UserError
-from app.paths import DEMO_HISTORY, user_path
+from app.paths import demo_history, user_path
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 
@@ -37,7 +37,7 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def prepare_demo(args: argparse.Namespace) -> Config:
-    """A home for the demo: the demo history (assets/demo) imported and dreamt."""
+    """A home for the demo: the demo history (shipped in `app.assets`) imported and dreamt."""
     home = user_path(args.home) if args.home else None
     if home is not None and home.exists():
         if not home.is_dir():
@@ -45,19 +45,18 @@ def prepare_demo(args: argparse.Namespace) -> Config:
         if not args.keep and any(home.iterdir()):
             raise UserError(f"{home} is not empty; the demo needs a fresh home (or pass --keep)")
     home = home or Path(tempfile.mkdtemp(prefix="reverie-demo-"))
-    if not DEMO_HISTORY.is_file():
-        raise UserError(f"the demo history is missing ({DEMO_HISTORY}); run from a checkout")
-    print(f"demo home: {home}", file=sys.stderr)
-    config = load_config(home, overrides={"model": args.model})
-    asyncio.run(_load_demo(config.home))
+    with demo_history() as history:
+        print(f"demo home: {home}", file=sys.stderr)
+        config = load_config(home, overrides={"model": args.model})
+        asyncio.run(_load_demo(config.home, history))
     return config
 
 
-async def _load_demo(home: Path) -> None:
+async def _load_demo(home: Path, history: Path) -> None:
     from dreamer.dream import dream
 
     async with await SessionLog.open(home) as log:
-        await import_paths(log, [DEMO_HISTORY])
+        await import_paths(log, [history])
         summary = await dream(log, trigger="demo")
     proposed = sum(summary.proposals.values())
     print(
