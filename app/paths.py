@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
 
 from app.errors import UserError
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-"""Shipped data beside the packages (the project installs editable: `make install`)."""
-DEMO_HISTORY = ASSETS / "demo" / "history.jsonl"
 HOME_ENV = "REVERIE_HOME"
 CONFIG_NAME = "config.toml"
 
@@ -41,3 +39,21 @@ def user_path(value: str | Path) -> Path:
         return path.expanduser()
     except RuntimeError:
         raise UserError(f"cannot expand {path.parts[0]} in {value}: no such user") from None
+
+
+@contextmanager
+def demo_history() -> Iterator[Path]:
+    """The demo history as a file on disk. It ships as data of the package `app.assets`, which
+    is the repository's assets/ folder (pyproject.toml says why), so a wheel installed anywhere
+    holds it, and so does an editable install."""
+    # Imported here: it costs the command line's start ~20 ms, and only the demo reads data.
+    from importlib.resources import as_file, files
+
+    try:
+        history = files("app.assets") / "demo" / "history.jsonl"
+    except ModuleNotFoundError:
+        raise UserError("the demo history is missing (app.assets); reinstall reverie") from None
+    if not history.is_file():
+        raise UserError(f"the demo history is missing ({history}); reinstall reverie")
+    with as_file(history) as path:
+        yield path

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import load_config
-from app.paths import DEMO_HISTORY
+from app.paths import demo_history
 from app.tui.app import ReverieApp
 from app.tui.screens.inbox_screen import InboxScreen
 from bench.seed import CACHE_DIR, TextSource, seeded_home, working_copy
@@ -154,7 +154,8 @@ def run_recall(nodes: int, edges: int, work: Path) -> dict[str, Any]:
 
 async def _adopt_times(home: Path) -> list[float]:
     async with await SessionLog.open(home) as log:
-        await import_paths(log, [DEMO_HISTORY])
+        with demo_history() as history:
+            await import_paths(log, [history])
         await dream(log)
     times: list[float] = []
     with tempfile.TemporaryDirectory(prefix="reverie-bench-ws-") as workspace:

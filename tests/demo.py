@@ -1,12 +1,14 @@
-"""The demo history's ground truth (assets/demo/expected.json), for tests that dream it."""
+"""The demo history and its ground truth (assets/demo/expected.json), for tests that dream it.
+Tests read the checkout's copy; the app reads the one it ships (`app.paths.demo_history`)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from app.paths import DEMO_HISTORY
-
-EXPECTED = json.loads((DEMO_HISTORY.parent / "expected.json").read_text())
+DEMO = Path(__file__).resolve().parents[1] / "assets" / "demo"
+DEMO_HISTORY = DEMO / "history.jsonl"
+EXPECTED = json.loads((DEMO / "expected.json").read_text())
 PLANTED = len(EXPECTED["patterns"])
 """How many patterns are planted in the demo: a dream of it proposes exactly these."""
 PROPOSED = PLANTED + len(EXPECTED["topics_and_entities"])

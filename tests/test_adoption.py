@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
 from memory_graph.memory.evidence import Owner, evidence_of
 from memory_graph.store.errors import InboxError
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
+from tests.demo import DEMO_HISTORY
 from tests.sessions import chat_session, command_session, proposals_against
 from tests.support.inbox import inbox_json
 

@@ -12,9 +12,8 @@ import pytest
 
 from app.cli import main
 from app.errors import UserError
-from app.paths import DEMO_HISTORY
 from tests.cli import run_cli
-from tests.demo import EXPECTED
+from tests.demo import DEMO_HISTORY, EXPECTED
 from tests.fake_api import FakeMessagesAPI, text, tool_use
 from tests.processes import clean_environment, reverie
 from tests.shared_data import CLAUDE_CODE, needs_shared_data
@@ -234,6 +233,18 @@ def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
     assert json.loads(inbox.stdout)["proposals"], "the demo dreams before it opens"
     with pytest.raises(UserError, match="not empty"):
         prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))
+
+
+def test_a_demo_history_missing_from_the_install_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # An install whose `app.assets` holds no history (a broken or partial install).
+    monkeypatch.setattr("importlib.resources.files", lambda package: tmp_path)
+    code, out, err = run_cli(capsys, "demo", "--home", str(tmp_path / "home"))
+    missing = tmp_path / "demo" / "history.jsonl"
+    assert (code, out) == (1, "")
+    assert err == f"reverie: the demo history is missing ({missing}); reinstall reverie\n"
+    assert not (tmp_path / "home").exists()
 
 
 def test_export_to_standard_output(capsys: pytest.CaptureFixture[str], home: Path) -> None:

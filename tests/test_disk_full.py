@@ -207,7 +207,7 @@ async def test_the_watch_goes_on_through_a_full_disk(
 async def test_a_dream_the_full_disk_refused_says_so_and_runs_whole_later(
     home: Path, workspace: Path
 ) -> None:
-    from app.paths import DEMO_HISTORY
+    from tests.demo import DEMO_HISTORY
 
     async with await SessionLog.open(home) as log:
         await import_paths(log, [DEMO_HISTORY])
@@ -270,9 +270,9 @@ async def test_a_reply_streams_on_when_the_disk_fills_and_says_it_was_not_kept(
 async def test_an_undo_the_database_refuses_says_so_and_keeps_the_decision(
     home: Path, workspace: Path
 ) -> None:
-    from app.paths import DEMO_HISTORY
     from app.tui.screens.inbox_screen import InboxScreen
     from dreamer.dream import dream
+    from tests.demo import DEMO_HISTORY
 
     async with await SessionLog.open(home) as log:
         await import_paths(log, [DEMO_HISTORY])

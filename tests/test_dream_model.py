@@ -13,12 +13,11 @@ import pytest
 from app.cli import main
 from app.config import Config
 from app.dream_model import DreamModel, DreamModelError, dream_as_configured
-from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from dreamer.extractors.llm import TOOL_NAME
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import PROPOSED
+from tests.demo import DEMO_HISTORY, PROPOSED
 from tests.fake_api import FakeMessagesAPI, error, tool_use
 from tests.support.inbox import inbox_json
 

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from app.paths import DEMO_HISTORY
 from dreamer import journal
 from dreamer.dream import dream
 from dreamer.extractors.failures import command_head, error_line, fix_key, normalize
 from memory_graph.store.redact import redact
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import EXPECTED, PROPOSED
+from tests.demo import DEMO_HISTORY, EXPECTED, PROPOSED
 from tests.faults import failing_on_call
 from tests.sessions import command_session
 from tests.shared_data import TAUBENCH, needs_shared_data

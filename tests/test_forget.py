@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from app.paths import DEMO_HISTORY
 from memory_graph.memory import nodes
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
+from tests.demo import DEMO_HISTORY
 
 
 async def _rows(home: Path, sql: str, *args: object) -> list[Any]:

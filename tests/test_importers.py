@@ -535,7 +535,7 @@ async def test_an_import_killed_mid_way_leaves_whole_sessions_and_completes_once
     import signal
     import sys
 
-    from app.paths import DEMO_HISTORY
+    from tests.demo import DEMO_HISTORY
 
     process = await asyncio.create_subprocess_exec(
         sys.executable,

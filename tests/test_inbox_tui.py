@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from app.config import Config, load_config
-from app.paths import DEMO_HISTORY
 from app.tui.app import ReverieApp
 from app.tui.screens.chat_screen import ChatScreen
 from app.tui.screens.edit_screen import EditScreen
@@ -18,7 +17,7 @@ from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import PROPOSED
+from tests.demo import DEMO_HISTORY, PROPOSED
 from tests.sessions import proposals_against
 from tests.support.inbox import inbox_json
 from tests.tui_helpers import settle

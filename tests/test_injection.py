@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from app import cli
 from app.agent.tools import Toolbox
 from app.agent.workspace import Workspace
+from app.cli import inbox as cli_inbox
 from app.config import Config
 from app.dream_model import DreamModel
 from app.tui.core import ReverieCore
@@ -135,8 +135,8 @@ def test_decisions_are_made_only_where_a_person_makes_them() -> None:
         lambda call: _method(call, {"decide", "retire", "undo"}) and _on_decisions(call)
     )
     assert deciding == {
-        _named(cli._decide),
-        _named(cli._undo),
+        _named(cli_inbox.decide),
+        _named(cli_inbox.undo),
         _named(ReverieCore.undo),
         _named(InboxScreen._decide),
         _named(MemoryScreen.action_retire),

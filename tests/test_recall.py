@@ -12,7 +12,6 @@ from app.agent.loop import Agent
 from app.agent.prompt import prompt_seen
 from app.cli import main
 from app.config import Config
-from app.paths import DEMO_HISTORY
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.recall import Recalled, recall, tokens
@@ -20,6 +19,7 @@ from memory_graph.memory.vocabulary import RecallReason
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.text import terms
 from memory_graph.transcripts.importer import import_paths
+from tests.demo import DEMO_HISTORY
 from tests.fake_api import FakeMessagesAPI, text
 from tests.recorder import Recorder
 from tests.support.inbox import inbox_json

@@ -10,11 +10,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from app.config import Config
-from app.paths import DEMO_HISTORY
 from app.tui.app import ReverieApp
 from dreamer.dream import dream
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
+from tests.demo import DEMO_HISTORY
 from tests.tui_helpers import settle
 
 STARTED = "2026-01-02T03:04:05.000Z"

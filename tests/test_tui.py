@@ -251,8 +251,8 @@ async def test_idle_time_starts_a_dream_and_a_keypress_pauses_it(
     from dataclasses import replace
 
     import dreamer.dream
-    from app.paths import DEMO_HISTORY
     from memory_graph.transcripts.importer import import_paths
+    from tests.demo import DEMO_HISTORY
 
     # One session per step, each a little slow, so the keypress lands mid-dream.
     real = dreamer.dream._extract

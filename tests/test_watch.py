@@ -139,8 +139,8 @@ def test_a_missing_claude_projects_folder_is_a_user_error(home: Path, tmp_path: 
 
 
 async def test_watch_dreams_once_new_transcripts_stop_arriving(home: Path) -> None:
-    from app.paths import DEMO_HISTORY
     from dreamer.dream import DreamSummary
+    from tests.demo import DEMO_HISTORY
 
     config = load_config(home, env={}, overrides={"idle_after": 0.3, "dream_interval": 0})
     dreams: list[DreamSummary] = []

@@ -1,0 +1,92 @@
+"""`reverie recall` and `reverie graph export`: adopted memory, as recall would use it and as a
+graph to look at elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.cli.output import output_file
+from app.cli.parser import config_for
+from app.errors import UserError
+from app.files import private_file
+from app.paths import user_path
+from app.terminal import visible
+from memory_graph.store.session_log import SessionLog
+
+
+async def preview_recall(args: argparse.Namespace) -> int:
+    from memory_graph.memory.recall import recall
+
+    config = config_for(args)
+    if (args.query is None) == (args.batch is None):
+        raise UserError('give a query, or --batch FILE (one {"query": ...} per line)')
+    batch = args.batch is not None
+    queries = _batch_queries(user_path(args.batch)) if batch else [(args.query, None)]
+    failed = 0
+    async with await SessionLog.open(config.home) as log:
+        for query, problem in queries:
+            if problem is not None:
+                failed += 1
+                print(visible(f"{args.batch}: {problem}"), file=sys.stderr)
+                print(json.dumps({"query": None, "error": problem, "hits": []}), flush=True)
+                continue
+            recalled = await recall(log, query, k=args.k, budget=config.recall_budget)
+            if args.json or batch:
+                print(json.dumps(recalled.to_json(), ensure_ascii=False), flush=True)
+            elif not recalled.hits:
+                print("nothing would be recalled", file=sys.stderr)
+            else:
+                for hit in recalled.hits:
+                    where = "" if hit.node_id is None else f"memory {hit.node_id} "
+                    print(visible(f"{hit.score:8.4f}  {where}[{hit.kind}] {hit.statement}"))
+    return 1 if failed else 0
+
+
+def _batch_queries(path: Path) -> list[tuple[str, str | None]]:
+    """(query, problem) for each line of a batch file; a bad line keeps its place."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(
+            f"cannot read {path}: {getattr(error, 'strerror', None) or error}"
+        ) from None
+    queries: list[tuple[str, str | None]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            queries.append(("", f"line {number}: not JSON ({error.msg})"))
+            continue
+        query = item.get("query") if isinstance(item, dict) else None
+        if not isinstance(query, str):
+            queries.append(("", f'line {number}: expected {{"query": "text"}}'))
+        else:
+            queries.append((query, None))
+    return queries
+
+
+def _known_format(path: Path) -> None:
+    from memory_graph.memory.graph_view import EXPORT_FORMATS
+
+    if path.suffix.lower() not in EXPORT_FORMATS:
+        known = ", ".join(f"{suffix} ({name})" for suffix, name in EXPORT_FORMATS.items())
+        raise UserError(f"cannot tell the format of {path.name}: name it with {known}")
+
+
+async def graph_export(args: argparse.Namespace) -> int:
+    from memory_graph.memory.graph_view import MemoryGraph
+
+    path = output_file(args.file, force=args.force, check=_known_format)
+    config = config_for(args)
+    async with await SessionLog.open(config.home) as log:
+        view = await MemoryGraph.load(log)
+    with private_file(path) as handle:
+        handle.write(view.export(path))
+    nodes, edges = view.graph.number_of_nodes(), view.graph.number_of_edges()
+    print(f"exported {nodes} memories and {edges} edges to {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,88 @@
+"""`reverie sessions` and `reverie show`: the session log, read."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.cli.output import print_json
+from app.cli.parser import config_for
+from app.terminal import visible, when
+from memory_graph.store.content import tool_result_text
+from memory_graph.store.records import Message, Session
+from memory_graph.store.session_log import SessionLog
+
+
+def _session_line(session: Session) -> str:
+    last = when(session.started, session.ended)
+    flags = " private" if session.private else ""
+    title = " ".join(session.title.split()) or "(untitled)"
+    count = f"{session.message_count:>5} msgs"
+    return visible(f"{session.id:>6}  {last}  {count}  {session.source}{flags}  {title}")
+
+
+async def list_sessions(args: argparse.Namespace) -> int:
+    config = config_for(args)
+    async with await SessionLog.open(config.home) as log:
+        sessions = await log.list_sessions(limit=args.limit or -1)
+    if args.json:
+        print_json([session.to_json() for session in sessions])
+    elif not sessions:
+        print('no sessions yet: run `reverie` or `reverie chat "…"`', file=sys.stderr)
+    else:
+        for session in sessions:
+            print(_session_line(session))
+    return 0
+
+
+def _message_lines(message: Message) -> list[str]:
+    lines: list[str] = []
+    mark = " (interrupted)" if message.interrupted else ""
+    for block in message.content:
+        kind = block.get("type")
+        if kind == "text" and block.get("text"):
+            lines.append(f"[{message.role}{mark}] {block['text']}")
+        elif kind == "tool_use":
+            lines.append(f"[{message.role}] → {block['name']} {json.dumps(block.get('input', {}))}")
+        elif kind == "tool_result":
+            status = "error" if block.get("is_error") else "ok"
+            if block.get("exit_code") is not None:
+                status += f", exit {block['exit_code']}"
+            lines.append(f"[tool {status}] {tool_result_text(block.get('content'))}")
+    return lines
+
+
+async def show(args: argparse.Namespace) -> int:
+    from app.agent.prompt import prompt_seen
+
+    config = config_for(args)
+    async with await SessionLog.open(config.home) as log:
+        session = await log.get_session(args.id)
+        messages = await log.messages(session.id)
+        events = await log.events(session.id)
+        # A system prompt as the model saw it: recall's part is logged by reference.
+        seen = {m.id: await prompt_seen(log, m) for m in messages if m.role == "system"}
+    if args.json:
+        shown = [
+            {**message.to_json(), "prompt": seen[message.id]}
+            if message.id in seen
+            else message.to_json()
+            for message in messages
+        ]
+        print_json(
+            {
+                "session": session.to_json(),
+                "messages": shown,
+                "events": [event.to_json() for event in events],
+            }
+        )
+        return 0
+    print(visible(f"session {session.id}: {session.title or '(untitled)'}"))
+    print(visible(f"source {session.source}, started {session.started}, outcome {session.outcome}"))
+    for message in messages:
+        if message.role == "system":
+            continue
+        for line in _message_lines(message):
+            print(visible(line))
+    return 0
