@@ -245,7 +245,7 @@ async def test_a_crashed_reply_is_placed_before_the_next_turn(
     await log.connection.execute(
         "INSERT INTO drafts (session_id, owner, pid, host, role, content, created, updated) "
         "VALUES (?, 'gone', 4194305, ?, 'assistant', ?, '2026-01-01', '2026-01-01')",
-        (session.id, log.host, '[{"type":"text","text":"once upon a"}]'),
+        (session.id, log.drafts.host, '[{"type":"text","text":"once upon a"}]'),
     )
     fake_api.add(text("...time"))
     await Agent(log, config).run_turn(session.id, "go on", Recorder())

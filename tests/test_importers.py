@@ -213,7 +213,7 @@ async def test_export_then_import_round_trips_exactly(log: SessionLog, tmp_path:
     await import_paths(log, [CLAUDE_CODE, TAUBENCH])
     native = await log.create_session(model="claude-sonnet-5-5")
     await log.append_message(native.id, "user", [{"type": "text", "text": "hello"}])
-    await log.commit_reply(
+    await log.drafts.commit(
         native.id, "assistant", [{"type": "text", "text": "hi"}], {"interrupted": True}
     )
     export = tmp_path / "export.jsonl"

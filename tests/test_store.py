@@ -143,12 +143,12 @@ async def test_drafts_of_live_processes_wait_and_stale_ones_are_recovered(home: 
     async with await SessionLog.open(home) as streaming, await SessionLog.open(home) as other:
         session = await streaming.create_session()
         await streaming.append_message(session.id, "user", _text("question"))
-        await streaming.save_draft(session.id, "assistant", _text("half an ans"), {})
+        await streaming.drafts.save(session.id, "assistant", _text("half an ans"), {})
         # Its process is alive (this one) and it was just saved: nobody else touches it.
-        assert await other.recover_drafts() == 0
-        assert await streaming.recover_drafts() == 0
+        assert await other.drafts.recover() == 0
+        assert await streaming.drafts.recover() == 0
         # A draft silent for longer than the staleness limit belongs to a lost process.
-        assert await other.recover_drafts(session.id, stale_after_s=0) == 1
+        assert await other.drafts.recover(session.id, stale_after_s=0) == 1
         messages = await other.messages(session.id)
         assert messages[-1].text == "half an ans" and messages[-1].interrupted
         async with other.connection.execute("SELECT COUNT(*) FROM drafts") as cursor:
@@ -163,11 +163,11 @@ async def test_a_dead_processs_draft_survives_a_new_turn_in_its_session(home: Pa
         await log.connection.execute(
             "INSERT INTO drafts (session_id, owner, pid, host, role, content, created, updated) "
             "VALUES (?, 'dead', 4194305, ?, 'assistant', ?, '2026-01-01', '2026-01-01')",
-            (session.id, log.host, '[{"type":"text","text":"once upon"}]'),
+            (session.id, log.drafts.host, '[{"type":"text","text":"once upon"}]'),
         )
         # This process finishing its own reply in the session must not drop the other draft.
-        await log.commit_reply(session.id, "assistant", _text("mine"), {})
-        assert await log.recover_drafts(session.id) == 1
+        await log.drafts.commit(session.id, "assistant", _text("mine"), {})
+        assert await log.drafts.recover(session.id) == 1
         texts = [m.text for m in await log.messages(session.id)]
         assert texts == ["story", "mine", "once upon"]
 
@@ -228,8 +228,8 @@ async def test_full_text_index_stays_consistent(log: SessionLog) -> None:
     session = await log.create_session()
     await log.append_message(session.id, "system", _text("You are Reverie, concise"))
     await log.append_message(session.id, "user", _text("find the invoice"))
-    await log.save_draft(session.id, "assistant", _text("looking"), {})
-    await log.commit_reply(session.id, "assistant", _text("found the invoice"), {})
+    await log.drafts.save(session.id, "assistant", _text("looking"), {})
+    await log.drafts.commit(session.id, "assistant", _text("found the invoice"), {})
     async with log.transaction() as conn:
         await conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
     assert await log.search("concise") == [], "system prompts are not indexed"

@@ -171,7 +171,7 @@ class Agent:
         """
         result = TurnResult(session_id, "ok")
         # A reply a dead process left half-streamed in this session goes before the new turn.
-        await self.log.recover_drafts(session_id)
+        await self.log.drafts.recover(session_id)
         user = await self.log.append_message(session_id, "user", [{"type": "text", "text": text}])
         result.messages.append(user.id)
         recalled, system = None, ""
@@ -354,7 +354,7 @@ class Agent:
             },
         }
         content = [_stored_block(block) for block in final.content]
-        message = await self.log.commit_reply(session_id, "assistant", content, meta)
+        message = await self.log.drafts.commit(session_id, "assistant", content, meta)
         await observer.reply_finished(message)
         return message, final.stop_reason
 
@@ -378,7 +378,7 @@ class Agent:
                 if time.monotonic() - saved_at >= DRAFT_INTERVAL_S:
                     saved_at = time.monotonic()
                     try:
-                        await self.log.save_draft(session_id, "assistant", partial.blocks(), {})
+                        await self.log.drafts.save(session_id, "assistant", partial.blocks(), {})
                     except StoreError as error:
                         # A full disk (or a writer holding the database) must not cut off an
                         # answer the user is reading: it streams on, the draft is tried again
@@ -401,10 +401,10 @@ class Agent:
         """Log what streamed before an interruption as an interrupted reply, never dropping it."""
         blocks = partial.blocks()
         if not blocks:
-            await self.log.discard_draft(session_id)
+            await self.log.drafts.discard(session_id)
             await self.log.add_event(session_id, "interrupted", {"reason": reason})
             return
-        message = await self.log.commit_reply(
+        message = await self.log.drafts.commit(
             session_id, "assistant", blocks, {"interrupted": True, "reason": reason}
         )
         await self.log.add_event(session_id, "interrupted", {"reason": reason}, message.id)

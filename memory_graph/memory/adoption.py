@@ -24,10 +24,10 @@ from memory_graph.memory.vocabulary import (
     ProposalStatus,
     Verdict,
 )
+from memory_graph.store.database import Database
 from memory_graph.store.errors import InboxError
 from memory_graph.store.records import dumps, now_iso
 from memory_graph.store.redact import redact
-from memory_graph.store.session_log import SessionLog
 
 SHARED_SESSIONS = 2
 """Sessions two nodes must share for an `about` or `occurs_with` edge between them."""
@@ -133,7 +133,7 @@ async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> _Proposal:
     )
 
 
-async def adopt(log: SessionLog, proposal_id: int, statement: str | None = None) -> Decided:
+async def adopt(log: Database, proposal_id: int, statement: str | None = None) -> Decided:
     """Apply a pending proposal's edit (with `statement` in place of its own, when the person
     edited it), unless what it edits changed since it was made: then it is marked stale."""
     if statement is not None:
@@ -417,7 +417,7 @@ async def _strengthen(
         await _record_wording(work.conn, node.id, statement, None)
 
 
-async def reject(log: SessionLog, proposal_id: int) -> Decided:
+async def reject(log: Database, proposal_id: int) -> Decided:
     """Decline a pending proposal: it stays rejected unless its support at least doubles."""
     async with log.transaction() as conn:
         await _pending(conn, proposal_id)
@@ -433,7 +433,7 @@ async def reject(log: SessionLog, proposal_id: int) -> Decided:
     return Decided(proposal_id, Outcome.REJECTED, f"rejected proposal {proposal_id}")
 
 
-async def retire_by_hand(log: SessionLog, node_id: int) -> Decided:
+async def retire_by_hand(log: Database, node_id: int) -> Decided:
     """Retire a memory from the memory browser: it leaves recall, keeps its history, and
     `undo` brings it back."""
     async with log.transaction() as conn:
@@ -452,7 +452,7 @@ async def retire_by_hand(log: SessionLog, node_id: int) -> Decided:
     return Decided(0, Outcome.RETIRED, f"retired memory {node_id}", (node_id,))
 
 
-async def undoable(log: SessionLog) -> bool:
+async def undoable(log: Database) -> bool:
     """True when some decision is not yet undone: what `undo` would revert (a read)."""
     rows = await log.connection.execute_fetchall(
         "SELECT EXISTS (SELECT 1 FROM decisions WHERE undone IS NULL)"
@@ -460,7 +460,7 @@ async def undoable(log: SessionLog) -> bool:
     return bool(next(iter(rows))[0])
 
 
-async def undo(log: SessionLog) -> Decided | None:
+async def undo(log: Database) -> Decided | None:
     """Revert the newest decision not yet undone (None when there is none): its proposal is
     pending again, unless a newer proposal of the same pattern took its place meanwhile."""
     async with log.transaction() as conn:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from memory_graph.memory import adoption
 from memory_graph.memory.adoption import Decided
 from memory_graph.memory.inbox import pending_ids
+from memory_graph.store.database import Database
 from memory_graph.store.errors import InboxError
-from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from memory_graph.memory.graph_view import MemoryGraph
@@ -29,7 +29,7 @@ class Decision(StrEnum):
 class Decisions:
     """Decisions on one session log, keeping a memory graph's view up to date when asked to."""
 
-    def __init__(self, log: SessionLog) -> None:
+    def __init__(self, log: Database) -> None:
         self.log = log
         self.view: MemoryGraph | None = None
         """The view every decision is applied to as it is made (the memory browser's)."""

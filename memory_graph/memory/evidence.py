@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from memory_graph.store.content import excerpt
-from memory_graph.store.session_log import SessionLog
+from memory_graph.store.database import Database
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ _TABLES = {
 }
 
 
-async def evidence_of(log: SessionLog, owner: Owner, owner_id: int) -> list[Evidence]:
+async def evidence_of(log: Database, owner: Owner, owner_id: int) -> list[Evidence]:
     """The evidence of a node or a proposal, each link with the excerpt it points at, redacted:
     why a memory is believed, why a proposal is made."""
     table, column = _TABLES[owner]

@@ -20,9 +20,9 @@ import aiosqlite
 from memory_graph.memory.nodes import NODE_COLUMNS, Node, node_from_row
 from memory_graph.memory.vocabulary import NodeStatus, ProposalOp
 from memory_graph.store.content import excerpt
+from memory_graph.store.database import Database
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import dumps, now_iso
-from memory_graph.store.session_log import SessionLog
 
 UNWORDED = "(its wording came from a forgotten session; a new wording waits in the inbox)"
 """What a memory says once forget took its wording: retired, it is never recalled."""
@@ -60,7 +60,7 @@ async def _ids(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
-async def forget(log: SessionLog, session_id: int, reason: str = "") -> Forgotten:
+async def forget(log: Database, session_id: int, reason: str = "") -> Forgotten:
     """Remove a session and everything derived only from it, in one transaction."""
     async with log.transaction() as conn:
         async with conn.execute(
@@ -385,7 +385,7 @@ async def _forget_proposals(conn: aiosqlite.Connection, session_id: int) -> int:
     return len(cited)
 
 
-async def vacuum(log: SessionLog) -> None:
+async def vacuum(log: Database) -> None:
     """Rewrite the database so that forgotten text leaves the file itself, not only the
     tables: the full-text index is merged, then the file is rebuilt."""
     async with log.transaction() as conn:

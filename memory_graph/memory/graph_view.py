@@ -18,8 +18,8 @@ import networkx as nx
 
 from memory_graph.memory.adoption import Decided
 from memory_graph.memory.nodes import NODE_COLUMNS, Edge, Node, edge_from_row, node_from_row
+from memory_graph.store.database import Database
 from memory_graph.store.redact import redact
-from memory_graph.store.session_log import SessionLog
 
 EXPORT_FORMATS = {
     ".graphml": "GraphML",
@@ -43,7 +43,7 @@ class MemoryGraph:
         """The edges at each pattern."""
 
     @classmethod
-    async def load(cls, log: SessionLog) -> MemoryGraph:
+    async def load(cls, log: Database) -> MemoryGraph:
         """Read every node (whatever its status) and edge once."""
         view = cls()
         async with log.connection.execute(f"SELECT {NODE_COLUMNS} FROM nodes n") as cursor:
@@ -73,7 +73,7 @@ class MemoryGraph:
                 source, target, key=edge.id, kind=str(edge.kind), weight=edge.weight
             )
 
-    async def apply(self, log: SessionLog, decided: Decided) -> None:
+    async def apply(self, log: Database, decided: Decided) -> None:
         """Bring the view up to date with one decision: the nodes and edges it touched."""
         for node_id in decided.nodes:
             async with log.connection.execute(

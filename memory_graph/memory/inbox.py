@@ -11,10 +11,10 @@ from typing import Any
 from memory_graph.memory.evidence import Evidence, Owner, evidence_of
 from memory_graph.memory.nodes import state_hashes
 from memory_graph.memory.vocabulary import MemoryKind, ProposalOp
-from memory_graph.store.session_log import SessionLog
+from memory_graph.store.database import Database
 
 
-async def count_pending(log: SessionLog) -> int:
+async def count_pending(log: Database) -> int:
     """How many proposals wait in the inbox."""
     async with log.connection.execute(
         "SELECT COUNT(*) FROM proposals WHERE status = 'pending'"
@@ -23,7 +23,7 @@ async def count_pending(log: SessionLog) -> int:
     return int(row[0]) if row else 0
 
 
-async def pending_ids(log: SessionLog) -> list[int]:
+async def pending_ids(log: Database) -> list[int]:
     """The ids of the proposals waiting in the inbox."""
     rows = await log.connection.execute_fetchall(
         "SELECT id FROM proposals WHERE status = 'pending' ORDER BY id"
@@ -72,7 +72,7 @@ class InboxItem:
         }
 
 
-async def pending(log: SessionLog) -> list[InboxItem]:
+async def pending(log: Database) -> list[InboxItem]:
     """The inbox: pending proposals grouped by kind (in `MemoryKind`'s order: what changes
     behaviour first), then by confidence and support."""
     rows = list(
@@ -115,7 +115,7 @@ async def pending(log: SessionLog) -> list[InboxItem]:
     return sorted(items, key=lambda i: (order.index(i.kind), -i.confidence, -i.support, i.id))
 
 
-async def with_evidence(log: SessionLog) -> list[tuple[InboxItem, list[Evidence]]]:
+async def with_evidence(log: Database) -> list[tuple[InboxItem, list[Evidence]]]:
     """The inbox as `reverie inbox` lists it: each pending proposal with its evidence, in the
     inbox's order."""
     return [(item, await evidence_of(log, Owner.PROPOSAL, item.id)) for item in await pending(log)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from memory_graph.memory.vocabulary import EdgeKind, MemoryKind, NodeStatus
-from memory_graph.store.session_log import SessionLog
+from memory_graph.store.database import Database
 from memory_graph.store.sql import where_in
 
 ABSENT = "absent"
@@ -108,7 +108,7 @@ def edge_from_row(row: sqlite3.Row) -> Edge:
     )
 
 
-async def nodes_of(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, Node]:
+async def nodes_of(log: Database, fingerprints: Sequence[str]) -> dict[str, Node]:
     """The node each of these patterns belongs to, for those that belong to one."""
     rows = await where_in(
         log,
@@ -119,14 +119,14 @@ async def nodes_of(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, No
     return {str(row["fingerprint"]): node_from_row(row) for row in rows}
 
 
-async def state_hashes(log: SessionLog, fingerprints: Sequence[str]) -> dict[str, str]:
+async def state_hashes(log: Database, fingerprints: Sequence[str]) -> dict[str, str]:
     """The state hash of the node behind each pattern (ABSENT when it is not a node)."""
     nodes = await nodes_of(log, fingerprints)
     return {fp: nodes[fp].state_hash if fp in nodes else ABSENT for fp in fingerprints}
 
 
 async def nodes(
-    log: SessionLog,
+    log: Database,
     kinds: Sequence[MemoryKind] = tuple(MemoryKind),
     statuses: Sequence[NodeStatus] = (NodeStatus.ACTIVE,),
 ) -> list[tuple[Node, list[str]]]:
@@ -142,7 +142,7 @@ async def nodes(
     return [(node_from_row(row), sorted(json.loads(row["patterns"]))) for row in rows]
 
 
-async def edges(log: SessionLog) -> list[Edge]:
+async def edges(log: Database) -> list[Edge]:
     """Every edge, whether or not both ends are nodes yet."""
     async with log.connection.execute(
         "SELECT id, source, target, kind, weight FROM edges ORDER BY id"

@@ -1,17 +1,12 @@
-"""The session log: sessions, their append-only messages, events and in-flight drafts."""
+"""The session log: sessions, their append-only messages and events, on the database handle
+(`database`), with the reply being streamed kept in `drafts`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import os
-import socket
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -19,7 +14,8 @@ import aiosqlite
 
 from memory_graph.store.blocks import from_column, meta_from_column
 from memory_graph.store.content import blocks_text
-from memory_graph.store.db import DATABASE_NAME, connect, ensure_home, why_not_written
+from memory_graph.store.database import Database
+from memory_graph.store.drafts import Drafts
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import (
     Block,
@@ -29,7 +25,6 @@ from memory_graph.store.records import (
     SearchHit,
     Session,
     dumps,
-    iso,
     now_iso,
 )
 from memory_graph.store.search import index_for_search, search_sessions
@@ -41,8 +36,6 @@ _SESSION_COLUMNS = (
 )
 _MESSAGE_COLUMNS = "id, session_id, seq, role, content, text, meta, external_id, created"
 _TITLE_LENGTH = 80
-DRAFT_STALE_S = 60.0
-"""A draft not updated for this long belongs to a process that is gone (drafts save every 0.5 s)."""
 
 
 class UnknownSession(StoreError):
@@ -82,106 +75,31 @@ def _message(row: sqlite3.Row) -> Message:
     )
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def title_from(text: str) -> str:
     """A one-line session title from the first thing the user said."""
     line = " ".join(text.split())
     return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 1].rstrip() + "…"
 
 
-class SessionLog:
-    """Async access to one Reverie database. Writes run in short IMMEDIATE transactions so a
-    second process (the TUI and a headless command) can write at the same time."""
+class SessionLog(Database):
+    """The session log of one Reverie database: sessions, their append-only messages, events,
+    and (through `drafts`) the reply being streamed. Opening it recovers the drafts of replies
+    a previous process left unfinished (they become interrupted messages)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self.path = path
-        self._write_lock = asyncio.Lock()
-        self.owner = uuid.uuid4().hex
-        """Identifies this process's drafts."""
-        self.host = socket.gethostname()
+        super().__init__(conn, path)
+        self.drafts = Drafts(self)
 
     @classmethod
     async def open(cls, home: Path) -> Self:
-        """Open the log in `home`, creating and migrating it, and recover drafts of replies that
-        a previous process left unfinished (they become interrupted messages)."""
-        ensure_home(home)
-        path = home / DATABASE_NAME
-        log = cls(await connect(path), path)
+        """Open the log in `home`, creating and migrating it, and recover unfinished drafts."""
+        log = await super().open(home)
         try:
-            await log.recover_drafts()
+            await log.drafts.recover()
         except BaseException:
             await log.close()
             raise
         return log
-
-    @property
-    def connection(self) -> aiosqlite.Connection:
-        """The connection, for reads by other store modules (writes go through `transaction`)."""
-        return self._conn
-
-    async def data_version(self) -> int:
-        """A number that changes when another connection commits (not when this one does)."""
-        async with self._conn.execute("PRAGMA data_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.close()
-
-    async def _run_to_end(self, sql: str) -> None:
-        """Run a statement that must complete even if the caller is cancelled meanwhile: the
-        connection's thread runs it anyway, and leaving BEGIN or COMMIT half-known would leave
-        the connection stuck in a transaction that locks every other writer out."""
-        task = asyncio.ensure_future(self._conn.execute(sql))
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            with contextlib.suppress(sqlite3.Error):
-                await task
-            raise
-
-    async def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                await self._run_to_end("ROLLBACK")
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction (BEGIN IMMEDIATE): commits on exit, rolls back on any error or
-        cancellation. One at a time per log; other processes wait up to the busy timeout.
-
-        A database that cannot be written (busy past the timeout, read-only, disk full) raises
-        StoreError, whose message says so.
-        """
-        async with self._write_lock:
-            await self._rollback()
-            try:
-                await self._run_to_end("BEGIN IMMEDIATE")
-                yield self._conn
-                await self._run_to_end("COMMIT")
-            except sqlite3.OperationalError as error:
-                await self._rollback()
-                raise StoreError(f"cannot write {self.path}: {why_not_written(error)}") from None
-            except BaseException:
-                await self._rollback()
-                raise
 
     # Sessions -----------------------------------------------------------------------------
 
@@ -284,12 +202,12 @@ class SessionLog:
         """Append one message at the end of a session (its FTS row is written with it). A first
         user message also names an untitled session."""
         async with self.transaction() as conn:
-            message = await self._insert_message(
+            message = await self.insert_message(
                 conn, session_id, role, list(content), meta or {}, external_id, created
             )
         return message
 
-    async def _insert_message(
+    async def insert_message(
         self,
         conn: aiosqlite.Connection,
         session_id: int,
@@ -351,98 +269,6 @@ class SessionLog:
         ) as cursor:
             rows = await cursor.fetchall()
         return [_message(row) for row in rows]
-
-    # Drafts: a reply saved while it streams ------------------------------------------------
-
-    async def save_draft(
-        self, session_id: int, role: Role, content: Sequence[Block], meta: dict[str, Any]
-    ) -> None:
-        """Save (or replace) the reply this process is streaming in a session."""
-        now = now_iso()
-        async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO drafts (session_id, owner, pid, host, role, content, meta, created, "
-                "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (session_id, owner) DO UPDATE SET role = excluded.role, "
-                "content = excluded.content, meta = excluded.meta, updated = excluded.updated",
-                (
-                    session_id,
-                    self.owner,
-                    os.getpid(),
-                    self.host,
-                    role,
-                    dumps(list(content)),
-                    dumps(meta),
-                    now,
-                    now,
-                ),
-            )
-
-    async def commit_reply(
-        self,
-        session_id: int,
-        role: Role,
-        content: Sequence[Block],
-        meta: dict[str, Any],
-    ) -> Message:
-        """Append the finished (or interrupted) reply and drop this process's draft, atomically."""
-        async with self.transaction() as conn:
-            message = await self._insert_message(
-                conn, session_id, role, list(content), meta, None, None
-            )
-            await conn.execute(
-                "DELETE FROM drafts WHERE session_id = ? AND owner = ?", (session_id, self.owner)
-            )
-        return message
-
-    async def discard_draft(self, session_id: int) -> None:
-        """Drop this process's draft when it holds nothing worth keeping."""
-        async with self.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM drafts WHERE session_id = ? AND owner = ?", (session_id, self.owner)
-            )
-
-    def _orphaned(self, row: sqlite3.Row, stale_before: str) -> bool:
-        """A draft whose process is gone: dead on this host, or silent for too long."""
-        if row["owner"] == self.owner:
-            return False
-        if row["host"] == self.host and not _process_alive(row["pid"]):
-            return True
-        return str(row["updated"]) <= stale_before
-
-    async def recover_drafts(
-        self, session_id: int | None = None, stale_after_s: float = DRAFT_STALE_S
-    ) -> int:
-        """Turn drafts of processes that died mid-reply into interrupted messages.
-
-        A draft is taken when its process is gone from this host, or when it has not been
-        updated for `stale_after_s` (a process elsewhere). Runs in one write transaction, so two
-        processes cannot both recover one draft. Returns how many were recovered.
-        """
-        stale_before = iso(datetime.now(UTC) - timedelta(seconds=stale_after_s))
-        where, parameters = ("WHERE session_id = ?", (session_id,)) if session_id else ("", ())
-        # Nearly always there is nothing to recover: a read then, not a write transaction.
-        async with self._conn.execute(f"SELECT 1 FROM drafts {where} LIMIT 1", parameters) as c:
-            if await c.fetchone() is None:
-                return 0
-        async with self.transaction() as conn:
-            async with conn.execute(
-                f"SELECT session_id, owner, pid, host, role, content, meta, updated FROM drafts "
-                f"{where} ORDER BY created",
-                parameters,
-            ) as cursor:
-                rows = [row for row in await cursor.fetchall() if self._orphaned(row, stale_before)]
-            for row in rows:
-                meta = {**json.loads(row["meta"]), "interrupted": True, "reason": "process ended"}
-                content = json.loads(row["content"])
-                await self._insert_message(
-                    conn, row["session_id"], row["role"], content, meta, None, None
-                )
-                await conn.execute(
-                    "DELETE FROM drafts WHERE session_id = ? AND owner = ?",
-                    (row["session_id"], row["owner"]),
-                )
-        return len(rows)
 
     # Events -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 if TYPE_CHECKING:
-    from memory_graph.store.session_log import SessionLog
+    from memory_graph.store.database import Database
 
 
 async def stamp_change(conn: aiosqlite.Connection, session_id: int) -> None:
@@ -20,7 +20,7 @@ async def stamp_change(conn: aiosqlite.Connection, session_id: int) -> None:
     )
 
 
-async def where_in(log: SessionLog, sql: str, values: Sequence[Any]) -> list[Any]:
+async def where_in(log: Database, sql: str, values: Sequence[Any]) -> list[Any]:
     """Rows of `sql` (which ends in `IN ({})`) for many values, in chunks SQLite accepts."""
     rows: list[Any] = []
     for start in range(0, len(values), 500):

@@ -33,7 +33,7 @@ from memory_graph.memory.recall.tuning import (
     KIND_WEIGHT,
 )
 from memory_graph.memory.vocabulary import MemoryKind, RecallReason
-from memory_graph.store.session_log import SessionLog
+from memory_graph.store.database import Database
 from memory_graph.store.text import terms
 
 __all__ = [
@@ -53,7 +53,7 @@ def _match(words: list[str]) -> str:
 
 
 async def recall(
-    log: SessionLog,
+    log: Database,
     text: str,
     *,
     k: int = DEFAULT_K,

@@ -19,9 +19,9 @@ from memory_graph.memory.recall.tuning import (
     SPEAKER_BOOST,
 )
 from memory_graph.memory.vocabulary import RecallReason
+from memory_graph.store.database import Database
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.redact import redact
-from memory_graph.store.session_log import SessionLog
 from memory_graph.store.sql import where_in
 
 CONVERSATION = "('user', 'assistant')"
@@ -30,7 +30,7 @@ never tool output (a web page or a file can say anything) nor system prompts."""
 _CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]\w*)")
 
 
-async def named_speaker(log: SessionLog, text: str, words: list[str]) -> str | None:
+async def named_speaker(log: Database, text: str, words: list[str]) -> str | None:
     """The role (user or assistant) the query names, if it names one side only. A capitalized
     word of the query (not opening a sentence) names a side when it is a proper noun in the
     messages too (capitalized in most of those it occurs in), occurs in NAMED of them at least,
@@ -68,7 +68,7 @@ async def named_speaker(log: SessionLog, text: str, words: list[str]) -> str | N
 
 
 async def episodes(
-    log: SessionLog,
+    log: Database,
     query: str,
     limit: int,
     exclude_session: int | None,

@@ -8,11 +8,11 @@ from typing import Any
 from memory_graph.memory.recall.episodes import EPISODE_COLUMNS, episode_hit, episode_line
 from memory_graph.memory.recall.results import Recalled, RecallHit
 from memory_graph.memory.vocabulary import MemoryKind
-from memory_graph.store.session_log import SessionLog
+from memory_graph.store.database import Database
 from memory_graph.store.sql import where_in
 
 
-async def as_logged(log: SessionLog, references: dict[str, Any]) -> Recalled:
+async def as_logged(log: Database, references: dict[str, Any]) -> Recalled:
     """What a logged prompt's references (`Recalled.references`) brought, in the words the
     model saw: each memory at the version then recalled, each earlier message as it is. What
     was forgotten since is gone from it, as it is from the log."""

@@ -19,8 +19,8 @@ from memory_graph.memory.recall.tuning import (
     SEEDS,
 )
 from memory_graph.memory.vocabulary import MemoryKind
+from memory_graph.store.database import Database
 from memory_graph.store.records import parse_time
-from memory_graph.store.session_log import SessionLog
 from memory_graph.store.sql import where_in
 from memory_graph.store.text import lower_words
 
@@ -33,7 +33,7 @@ RECALLABLE = (
 are private: making them ordinary again brings it back)."""
 
 
-async def seeds(log: SessionLog, query: str) -> dict[int, float]:
+async def seeds(log: Database, query: str) -> dict[int, float]:
     """Active nodes whose statements match, with a relevance that sums to 1."""
     # Ranked inside the index first: joining every match to its node would cost more than
     # ranking them, and few of the best are not active.
@@ -49,7 +49,7 @@ async def seeds(log: SessionLog, query: str) -> dict[int, float]:
     return {node_id: score / total for node_id, score in rows}
 
 
-async def _neighbours(log: SessionLog, node_ids: list[int]) -> dict[int, list[tuple[int, float]]]:
+async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, list[tuple[int, float]]]:
     """For each of these nodes, the active nodes joined to it by an edge either way, with the
     edges' weights: the strongest NEIGHBOURS each way, read from the index (a hub's edges are
     never all sorted), for all of them in one query."""
@@ -80,7 +80,7 @@ async def _neighbours(log: SessionLog, node_ids: list[int]) -> dict[int, list[tu
     }
 
 
-async def spread(log: SessionLog, seeds: dict[int, float]) -> dict[int, float]:
+async def spread(log: Database, seeds: dict[int, float]) -> dict[int, float]:
     """Personalized PageRank from the seeds by local pushes, in ROUNDS: each round the FRONTIER
     nodes holding the most relevance not yet passed on keep ALPHA of it and share the rest with
     their neighbours in proportion to the edges' weights."""
@@ -117,7 +117,7 @@ class Candidate(NamedTuple):
     version: int | None
 
 
-async def candidates(log: SessionLog, node_ids: list[int]) -> dict[int, Candidate]:
+async def candidates(log: Database, node_ids: list[int]) -> dict[int, Candidate]:
     """These nodes, those of them recall may bring back."""
     rows = await where_in(
         log,
@@ -142,7 +142,7 @@ def weight(kind: MemoryKind, support: int, last_seen: str, now: datetime) -> flo
 
 
 async def evidence(
-    log: SessionLog, node_ids: list[int], words: list[str]
+    log: Database, node_ids: list[int], words: list[str]
 ) -> dict[int, list[Evidence]]:
     """Each memory's evidence most relevant to the query: the messages sharing most of its
     words, EVIDENCE_PER_HIT at most (the rest is a keypress away in the memory browser)."""

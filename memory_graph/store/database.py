@@ -1,0 +1,93 @@
+"""The handle on one Reverie database: its connection, reads by the store's modules, and short
+write transactions that hold under cancellation and concurrent processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Self
+
+import aiosqlite
+
+from memory_graph.store.db import DATABASE_NAME, connect, ensure_home, why_not_written
+from memory_graph.store.errors import StoreError
+
+
+class Database:
+    """Async access to one Reverie database. Writes run in short IMMEDIATE transactions so a
+    second process (the TUI and a headless command) can write at the same time."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, home: Path) -> Self:
+        """Open the database in `home`, creating and migrating it."""
+        ensure_home(home)
+        path = home / DATABASE_NAME
+        return cls(await connect(path), path)
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The connection, for reads (writes go through `transaction`)."""
+        return self._conn
+
+    async def data_version(self) -> int:
+        """A number that changes when another connection commits (not when this one does)."""
+        async with self._conn.execute("PRAGMA data_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def _run_to_end(self, sql: str) -> None:
+        """Run a statement that must complete even if the caller is cancelled meanwhile: the
+        connection's thread runs it anyway, and leaving BEGIN or COMMIT half-known would leave
+        the connection stuck in a transaction that locks every other writer out."""
+        task = asyncio.ensure_future(self._conn.execute(sql))
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            with contextlib.suppress(sqlite3.Error):
+                await task
+            raise
+
+    async def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self._run_to_end("ROLLBACK")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE): commits on exit, rolls back on any error or
+        cancellation. One at a time per handle; other processes wait up to the busy timeout.
+
+        A database that cannot be written (busy past the timeout, read-only, disk full) raises
+        StoreError, whose message says so.
+        """
+        async with self._write_lock:
+            await self._rollback()
+            try:
+                await self._run_to_end("BEGIN IMMEDIATE")
+                yield self._conn
+                await self._run_to_end("COMMIT")
+            except sqlite3.OperationalError as error:
+                await self._rollback()
+                raise StoreError(f"cannot write {self.path}: {why_not_written(error)}") from None
+            except BaseException:
+                await self._rollback()
+                raise
