@@ -17,6 +17,7 @@ from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
 from dreamer.journal import NewProposal, Observation
 from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
+from dreamer.wording import as_memory
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.vocabulary import EdgeKind, MemoryKind, ProposalOp
 from memory_graph.store.content import shown_controls
@@ -114,11 +115,23 @@ def _statement(kind: MemoryKind, items: Sequence[Observation], support: int) -> 
         wording: sum(overlap(wording, other) * count for other, count in wordings.items())
         for wording in wordings
     }
+    # What the pattern is about: the words most of its sentences share.
+    about = (
+        frozenset(
+            word
+            for word, count in Counter(w for ws in words for w in ws).items()
+            if count * 2 >= len(words)
+        )
+        or words[0]
+    )
+    memories = [as_memory(str(o.detail.get("sentence", "")), about) for o in quoted]
+    # The clearest: most like the others, then the fewest words, so a sentence that also talks
+    # of something else loses to one that says just this.
     best = max(
         range(len(quoted)),
-        key=lambda i: (likeness[words[i]], len(str(quoted[i].detail.get("sentence", ""))), -i),
+        key=lambda i: (likeness[words[i]], -len(memories[i].split()), -i),
     )
-    quote = _quote(str(quoted[best].detail.get("sentence", "")))
+    quote = memories[best]
     node = {"kind": kind, "statement": quote, "source_message": quoted[best].message_id}
     payload: dict[str, object] = {"node": {**node, **_described(quoted)}}
     corrections = {o.session_id for o in items if o.detail.get("how") == "correction"}

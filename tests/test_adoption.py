@@ -39,7 +39,7 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
     proposal = await _only(log, kind="preference")
     decided = await adoption.adopt(log, proposal["id"])
     assert decided.outcome == "adopted"
-    node = (await _active(log))["no em dashes please"]
+    node = (await _active(log))["No em dashes."]
     assert node.support == 2
     assert {e.session_id for e in await evidence_of(log, Owner.NODE, node.id)} == {1, 2}
 
@@ -48,13 +48,13 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
     await chat_session(log, "a cover letter", "again, no em dashes")
     await dream(log)
     reinforce = await _only(log, op="reinforce")
-    assert reinforce["support"] == 3 and "no em dashes please" in reinforce["statement"]
+    assert reinforce["support"] == 3 and "No em dashes." in reinforce["statement"]
     await adoption.adopt(log, reinforce["id"])
-    assert (await _active(log))["no em dashes please"].support == 3
+    assert (await _active(log))["No em dashes."].support == 3
 
     undone = await adoption.undo(log)
     assert undone is not None and undone.undone == "adopted"
-    assert (await _active(log))["no em dashes please"].support == 2
+    assert (await _active(log))["No em dashes."].support == 2
     assert (await _only(log, op="reinforce"))["id"] == reinforce["id"]
     await adoption.undo(log)
     assert await _active(log) == {}
@@ -92,7 +92,7 @@ async def test_saying_the_opposite_proposes_to_supersede(log: SessionLog) -> Non
         await chat_session(log, "my timezone is America/New_York now")
     await dream(log)
     npm = await _only(log, op="supersede", kind="preference")
-    assert npm["statement"].startswith('Instead of "use pnpm, not npm":'), npm["statement"]
+    assert npm["statement"].startswith('Instead of "Use pnpm, not npm.":'), npm["statement"]
     timezone = await _only(log, op="supersede", kind="fact")
     assert "America/New_York" in timezone["statement"]
     decided = await adoption.adopt(log, npm["id"])
@@ -100,10 +100,10 @@ async def test_saying_the_opposite_proposes_to_supersede(log: SessionLog) -> Non
         node.statement: node
         for node, _ in await nodes.nodes(log, statuses=("active", "superseded"))
     }
-    assert by_statement["use pnpm, not npm"].status == "superseded"
-    assert by_statement["actually use npm, not pnpm"].status == "active"
+    assert by_statement["Use pnpm, not npm."].status == "superseded"
+    assert by_statement["Use npm, not pnpm."].status == "active"
     kinds = {(e.kind, e.source, e.target) for e in await nodes.edges(log)}
-    new, old = by_statement["actually use npm, not pnpm"], by_statement["use pnpm, not npm"]
+    new, old = by_statement["Use npm, not pnpm."], by_statement["Use pnpm, not npm."]
     assert ("supersedes", new.pattern, old.pattern) in kinds
     assert decided.nodes and set(decided.nodes) == {new.id, old.id}
 
@@ -185,7 +185,7 @@ async def test_a_restatement_of_a_memory_joins_it(log: SessionLog) -> None:
     await dream(log, model=Model())
     # The model's wording of a preference joins the user's own pattern: more support for it.
     reinforce = await _only(log, op="reinforce")
-    assert reinforce["statement"] == 'Seen again: "I prefer British spelling" (4 sessions, 2 more)'
+    assert reinforce["statement"] == 'Seen again: "I prefer British spelling." (4 sessions, 2 more)'
     # Its wording of a failure the extractors named by signature is proposed as a merge.
     merged = await _only(log, op="merge")
     assert merged["statement"].startswith('Says the same as "`pandoc` fails with: pdflatex')
@@ -237,7 +237,7 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
     for proposal in await inbox_json(log):
         await adoption.adopt(log, proposal["id"])
     memories = await _active(log)
-    pnpm, short = memories["use pnpm, not npm"], memories["I prefer short answers"]
+    pnpm, short = memories["Use pnpm, not npm."], memories["I prefer short answers."]
     payloads = {
         "update_statement": {"target": pnpm.pattern, "statement": "Use pnpm for JavaScript"},
         "add_edge": {"edges": [{"kind": "occurs_with", "from": pnpm.pattern, "to": short.pattern}]},
@@ -259,4 +259,4 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
     ]
     await adoption.undo(log)
     await adoption.undo(log)
-    assert await nodes.edges(log) == [] and "use pnpm, not npm" in await _active(log)
+    assert await nodes.edges(log) == [] and "Use pnpm, not npm." in await _active(log)

@@ -14,36 +14,95 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from memory_graph.memory.vocabulary import MemoryKind
+from memory_graph.memory.vocabulary import FactSubject, MemoryKind
 from memory_graph.store.content import capped
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 from memory_graph.store.redact import redact
 from memory_graph.store.text import key_words
 
-VERSION = "statements-3"
+VERSION = "statements-4"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _CORRECTION = re.compile(
-    r"(?i)^\s*(?:(?:and|but|also|oh|ok|okay|hmm|so),?\s+)?"
+    r"(?i)^\s*(?:(?:and|but|also|oh|ok|okay|hmm|so|ugh|argh),?\s+)?"
     r"(?:no\b|nope\b|don'?t\b|do not\b|i said\b|instead\b|stop\b|actually\b|again\b|"
-    r"please (?:don'?t|do not|use|stop)\b|not like that\b|wrong\b)"
+    r"please (?:don'?t|do not|use|stop)\b|not like that\b|wrong\b|quit\b|enough\b|"
+    r"(?:drop|lose|ditch|remove|skip|avoid|omit)\b)"
 )
 _PREFERENCE = re.compile(
-    r"(?i)\b(?:i (?:really )?prefer|i (?:always|never)|(?:always|never) (?:use|write|do|"
-    r"answer|reply|give)|from now on|(?:use|want) \w+,? not \w+)\b"
+    r"(?i)\b(?:"
+    # Wanting one thing over another, in the first person.
+    r"i(?: really| much| strongly| generally| usually| always)? (?:prefer|favou?r|like|love|hate|"
+    r"can'?t stand|want|wish)|i'?d (?:rather|prefer|like)|i would (?:rather|prefer|like)|"
+    r"rather than|instead of|"
+    # How it should always be done.
+    r"i (?:always|never)|(?:always|never) (?:\w+)|from now on|going forward|in (?:the )?future|"
+    r"every time|whenever|by default|as a rule|any ?more|no more|"
+    r"(?:please |kindly )?(?:don'?t|do not|never|stop|quit|avoid) (?:ever )?(?:\w+ing|use|add|"
+    r"put|write|include|leave|make|give|call|run|touch|change|mention|apologi[sz]e)\b|"
+    r"(?:stick|default|switch) (?:to|with)|go with|"
+    r"(?:our|my|the) (?:convention|style|rule|standard|preference)s? (?:is|are)|"
+    # "tabs, not spaces"; "use X, not Y"
+    r"(?:use|want) \w+,? not \w+|\w+, not \w+"
+    r")\b"
 )
-_FACT = re.compile(
-    r"(?i)^\s*(?:remember(?: that)?\s+|btw,?\s+|fyi,?\s+|also,?\s+)?my ([\w ]{2,30}?) "
-    r"(?:is|are) ([^,;]+)"
+_LEAD_IN = (
+    r"(?:(?:remember|note|fyi|btw|by the way|also|oh|just so you know|for the record)"
+    r"(?: that)?,?\s+)?"
+)
+_NAME = r"[\w.+#/-]+(?: [\w.+#/-]+)?"
+_FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
+    # my editor is Helix; remember that my timezone is CET
+    (
+        re.compile(
+            rf"(?i)^\s*{_LEAD_IN}my (?P<attribute>[\w ]{{2,30}}?) (?:is|are) (?P<value>[^,;]+)"
+        ),
+        FactSubject.PERSON,
+    ),
+    # Helix is my editor
+    (
+        re.compile(rf"(?i)^\s*(?P<value>{_NAME}) (?:is|are) my (?P<attribute>[\w ]{{2,30}})$"),
+        FactSubject.PERSON,
+    ),
+    # I edit in Helix; I live in Porto; I work at Acme; I'm based in Oslo
+    (
+        re.compile(
+            rf"(?i)^\s*{_LEAD_IN}(?:i|i'm|i am) (?:\w+ly )?"
+            r"(?P<verb>edit|code|write|program|develop|live|work|based|located) "
+            r"(?:in|at|on|with|for) (?P<value>[^,;]+)"
+        ),
+        FactSubject.PERSON,
+    ),
+    # I use Helix as my editor
+    (
+        re.compile(
+            rf"(?i)^\s*{_LEAD_IN}i use (?P<value>[^,;]+?) (?:as|for) (?:my )?"
+            r"(?P<attribute>[\w ]{2,30})$"
+        ),
+        FactSubject.PERSON,
+    ),
+    # this repo uses pnpm; our project targets Python 3.12; the app's database is Postgres
+    (
+        re.compile(
+            r"(?i)^\s*(?:this|our|the) (?:project|repo|repository|codebase|app|service|monorepo)"
+            r"(?:'s (?P<attribute>[\w ]{2,30}?) (?:is|are)| (?P<verb>uses|targets|runs on|"
+            r"deploys to|is written in|is built with)) (?P<value>[^,;]+)"
+        ),
+        FactSubject.PROJECT,
+    ),
 )
 _NEGATION = re.compile(
-    r"(?i)\b(?:no|not|never|don'?t|do not|stop|avoid|without|instead of|rather than|over)\b"
+    r"(?i)\b(?:no|not|never|don'?t|do not|stop|avoid|without|instead of|rather than|over|"
+    r"drop|lose|ditch|remove|skip|omit|quit|get rid of|less|fewer|anymore|any more)\b"
 )
+_COMPARED = re.compile(r"(?i)\b(?:rather|prefer\w*|better|more)\b.*?\bthan\b")
+"""One thing wanted over another: what follows "than" is what is not wanted ("I'd rather have
+httpx than requests")."""
 _CLAUSE = re.compile(r"[,:;]|\b(?:but|and)\b", re.I)
 _INTERJECTION = re.compile(r"(?i)^\s*(?:no|nope)\s*[,!.]\s*")
 """A leading "no," marks a correction; it negates nothing that follows."""
@@ -70,7 +129,7 @@ def negated_words(sentence: str) -> frozenset[str]:
     dashes", "use pnpm, not npm", "I prefer pnpm over npm")."""
     negated: set[str] = set()
     for clause in _CLAUSE.split(_INTERJECTION.sub("", sentence)):
-        negation = _NEGATION.search(clause)
+        negation = _COMPARED.search(clause) or _NEGATION.search(clause)
         if negation:
             negated |= key_words(clause[negation.end() :])
     return frozenset(negated)
@@ -98,9 +157,55 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
         yield sentence, offset, offset + len(sentence)
 
 
+_VERB_ATTRIBUTES = {
+    "edit": "editor",
+    "code": "language",
+    "program": "language",
+    "develop": "language",
+    "write": "language",
+    "live": "home location",
+    "based": "home location",
+    "located": "home location",
+    "work": "workplace",
+    "uses": "tool",
+    "targets": "target",
+    "runs on": "platform",
+    "deploys to": "deployment",
+    "is written in": "language",
+    "is built with": "framework",
+}
+"""What a fact said with a verb is about, in the words a person would use for it: "I edit in
+Helix" and "my editor is Helix" are one fact."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a fact is about (`attribute`), what it says of it (`value`), and whose it is."""
+
+    attribute: str
+    value: str
+    subject: FactSubject
+
+
+def fact_in(sentence: str) -> Fact | None:
+    """The fact a sentence states, in any of the forms people state facts in, or None."""
+    for form, subject in _FACT_FORMS:
+        found = form.match(sentence)
+        if found is None:
+            continue
+        parts = found.groupdict()
+        attribute = parts.get("attribute") or _VERB_ATTRIBUTES.get(
+            str(parts.get("verb") or "").lower(), ""
+        )
+        value = str(parts["value"]).strip().rstrip(".!")
+        if attribute and value:
+            return Fact(attribute.strip(), value, subject)
+    return None
+
+
 def _classify(sentence: str, after_reply: bool) -> tuple[MemoryKind, str] | None:
     """(kind, how) of a sentence worth remembering, or None."""
-    if _FACT.match(sentence):
+    if fact_in(sentence) is not None:
         return MemoryKind.FACT, "stated"
     if _PREFERENCE.search(sentence):
         return MemoryKind.PREFERENCE, "stated"
@@ -148,9 +253,9 @@ def _from_message(view: SessionView, message: Message, after_reply: bool) -> lis
         kind, how = kind_how
         if redact(sentence) != sentence:
             continue  # a secret is never a memory ("my key is sk-…")
-        fact = _FACT.match(sentence) if kind == MemoryKind.FACT else None
+        fact = fact_in(sentence) if kind == MemoryKind.FACT else None
         # A fact is what is said about one thing: "my dentist is Dr. Silva", not the rest.
-        words = key_words(f"{fact.group(1)} {fact.group(2)}") if fact else key_words(sentence)
+        words = key_words(f"{fact.attribute} {fact.value}") if fact else key_words(sentence)
         if not words:
             continue
         detail: dict[str, object] = {"sentence": sentence, "words": sorted(words), "how": how}
@@ -162,8 +267,9 @@ def _from_message(view: SessionView, message: Message, after_reply: bool) -> lis
             detail["negated"] = sorted(negated)
         if fact:
             # "my user id is A" and "my user id is B" are two facts, not one.
-            detail["attribute"] = sorted(key_words(fact.group(1)))
-            detail["value"] = sorted(key_words(fact.group(2)))
+            detail["attribute"] = sorted(key_words(fact.attribute))
+            detail["value"] = sorted(key_words(fact.value))
+            detail["subject"] = fact.subject
         fingerprint = _fingerprint(kind, words, negated if pointed else frozenset())
         found.append(
             Observation(fingerprint, kind, view.session.id, message.id, (start, end), detail)

@@ -1,22 +1,21 @@
 """Text normalised for matching, in one place: the words recall searches for (`terms`) and the
-key words by which the dreamer tells statements apart (`key_words`).
-
-The two keep their own word patterns and stopword lists (`SEARCH_STOPWORDS`,
-`STATEMENT_STOPWORDS`): recall drops every common English word from a query, while the dreamer
-keeps words like "about" that can be what a preference is about and drops the words of asking
-("use", "prefer", "always") that every preference shares. Merging them would change what both
-find.
+key words by which the dreamer tells statements apart (`key_words`), over one stopword list
+(`FUNCTION_WORDS`); the dreamer also leaves out the words of asking (`ASKING_WORDS`) and stems
+what remains (Snowball's English stemmer: "semicolons", "ending lines" and "line ends" share
+"semicolon", "end" and "line"), so that one request in other words has the same key words.
 """
 
 from __future__ import annotations
 
 import re
 
+import Stemmer
+
 _SEARCH_WORD = re.compile(r"\w+")
 _STATEMENT_WORD = re.compile(r"[a-zà-ÿ0-9][\w'-]*", re.I)
 
-SEARCH_STOPWORDS = frozenset(
-    [
+FUNCTION_WORDS = frozenset(
+    (
         "a",
         "about",
         "above",
@@ -36,15 +35,20 @@ SEARCH_STOPWORDS = frozenset(
         "been",
         "before",
         "being",
+        "btw",
         "but",
         "by",
         "can",
+        "can't",
         "could",
         "did",
+        "didn't",
         "do",
         "does",
+        "doesn't",
         "doing",
         "don't",
+        "dont",
         "down",
         "during",
         "each",
@@ -60,18 +64,27 @@ SEARCH_STOPWORDS = frozenset(
         "her",
         "here",
         "hers",
+        "hey",
         "him",
         "his",
+        "hmm",
         "how",
         "i",
+        "i'd",
+        "i'll",
+        "i'm",
+        "i've",
         "if",
         "in",
         "into",
         "is",
+        "isn't",
         "it",
+        "it's",
         "its",
         "itself",
         "just",
+        "let's",
         "me",
         "more",
         "most",
@@ -82,6 +95,9 @@ SEARCH_STOPWORDS = frozenset(
         "now",
         "of",
         "off",
+        "oh",
+        "ok",
+        "okay",
         "on",
         "once",
         "only",
@@ -99,12 +115,16 @@ SEARCH_STOPWORDS = frozenset(
         "some",
         "such",
         "than",
+        "thank",
+        "thanks",
         "that",
+        "that's",
         "the",
         "their",
         "them",
         "then",
         "there",
+        "there's",
         "these",
         "they",
         "this",
@@ -129,106 +149,96 @@ SEARCH_STOPWORDS = frozenset(
         "why",
         "will",
         "with",
+        "won't",
         "would",
-        "you",
-        "your",
-    ]
-)
-"""Words recall does not search for: they say nothing about what a memory is about (a standard
-English list, and "please")."""
-
-STATEMENT_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "do",
-        "does",
-        "don't",
-        "dont",
-        "for",
-        "from",
-        "have",
-        "i",
-        "i'm",
-        "i've",
-        "in",
-        "is",
-        "it",
-        "it's",
-        "me",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "on",
-        "or",
-        "over",
-        "please",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "too",
-        "use",
-        "using",
-        "want",
-        "was",
-        "we",
-        "with",
+        "yeah",
+        "yes",
         "you",
         "your",
         "yours",
-        "said",
-        "say",
+    )
+)
+"""Words that say nothing about what a text is about: a standard English list, contractions and
+chat filler ("please", "btw", "ok"). Neither recall nor the dreamer matches on them."""
+
+ASKING_WORDS = frozenset(
+    (
         "actually",
-        "again",
-        "instead",
-        "stop",
         "always",
+        "anymore",
+        "anything",
+        "ask",
+        "asked",
+        "avoid",
+        "choose",
+        "default",
+        "definitely",
+        "ditch",
+        "drop",
+        "ever",
+        "every",
+        "everything",
+        "favor",
+        "favour",
+        "forward",
+        "future",
+        "generally",
+        "get",
+        "go",
+        "going",
+        "hate",
+        "ideally",
+        "instead",
+        "keep",
+        "kindly",
+        "let",
+        "like",
+        "love",
+        "make",
+        "mean",
+        "need",
         "never",
+        "omit",
+        "one",
+        "pick",
+        "pls",
+        "plz",
         "prefer",
+        "rather",
         "really",
         "remember",
-        "ever",
-        "everything",
-        "anything",
+        "remove",
+        "said",
+        "say",
+        "skip",
         "something",
+        "start",
+        "stick",
+        "stop",
+        "sure",
+        "switch",
+        "tell",
         "thing",
         "things",
-        "just",
-        "like",
-        "one",
-        "more",
-        "once",
-        "than",
-        "then",
-        "there",
-        "there's",
-        "here",
-        "all",
-        "any",
-        "same",
-        "told",
+        "thx",
         "time",
         "times",
-        "btw",
-        "ok",
-        "okay",
-        "also",
-    ]
+        "told",
+        "use",
+        "using",
+        "usually",
+        "want",
+        "whenever",
+        "wish",
+    )
 )
-"""Words the dreamer leaves out of a statement's key words: function words, and the words of
-asking itself ("use", "prefer", "always", "remember") that every preference shares."""
+"""The words of asking itself, which every preference shares whatever it is about ("prefer",
+"always", "rather", "drop", "from now on"): the dreamer leaves them out of a statement's key
+words, so that two ways of asking for one thing share what they ask for. Recall keeps them: a
+question may be about them."""
+
+_STATEMENT_STOPWORDS = FUNCTION_WORDS | ASKING_WORDS
+_STEMMER = Stemmer.Stemmer("english")
 
 
 def lower_words(text: str) -> list[str]:
@@ -240,21 +250,13 @@ def terms(text: str) -> list[str]:
     """The words of a text worth searching for, in order, each once."""
     seen: dict[str, None] = {}
     for word in lower_words(text):
-        if word not in SEARCH_STOPWORDS and len(word) > 1:
+        if word not in FUNCTION_WORDS and len(word) > 1:
             seen.setdefault(word, None)
     return list(seen)
 
 
 def key_words(sentence: str) -> frozenset[str]:
-    """The content words of a sentence, crudely stemmed (dashes/dash, points/point)."""
-    words = set()
-    for word in _STATEMENT_WORD.findall(sentence.lower()):
-        word = word.strip("'-")
-        if word in STATEMENT_STOPWORDS or len(word) < 2:
-            continue
-        if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
-            word = word[:-2]
-        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.add(word)
-    return frozenset(words)
+    """The content words of a sentence, stemmed: what it is about, whatever the wording."""
+    words = [word.strip("'-") for word in _STATEMENT_WORD.findall(sentence.lower())]
+    kept = [word for word in words if len(word) > 1 and word not in _STATEMENT_STOPWORDS]
+    return frozenset(stem for stem in _STEMMER.stemWords(kept) if stem not in _STATEMENT_STOPWORDS)

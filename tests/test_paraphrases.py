@@ -1,0 +1,119 @@
+"""One preference, correction or fact said in other words in other sessions is one pattern with
+all its sessions; different things, and opposite ones, stay apart. Each memory reads as one
+complete sentence of the person's, without the chat around it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dreamer.dream import dream
+from dreamer.extractors.statements import fact_in
+from dreamer.wording import as_memory
+from memory_graph.memory.vocabulary import FactSubject
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.text import key_words
+from tests.sessions import chat_session
+from tests.support.inbox import inbox_json
+
+
+@pytest.fixture
+async def log(tmp_path: Path) -> SessionLog:
+    async with await SessionLog.open(tmp_path / "home") as opened:
+        yield opened  # type: ignore[misc]
+
+
+async def _proposed(log: SessionLog, *sessions: tuple[str, ...]) -> list[dict[str, object]]:
+    for turns in sessions:
+        await chat_session(log, *turns)
+    await dream(log)
+    return [p for p in await inbox_json(log) if p["kind"] in ("preference", "fact")]
+
+
+def _sessions(proposal: dict[str, object]) -> set[int]:
+    return {int(e["session_id"]) for e in proposal["evidence"]}  # type: ignore[attr-defined, index]
+
+
+async def test_a_preference_said_three_ways_is_one_proposal(log: SessionLog) -> None:
+    found = await _proposed(
+        log,
+        ("tidy up parse_row", "I prefer no trailing commas in function calls"),
+        ("refactor the loader", "stop adding trailing commas to calls, please"),
+        ("write the CSV writer", "ugh, drop those trailing commas"),
+    )
+    [proposal] = found
+    assert _sessions(proposal) == {1, 2, 3} and proposal["support"] == 3
+    assert "trailing comma" in str(proposal["memory"]).lower()
+
+
+async def test_one_tool_over_another_in_any_order(log: SessionLog) -> None:
+    found = await _proposed(
+        log,
+        ("add tests for the parser", "I'd rather use pytest than unittest"),
+        ("set up CI", "use pytest, not unittest"),
+        ("new module", "going forward, pytest over unittest"),
+    )
+    [proposal] = found
+    assert _sessions(proposal) == {1, 2, 3}
+
+
+async def test_a_fact_in_free_word_order(log: SessionLog) -> None:
+    found = await _proposed(
+        log,
+        ("my shell is fish",),
+        ("I use fish as my shell",),
+        ("fish is my shell",),
+    )
+    [proposal] = found
+    assert proposal["kind"] == "fact" and _sessions(proposal) == {1, 2, 3}
+
+
+async def test_different_and_opposite_things_stay_apart(log: SessionLog) -> None:
+    found = await _proposed(
+        log,
+        ("notes", "I prefer dark mode in the editor"),
+        ("todo", "I prefer the editor to autosave"),
+        ("notes again", "I really prefer dark mode in my editor"),
+        ("todo again", "I'd like the editor to autosave"),
+        ("lint", "use tabs, not spaces"),
+        ("lint again", "I want tabs, not spaces"),
+        ("format", "use spaces, not tabs"),
+        ("format again", "always spaces, never tabs"),
+    )
+    by_sessions = sorted(sorted(_sessions(p)) for p in found)
+    assert by_sessions == [[1, 3], [2, 4], [5, 6], [7, 8]]
+
+
+def test_facts_know_whose_they_are() -> None:
+    mine = fact_in("I code in Rust")
+    project = fact_in("our codebase uses Poetry")
+    assert mine is not None and mine.subject is FactSubject.PERSON
+    assert project is not None and project.subject is FactSubject.PROJECT
+    assert fact_in("the build is slow today") is None
+
+
+@pytest.mark.parametrize(
+    ("said", "about", "memory"),
+    [
+        ("btw remember that my shell is fish", "shell fish", "My shell is fish."),
+        ("no trailing commas please, I've asked before", "trailing commas", "No trailing commas."),
+        (
+            "ok so, always run ruff before committing!!",
+            "ruff commit",
+            "Always run ruff before committing.",
+        ),
+        ("Nope, use pytest", "pytest", "Use pytest."),
+    ],
+)
+def test_a_memory_is_a_sentence_without_the_chat(said: str, about: str, memory: str) -> None:
+    assert as_memory(said, key_words(about)) == memory
+
+
+def test_a_long_memory_loses_whole_clauses_never_half_a_word() -> None:
+    said = "always squash the commits before merging, " + ", ".join(
+        f"which is something I mentioned in meeting number {n}" for n in range(8)
+    )
+    memory = as_memory(said, key_words("squash commits merging"))
+    assert memory == "Always squash the commits before merging."
+    assert not memory.endswith("…")
