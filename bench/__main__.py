@@ -25,6 +25,8 @@ from bench.load import run_load
 from bench.load_import import run_load_import
 from bench.locomo import run_locomo
 from bench.memory import run_adopt, run_recall
+from bench.planted import CORPORA as PLANTED_CORPORA
+from bench.planted import planted_figures, run_planted
 from bench.redaction import run_redaction
 from bench.search import run_search
 from bench.seed import seeded_home, working_copy
@@ -291,6 +293,10 @@ def run_all(work: Path) -> dict[str, Any]:
         "met": share is not None and share >= TAUBENCH_FAILED_SHARE_TARGET,
         **tau,
     }
+
+    _progress("planted corpora: one dream each, scored against their answer keys")
+    for corpus in PLANTED_CORPORA:
+        results[f"planted_{corpus}"] = planted_figures(run_planted(corpus, work))
 
     _progress(f"recall over {RECALL_NODES} memories and {RECALL_EDGES} edges")
     recalling = run_recall(RECALL_NODES, RECALL_EDGES, work)
