@@ -10,8 +10,8 @@ import pytest
 
 from app.config import Config, load_config
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI
-from tests.shared_data import BENCHMARKS
+from tests.support.fake_api import FakeMessagesAPI
+from tests.support.shared_data import BENCHMARKS
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -16,9 +16,9 @@ from memory_graph.memory.evidence import Owner, evidence_of
 from memory_graph.store.errors import InboxError
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY
-from tests.sessions import chat_session, command_session, proposals_against
+from tests.support.demo import DEMO_HISTORY
 from tests.support.inbox import inbox_json
+from tests.support.sessions import chat_session, command_session, proposals_against
 
 
 async def _only(log: SessionLog, **match: Any) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from app.agent.model_client import NO_MODEL_MESSAGE
 from app.agent.permissions import Decision
 from app.config import DEFAULT_MODEL, Config
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, Reply, dropped, error, text, tool_use
-from tests.recorder import Recorder
-from tests.waiting import eventually
+from tests.support.fake_api import FakeMessagesAPI, Reply, dropped, error, text, tool_use
+from tests.support.recorder import Recorder
+from tests.support.waiting import eventually
 
 
 async def _turn(log: SessionLog, config: Config, message: str):  # type: ignore[no-untyped-def]

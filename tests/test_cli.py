@@ -12,11 +12,11 @@ import pytest
 
 from app.cli import main
 from app.errors import UserError
-from tests.cli import run_cli
-from tests.demo import DEMO_HISTORY, EXPECTED
-from tests.fake_api import FakeMessagesAPI, text, tool_use
-from tests.processes import clean_environment, reverie
-from tests.shared_data import CLAUDE_CODE, needs_shared_data
+from tests.support.cli import run_cli
+from tests.support.demo import DEMO_HISTORY, EXPECTED
+from tests.support.fake_api import FakeMessagesAPI, text, tool_use
+from tests.support.processes import clean_environment, reverie
+from tests.support.shared_data import CLAUDE_CODE, needs_shared_data
 
 
 def test_chat_prints_the_reply_and_continues_a_session(

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from memory_graph.store.session_log import SessionLog
-from tests.processes import clean_environment, reverie
+from tests.support.processes import clean_environment, reverie
 
 WRITES = 300
 
@@ -15,7 +15,7 @@ _WRITER = """
 import asyncio, sys
 from pathlib import Path
 from memory_graph.store.session_log import SessionLog
-from tests.processes import clean_environment, reverie
+from tests.support.processes import clean_environment, reverie
 
 async def main(home, count):
     async with await SessionLog.open(Path(home)) as log:

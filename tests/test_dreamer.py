@@ -18,11 +18,11 @@ from dreamer.extractors.failures import command_head, error_line, fix_key, norma
 from memory_graph.store.redact import redact
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY, EXPECTED, PROPOSED
-from tests.faults import failing_on_call
-from tests.sessions import command_session
-from tests.shared_data import TAUBENCH, needs_shared_data
+from tests.support.demo import DEMO_HISTORY, EXPECTED, PROPOSED
+from tests.support.faults import failing_on_call
 from tests.support.inbox import inbox_json
+from tests.support.sessions import command_session
+from tests.support.shared_data import TAUBENCH, needs_shared_data
 
 
 @pytest.fixture

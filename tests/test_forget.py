@@ -13,7 +13,7 @@ from app.cli import main
 from memory_graph.memory import nodes
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
-from tests.demo import DEMO_HISTORY
+from tests.support.demo import DEMO_HISTORY
 
 
 async def _rows(home: Path, sql: str, *args: object) -> list[Any]:

@@ -13,7 +13,7 @@ import pytest
 
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import detect, import_paths
-from tests.processes import clean_environment, reverie
+from tests.support.processes import clean_environment, reverie
 
 
 def _cc(session: str, uuid: str, role: str, words: str) -> str:

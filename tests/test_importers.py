@@ -18,9 +18,9 @@ from memory_graph.transcripts.importer import (
     import_paths,
 )
 from memory_graph.transcripts.reverie_format import export_lines
-from tests.faults import failing_on_call
-from tests.shared_data import CLAUDE_CODE, needs_shared_data
-from tests.shared_data import TAUBENCH as TAUBENCH_DIR
+from tests.support.faults import failing_on_call
+from tests.support.shared_data import CLAUDE_CODE, needs_shared_data
+from tests.support.shared_data import TAUBENCH as TAUBENCH_DIR
 
 TAUBENCH = TAUBENCH_DIR / "gpt-4o-airline-tasks-00-24.json"
 pytestmark = needs_shared_data
@@ -535,7 +535,7 @@ async def test_an_import_killed_mid_way_leaves_whole_sessions_and_completes_once
     import signal
     import sys
 
-    from tests.demo import DEMO_HISTORY
+    from tests.support.demo import DEMO_HISTORY
 
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -17,10 +17,10 @@ from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY, PROPOSED
-from tests.sessions import proposals_against
+from tests.support.demo import DEMO_HISTORY, PROPOSED
 from tests.support.inbox import inbox_json
-from tests.tui_helpers import settle
+from tests.support.sessions import proposals_against
+from tests.support.tui import settle
 
 SIZE = (140, 45)
 
@@ -253,7 +253,7 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
 
 
 async def test_markup_in_what_the_user_wrote_is_shown_as_text(home: Path, workspace: Path) -> None:
-    from tests.sessions import chat_session
+    from tests.support.sessions import chat_session
 
     tricky = "I prefer [bold]tabs[/bold] and [@click=app.quit]this[/] \x1b[31mred"
     async with await SessionLog.open(home) as log:

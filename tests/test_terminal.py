@@ -13,8 +13,8 @@ from app.terminal import one_line, program_output, visible
 from app.tui.widgets.status_line import connection_label
 from memory_graph.store.content import JOINERS, shown_controls
 from memory_graph.store.session_log import SessionLog
-from tests.processes import clean_environment, reverie
-from tests.sessions import chat_session, command_session
+from tests.support.processes import clean_environment, reverie
+from tests.support.sessions import chat_session, command_session
 
 
 def test_control_characters_are_made_visible() -> None:

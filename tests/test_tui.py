@@ -16,9 +16,9 @@ from app.tui.widgets.conversation import Notice, ToolCallView, UserTurn
 from app.tui.widgets.reply import Reply
 from app.tui.widgets.sidebar import SessionsSidebar
 from memory_graph.store.session_log import SessionLog
-from tests.demo import PROPOSED
-from tests.fake_api import FakeMessagesAPI, text, tool_use
-from tests.tui_helpers import settle
+from tests.support.demo import PROPOSED
+from tests.support.fake_api import FakeMessagesAPI, text, tool_use
+from tests.support.tui import settle
 
 SIZE = (120, 40)
 
@@ -252,7 +252,7 @@ async def test_idle_time_starts_a_dream_and_a_keypress_pauses_it(
 
     import dreamer.dream
     from memory_graph.transcripts.importer import import_paths
-    from tests.demo import DEMO_HISTORY
+    from tests.support.demo import DEMO_HISTORY
 
     # One session per step, each a little slow, so the keypress lands mid-dream.
     real = dreamer.dream._extract

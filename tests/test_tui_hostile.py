@@ -15,10 +15,10 @@ from app.tui.app import ReverieApp
 from app.tui.screens.chat_screen import ChatScreen
 from app.tui.screens.permission_screen import PermissionScreen
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, text, tool_use
-from tests.processes import children
-from tests.tui_helpers import settle
-from tests.waiting import eventually
+from tests.support.fake_api import FakeMessagesAPI, text, tool_use
+from tests.support.processes import children
+from tests.support.tui import settle
+from tests.support.waiting import eventually
 
 SIZE = (120, 40)
 RUNAWAY = {"pattern": r"(x+x+)+y"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 CLAUDE_CODE = BENCHMARKS / "claude-code"
 TAUBENCH = BENCHMARKS / "taubench"
 
