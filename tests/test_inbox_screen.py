@@ -18,6 +18,7 @@ from memory_graph.memory import adoption, nodes
 from memory_graph.store.session_log import SessionLog
 from tests.support.demo import PROPOSED
 from tests.support.inbox import inbox_json
+from tests.support.memory import memories_at
 from tests.support.sessions import proposals_against
 from tests.support.tui import INBOX_SIZE, offline_config, open_inbox, settle
 
@@ -31,11 +32,6 @@ async def _status(home: Path, proposal_id: int) -> str:
     ):
         row = await cursor.fetchone()
     return str(row[0])
-
-
-async def _memories(home: Path) -> dict[str, nodes.Node]:
-    async with await SessionLog.open(home) as log:
-        return {node.statement: node for node, _ in await nodes.nodes(log)}
 
 
 async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> None:
@@ -53,7 +49,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         await pilot.press("a")
         assert await _status(dreamt, first.id) == "adopted"
         assert first.id not in inbox.items and len(inbox.items) == PROPOSED - 1
-        assert any("export my CV to PDF" in s for s in await _memories(dreamt))
+        assert any("export my CV to PDF" in s for s in await memories_at(dreamt))
         second = inbox.current
         assert second is not None and second.id != first.id
         await pilot.press("r")
@@ -62,7 +58,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         assert await _status(dreamt, second.id) == "pending"
         await pilot.press("u")
         assert await _status(dreamt, first.id) == "pending"
-        assert await _memories(dreamt) == {}
+        assert await memories_at(dreamt) == {}
         await pilot.press("r")  # the workflow again, highlighted where it was
         await pilot.press("escape")
         await settle(pilot)
@@ -114,7 +110,7 @@ async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) 
         await settle(pilot)
         assert pilot.app.screen is inbox
         assert await _status(dreamt, item.id) == "adopted"
-    memories = await _memories(dreamt)
+    memories = await memories_at(dreamt)
     assert list(memories) == [
         "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"
     ]
@@ -181,7 +177,7 @@ async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
             await pilot.pause(0.05)
         assert isinstance(pilot.app.screen, InboxScreen)
         await pilot.press("a")
-    assert len(await _memories(dreamt)) == 1
+    assert len(await memories_at(dreamt)) == 1
 
 
 async def test_markup_in_what_the_user_wrote_is_shown_as_text(home: Path, workspace: Path) -> None:
