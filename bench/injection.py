@@ -10,7 +10,7 @@ from typing import Any
 from bench.locomo import LOCOMO
 from bench.stats import spread
 from memory_graph.store.injection import inspect, reads_like_injection
-from tests.injection_cases import ATTACKS, CORRECTIONS, adversarial, locomo_turns
+from tests.support.injection_cases import ATTACKS, CORRECTIONS, adversarial, locomo_turns
 
 RUNS = 5
 TYPICAL_CHARS = range(150, 251)

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh home, a scripted Messages API server, configs that point at it."""
+"""Shared fixtures: a fresh home, a scripted Messages API server, configs that point at it, and
+the demo history imported (`demo`) or dreamt (`dreamt`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from app.config import Config, load_config
+from dreamer.dream import dream
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI
-from tests.shared_data import BENCHMARKS
+from memory_graph.transcripts.importer import import_paths
+from tests.support.demo import DEMO_HISTORY
+from tests.support.fake_api import FakeMessagesAPI
+from tests.support.shared_data import BENCHMARKS
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -86,3 +90,19 @@ async def log(home: Path) -> AsyncIterator[SessionLog]:
     session_log = await SessionLog.open(home)
     yield session_log
     await session_log.close()
+
+
+@pytest.fixture
+async def demo(log: SessionLog) -> SessionLog:
+    """The log with the demo history imported, not yet dreamt."""
+    await import_paths(log, [DEMO_HISTORY])
+    return log
+
+
+@pytest.fixture
+async def dreamt(home: Path) -> Path:
+    """A home whose log holds the demo history, dreamt once: its inbox is full."""
+    async with await SessionLog.open(home) as log:
+        await import_paths(log, [DEMO_HISTORY])
+        await dream(log)
+    return home

@@ -1,11 +1,12 @@
-"""Adoption, rejection and undo, and the dreamer matching what it finds against the adopted
-graph: reinforce, supersede, merge, retire, and stale proposals never applied blindly."""
+"""Adoption, rejection and undo: a decision applies a proposal to the graph with its evidence and
+undo reverts it, one level at a time, every edit op alike; a proposal whose target changed since
+it was made is stale and never applied blindly; from the command line, every id is checked
+before the first decision. How dreams propose against adopted memory: test_match.py."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,30 +17,20 @@ from memory_graph.memory.evidence import Owner, evidence_of
 from memory_graph.store.errors import InboxError
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY
-from tests.sessions import chat_session, command_session, proposals_against
-from tests.support.inbox import inbox_json
-
-
-async def _only(log: SessionLog, **match: Any) -> dict[str, Any]:
-    """The one pending proposal with these fields."""
-    found = [p for p in await inbox_json(log) if all(p[k] == v for k, v in match.items())]
-    assert len(found) == 1, (match, [(p["op"], p["kind"], p["statement"]) for p in found])
-    return found[0]
-
-
-async def _active(log: SessionLog) -> dict[str, nodes.Node]:
-    return {node.statement: node for node, _ in await nodes.nodes(log)}
+from tests.support.demo import DEMO_HISTORY
+from tests.support.inbox import inbox_json, only_pending
+from tests.support.memory import active_memories
+from tests.support.sessions import chat_session, proposals_against
 
 
 async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> None:
     for _ in range(2):
         await chat_session(log, "write the release notes", "no em dashes please")
     await dream(log)
-    proposal = await _only(log, kind="preference")
+    proposal = await only_pending(log, kind="preference")
     decided = await adoption.adopt(log, proposal["id"])
     assert decided.outcome == "adopted"
-    node = (await _active(log))["No em dashes."]
+    node = (await active_memories(log))["No em dashes."]
     assert node.support == 2
     assert {e.session_id for e in await evidence_of(log, Owner.NODE, node.id)} == {1, 2}
 
@@ -47,77 +38,33 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
     assert (await dream(log)).proposals == {}
     await chat_session(log, "a cover letter", "again, no em dashes")
     await dream(log)
-    reinforce = await _only(log, op="reinforce")
+    reinforce = await only_pending(log, op="reinforce")
     assert reinforce["support"] == 3 and "No em dashes." in reinforce["statement"]
     await adoption.adopt(log, reinforce["id"])
-    assert (await _active(log))["No em dashes."].support == 3
+    assert (await active_memories(log))["No em dashes."].support == 3
 
     undone = await adoption.undo(log)
     assert undone is not None and undone.undone == "adopted"
-    assert (await _active(log))["No em dashes."].support == 2
-    assert (await _only(log, op="reinforce"))["id"] == reinforce["id"]
+    assert (await active_memories(log))["No em dashes."].support == 2
+    assert (await only_pending(log, op="reinforce"))["id"] == reinforce["id"]
     await adoption.undo(log)
-    assert await _active(log) == {}
+    assert await active_memories(log) == {}
     assert {p["id"] for p in await inbox_json(log)} == {proposal["id"], reinforce["id"]}
     assert await adoption.undo(log) is None
-
-
-async def test_a_rejected_pattern_returns_only_at_double_support(log: SessionLog) -> None:
-    for _ in range(2):
-        await chat_session(log, "tidy my notes", "I prefer short answers")
-    await dream(log)
-    await adoption.reject(log, (await _only(log, kind="preference"))["id"])
-    await chat_session(log, "plan my week", "I prefer short answers")
-    await dream(log)
-    assert await inbox_json(log) == []
-    await chat_session(log, "plan my trip", "I prefer short answers")
-    await dream(log)
-    assert (await _only(log, kind="preference"))["support"] == 4
-    # An undo of the rejection does not put the older proposal beside the newer one.
-    await adoption.undo(log)
-    assert len([p for p in await inbox_json(log) if p["kind"] == "preference"]) == 1
-
-
-async def test_saying_the_opposite_proposes_to_supersede(log: SessionLog) -> None:
-    for _ in range(2):
-        await chat_session(log, "set up the repo", "use pnpm, not npm")
-    await chat_session(log, "my timezone is Europe/Lisbon")
-    await chat_session(log, "remember that my timezone is Europe/Lisbon")
-    await dream(log)
-    for proposal in await inbox_json(log):
-        await adoption.adopt(log, proposal["id"])
-    # The user moved and changed their mind.
-    for _ in range(2):
-        await chat_session(log, "new project", "actually use npm, not pnpm")
-        await chat_session(log, "my timezone is America/New_York now")
-    await dream(log)
-    npm = await _only(log, op="supersede", kind="preference")
-    assert npm["statement"].startswith('Instead of "Use pnpm, not npm.":'), npm["statement"]
-    timezone = await _only(log, op="supersede", kind="fact")
-    assert "America/New_York" in timezone["statement"]
-    decided = await adoption.adopt(log, npm["id"])
-    by_statement = {
-        node.statement: node
-        for node, _ in await nodes.nodes(log, statuses=("active", "superseded"))
-    }
-    assert by_statement["Use pnpm, not npm."].status == "superseded"
-    assert by_statement["Use npm, not pnpm."].status == "active"
-    kinds = {(e.kind, e.source, e.target) for e in await nodes.edges(log)}
-    new, old = by_statement["Use npm, not pnpm."], by_statement["Use pnpm, not npm."]
-    assert ("supersedes", new.pattern, old.pattern) in kinds
-    assert decided.nodes and set(decided.nodes) == {new.id, old.id}
 
 
 async def test_a_proposal_whose_target_changed_is_stale(log: SessionLog) -> None:
     await import_paths(log, [DEMO_HISTORY])
     await dream(log)
-    topic = await _only(log, kind="topic", statement="The project 'ledger' comes up in 9 sessions.")
+    topic = await only_pending(
+        log, kind="topic", statement="The project 'ledger' comes up in 9 sessions."
+    )
     await adoption.adopt(log, topic["id"])
     # Two proposals for the same memory: each was made against its state at the time.
-    node = (await _active(log))["The project 'ledger'"]
+    node = (await active_memories(log))["The project 'ledger'"]
     await proposals_against(log, node, "reinforce", "retire")
-    retire = await _only(log, op="retire")
-    reinforce = await _only(log, op="reinforce")
+    retire = await only_pending(log, op="retire")
+    reinforce = await only_pending(log, op="reinforce")
     assert (await adoption.adopt(log, retire["id"])).outcome == "adopted"
     stale = await adoption.adopt(log, reinforce["id"])
     assert stale.outcome == "stale" and "stale" in stale.message
@@ -125,76 +72,6 @@ async def test_a_proposal_whose_target_changed_is_stale(log: SessionLog) -> None
     assert len(retired) == 1
     with pytest.raises(InboxError, match="is stale, not pending"):
         await adoption.adopt(log, reinforce["id"])
-
-
-async def test_memories_gone_quiet_are_proposed_for_retirement(log: SessionLog) -> None:
-    for name in ("alpha", "beta", "gamma"):
-        await chat_session(log, f"work on {name}", workspace="/home/ines/code/tram-times")
-    await dream(log)
-    await adoption.adopt(log, (await _only(log, kind="topic"))["id"])
-    for number in range(99):
-        await chat_session(log, f"question {number}", workspace="/home/ines/code/ledger-site")
-    await dream(log, limit=200)
-    assert [p for p in await inbox_json(log) if p["op"] == "retire"] == []
-    await chat_session(log, "one more", workspace="/home/ines/code/ledger-site")
-    await dream(log)
-    retire = await _only(log, op="retire")
-    assert retire["statement"].startswith("Retire \"The project 'tram-times'\"?")
-    assert [e["session_id"] for e in retire["evidence"]] == [3]
-    await adoption.adopt(log, retire["id"])
-    assert await nodes.nodes(log, ("topic",)) == []
-
-
-async def test_a_restatement_of_a_memory_joins_it(log: SessionLog) -> None:
-    from dreamer.extractors.llm import TOOL_NAME
-
-    for _ in range(2):
-        await chat_session(log, "draft the newsletter", "I prefer British spelling")
-    pandoc = ("pandoc a.md -o a.pdf", "pdflatex not found. Install pdflatex", 47)
-    for _ in range(2):
-        await command_session(log, "make a PDF of a.md", [pandoc])
-    await dream(log)
-    for kind in ("preference", "failure"):
-        await adoption.adopt(log, (await _only(log, kind=kind, op="add_node"))["id"])
-    first = await chat_session(log, "the essay", "please write it for a British reader")
-    second = await chat_session(log, "the column", "mind the spelling for UK readers")
-
-    class Model:
-        """The dreamer's seam for a model: answers as one would, without an endpoint."""
-
-        model = "test-model"
-
-        async def __call__(self, request: dict[str, Any]) -> Any:
-            assert request["tool_choice"]["name"] == TOOL_NAME
-            ids = [m.id for s in (first, second) for m in await log.messages(s) if m.role == "user"]
-            return {
-                "patterns": [
-                    {
-                        "kind": "preference",
-                        "statement": "The user prefers British spelling in what is written",
-                        "message_ids": ids,
-                    },
-                    {
-                        "kind": "failure",
-                        "statement": "`pandoc` fails with pdflatex not found",
-                        "message_ids": ids,
-                    },
-                ]
-            }
-
-    await dream(log, model=Model())
-    # The model's wording of a preference joins the user's own pattern: more support for it.
-    reinforce = await _only(log, op="reinforce")
-    assert reinforce["statement"] == 'Seen again: "I prefer British spelling." (4 sessions, 2 more)'
-    # Its wording of a failure the extractors named by signature is proposed as a merge.
-    merged = await _only(log, op="merge")
-    assert merged["statement"].startswith('Says the same as "`pandoc` fails with: pdflatex')
-    await adoption.adopt(log, merged["id"])
-    node = next(n for s, n in (await _active(log)).items() if s.startswith("`pandoc`"))
-    assert node.support == 2  # the larger of the two: never counts a shared session twice
-    assert len(await evidence_of(log, Owner.NODE, node.id)) == 4
-    patterns = [p for n, p in await nodes.nodes(log, ("failure",)) if n.id == node.id]
-    assert len(patterns[0]) == 2  # the node stands for both patterns now
 
 
 def test_adopt_reject_undo_from_the_command_line(
@@ -236,7 +113,7 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
     await dream(log)
     for proposal in await inbox_json(log):
         await adoption.adopt(log, proposal["id"])
-    memories = await _active(log)
+    memories = await active_memories(log)
     pnpm, short = memories["Use pnpm, not npm."], memories["I prefer short answers."]
     payloads = {
         "update_statement": {"target": pnpm.pattern, "statement": "Use pnpm for JavaScript"},
@@ -252,11 +129,13 @@ async def test_every_edit_op_applies_and_undoes(log: SessionLog) -> None:
                 (op, op, json.dumps(payload), op, next(iter(target.values()))),
             )
     for op in payloads:
-        assert (await adoption.adopt(log, (await _only(log, op=op))["id"])).outcome == "adopted"
-    assert "Use pnpm for JavaScript" in await _active(log)
+        assert (
+            await adoption.adopt(log, (await only_pending(log, op=op))["id"])
+        ).outcome == "adopted"
+    assert "Use pnpm for JavaScript" in await active_memories(log)
     assert [(e.kind, e.source, e.target) for e in await nodes.edges(log)] == [
         ("occurs_with", pnpm.pattern, short.pattern)
     ]
     await adoption.undo(log)
     await adoption.undo(log)
-    assert await nodes.edges(log) == [] and "Use pnpm, not npm." in await _active(log)
+    assert await nodes.edges(log) == [] and "Use pnpm, not npm." in await active_memories(log)

@@ -1,9 +1,11 @@
-"""The command line: exit codes, one-line errors, JSON shapes."""
+"""The command line's conventions, whatever the command: exit 1 and one line for a person's
+mistake (a missing session, an empty message, a bad config, a file that is not a database), 2
+for a usage error, never a traceback, and nothing left behind by a refused command; and the JSON
+shapes of `dream` and `inbox` that scripts read."""
 
 from __future__ import annotations
 
 import json
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -11,68 +13,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.errors import UserError
-from tests.cli import run_cli
-from tests.demo import DEMO_HISTORY, EXPECTED
-from tests.fake_api import FakeMessagesAPI, text, tool_use
-from tests.processes import clean_environment, reverie
-from tests.shared_data import CLAUDE_CODE, needs_shared_data
-
-
-def test_chat_prints_the_reply_and_continues_a_session(
-    capsys: pytest.CaptureFixture[str], home: Path, fake_api: FakeMessagesAPI, connected: None
-) -> None:
-    fake_api.add(text("Hello ", "there"), text("Again"))
-    code, out, _ = run_cli(capsys, "--home", str(home), "chat", "hi")
-    assert code == 0 and out == "Hello there\n"
-    code, out, _ = run_cli(capsys, "chat", "and again", "--session", "1", "--home", str(home))
-    assert code == 0 and out == "Again\n"
-    assert len(fake_api.requests[1]["messages"]) == 3
-    code, out, _ = run_cli(capsys, "--home", str(home), "sessions", "--json")
-    # system prompt (logged once, unchanged), then two user/assistant pairs
-    assert [s["messages"] for s in json.loads(out)] == [5]
-
-
-def test_chat_json_and_tool_permission_flags(
-    capsys: pytest.CaptureFixture[str],
-    home: Path,
-    fake_api: FakeMessagesAPI,
-    connected: None,
-    workspace: Path,
-) -> None:
-    fake_api.add(tool_use("write_file", {"path": "f.txt", "content": "x"}), text("denied, ok"))
-    code, out, _ = run_cli(capsys, "--home", str(home), "chat", "write", "--json")
-    result = json.loads(out)
-    assert code == 0 and result["status"] == "ok" and result["tool_calls"] == 1
-    assert result["reply"] == "denied, ok" and not (workspace / "f.txt").exists()
-    fake_api.add(tool_use("write_file", {"path": "f.txt", "content": "x"}), text("written"))
-    code, _, err = run_cli(capsys, "--home", str(home), "chat", "write", "--yes")
-    assert code == 0 and (workspace / "f.txt").read_text() == "x"
-    assert "→ write_file" in err
-
-
-def test_chat_without_a_model_exits_1_with_one_line(
-    capsys: pytest.CaptureFixture[str], home: Path
-) -> None:
-    code, out, err = run_cli(capsys, "--home", str(home), "chat", "hello")
-    assert code == 1 and out == ""
-    assert len(err.strip().splitlines()) == 1 and "ANTHROPIC_API_KEY" in err
-    code, out, _ = run_cli(capsys, "--home", str(home), "chat", "hello", "--json")
-    assert code == 1 and json.loads(out)["status"] == "no_model"
-
-
-def test_sessions_and_show(capsys: pytest.CaptureFixture[str], home: Path) -> None:
-    code, out, err = run_cli(capsys, "--home", str(home), "sessions")
-    assert code == 0 and out == "" and "no sessions" in err
-    run_cli(capsys, "--home", str(home), "chat", "[bold]remember[/] the milk")
-    code, out, _ = run_cli(capsys, "--home", str(home), "sessions")
-    assert code == 0 and "[bold]remember[/] the milk" in out
-    code, out, _ = run_cli(capsys, "--home", str(home), "show", "1")
-    assert code == 0 and "[user] [bold]remember[/] the milk" in out
-    code, out, _ = run_cli(capsys, "--home", str(home), "show", "1", "--json")
-    shown = json.loads(out)
-    assert shown["session"]["id"] == 1 and shown["messages"][0]["role"] == "user"
-    assert [event["kind"] for event in shown["events"]] == ["no_model"]
+from tests.support.cli import run_cli
+from tests.support.demo import DEMO_HISTORY
+from tests.support.processes import clean_environment, reverie
 
 
 @pytest.mark.parametrize(
@@ -152,107 +95,6 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
         env=env,
     )
     assert json.loads(listed.stdout) == []
-
-
-def test_printed_transcripts_cannot_drive_the_terminal(
-    capsys: pytest.CaptureFixture[str], home: Path
-) -> None:
-    run_cli(capsys, "--home", str(home), "chat", "title\x1b]0;PWNED\x07\x1b[2J")
-    for argv in (["sessions"], ["show", "1"]):
-        code, out, _ = run_cli(capsys, "--home", str(home), *argv)
-        assert code == 0 and "\x1b" not in out and "^[]0;PWNED^G" in out
-
-
-def test_home_from_the_environment(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, home: Path
-) -> None:
-    monkeypatch.setenv("REVERIE_HOME", str(home))
-    run_cli(capsys, "chat", "via env")
-    assert (home / "reverie.db").exists()
-
-
-@needs_shared_data
-def test_import_summary_json_and_export(
-    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
-) -> None:
-    short = str(CLAUDE_CODE / "short.jsonl")
-    code, out, _ = run_cli(capsys, "--home", str(home), "import", short)
-    assert code == 0 and out.startswith("imported 1 new sessions, 0 updated, 7 messages")
-    code, out, _ = run_cli(capsys, "--home", str(home), "import", short, "--json")
-    summary = json.loads(out)
-    assert code == 0 and summary["sessions"] == 0 and summary["files_unchanged"] == 1
-    assert set(summary) >= {"sessions", "messages", "skipped", "problems"}
-
-    target = tmp_path / "out.jsonl"
-    code, _, err = run_cli(capsys, "--home", str(home), "export", str(target))
-    assert code == 0 and "exported 1 sessions" in err
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    code, _, err = run_cli(capsys, "--home", str(home), "export", str(target))
-    assert code == 1 and "--force" in err
-    code, _, err = run_cli(capsys, "--home", str(home), "export", "7", str(tmp_path / "x.jsonl"))
-    assert code == 1 and "no session with id 7" in err and not (tmp_path / "x.jsonl").exists()
-    code, out, _ = run_cli(
-        capsys, "--home", str(tmp_path / "other"), "import", str(target), "--json"
-    )
-    assert code == 0 and json.loads(out)["messages"] == 7
-
-
-def test_import_errors_exit_1(
-    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
-) -> None:
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text("{not json\n")
-    for argv, message in (
-        ([str(tmp_path / "missing")], "no such file"),
-        ([str(bad)], "not a transcript"),
-        ([str(bad), "--format", "claude-code"], f"nothing importable in {bad}: {bad}:1"),
-    ):
-        code, _, err = run_cli(capsys, "--home", str(home), "import", *argv)
-        assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
-
-
-def test_the_demo_home_holds_the_demo_history(tmp_path: Path) -> None:
-    from app.cli import build_parser, prepare_demo
-
-    home = tmp_path / "demo"
-    config = prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))
-    assert config.home == home
-    listed = subprocess.run(
-        reverie(home, "sessions", "--json", "--limit", "0"),
-        capture_output=True,
-        env=clean_environment(),
-    )
-    sessions = json.loads(listed.stdout)
-    external = {s["external_id"] for s in sessions}
-    planted = {sid for pattern in EXPECTED["patterns"] for sid in pattern["sessions"]}
-    assert planted <= external and len(sessions) >= 30
-    assert {s["private"] for s in sessions} == {True, False}
-    inbox = subprocess.run(
-        reverie(home, "inbox", "--json"), capture_output=True, env=clean_environment()
-    )
-    assert json.loads(inbox.stdout)["proposals"], "the demo dreams before it opens"
-    with pytest.raises(UserError, match="not empty"):
-        prepare_demo(build_parser().parse_args(["demo", "--home", str(home)]))
-
-
-def test_a_demo_history_missing_from_the_install_is_one_line(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    # An install whose `app.assets` holds no history (a broken or partial install).
-    monkeypatch.setattr("importlib.resources.files", lambda package: tmp_path)
-    code, out, err = run_cli(capsys, "demo", "--home", str(tmp_path / "home"))
-    missing = tmp_path / "demo" / "history.jsonl"
-    assert (code, out) == (1, "")
-    assert err == f"reverie: the demo history is missing ({missing}); reinstall reverie\n"
-    assert not (tmp_path / "home").exists()
-
-
-def test_export_to_standard_output(capsys: pytest.CaptureFixture[str], home: Path) -> None:
-    run_cli(capsys, "--home", str(home), "chat", "hello there")
-    code, out, _ = run_cli(capsys, "--home", str(home), "export", "-")
-    header, session = (json.loads(line) for line in out.splitlines())
-    assert code == 0 and header["format"] == "reverie"
-    assert session["messages"][0]["content"][0]["text"] == "hello there"
 
 
 def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from app.config import DEFAULT_MODEL, load_config
 from app.errors import UserError
 from app.paths import resolve_home
+from tests.support.cli import run_cli
 
 EXAMPLE = Path(__file__).parent.parent / "assets" / "config.example.toml"
 
@@ -65,6 +66,14 @@ def test_home_resolution(tmp_path: Path) -> None:
     assert resolve_home(tmp_path / "a", env={"REVERIE_HOME": "/b"}) == tmp_path / "a"
     assert resolve_home(None, env={"REVERIE_HOME": "/b"}) == Path("/b")
     assert resolve_home(None, env={}).name == "reverie"
+
+
+def test_home_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    monkeypatch.setenv("REVERIE_HOME", str(home))
+    run_cli(capsys, "chat", "via env")
+    assert (home / "reverie.db").exists()
 
 
 def test_non_utf8_config_is_a_user_error(home: Path) -> None:

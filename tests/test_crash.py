@@ -7,8 +7,8 @@ import signal
 from pathlib import Path
 
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, text
-from tests.processes import clean_environment, reverie
+from tests.support.fake_api import FakeMessagesAPI, text
+from tests.support.processes import clean_environment, reverie
 
 
 async def test_kill_9_mid_stream_keeps_the_reply_as_interrupted(

@@ -15,7 +15,7 @@ import pytest
 from memory_graph.store.db import DATABASE_NAME, migrate
 from memory_graph.store.migrations import MIGRATIONS
 from memory_graph.store.session_log import SessionLog
-from tests.processes import clean_environment, reverie
+from tests.support.processes import clean_environment, reverie
 
 
 def _run(home: Path, *argv: str) -> tuple[int, str]:

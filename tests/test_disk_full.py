@@ -27,12 +27,12 @@ from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import ImportReport, ImportStopped, import_paths
 from memory_graph.transcripts.parsed import Problem
-from tests.demo import PROPOSED
-from tests.fake_api import FakeMessagesAPI, text
-from tests.processes import clean_environment, reverie
-from tests.recorder import Recorder
-from tests.tui_helpers import settle
-from tests.waiting import eventually
+from tests.support.demo import PROPOSED
+from tests.support.fake_api import FakeMessagesAPI, text
+from tests.support.processes import clean_environment, reverie
+from tests.support.recorder import Recorder
+from tests.support.tui import settle
+from tests.support.waiting import eventually
 
 SESSIONS = 24
 MESSAGES = 6
@@ -207,7 +207,7 @@ async def test_the_watch_goes_on_through_a_full_disk(
 async def test_a_dream_the_full_disk_refused_says_so_and_runs_whole_later(
     home: Path, workspace: Path
 ) -> None:
-    from tests.demo import DEMO_HISTORY
+    from tests.support.demo import DEMO_HISTORY
 
     async with await SessionLog.open(home) as log:
         await import_paths(log, [DEMO_HISTORY])
@@ -272,7 +272,7 @@ async def test_an_undo_the_database_refuses_says_so_and_keeps_the_decision(
 ) -> None:
     from app.tui.screens.inbox_screen import InboxScreen
     from dreamer.dream import dream
-    from tests.demo import DEMO_HISTORY
+    from tests.support.demo import DEMO_HISTORY
 
     async with await SessionLog.open(home) as log:
         await import_paths(log, [DEMO_HISTORY])

@@ -10,8 +10,8 @@ from pathlib import Path
 from dreamer.dream import dream
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.sessions import chat_session
 from tests.support.inbox import inbox_json
+from tests.support.sessions import chat_session
 
 
 def _conversations(path: Path, created: str, *turns: tuple[str, str]) -> Path:

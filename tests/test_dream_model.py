@@ -17,8 +17,8 @@ from dreamer.dream import dream
 from dreamer.extractors.llm import TOOL_NAME
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY, PROPOSED
-from tests.fake_api import FakeMessagesAPI, error, tool_use
+from tests.support.demo import DEMO_HISTORY, PROPOSED
+from tests.support.fake_api import FakeMessagesAPI, error, tool_use
 from tests.support.inbox import inbox_json
 
 

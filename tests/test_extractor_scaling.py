@@ -26,7 +26,7 @@ from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import HEAD_CHARACTERS, TAIL_CHARACTERS
 from memory_graph.store.records import Block, Message, Role, Session
 from memory_graph.store.session_log import SessionLog
-from tests.processes import clean_environment, reverie
+from tests.support.processes import clean_environment, reverie
 
 SESSION = Session(1, "reverie", "x", "", "2026-01-01", None, None, "unknown", False)
 

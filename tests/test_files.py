@@ -12,7 +12,7 @@ import pytest
 
 from app.errors import UserError
 from app.files import private_file
-from tests.processes import clean_environment, reverie
+from tests.support.processes import clean_environment, reverie
 
 EXPORTS = [("export", "out.jsonl"), ("graph export", "out.graphml")]
 

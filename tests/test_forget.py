@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from memory_graph.memory import nodes
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
-from tests.demo import DEMO_HISTORY
+from tests.support.demo import DEMO_HISTORY
+from tests.support.memory import memories_at
 
 
 async def _rows(home: Path, sql: str, *args: object) -> list[Any]:
@@ -23,11 +23,6 @@ async def _rows(home: Path, sql: str, *args: object) -> list[Any]:
 
 def _one(home: Path, sql: str, *args: object) -> Any:
     return asyncio.run(_rows(home, sql, *args))[0][0]
-
-
-async def _memories(home: Path) -> dict[str, nodes.Node]:
-    async with await SessionLog.open(home) as log:
-        return {node.statement: node for node, _ in await nodes.nodes(log)}
 
 
 def test_forget_removes_the_session_and_what_only_it_justified(
@@ -46,13 +41,13 @@ def test_forget_removes_the_session_and_what_only_it_justified(
     )
     assert run("adopt", *(str(row[0]) for row in chosen)) == 0
     pdf, coworking, porto = session("demo-012"), session("demo-011"), session("demo-024")
-    before = asyncio.run(_memories(home))
+    before = asyncio.run(memories_at(home))
     capsys.readouterr()
 
     assert run("forget", str(pdf), "--reason", "asked to") == 0
     assert capsys.readouterr().out.startswith(f"forgot session {pdf}: ")
     # The PDF memories had other sessions behind them: they stay, with one session less.
-    after = asyncio.run(_memories(home))
+    after = asyncio.run(memories_at(home))
     workflow = next(s for s in before if s.startswith("Requests like"))
     assert after[workflow].support == before[workflow].support - 1
     for table in ("messages", "events", "observations", "proposal_evidence", "node_evidence"):
@@ -87,5 +82,5 @@ def test_a_memory_whose_only_evidence_is_forgotten_goes_with_it(home: Path) -> N
     assert len(sessions) == 2
     for (session_id,) in sessions:
         assert run("forget", str(session_id)) == 0
-    assert asyncio.run(_memories(home)) == {}
+    assert asyncio.run(memories_at(home)) == {}
     assert _one(home, "SELECT COUNT(*) FROM nodes_fts WHERE nodes_fts MATCH 'Lisbon'") == 0

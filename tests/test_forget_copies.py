@@ -19,9 +19,9 @@ from memory_graph.memory.forget import UNWORDED, forget, vacuum
 from memory_graph.memory.recall import recall
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, text
-from tests.sessions import chat_session
+from tests.support.fake_api import FakeMessagesAPI, text
 from tests.support.inbox import inbox_json
+from tests.support.sessions import chat_session
 
 SECRETIVE = "quetzalcoatl"
 """A word only the forgotten session ever said."""

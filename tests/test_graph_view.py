@@ -15,7 +15,7 @@ from memory_graph.memory import adoption
 from memory_graph.memory.graph_view import MemoryGraph
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY
+from tests.support.demo import DEMO_HISTORY
 from tests.support.inbox import inbox_json
 
 

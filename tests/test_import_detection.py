@@ -1,6 +1,8 @@
-"""A file's format is told from the first of its lines that parse and look like a transcript:
-one damaged line at the top is reported (file:line) and the lines after it are imported, whether
-the file is named or found in a folder."""
+"""A file's format is told from its content, never its name (an export named .json, a BOM, a
+huge first line), and a format forced against what the content says is refused. The first of
+its lines that parse and look like a transcript decides: one damaged line at the top is
+reported (file:line) and the lines after it are imported, whether the file is named or found
+in a folder."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import pytest
 
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import detect, import_paths
-from tests.processes import clean_environment, reverie
+from memory_graph.transcripts.reverie_format import export_lines
+from tests.support.processes import clean_environment, reverie
+from tests.support.shared_data import CLAUDE_CODE, needs_shared_data
 
 
 def _cc(session: str, uuid: str, role: str, words: str) -> str:
@@ -52,6 +56,32 @@ def _conversation(ident: str, question: str) -> dict[str, Any]:
 
 async def _texts(log: SessionLog) -> list[str]:
     return [m.text for s in await log.list_sessions(limit=-1) for m in await log.messages(s.id)]
+
+
+@needs_shared_data
+async def test_formats_are_told_from_content_not_the_name(log: SessionLog, tmp_path: Path) -> None:
+    await import_paths(log, [CLAUDE_CODE / "short.jsonl"])
+    ids = [s.id for s in await log.list_sessions()]
+    export = tmp_path / "backup.json"
+    export.write_text("".join([f"{line}\n" async for line in export_lines(log, ids)]))
+    assert detect(export) == "reverie"
+    big = tmp_path / "big.jsonl"
+    big.write_text(json.dumps({"messages": [{"role": "user", "content": "x" * 300_000}]}) + "\n")
+    assert detect(big) == "openai"
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + (CLAUDE_CODE / "short.jsonl").read_bytes())
+    assert detect(bom) == "claude-code"
+    async with await SessionLog.open(tmp_path / "fresh") as fresh:
+        report = await import_paths(fresh, [export, big, bom])
+        assert report.problems == [] and report.sessions_new == 2
+
+
+@needs_shared_data
+async def test_a_forced_format_the_content_contradicts_is_refused(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    report = await import_paths(log, [CLAUDE_CODE / "short.jsonl"], "openai")
+    assert report.sessions_new == 0 and "is claude-code, not openai" in report.problems[0].reason
 
 
 @pytest.mark.parametrize("in_folder", [False, True], ids=["named", "in-folder"])

@@ -17,9 +17,9 @@ from dreamer.dream import dream
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
-from tests.cli import run_cli
-from tests.sessions import command_session
-from tests.tui_helpers import settle
+from tests.support.cli import run_cli
+from tests.support.sessions import command_session
+from tests.support.tui import settle
 
 
 async def _varied_inbox(home: Path) -> None:

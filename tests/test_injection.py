@@ -27,9 +27,9 @@ from memory_graph.memory import adoption, forget
 from memory_graph.memory.decisions import Decisions
 from memory_graph.store import migrations
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, tool_use
-from tests.sessions import chat_session, command_session
+from tests.support.fake_api import FakeMessagesAPI, tool_use
 from tests.support.inbox import inbox_json
+from tests.support.sessions import chat_session, command_session
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_TABLES = (

@@ -22,14 +22,14 @@ from memory_graph.store.injection import (
     inspect,
     reads_like_injection,
 )
-from tests.injection_cases import (
+from tests.support.injection_cases import (
     ATTACKS,
     CORRECTIONS,
     in_base64,
     in_tag_characters,
     locomo_turns,
 )
-from tests.shared_data import BENCHMARKS, needs_shared_data
+from tests.support.shared_data import BENCHMARKS, needs_shared_data
 
 ROOT = Path(__file__).resolve().parents[1]
 MARGIN = 0.2
@@ -136,7 +136,7 @@ def test_huge_adversarial_texts_finish_quickly() -> None:
     script = (
         "import json, time\n"
         "from memory_graph.store.injection import inspect\n"
-        "from tests.injection_cases import adversarial\n"
+        "from tests.support.injection_cases import adversarial\n"
         "took = {}\n"
         f"for name, text in adversarial({ADVERSARIAL_SIZE}).items():\n"
         "    began = time.perf_counter()\n"

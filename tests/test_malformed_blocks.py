@@ -25,9 +25,9 @@ from memory_graph.store.records import Message
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from memory_graph.transcripts.reverie_format import export_lines
-from tests.fake_api import FakeMessagesAPI, text
-from tests.processes import clean_environment, reverie
-from tests.tui_helpers import settle
+from tests.support.fake_api import FakeMessagesAPI, text
+from tests.support.processes import clean_environment, reverie
+from tests.support.tui import settle
 
 DAMAGED: list[tuple[str, Any]] = [
     ("user", [{"type": "text", "text": "what is in the attic folder?"}]),

@@ -4,8 +4,6 @@ complete sentence of the person's, without the chat around it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dreamer.dream import dream
@@ -14,14 +12,8 @@ from dreamer.wording import as_memory
 from memory_graph.memory.vocabulary import FactSubject
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.text import key_words
-from tests.sessions import chat_session
 from tests.support.inbox import inbox_json
-
-
-@pytest.fixture
-async def log(tmp_path: Path) -> SessionLog:
-    async with await SessionLog.open(tmp_path / "home") as opened:
-        yield opened  # type: ignore[misc]
+from tests.support.sessions import chat_session
 
 
 async def _proposed(log: SessionLog, *sessions: tuple[str, ...]) -> list[dict[str, object]]:

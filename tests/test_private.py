@@ -16,9 +16,9 @@ from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.recall import recall
 from memory_graph.store.session_log import SessionLog
-from tests.sessions import chat_session
 from tests.support.inbox import inbox_json
-from tests.tui_helpers import settle
+from tests.support.sessions import chat_session
+from tests.support.tui import settle
 
 
 async def _adopted_from(log: SessionLog, *sessions: tuple[str, ...]) -> list[int]:

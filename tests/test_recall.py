@@ -19,10 +19,10 @@ from memory_graph.memory.vocabulary import RecallReason
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.text import terms
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY
-from tests.fake_api import FakeMessagesAPI, text
-from tests.recorder import Recorder
+from tests.support.demo import DEMO_HISTORY
+from tests.support.fake_api import FakeMessagesAPI, text
 from tests.support.inbox import inbox_json
+from tests.support.recorder import Recorder
 
 
 @pytest.fixture

@@ -268,6 +268,25 @@ def test_stripe_keys_and_slack_webhooks_are_masked(text: str, secret: str) -> No
     _assert_masked(text, secret)
 
 
+def test_secrets_are_redacted() -> None:
+    text = (
+        "key sk-ant-api03-AbCdEf0123456789xyz, AKIAIOSFODNN7EXAMPLE, "
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789, https://ines:hunter2@git.example/x.git, "
+        "Authorization: Bearer abcdefghijklmnop1234, password=supersecret1"
+    )
+    shown = redact(text)
+    for secret in (
+        "sk-ant-api03",
+        "AKIAIOSFODNN7",
+        "ghp_abc",
+        "hunter2",
+        "abcdefghijklmnop1234",
+        "supersecret1",
+    ):
+        assert secret not in shown
+    assert "https://ines:[redacted password]@git.example" in shown
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -18,11 +18,11 @@ from memory_graph.memory.recall import recall
 from memory_graph.store.content import excerpt
 from memory_graph.store.redact import redact
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, error, text, tool_use
-from tests.processes import clean_environment, reverie
-from tests.recorder import Recorder
-from tests.sessions import chat_session, command_session
+from tests.support.fake_api import FakeMessagesAPI, error, text, tool_use
 from tests.support.inbox import inbox_json
+from tests.support.processes import clean_environment, reverie
+from tests.support.recorder import Recorder
+from tests.support.sessions import chat_session, command_session
 
 ANTHROPIC = "sk-ant-api03-" + "Zq8vB2xR7mKp4LwT9nYc3HdF6jGs1QeA5uVo0XiW" * 2 + "-Kq7pAA"
 OPENAI = "sk-proj-" + "T3BlbkFJx9QmW2vR8kLp5NcY7dHs4GtB1eZa6UoJfXi0" + "Qr3mVn"

@@ -14,8 +14,8 @@ from app.tui.app import ReverieApp
 from dreamer.dream import dream
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY
-from tests.tui_helpers import settle
+from tests.support.demo import DEMO_HISTORY
+from tests.support.tui import settle
 
 STARTED = "2026-01-02T03:04:05.000Z"
 

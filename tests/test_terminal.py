@@ -8,13 +8,16 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from app.config import Config
 from app.terminal import one_line, program_output, visible
 from app.tui.widgets.status_line import connection_label
 from memory_graph.store.content import JOINERS, shown_controls
 from memory_graph.store.session_log import SessionLog
-from tests.processes import clean_environment, reverie
-from tests.sessions import chat_session, command_session
+from tests.support.cli import run_cli
+from tests.support.processes import clean_environment, reverie
+from tests.support.sessions import chat_session, command_session
 
 
 def test_control_characters_are_made_visible() -> None:
@@ -93,3 +96,12 @@ def test_the_command_line_shows_hidden_characters(home: Path) -> None:
         out = printed.stdout.decode("utf-8")
         assert "pay\\u202e\\u2066 later\\u2069\\u200b\\u200e\\ufeff done" in out, argv
         assert {c for c in out if _hidden(c)} == {"\n"}, argv
+
+
+def test_printed_transcripts_cannot_drive_the_terminal(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    run_cli(capsys, "--home", str(home), "chat", "title\x1b]0;PWNED\x07\x1b[2J")
+    for argv in (["sessions"], ["show", "1"]):
+        code, out, _ = run_cli(capsys, "--home", str(home), *argv)
+        assert code == 0 and "\x1b" not in out and "^[]0;PWNED^G" in out

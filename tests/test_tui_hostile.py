@@ -1,5 +1,6 @@
-"""The TUI facing what a session can hold: a tool call that never ends, a command that hides its
-tail, characters that a terminal hides or obeys."""
+"""The TUI facing what a session can hold: markup and escape sequences shown as text, never
+obeyed by Textual or by the terminal; characters a terminal hides written out; a tool call that
+never ends; a command that hides its tail below blank lines or past the edge of the screen."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import OptionList
+from textual.widgets.markdown import MarkdownBlock
 
 from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.screens.chat_screen import ChatScreen
 from app.tui.screens.permission_screen import PermissionScreen
+from app.tui.widgets.conversation import ToolCallView, UserTurn
+from app.tui.widgets.reply import Reply
 from memory_graph.store.session_log import SessionLog
-from tests.fake_api import FakeMessagesAPI, text, tool_use
-from tests.processes import children
-from tests.tui_helpers import settle
-from tests.waiting import eventually
+from tests.support.fake_api import FakeMessagesAPI, text, tool_use
+from tests.support.processes import children
+from tests.support.tui import SIZE, chat_ready, plain, send, settle
+from tests.support.waiting import eventually
 
-SIZE = (120, 40)
 RUNAWAY = {"pattern": r"(x+x+)+y"}
 """Backtracks for tens of seconds over a line of 27 x's, and then finds nothing."""
 
@@ -168,3 +172,49 @@ async def test_the_sidebar_shows_hidden_characters_and_keeps_its_border(
     assert "\\u2067isolated\\u2069" in shown
     # The sidebar's right edge is where it is on every row: nothing drew as zero width.
     assert len({row.index("│") for row in rows if "│" in row}) == 1
+
+
+async def test_markup_in_messages_is_shown_literally(
+    config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    hostile = "[bold red]x[/] [@click=app.quit]quit[/]"
+    fake_api.add(text(hostile))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await chat_ready(pilot)
+        await send(pilot, hostile)
+        assert plain(screen.query_one(UserTurn)) == hostile
+        # What the Markdown reply renders, not just what it was given.
+        paragraph = screen.query_one(Reply).query_one(MarkdownBlock)
+        assert str(paragraph.render()) == hostile
+        listing = screen.query_one("#session-list", OptionList)
+        assert str(listing.get_option_at_index(0).prompt).startswith(hostile[:29])
+        assert app.is_running
+
+
+async def test_escape_sequences_never_reach_the_terminal(
+    config: Config, fake_api: FakeMessagesAPI, workspace: Path
+) -> None:
+    """A transcript can hold what a terminal obeys: colours, a new window title, a write to the
+    clipboard (OSC 52), a bell. Typed, replied or printed by a tool, none is passed through."""
+    from rich.console import Console
+
+    hostile = "red\x1b[31mX \x1b]52;c;cm0gLXJmIH4=\x07 title\x1b]0;pwned\x1b\\ bell\x07"
+    (workspace / "log.txt").write_text(f"\x1b[32mPASSED\x1b[0m {hostile}")
+    fake_api.add(tool_use("read_file", {"path": "log.txt"}), text(f"Reply {hostile}"))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await chat_ready(pilot)
+        await send(pilot, f"User {hostile}")
+        for view in screen.query(ToolCallView):
+            view.collapsed = False
+        await settle(pilot)
+        assert "PASSED" in plain(screen.query_one(ToolCallView).result)
+        assert "^[[31mX" in plain(screen.query_one(UserTurn))
+        console = Console(width=SIZE[0], force_terminal=True, color_system="truecolor")
+        with console.capture() as captured:
+            console.print(app.screen._compositor.render_update(full=True))
+    shown = captured.get()
+    for sequence in ("\x1b[31m", "\x1b[32m", "\x1b]52", "\x1b]0", "\x07"):
+        assert sequence not in shown, sequence
+    assert "^[]52;c;" in shown and "User red^[[31mX" in shown and "Reply red" in shown

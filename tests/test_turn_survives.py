@@ -12,8 +12,8 @@ import pytest
 from app.agent.loop import Agent, TurnObserver
 from app.config import Config
 from memory_graph.store.session_log import SessionLog
-from tests.cli import run_cli
-from tests.fake_api import FakeMessagesAPI, text
+from tests.support.cli import run_cli
+from tests.support.fake_api import FakeMessagesAPI, text
 
 
 def _zoneless_export(path: Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import clean_environment
+from tests.support.processes import clean_environment
 
 NOBODY = "~reverie-no-such-user"
 """A `~name` path of a user that does not exist."""

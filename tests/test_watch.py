@@ -17,11 +17,11 @@ from app.tui.widgets.sidebar import SessionsSidebar
 from app.watcher import watch
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import ImportReport
-from tests.demo import PROPOSED
-from tests.processes import clean_environment, reverie
-from tests.shared_data import CLAUDE_CODE, needs_shared_data
-from tests.tui_helpers import settle
-from tests.waiting import DEADLINE_S, eventually
+from tests.support.demo import PROPOSED
+from tests.support.processes import clean_environment, reverie
+from tests.support.shared_data import CLAUDE_CODE, needs_shared_data
+from tests.support.tui import settle
+from tests.support.waiting import DEADLINE_S, eventually
 
 pytestmark = needs_shared_data
 
@@ -140,7 +140,7 @@ def test_a_missing_claude_projects_folder_is_a_user_error(home: Path, tmp_path: 
 
 async def test_watch_dreams_once_new_transcripts_stop_arriving(home: Path) -> None:
     from dreamer.dream import DreamSummary
-    from tests.demo import DEMO_HISTORY
+    from tests.support.demo import DEMO_HISTORY
 
     config = load_config(home, env={}, overrides={"idle_after": 0.3, "dream_interval": 0})
     dreams: list[DreamSummary] = []

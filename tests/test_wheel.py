@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import clean_environment
+from tests.support.processes import clean_environment
 
 pytestmark = pytest.mark.skipif(
     find_spec("setuptools") is None,

@@ -1,13 +1,13 @@
-"""The inbox panel driven by Pilot: one key per decision, written before the list changes."""
+"""The inbox screen driven by Pilot: one key per decision (a adopts, r rejects, e edits then
+adopts, u undoes, space selects for a bulk decision), each written before the list changes;
+keys that do not apply dimmed in place; a stale proposal shown so and never adopted; Enter
+opens a proposal's evidence; the demo opens on it; what the user wrote shown as text, never as
+markup. The same inbox, in the same order, as `reverie inbox`: test_inbox_order.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from app.config import Config, load_config
 from app.tui.app import ReverieApp
 from app.tui.screens.chat_screen import ChatScreen
 from app.tui.screens.edit_screen import EditScreen
@@ -16,34 +16,11 @@ from app.tui.widgets.list_detail import ListDetail
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
 from memory_graph.store.session_log import SessionLog
-from memory_graph.transcripts.importer import import_paths
-from tests.demo import DEMO_HISTORY, PROPOSED
-from tests.sessions import proposals_against
+from tests.support.demo import PROPOSED
 from tests.support.inbox import inbox_json
-from tests.tui_helpers import settle
-
-SIZE = (140, 45)
-
-
-@pytest.fixture
-async def dreamt(home: Path) -> Path:
-    async with await SessionLog.open(home) as log:
-        await import_paths(log, [DEMO_HISTORY])
-        await dream(log)
-    return home
-
-
-def _config(home: Path, workspace: Path) -> Config:
-    return load_config(home, env={}, overrides={"workspace": str(workspace), "idle_after": 0})
-
-
-async def _inbox(pilot: Any) -> InboxScreen:
-    await settle(pilot)
-    await pilot.press("ctrl+r")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, InboxScreen)
-    return screen
+from tests.support.memory import memories_at
+from tests.support.sessions import proposals_against
+from tests.support.tui import INBOX_SIZE, offline_config, open_inbox, settle
 
 
 async def _status(home: Path, proposal_id: int) -> str:
@@ -57,19 +34,14 @@ async def _status(home: Path, proposal_id: int) -> str:
     return str(row[0])
 
 
-async def _memories(home: Path) -> dict[str, nodes.Node]:
-    async with await SessionLog.open(home) as log:
-        return {node.statement: node for node, _ in await nodes.nodes(log)}
-
-
 async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> None:
-    app = ReverieApp(_config(dreamt, workspace))
-    async with app.run_test(size=SIZE) as pilot:
+    app = ReverieApp(offline_config(dreamt, workspace))
+    async with app.run_test(size=INBOX_SIZE) as pilot:
         chat = pilot.app.screen
         assert isinstance(chat, ChatScreen)
         await settle(pilot)
         assert chat.status_line.inbox == PROPOSED
-        inbox = await _inbox(pilot)
+        inbox = await open_inbox(pilot)
         assert len(inbox.items) == PROPOSED
         # Grouped by kind, workflows first: the highlighted one is the PDF workflow.
         first = inbox.current
@@ -77,7 +49,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         await pilot.press("a")
         assert await _status(dreamt, first.id) == "adopted"
         assert first.id not in inbox.items and len(inbox.items) == PROPOSED - 1
-        assert any("export my CV to PDF" in s for s in await _memories(dreamt))
+        assert any("export my CV to PDF" in s for s in await memories_at(dreamt))
         second = inbox.current
         assert second is not None and second.id != first.id
         await pilot.press("r")
@@ -86,7 +58,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         assert await _status(dreamt, second.id) == "pending"
         await pilot.press("u")
         assert await _status(dreamt, first.id) == "pending"
-        assert await _memories(dreamt) == {}
+        assert await memories_at(dreamt) == {}
         await pilot.press("r")  # the workflow again, highlighted where it was
         await pilot.press("escape")
         await settle(pilot)
@@ -103,9 +75,9 @@ async def test_keys_that_do_not_apply_are_dimmed_in_place(dreamt: Path, workspac
     def keys(inbox: InboxScreen) -> dict[str, FooterKey]:
         return {key.action: key for key in inbox.query(FooterKey)}
 
-    app = ReverieApp(_config(dreamt, workspace))
-    async with app.run_test(size=SIZE) as pilot:
-        inbox = await _inbox(pilot)
+    app = ReverieApp(offline_config(dreamt, workspace))
+    async with app.run_test(size=INBOX_SIZE) as pilot:
+        inbox = await open_inbox(pilot)
         before = keys(inbox)
         assert before["undo"].has_class("-disabled") and not before["adopt"].has_class("-disabled")
         await pilot.press("u")  # nothing to undo: the key does not run its action
@@ -123,9 +95,9 @@ async def test_keys_that_do_not_apply_are_dimmed_in_place(dreamt: Path, workspac
 
 
 async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) -> None:
-    app = ReverieApp(_config(dreamt, workspace))
-    async with app.run_test(size=SIZE) as pilot:
-        inbox = await _inbox(pilot)
+    app = ReverieApp(offline_config(dreamt, workspace))
+    async with app.run_test(size=INBOX_SIZE) as pilot:
+        inbox = await open_inbox(pilot)
         item = inbox.current
         assert item is not None
         await pilot.press("e")
@@ -138,7 +110,7 @@ async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) 
         await settle(pilot)
         assert pilot.app.screen is inbox
         assert await _status(dreamt, item.id) == "adopted"
-    memories = await _memories(dreamt)
+    memories = await memories_at(dreamt)
     assert list(memories) == [
         "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"
     ]
@@ -147,9 +119,9 @@ async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) 
 async def test_space_selects_for_a_bulk_decision_and_enter_opens_the_evidence(
     dreamt: Path, workspace: Path
 ) -> None:
-    app = ReverieApp(_config(dreamt, workspace))
-    async with app.run_test(size=SIZE) as pilot:
-        inbox = await _inbox(pilot)
+    app = ReverieApp(offline_config(dreamt, workspace))
+    async with app.run_test(size=INBOX_SIZE) as pilot:
+        inbox = await open_inbox(pilot)
         chosen = []
         for _ in range(2):
             item = inbox.current
@@ -177,9 +149,9 @@ async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
         await proposals_against(log, node, "retire", "reinforce")
         retire = next(p for p in await inbox_json(log) if p["op"] == "retire")
         await adoption.adopt(log, retire["id"])
-    app = ReverieApp(_config(dreamt, workspace))
-    async with app.run_test(size=SIZE) as pilot:
-        inbox = await _inbox(pilot)
+    app = ReverieApp(offline_config(dreamt, workspace))
+    async with app.run_test(size=INBOX_SIZE) as pilot:
+        inbox = await open_inbox(pilot)
         stale = next(item for item in inbox.items.values() if item.op == "reinforce")
         assert stale.stale
         index = next(i for i, o in enumerate(inbox.listing.options) if o.id == str(stale.id))
@@ -194,8 +166,8 @@ async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
 async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
     dreamt: Path, workspace: Path
 ) -> None:
-    app = ReverieApp(_config(dreamt, workspace), inbox_first=True)
-    async with app.run_test(size=SIZE) as pilot:
+    app = ReverieApp(offline_config(dreamt, workspace), inbox_first=True)
+    async with app.run_test(size=INBOX_SIZE) as pilot:
         await settle(pilot)
         # The inbox is pushed once the log is open; its list fills as it mounts.
         for _ in range(100):
@@ -205,63 +177,19 @@ async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
             await pilot.pause(0.05)
         assert isinstance(pilot.app.screen, InboxScreen)
         await pilot.press("a")
-    assert len(await _memories(dreamt)) == 1
-
-
-async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, workspace: Path) -> None:
-    from app.tui.screens.memory_screen import MemoryScreen
-
-    app = ReverieApp(_config(dreamt, workspace))
-    async with app.run_test(size=SIZE) as pilot:
-        inbox = await _inbox(pilot)
-        await pilot.press("ctrl+g")
-        await settle(pilot)
-        browser = pilot.app.screen
-        assert isinstance(browser, MemoryScreen) and browser.current is None
-        await pilot.press("escape")
-        await settle(pilot)
-        # The view is loaded now: the next adoptions reach it decision by decision.
-        await pilot.press("a", "a")
-        await pilot.press("ctrl+g")
-        await settle(pilot)
-        browser = pilot.app.screen
-        assert isinstance(browser, MemoryScreen)
-        shown = [o.id for o in browser.listing.options if o.id]
-        assert len(shown) == 2
-        workflow = browser.current
-        assert workflow is not None
-        assert "export my CV to PDF" in str(browser.view.graph.nodes[workflow]["statement"])
-        detail = str(browser.query_one(ListDetail).detail.render())
-        assert "Why do you believe this?" in detail and "demo-017" in detail
-        assert "Related:" in detail  # the workflow is about the failure adopted with it
-        await pilot.press("x")
-        assert browser.current != workflow
-        assert len([o for o in browser.listing.options if o.id]) == 1
-        await pilot.press("u")
-        assert len([o for o in browser.listing.options if o.id]) == 2
-        await pilot.press("/")
-        for key in "pdflatex":
-            await pilot.press(key)
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert len([o for o in browser.listing.options if o.id]) == 2
-        assert inbox is not browser
-        await pilot.press("escape", "ctrl+g", "ctrl+e")
-        await settle(pilot)
-        exported = list((dreamt / "exports").glob("memory-*.graphml"))
-        assert len(exported) == 1 and exported[0].stat().st_mode & 0o777 == 0o600
+    assert len(await memories_at(dreamt)) == 1
 
 
 async def test_markup_in_what_the_user_wrote_is_shown_as_text(home: Path, workspace: Path) -> None:
-    from tests.sessions import chat_session
+    from tests.support.sessions import chat_session
 
     tricky = "I prefer [bold]tabs[/bold] and [@click=app.quit]this[/] \x1b[31mred"
     async with await SessionLog.open(home) as log:
         for _ in range(2):
             await chat_session(log, "format my file", tricky)
         await dream(log)
-    app = ReverieApp(_config(home, workspace), inbox_first=True)
-    async with app.run_test(size=SIZE) as pilot:
+    app = ReverieApp(offline_config(home, workspace), inbox_first=True)
+    async with app.run_test(size=INBOX_SIZE) as pilot:
         await settle(pilot)
         inbox = pilot.app.screen
         assert isinstance(inbox, InboxScreen)

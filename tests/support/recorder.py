@@ -1,10 +1,14 @@
-"""A turn observer for tests: what a surface would show, and answers to permission prompts."""
+"""A turn observer for tests: what a surface would show, and answers to permission prompts;
+and one turn of the agent in a new session, observed by it."""
 
 from __future__ import annotations
 
-from app.agent.loop import ToolCall, TurnObserver
+from app.agent.loop import Agent, ToolCall, TurnObserver, TurnResult
 from app.agent.permissions import Decision
 from app.agent.tools import ToolOutcome
+from app.config import Config
+from memory_graph.store.records import Session
+from memory_graph.store.session_log import SessionLog
 
 
 class Recorder(TurnObserver):
@@ -33,3 +37,14 @@ class Recorder(TurnObserver):
     async def ask_permission(self, call: ToolCall) -> Decision:
         self.asked.append(call)
         return self.decisions.pop(0) if self.decisions else Decision.DENY
+
+
+async def turn(
+    log: SessionLog, config: Config, message: str
+) -> tuple[Session, TurnResult, Recorder]:
+    """One turn saying `message` in a new session: the session, the result, what was shown."""
+    session = await log.create_session()
+    agent = Agent(log, config)
+    observer = Recorder()
+    result = await agent.run_turn(session.id, message, observer)
+    return session, result, observer

@@ -8,6 +8,11 @@ from memory_graph.memory.nodes import Node
 from memory_graph.store.session_log import SessionLog
 
 
+def text_content(value: str) -> list[dict[str, str]]:
+    """A message's content: one text block saying `value`."""
+    return [{"type": "text", "text": value}]
+
+
 async def chat_session(log: SessionLog, *turns: str, workspace: str = "") -> int:
     """A session where the user says each of `turns`, each answered with a short reply; with
     the system prompt Reverie writes when `workspace` is given. Its id."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DEMO = Path(__file__).resolve().parents[1] / "assets" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo"
 DEMO_HISTORY = DEMO / "history.jsonl"
 EXPECTED = json.loads((DEMO / "expected.json").read_text())
 PLANTED = len(EXPECTED["patterns"])

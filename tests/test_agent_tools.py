@@ -15,8 +15,8 @@ import pytest
 
 from app.agent.tools import OUTPUT_LIMIT, Toolbox, run_command
 from app.agent.workspace import OutsideWorkspace, Workspace
-from tests.processes import children
-from tests.waiting import eventually
+from tests.support.processes import children
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
