@@ -257,6 +257,9 @@ def terms(text: str) -> list[str]:
 
 def key_words(sentence: str) -> frozenset[str]:
     """The content words of a sentence, stemmed: what it is about, whatever the wording."""
-    words = [word.strip("'-") for word in _STATEMENT_WORD.findall(sentence.lower())]
+    # "lower-case" and "lowercase" are one word.
+    words = [
+        word.strip("'-").replace("-", "") for word in _STATEMENT_WORD.findall(sentence.lower())
+    ]
     kept = [word for word in words if len(word) > 1 and word not in _STATEMENT_STOPWORDS]
     return frozenset(stem for stem in _STEMMER.stemWords(kept) if stem not in _STATEMENT_STOPWORDS)
