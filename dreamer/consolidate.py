@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
+from dreamer.extractors.signature import shape
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
 from dreamer.journal import NewProposal, Observation
 from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
@@ -53,9 +54,19 @@ def _worded_by(items: Sequence[Observation], part: str, value: str) -> int:
     return next(matching, items[0].message_id)
 
 
+def _error_line(items: Sequence[Observation]) -> tuple[str, int]:
+    """The error line a statement quotes, true of every occurrence: the line itself when they
+    all say the same, else its shape, what varies written as placeholders ("total price is N,
+    but paid M"). With the message the wording is taken from (the most common line's)."""
+    lines = [str(o.detail.get("line", "")) for o in items]
+    raw = _most_common(lines)
+    others = sorted(set(lines) - {raw})
+    return (shape([raw, *others]) if others else raw), _worded_by(items, "line", raw)
+
+
 def _failure(items: Sequence[Observation], support: int) -> Wording:
-    """A failure: the command and its most common error line."""
-    raw = _most_common(str(o.detail.get("line", "")) for o in items)
+    """A failure: the command and its error line."""
+    raw, source = _error_line(items)
     line = _quote(raw)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     statement = f"`{head}` fails with: {line}"
@@ -65,7 +76,7 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
             "statement": statement,
             "signature": items[0].detail.get("signature"),
             "words": sorted(key_words(statement)),
-            "source_message": _worded_by(items, "line", raw),
+            "source_message": source,
         }
     }
     return statement, support_confidence(support), payload
@@ -73,7 +84,7 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
 
 def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
     """A fix: what resolved a failure, and how often it did."""
-    raw = _most_common(str(o.detail.get("line", "")) for o in items)
+    raw, source = _error_line(items)
     line = _quote(raw)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     key = _most_common(str(o.detail.get("key", "")) for o in items)
@@ -93,7 +104,7 @@ def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, 
             "command": shown,
             "example": _quote(example),
             "words": sorted(key_words(memory)),
-            "source_message": _worded_by(items, "line", raw),
+            "source_message": source,
         },
         "edges": [edge(EdgeKind.RESOLVED_BY, failure, items[0].group)],
     }
@@ -177,7 +188,7 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
     counts = Counter(word for words in per_session.values() for word in words)
     recurring = sorted(w for w, n in counts.items() if n * 2 > len(per_session))
     request, asked_in = _request_sentence(items, frozenset(recurring))
-    line = _quote(_most_common(str(o.detail.get("line", "")) for o in items), WORKFLOW_LINE)
+    line = _quote(_error_line(items)[0], WORKFLOW_LINE)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     workarounds = [str(o.detail["workaround"]) for o in items if o.detail.get("workaround")]
     workaround = _most_common(workarounds)

@@ -4,8 +4,9 @@ signature, each linked to what resolved it in the same session. Refusals and cas
 aside: neither failures nor successes.
 
 The signature keeps what identifies a failure (the command, the error line) and strips what
-varies between occurrences (paths, numbers, ids, hashes, quoted values), so the same failure
-seen in different folders on different days groups together.
+varies between occurrences (`dreamer.extractors.signature`: paths, URLs, hosts, container
+names, numbers, ids, hashes, quoted values), so the same failure seen in different folders on
+different days groups together.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreamer.extractors.failure_text import result_failed
+from dreamer.extractors.signature import normalize
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
 from memory_graph.memory.vocabulary import MemoryKind
@@ -23,36 +25,17 @@ from memory_graph.store.content import capped, tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Block
 
-VERSION = "failures-5"
+VERSION = "failures-6"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
 )
 _EXCEPTION_LINE = re.compile(r"^\s*(?:E\s+)?[\w.]*(?:Error|Exception)\b.*")
 """An exception line; pytest prefixes its own with `E`."""
-_NORMALIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\s*E\s+"), ""),
-    (re.compile(r"\([^)]*\)"), "(…)"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b", re.I), "<hash>"),
-    (re.compile(r"(?:~|\.{1,2})?(?:/[\w.@+-]+)+/?"), "<path>"),
-    (re.compile(r"\b(?=[A-Za-z_]*\d)(?=\w*[A-Za-z])\w{3,}\b"), "<id>"),
-    (re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`"), "<q>"),
-    (re.compile(r"\b\d+(?:\.\d+)*\b"), "<n>"),
-    (re.compile(r"\s+"), " "),
-)
-_SIGNATURE_LENGTH = 160
 ERROR_LINE_CHARACTERS = 1_000
 """How much of the error line is kept: enough for a signature of 160 characters once paths and
 quoted values are stripped. A longer line is a dumped value, and stripping costs the square of
 a line that opens many brackets it never closes."""
-
-
-def normalize(line: str) -> str:
-    """The signature of an error line: what varies between occurrences stripped."""
-    for pattern, replacement in _NORMALIZERS:
-        line = pattern.sub(replacement, line)
-    return line.strip()[:_SIGNATURE_LENGTH]
 
 
 def _last_step(command: str) -> str:
