@@ -178,4 +178,10 @@ async def test_a_recurring_failure_in_openai_style_logs_is_found_from_its_text(
     await dream(log)
     failures = [p for p in await inbox_json(log) if p["kind"] == "failure"]
     assert len(failures) == 1 and failures[0]["support"] == 2
-    assert "pnpx: command not found" in failures[0]["statement"]
+    # The error line as both sessions had it (line 1, line 3), what worked instead, and the
+    # request that met it each time.
+    assert failures[0]["statement"] == (
+        'Requests like "deploy tram-times to vercel please" fail first: when `pnpx vercel` '
+        "fails with 'bash: line N: pnpx: command not found', `npx vercel deploy --prod` "
+        "worked instead."
+    )

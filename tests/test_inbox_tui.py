@@ -71,13 +71,14 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         assert chat.status_line.inbox == PROPOSED
         inbox = await _inbox(pilot)
         assert len(inbox.items) == PROPOSED
-        # Grouped by kind, workflows first: the highlighted one is the PDF workflow.
+        # Grouped by kind, the surest first: the missing `requests` module and its fix.
         first = inbox.current
-        assert first is not None and first.kind == "workflow"
+        assert first is not None and first.kind == "failure"
         await pilot.press("a")
         assert await _status(dreamt, first.id) == "adopted"
         assert first.id not in inbox.items and len(inbox.items) == PROPOSED - 1
-        assert any("export my CV to PDF" in s for s in await _memories(dreamt))
+        adopted = list(await _memories(dreamt))
+        assert len(adopted) == 2 and "pip install -r requirements.txt" in adopted[1]
         second = inbox.current
         assert second is not None and second.id != first.id
         await pilot.press("r")
@@ -87,7 +88,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         await pilot.press("u")
         assert await _status(dreamt, first.id) == "pending"
         assert await _memories(dreamt) == {}
-        await pilot.press("r")  # the workflow again, highlighted where it was
+        await pilot.press("r")  # the failure again, highlighted where it was
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is chat and chat.status_line.inbox == PROPOSED - 1
@@ -133,15 +134,15 @@ async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) 
         editor = pilot.app.screen
         assert isinstance(editor, EditScreen)
         field = editor.query_one("#statement")
-        field.value = "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"  # type: ignore[attr-defined]
+        field.value = "A fresh venv lacks `requests` until `pip install -r requirements.txt`"  # type: ignore[attr-defined]
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.screen is inbox
         assert await _status(dreamt, item.id) == "adopted"
-    memories = await _memories(dreamt)
-    assert list(memories) == [
-        "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"
-    ]
+    # The person's wording is the failure's; its fix, adopted with it, keeps the dream's.
+    memories = list(await _memories(dreamt))
+    assert memories[0] == "A fresh venv lacks `requests` until `pip install -r requirements.txt`"
+    assert len(memories) == 2 and memories[1].startswith("When `pytest` fails")
 
 
 async def test_space_selects_for_a_bulk_decision_and_enter_opens_the_evidence(
@@ -205,7 +206,7 @@ async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
             await pilot.pause(0.05)
         assert isinstance(pilot.app.screen, InboxScreen)
         await pilot.press("a")
-    assert len(await _memories(dreamt)) == 1
+    assert len(await _memories(dreamt)) == 2  # a failure and its fix
 
 
 async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, workspace: Path) -> None:
@@ -221,13 +222,14 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
         await pilot.press("escape")
         await settle(pilot)
         # The view is loaded now: the next adoptions reach it decision by decision.
-        await pilot.press("a", "a")
+        # The PDF export, third of the failures: it adds the failure, its fix and the workflow.
+        await pilot.press("down", "down", "a")
         await pilot.press("ctrl+g")
         await settle(pilot)
         browser = pilot.app.screen
         assert isinstance(browser, MemoryScreen)
         shown = [o.id for o in browser.listing.options if o.id]
-        assert len(shown) == 2
+        assert len(shown) == 3
         workflow = browser.current
         assert workflow is not None
         assert "export my CV to PDF" in str(browser.view.graph.nodes[workflow]["statement"])
@@ -236,15 +238,15 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
         assert "Related:" in detail  # the workflow is about the failure adopted with it
         await pilot.press("x")
         assert browser.current != workflow
-        assert len([o for o in browser.listing.options if o.id]) == 1
-        await pilot.press("u")
         assert len([o for o in browser.listing.options if o.id]) == 2
+        await pilot.press("u")
+        assert len([o for o in browser.listing.options if o.id]) == 3
         await pilot.press("/")
         for key in "pdflatex":
             await pilot.press(key)
         await pilot.pause(0.3)
         await settle(pilot)
-        assert len([o for o in browser.listing.options if o.id]) == 2
+        assert len([o for o in browser.listing.options if o.id]) == 3
         assert inbox is not browser
         await pilot.press("escape", "ctrl+g", "ctrl+e")
         await settle(pilot)
