@@ -174,3 +174,25 @@ async def test_forgetting_a_session_takes_its_words_from_both_memories(log: Sess
     # The adopted proposal kept the wordings of both memories: neither is there any more.
     (row,) = await _rows(log, f"SELECT payload FROM proposals WHERE id = {proposal['id']}")
     assert not {"node", "also"} & set(json.loads(row[0]))
+
+
+async def test_a_fix_waiting_on_its_own_gives_way_to_the_joined_proposal(
+    log: SessionLog,
+) -> None:
+    for request in ("push my work", "push the branch"):
+        await command_session(log, request, [REJECTED])
+    await dream(log)
+    (failure,) = [p for p in await inbox_json(log) if p["kind"] == MemoryKind.FAILURE]
+    await adoption.adopt(log, failure["id"])
+    for request in ("push it now", "ship the fix"):
+        await command_session(log, request, [REJECTED, PULL, PUSHED])
+    await dream(log)  # the failure is memory: its fix waits on its own
+    added = [p["kind"] for p in await inbox_json(log) if p["op"] == "add_node"]
+    assert MemoryKind.FIX in added and MemoryKind.FAILURE not in added
+    await adoption.undo(log)  # the failure is not memory any more
+    await command_session(log, "push again", [REJECTED, PULL, PUSHED])
+    await dream(log)
+    waiting = [p for p in await inbox_json(log) if p["op"] == "add_node" and p["kind"] != "entity"]
+    assert [(p["kind"], p["support"], len(p["also"])) for p in waiting] == [
+        (MemoryKind.FAILURE, 5, 1)
+    ]
