@@ -19,6 +19,7 @@ from typing import Any
 from bench.append import run_append
 from bench.dreaming import HUGE_SESSIONS, TAUBENCH, run_dream_cost, run_huge_dream, run_taubench
 from bench.dreaming import MESSAGES as DREAM_MESSAGES
+from bench.failure_text import run_failure_text
 from bench.importing import run_import, run_import_memory, run_watch
 from bench.injection import run_injection
 from bench.load import run_load
@@ -297,6 +298,9 @@ def run_all(work: Path) -> dict[str, Any]:
     _progress("planted corpora: one dream each, scored against their answer keys")
     for corpus in PLANTED_CORPORA:
         results[f"planted_{corpus}"] = planted_figures(run_planted(corpus, work))
+
+    _progress("failure-text classifier: Claude Code's own labels, and the labelled set")
+    results["failure_text_classifier"] = run_failure_text()
 
     _progress(f"recall over {RECALL_NODES} memories and {RECALL_EDGES} edges")
     recalling = run_recall(RECALL_NODES, RECALL_EDGES, work)

@@ -3,6 +3,8 @@
 Support counts distinct sessions over all of history (stored observations plus this batch); a
 pattern seen in fewer than `min_support` sessions is an anecdote and waits. A workflow (a
 recurring request meeting the same failure) counts only the sessions whose requests recur.
+A failure and the fix that resolved it (and a workflow that needed the same workaround) are
+one candidate, not several that say the same thing (`together`).
 What becomes of each candidate (a new memory, more support for one, a merge, a contradiction)
 is `dreamer.match`'s decision.
 """
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from dreamer.extractors.llm import MODEL_PREFIX
+from dreamer.extractors.signature import shape
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
 from dreamer.journal import NewProposal, Observation
 from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
@@ -45,6 +48,8 @@ def _most_common(values: Iterable[str]) -> str:
 
 Wording = tuple[str, float, dict[str, object]]
 """A proposal's statement, confidence and payload."""
+Made = tuple[NewProposal, list[Observation]]
+"""A proposal and the observations it was made from."""
 
 
 def _worded_by(items: Sequence[Observation], part: str, value: str) -> int:
@@ -54,9 +59,19 @@ def _worded_by(items: Sequence[Observation], part: str, value: str) -> int:
     return next(matching, items[0].message_id)
 
 
+def _error_line(items: Sequence[Observation]) -> tuple[str, int]:
+    """The error line a statement quotes, true of every occurrence: the line itself when they
+    all say the same, else its shape, what varies written as placeholders ("total price is N,
+    but paid M"). With the message the wording is taken from (the most common line's)."""
+    lines = [str(o.detail.get("line", "")) for o in items]
+    raw = _most_common(lines)
+    others = sorted(set(lines) - {raw})
+    return (shape([raw, *others]) if others else raw), _worded_by(items, "line", raw)
+
+
 def _failure(items: Sequence[Observation], support: int) -> Wording:
-    """A failure: the command and its most common error line."""
-    raw = _most_common(str(o.detail.get("line", "")) for o in items)
+    """A failure: the command and its error line."""
+    raw, source = _error_line(items)
     line = _quote(raw)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     statement = f"`{head}` fails with: {line}"
@@ -66,39 +81,60 @@ def _failure(items: Sequence[Observation], support: int) -> Wording:
             "statement": statement,
             "signature": items[0].detail.get("signature"),
             "words": sorted(key_words(statement)),
-            "source_message": _worded_by(items, "line", raw),
+            "source_message": source,
         }
     }
     return statement, support_confidence(support), payload
 
 
+def _fixed(failures: Sequence[Observation], fixes: Sequence[Observation], present: bool) -> str:
+    """How a statement says what resolved a failure: "`git push` fails with '…', `git pull
+    --rebase` fixes it", or "… works instead" when the failing command mostly was not run
+    again (a workaround); in the past tense for a proposal, what was seen."""
+    line = _quote(_error_line(failures)[0])
+    head = _most_common(str(o.detail.get("head", "")) for o in failures)
+    workarounds = sum(bool(o.detail.get("workaround")) for o in fixes)
+    instead = workarounds * 2 > len(fixes)
+    done = (
+        ("works instead" if instead else "fixes it")
+        if present
+        else ("worked instead" if instead else "fixed it")
+    )
+    return f"`{head}` fails with {line!r}, `{_shown_command(fixes)[0]}` {done}"
+
+
+def _shown_command(fixes: Sequence[Observation]) -> tuple[str, str, str]:
+    """A fix's command as a statement shows it (the whole command when most sessions ran
+    exactly it, else what they had in common: program, subcommand, flags), the command run
+    most often, and what makes two fixes the same (`fix_key`)."""
+    key = _most_common(str(o.detail.get("key", "")) for o in fixes)
+    commands = Counter(str(o.detail.get("command", "")) for o in fixes)
+    example = _most_common(commands.elements())
+    shown = _quote(example) if commands[example] * 2 > len(fixes) else key
+    return shown, _quote(example), key
+
+
 def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
     """A fix: what resolved a failure, and how often it did."""
-    raw = _most_common(str(o.detail.get("line", "")) for o in items)
-    line = _quote(raw)
-    head = _most_common(str(o.detail.get("head", "")) for o in items)
-    key = _most_common(str(o.detail.get("key", "")) for o in items)
-    commands = Counter(str(o.detail.get("command", "")) for o in items)
-    example = _most_common(commands.elements())
-    # The whole command when most sessions ran exactly it, else what they had in common.
-    shown = _quote(example) if commands[example] * 2 > len(items) else key
+    shown, example, key = _shown_command(items)
     failure = str(items[0].detail.get("resolves", ""))
     failed_in = max(failure_support.get(failure, support), support)
     # A fix that followed only some occurrences of its failure is less certain.
     confidence = support_confidence(support) * support / failed_in
-    memory = f"When `{head}` fails with {line!r}, `{shown}` fixes it."
+    memory = f"When {_fixed(items, items, present=True)}."
     payload: dict[str, object] = {
         "node": {
             "kind": MemoryKind.FIX,
             "statement": memory,
             "command": shown,
-            "example": _quote(example),
+            "example": example,
             "words": sorted(key_words(memory)),
-            "source_message": _worded_by(items, "line", raw),
+            "source_message": _error_line(items)[1],
         },
         "edges": [edge(EdgeKind.RESOLVED_BY, failure, items[0].group)],
+        "key": key,
     }
-    return f"When `{head}` fails with {line!r}, `{shown}` fixed it.", confidence, payload
+    return f"When {_fixed(items, items, present=False)}.", confidence, payload
 
 
 def _statement(kind: MemoryKind, items: Sequence[Observation], support: int) -> Wording:
@@ -190,7 +226,7 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
     counts = Counter(word for words in per_session.values() for word in words)
     recurring = sorted(w for w, n in counts.items() if n * 2 > len(per_session))
     request, asked_in = _request_sentence(items, frozenset(recurring))
-    line = _quote(_most_common(str(o.detail.get("line", "")) for o in items), WORKFLOW_LINE)
+    line = _quote(_error_line(items)[0], WORKFLOW_LINE)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     workarounds = [str(o.detail["workaround"]) for o in items if o.detail.get("workaround")]
     workaround = _most_common(workarounds)
@@ -211,6 +247,7 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
             "source_message": asked_in,
         },
         "edges": [edge(EdgeKind.ABOUT, items[0].group, str(items[0].detail.get("failure", "")))],
+        "workaround": workaround,
     }
     return statement, support_confidence(support) * done / support, payload
 
@@ -377,7 +414,7 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
         for fingerprint, items in groups.items()
         if next(iter(items.values())).kind == MemoryKind.FAILURE
     }
-    proposals: list[NewProposal] = []
+    made: list[Made] = []
     for fingerprint in sorted(groups):
         items = sorted(groups[fingerprint].values(), key=lambda o: (o.session_id, o.message_id))
         kind = items[0].kind
@@ -406,19 +443,90 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
         if any(o.detail.get(INSTRUCTION_LIKE) for o in items):
             # The person's words, never dropped: the person judges them, warned.
             payload = {**payload, "flag": INSTRUCTION_FLAG}
-        proposals.append(
-            NewProposal(
-                op=ProposalOp.ADD_NODE,
-                kind=kind,
-                statement=statement,
-                confidence=round(confidence, 3),
-                support=support,
-                fingerprint=fingerprint,
-                evidence=evidence,
-                payload=payload,
-            )
+        proposal = NewProposal(
+            op=ProposalOp.ADD_NODE,
+            kind=kind,
+            statement=statement,
+            confidence=round(confidence, 3),
+            support=support,
+            fingerprint=fingerprint,
+            evidence=evidence,
+            payload=payload,
         )
-    return proposals
+        made.append((proposal, items))
+    return together(made)
+
+
+def together(made: Sequence[Made]) -> list[NewProposal]:
+    """The proposals, each failure with its fix as one: the fix that resolved it in the most
+    sessions, and the workflow of the recurring request that met it when the same workaround
+    served that request (its request is all it adds). Its parts stay with it, for
+    `dreamer.match` to propose on their own when they cannot go together (the failure is
+    memory already). A failure without a fix is a proposal of its own, as is a second fix or a
+    workflow with another workaround."""
+    fixes: dict[str, list[Made]] = defaultdict(list)
+    workflows: dict[str, Made] = {}
+    for proposal, items in made:
+        if proposal.kind == MemoryKind.FIX and "key" in proposal.payload:
+            fixes[str(items[0].detail.get("resolves", ""))].append((proposal, items))
+        elif proposal.kind == MemoryKind.WORKFLOW and "workaround" in proposal.payload:
+            workflows[str(items[0].detail.get("failure", ""))] = (proposal, items)
+    joined: dict[str, NewProposal] = {}
+    for failure in made:
+        proposal = failure[0]
+        if proposal.kind != MemoryKind.FAILURE or proposal.fingerprint not in fixes:
+            continue
+        fix = max(
+            fixes[proposal.fingerprint],
+            key=lambda f: (f[0].support, f[0].confidence, f[0].fingerprint),
+        )
+        workflow = workflows.get(proposal.fingerprint)
+        if workflow is not None and workflow[0].payload["workaround"] != fix[0].payload["key"]:
+            workflow = None
+        joined[proposal.fingerprint] = _joined(failure, fix, workflow)
+    carried = {part.fingerprint for proposal in joined.values() for part in proposal.parts[1:]}
+    return [
+        joined.get(proposal.fingerprint, proposal)
+        for proposal, _ in made
+        if proposal.fingerprint not in carried
+    ]
+
+
+def _joined(failure: Made, fix: Made, workflow: Made | None) -> NewProposal:
+    """One proposal of a failure, its fix and maybe a workflow: the failure's node, the others
+    as nodes it adds `also` (each with its support and the messages of its evidence), their
+    edges, the evidence of all."""
+    parts = [failure[0], fix[0], *([workflow[0]] if workflow else [])]
+    said = _fixed(failure[1], fix[1], present=False)
+    failed, resolved = failure[0].support, fix[0].support
+    share = "" if resolved == failed else f" in {resolved} of {failed} sessions"
+    statement = f"When {said}{share}."
+    if workflow is not None:
+        request = workflow[0].payload["node"]["request"]
+        statement = f'Requests like "{request}" fail first: when {said}{share}.'
+    payload: dict[str, object] = {
+        "node": failure[0].payload["node"],
+        "also": [
+            {
+                "pattern": part.fingerprint,
+                "support": part.support,
+                "messages": [link.message_id for link in part.evidence],
+                "node": part.payload["node"],
+            }
+            for part in parts[1:]
+        ],
+        "edges": [link for part in parts[1:] for link in part.payload["edges"]],
+    }
+    if any(part.payload.get("flag") for part in parts):
+        payload["flag"] = INSTRUCTION_FLAG
+    return replace(
+        failure[0],
+        statement=statement,
+        confidence=min(part.confidence for part in parts),
+        evidence=[link for part in parts for link in part.evidence],
+        payload=payload,
+        parts=tuple(parts),
+    )
 
 
 INSTRUCTION_FLAG = "reads like an instruction to the model"

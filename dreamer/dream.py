@@ -96,10 +96,10 @@ _DERIVED = {kind for kind in MemoryKind if kind.derived}
 async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewProposal]:
     """The candidates matched against the adopted graph and the inbox, the memories gone
     quiet, each with the state of what it edits."""
-    known = await nodes.nodes_of(log, [candidate.fingerprint for candidate in candidates])
-    kinds = sorted(
-        {c.kind for c in candidates if c.fingerprint not in known and not c.kind.derived}
-    )
+    # A failure proposed with its fix stands for both: either may be memory already.
+    each = [part for candidate in candidates for part in (candidate, *candidate.parts)]
+    known = await nodes.nodes_of(log, [part.fingerprint for part in each])
+    kinds = sorted({c.kind for c in each if c.fingerprint not in known and not c.kind.derived})
     memories = [node for node, _ in await nodes.nodes(log, kinds)] if kinds else []
     proposals = match.place(candidates, known, memories)
     retiring = await nodes.nodes(log, match.RETIRING_KINDS)

@@ -68,11 +68,19 @@ class NewProposal:
     payload: dict[str, Any] = field(default_factory=dict)
     graph_hash: str = ""
     """The state of what it edits when it was made (see `memory_graph.memory.nodes`)."""
+    parts: tuple[NewProposal, ...] = ()
+    """For one proposal of several new patterns (a failure with its fix): the proposals it
+    stands for, each on its own, for when they cannot be proposed together (not written)."""
 
     @property
     def target(self) -> str:
         """The pattern whose node it edits: its own for a new memory."""
         return str(self.payload.get("target", self.fingerprint))
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """The patterns it proposes: its own, and those of its parts."""
+        return tuple(dict.fromkeys((self.fingerprint, *(p.fingerprint for p in self.parts))))
 
 
 @dataclass(frozen=True)
@@ -279,11 +287,12 @@ async def commit_dream(
         )
         now = now_iso()
         for proposal in proposals:
-            # One proposal per pattern in the inbox: a newer one (more support) replaces it.
-            await conn.execute(
+            # One proposal per pattern in the inbox: a newer one (more support) replaces it,
+            # and one that proposes a fix with its failure replaces the fix's own.
+            await conn.executemany(
                 "UPDATE proposals SET status = 'superseded', decided = ? "
                 "WHERE fingerprint = ? AND status = 'pending'",
-                (now, proposal.fingerprint),
+                [(now, pattern) for pattern in proposal.patterns],
             )
             cursor = await conn.execute(
                 "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "

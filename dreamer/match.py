@@ -8,6 +8,10 @@
 - A memory of something that comes and goes (a failure, its fix, a project, a program) not seen
   in the last RETIRE_AFTER_SESSIONS sessions becomes `retire`. Preferences, facts and
   workflows are not retired for silence: once remembered, they need not be repeated.
+- A failure proposed with its fix (and maybe a workflow) as one (`dreamer.consolidate.together`)
+  stays one only while all of them are new: when the failure is memory already, or says the
+  same as one, each part is placed on its own (the fix then proposed alone, with its edge to
+  the failure).
 - Proposal fingerprints make all of it idempotent: a pending one is replaced only when its
   support grew, a rejected one returns only at double the support.
 """
@@ -36,7 +40,10 @@ def place(
     placed = []
     for candidate in candidates:
         proposal = _placed(candidate, nodes.get(candidate.fingerprint), memories)
-        if proposal is not None:
+        together = proposal is candidate and not any(p in nodes for p in candidate.patterns)
+        if candidate.parts and not together:
+            placed += place(candidate.parts, nodes, memories)
+        elif proposal is not None:
             placed.append(proposal)
     return placed
 

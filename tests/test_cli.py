@@ -117,6 +117,7 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
         "created",
         "flag",
         "memory",
+        "also",
         "first_seen",
         "last_seen",
         "stale",

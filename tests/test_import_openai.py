@@ -26,8 +26,7 @@ async def test_taubench_imports_as_is(log: SessionLog) -> None:
     calls = {b["id"] for m in messages for b in m.content if b["type"] == "tool_use"}
     results = {b["tool_use_id"] for m in messages for b in m.content if b["type"] == "tool_result"}
     assert calls and results <= calls
-    errors = [b for m in messages for b in m.content if b.get("is_error")]
-    assert all(str(b["content"]).startswith("Error") for b in errors)
+    assert not [b for m in messages for b in m.content if "is_error" in b]
     assert (await import_paths(log, [TAUBENCH_AIRLINE])).messages == 0
 
 
@@ -79,7 +78,8 @@ async def test_openai_jsonl_with_ids_titles_times_and_private(
         "name": "search",
         "input": {"q": "LIS"},
     }
-    assert messages[2].content[0]["is_error"] is True
+    # The format does not say whether a call failed: the dreamer reads the text.
+    assert "is_error" not in messages[2].content[0]
     other = next(s for key, s in sessions.items() if key != "conv-1")
     assert other.outcome == "failure" and other.external_id.startswith("sha256-")
 

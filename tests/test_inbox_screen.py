@@ -43,13 +43,14 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         assert chat.status_line.inbox == PROPOSED
         inbox = await open_inbox(pilot)
         assert len(inbox.items) == PROPOSED
-        # Grouped by kind, workflows first: the highlighted one is the PDF workflow.
+        # Grouped by kind, the surest first: the missing `requests` module and its fix.
         first = inbox.current
-        assert first is not None and first.kind == "workflow"
+        assert first is not None and first.kind == "failure"
         await pilot.press("a")
         assert await _status(dreamt, first.id) == "adopted"
         assert first.id not in inbox.items and len(inbox.items) == PROPOSED - 1
-        assert any("export my CV to PDF" in s for s in await memories_at(dreamt))
+        adopted = list(await memories_at(dreamt))
+        assert len(adopted) == 2 and "pip install -r requirements.txt" in adopted[1]
         second = inbox.current
         assert second is not None and second.id != first.id
         await pilot.press("r")
@@ -59,7 +60,7 @@ async def test_a_adopts_r_rejects_u_undoes(dreamt: Path, workspace: Path) -> Non
         await pilot.press("u")
         assert await _status(dreamt, first.id) == "pending"
         assert await memories_at(dreamt) == {}
-        await pilot.press("r")  # the workflow again, highlighted where it was
+        await pilot.press("r")  # the failure again, highlighted where it was
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is chat and chat.status_line.inbox == PROPOSED - 1
@@ -105,15 +106,15 @@ async def test_e_edits_the_memory_then_adopts_it(dreamt: Path, workspace: Path) 
         editor = pilot.app.screen
         assert isinstance(editor, EditScreen)
         field = editor.query_one("#statement")
-        field.value = "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"  # type: ignore[attr-defined]
+        field.value = "A fresh venv lacks `requests` until `pip install -r requirements.txt`"  # type: ignore[attr-defined]
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.screen is inbox
         assert await _status(dreamt, item.id) == "adopted"
-    memories = await memories_at(dreamt)
-    assert list(memories) == [
-        "PDF exports: skip pandoc, use LibreOffice (soffice --convert-to pdf)"
-    ]
+    # The person's wording is the failure's; its fix, adopted with it, keeps the dream's.
+    memories = list(await memories_at(dreamt))
+    assert memories[0] == "A fresh venv lacks `requests` until `pip install -r requirements.txt`"
+    assert len(memories) == 2 and memories[1].startswith("When `pytest` fails")
 
 
 async def test_space_selects_for_a_bulk_decision_and_enter_opens_the_evidence(
@@ -177,7 +178,7 @@ async def test_the_demo_opens_on_the_inbox_and_one_key_adopts_a_memory(
             await pilot.pause(0.05)
         assert isinstance(pilot.app.screen, InboxScreen)
         await pilot.press("a")
-    assert len(await memories_at(dreamt)) == 1
+    assert len(await memories_at(dreamt)) == 2  # a failure and its fix
 
 
 async def test_markup_in_what_the_user_wrote_is_shown_as_text(home: Path, workspace: Path) -> None:

@@ -1,9 +1,12 @@
-"""Failures: tool results that failed (is_error, a non-zero exit code), grouped across sessions
-by a normalized signature, each linked to what resolved it in the same session.
+"""Failures: tool results that failed (is_error, a non-zero exit code, or, for a result with no
+label, its text: `dreamer.extractors.failure_text`), grouped across sessions by a normalized
+signature, each linked to what resolved it in the same session. Refusals and cascades are set
+aside: neither failures nor successes.
 
 The signature keeps what identifies a failure (the command, the error line) and strips what
-varies between occurrences (paths, numbers, ids, hashes, quoted values), so the same failure
-seen in different folders on different days groups together.
+varies between occurrences (`dreamer.extractors.signature`: paths, URLs, hosts, container
+names, numbers, ids, hashes, quoted values), so the same failure seen in different folders on
+different days groups together.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dreamer.extractors.failure_text import result_failed
+from dreamer.extractors.signature import normalize
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
 from memory_graph.memory.vocabulary import MemoryKind
@@ -20,38 +25,17 @@ from memory_graph.store.content import capped, tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Block
 
-VERSION = "failures-4"
+VERSION = "failures-6"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
 )
 _EXCEPTION_LINE = re.compile(r"^\s*(?:E\s+)?[\w.]*(?:Error|Exception)\b.*")
 """An exception line; pytest prefixes its own with `E`."""
-_DENIAL = re.compile(r"(?i)^(the user denied permission|the user doesn't want to proceed)")
-"""A refused tool call is the user's decision, not the world failing."""
-_NORMALIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\s*E\s+"), ""),
-    (re.compile(r"\([^)]*\)"), "(…)"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b", re.I), "<hash>"),
-    (re.compile(r"(?:~|\.{1,2})?(?:/[\w.@+-]+)+/?"), "<path>"),
-    (re.compile(r"\b(?=[A-Za-z_]*\d)(?=\w*[A-Za-z])\w{3,}\b"), "<id>"),
-    (re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`"), "<q>"),
-    (re.compile(r"\b\d+(?:\.\d+)*\b"), "<n>"),
-    (re.compile(r"\s+"), " "),
-)
-_SIGNATURE_LENGTH = 160
 ERROR_LINE_CHARACTERS = 1_000
 """How much of the error line is kept: enough for a signature of 160 characters once paths and
 quoted values are stripped. A longer line is a dumped value, and stripping costs the square of
 a line that opens many brackets it never closes."""
-
-
-def normalize(line: str) -> str:
-    """The signature of an error line: what varies between occurrences stripped."""
-    for pattern, replacement in _NORMALIZERS:
-        line = pattern.sub(replacement, line)
-    return line.strip()[:_SIGNATURE_LENGTH]
 
 
 def _last_step(command: str) -> str:
@@ -165,11 +149,6 @@ Fix = tuple[int, str, bool]
 command then passed (a repair) or never did (a workaround)."""
 
 
-def _failed(block: Block) -> bool:
-    code = block.get("exit_code")
-    return bool(block.get("is_error")) or (isinstance(code, int) and code != 0)
-
-
 def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
@@ -185,7 +164,9 @@ def _results(view: SessionView) -> list[_Result]:
                 calls[str(block.get("id"))] = (str(block.get("name")), arguments or {})
             elif block.get("type") == "tool_result" and message.role == "tool":
                 call = calls.get(str(block.get("tool_use_id")))
-                if call is not None:
+                failed = None if call is None else result_failed(block)
+                # A refusal or a cascade is neither: it neither recurs nor resolves anything.
+                if call is not None and failed is not None:
                     name, arguments = call
                     command = arguments.get("command")
                     results.append(
@@ -193,7 +174,7 @@ def _results(view: SessionView) -> list[_Result]:
                             index,
                             block,
                             command_head(name, arguments),
-                            _failed(block),
+                            failed,
                             command if isinstance(command, str) else None,
                         )
                     )
@@ -209,9 +190,8 @@ def extract(view: SessionView) -> list[Observation]:
         if not result.failed:
             continue
         output = tool_result_text(result.block.get("content"))
-        if _DENIAL.match(output) or reads_like_injection(output):
-            # A refusal is a decision; output that tries to instruct the model is no evidence.
-            continue
+        if reads_like_injection(output):
+            continue  # output that tries to instruct the model is no evidence
         line, start, end = error_line(output)
         line = re.sub(r"^E\s+", "", line)  # pytest's marker, not part of the error
         if not line:

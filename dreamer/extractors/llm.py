@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from dreamer.extractors.failure_text import result_failed
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
 from memory_graph.memory.vocabulary import PROPOSED_KINDS, MemoryKind
@@ -118,7 +119,7 @@ def _citable(view: SessionView) -> Iterator[tuple[Message, str]]:
             results = [b for b in message.content if b.get("type") == "tool_result"]
             call = calls.get(str(results[0].get("tool_use_id"))) if results else None
             text = "\n".join(tool_result_text(b.get("content")) for b in results)
-            failed = any(b.get("is_error") for b in results)
+            failed = any(result_failed(b) for b in results)
             label = f"tool result{' (error)' if failed else ''} of {call or 'a tool'}"
         else:
             continue

@@ -9,6 +9,7 @@ if not, the proposal is marked stale instead of being applied blindly.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +104,12 @@ class _Proposal:
         """The pattern whose node it edits: its own for a new memory."""
         return str(self.payload.get("target", self.fingerprint))
 
+    @property
+    def also(self) -> list[dict[str, Any]]:
+        """The other memories a new memory comes with (a failure's fix): each with its
+        pattern, node, support and the messages of its evidence."""
+        return [part for part in self.payload.get("also", []) if isinstance(part, dict)]
+
 
 async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> _Proposal:
     row = await _one(
@@ -145,7 +152,9 @@ async def adopt(log: Database, proposal_id: int, statement: str | None = None) -
         op, payload, fingerprint = proposal.op, proposal.payload, proposal.fingerprint
         node = await _node_of(conn, proposal.target)
         now = now_iso()
-        if (node.state_hash if node else ABSENT) != proposal.graph_hash:
+        # A memory it comes with that became memory meanwhile changed what it adds too.
+        came = [await _node_of(conn, str(part["pattern"])) for part in proposal.also]
+        if (node.state_hash if node else ABSENT) != proposal.graph_hash or any(came):
             await conn.execute(
                 "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
                 (ProposalStatus.STALE, now, proposal_id),
@@ -159,13 +168,14 @@ async def adopt(log: Database, proposal_id: int, statement: str | None = None) -
         work = _Work(conn, proposal_id, now)
         support = proposal.support
         if op in (ProposalOp.ADD_NODE, ProposalOp.SUPERSEDE):
-            created = await _create_node(
+            created = await _create_nodes(
                 work, proposal, statement or _memory(payload, proposal.statement)
             )
             if op == ProposalOp.SUPERSEDE and node is not None:
                 await _set_status(work, node, NodeStatus.SUPERSEDED)
                 await _add_edge(work, fingerprint, node.pattern, EdgeKind.SUPERSEDES, 1.0)
-            message = f"adopted proposal {proposal_id} as memory {created}"
+            many = "memories" if len(created) > 1 else "memory"
+            message = f"adopted proposal {proposal_id} as {many} {_listed(created)}"
         elif op == ProposalOp.ADD_EDGE:
             for edge in payload.get("edges", []):
                 await _add_payload_edge(work, edge)
@@ -201,6 +211,10 @@ async def adopt(log: Database, proposal_id: int, statement: str | None = None) -
     return Decided(proposal_id, Outcome.ADOPTED, message, tuple(work.nodes), tuple(work.edges))
 
 
+def _listed(ids: list[int]) -> str:
+    return ", ".join(map(str, ids[:-1])) + " and " + str(ids[-1]) if len(ids) > 1 else str(ids[0])
+
+
 def _memory(payload: dict[str, Any], statement: str) -> str:
     """What a node says: the memory the proposal's payload words, else its statement."""
     node = payload.get("node")
@@ -227,54 +241,97 @@ async def _record_wording(
     )
 
 
-async def _create_node(work: _Work, proposal: _Proposal, statement: str) -> int:
-    fingerprint, payload = proposal.fingerprint, proposal.payload
-    node = payload.get("node") or {}
+Messages = Callable[[int], bool]
+"""Which of a proposal's evidence messages belong to a node it adds."""
+
+
+async def _create_nodes(work: _Work, proposal: _Proposal, statement: str) -> list[int]:
+    """The proposal's memory, and those it comes with (a failure's fix), each with its share
+    of the evidence, then the edges its payload names: all of them undone together."""
+    payload = proposal.payload
+    theirs = {int(message) for part in proposal.also for message in part.get("messages", [])}
+    # The person's own wording, when they edited it, comes from no message.
+    edited = statement != _memory(payload, "")
+    created = [
+        await _create_node(
+            work,
+            proposal.fingerprint,
+            proposal.kind,
+            payload.get("node") or {},
+            (statement, None if edited else _source(payload)),
+            proposal.support,
+            lambda message: message not in theirs,
+        )
+    ]
+    for part in proposal.also:
+        node = part.get("node") or {}
+        mine = {int(message) for message in part.get("messages", [])}
+        created.append(
+            await _create_node(
+                work,
+                str(part["pattern"]),
+                MemoryKind(node["kind"]),
+                node,
+                (str(node["statement"]), _source(part)),
+                int(part["support"]),
+                mine.__contains__,
+            )
+        )
+    for edge in payload.get("edges", []):
+        await _add_payload_edge(work, {**edge, "weight": 1.0})
+    return created
+
+
+async def _create_node(
+    work: _Work,
+    pattern: str,
+    kind: MemoryKind,
+    node: dict[str, Any],
+    wording: tuple[str, int | None],
+    support: int,
+    messages: Messages,
+) -> int:
+    statement, source = wording
     attributes = {k: v for k, v in node.items() if k not in ("statement", "source_message")}
-    first, last = await _seen(work)
+    first, last = await _seen(work, messages)
     row = await _one(
         work.conn,
         "INSERT INTO nodes (pattern, kind, statement, attributes, support, first_seen, "
         "last_seen, adopted, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            fingerprint,
-            proposal.kind,
-            statement,
-            dumps(attributes),
-            proposal.support,
-            first,
-            last,
-            work.now,
-            work.now,
-        ),
+        (pattern, kind, statement, dumps(attributes), support, first, last, work.now, work.now),
     )
     node_id = int(row[0])
     work.steps.append(["delete_node", node_id])
     work.nodes.add(node_id)
-    # The person's own wording, when they edited it, comes from no message.
-    edited = statement != _memory(payload, "")
-    await _record_wording(work.conn, node_id, statement, None if edited else _source(payload))
+    await _record_wording(work.conn, node_id, statement, source)
     await work.conn.execute(
-        "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)", (fingerprint, node_id)
+        "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)", (pattern, node_id)
     )
-    await _add_evidence(work, node_id)
-    for edge in payload.get("edges", []):
-        await _add_payload_edge(work, {**edge, "weight": 1.0})
-    await _cooccurrence_edges(work, node_id, fingerprint, proposal.kind)
+    await _add_evidence(work, node_id, messages)
+    await _cooccurrence_edges(work, node_id, pattern, kind)
     return node_id
 
 
-async def _seen(work: _Work) -> tuple[str, str]:
-    row = await _one(
+def _every(_: int) -> bool:
+    return True
+
+
+async def _seen(work: _Work, messages: Messages = _every) -> tuple[str, str]:
+    """When the sessions of the proposal's evidence (these messages of it) began and ended."""
+    rows = await _all(
         work.conn,
-        "SELECT MIN(s.started), MAX(COALESCE(s.ended, s.started)) FROM proposal_evidence e "
+        "SELECT e.message_id, s.started, COALESCE(s.ended, s.started) FROM proposal_evidence e "
         "JOIN sessions s ON s.id = e.session_id WHERE e.proposal_id = ?",
         (work.proposal_id,),
     )
-    return (row[0] or work.now, row[1] or work.now)
+    kept = [row for row in rows if messages(int(row[0]))]
+    return (
+        min((str(row[1]) for row in kept), default=work.now),
+        max((str(row[2]) for row in kept), default=work.now),
+    )
 
 
-async def _add_evidence(work: _Work, node_id: int) -> None:
+async def _add_evidence(work: _Work, node_id: int, messages: Messages = _every) -> None:
     rows = await _all(
         work.conn,
         "SELECT e.session_id, e.message_id, e.span_start, e.span_end FROM proposal_evidence e "
@@ -282,6 +339,7 @@ async def _add_evidence(work: _Work, node_id: int) -> None:
         "WHERE n.node_id = ? AND n.message_id = e.message_id)",
         (work.proposal_id, node_id),
     )
+    rows = [row for row in rows if messages(int(row[1]))]
     await work.conn.executemany(
         "INSERT INTO node_evidence (node_id, session_id, message_id, span_start, span_end) "
         "VALUES (?, ?, ?, ?, ?)",

@@ -223,13 +223,13 @@ async def _scrub_copies(
     gone: set[int],
 ) -> None:
     """Take the forgotten session's words out of what copied them: the adopted proposals that
-    cite it (their statement and the memory they worded), the steps that would undo a decision
+    cite it (their statement and the memories they worded), the steps that would undo a decision
     back to a forgotten wording, and system prompts logged with recalled text in them (before
     recall logged by reference)."""
     wordings.discard("")
     await conn.execute(
         "UPDATE proposals SET statement = ?, payload = json_remove(payload, '$.node', "
-        "'$.statement') WHERE status = 'adopted' AND id IN "
+        "'$.statement', '$.also') WHERE status = 'adopted' AND id IN "
         "(SELECT proposal_id FROM proposal_evidence WHERE session_id = ?)",
         (UNWORDED, session_id),
     )

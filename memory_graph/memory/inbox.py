@@ -51,6 +51,8 @@ class InboxItem:
     """What it edits changed since it was made: adopting it would apply nothing."""
     flag: str = ""
     """A warning for the person judging it: its words read like an instruction to the model."""
+    also: tuple[str, ...] = ()
+    """The memories it adds with its own (a failure's fix, the workflow that needs it)."""
 
     def to_json(self, evidence: list[Evidence]) -> dict[str, Any]:
         """The `reverie inbox --json` shape of a proposal, with its evidence."""
@@ -60,6 +62,7 @@ class InboxItem:
             "kind": self.kind,
             "statement": self.statement,
             "memory": self.memory,
+            "also": list(self.also),
             "confidence": self.confidence,
             "support": self.support,
             "evidence": [link.to_json() for link in evidence],
@@ -109,6 +112,11 @@ async def pending(log: Database) -> list[InboxItem]:
                 last_seen=row["last_seen"] or "",
                 stale=current[targets[row["id"]]] != row["graph_hash"],
                 flag=str(payload.get("flag") or ""),
+                also=tuple(
+                    str(part["node"]["statement"])
+                    for part in payload.get("also", [])
+                    if isinstance(part, dict) and isinstance(part.get("node"), dict)
+                ),
             )
         )
     order = list(MemoryKind)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,6 @@ from memory_graph.transcripts.jsonl import first_record, records, sample
 from memory_graph.transcripts.parsed import ImportedMessage, ImportedSession, ParsedFile, Problem
 
 SOURCE = "openai"
-_ERROR_RESULT = re.compile(r"^\s*(Error|Exception|Traceback)\b")
 _ROLES = {"system", "user", "assistant", "tool", "function", "developer"}
 
 
@@ -108,12 +106,13 @@ def _message(turn: dict[str, Any], role: str) -> ImportedMessage | None:
     else:
         kind = "tool"
     if kind == "tool":
+        # The format says nothing of whether a call failed: no `is_error` is made up here, and
+        # the dreamer reads the text (`dreamer.extractors.failure_text`).
         blocks.append(
             {
                 "type": "tool_result",
                 "tool_use_id": str(turn.get("tool_call_id") or turn.get("name") or ""),
                 "content": text,
-                "is_error": bool(_ERROR_RESULT.match(text)),
             }
         )
     elif text.strip():

@@ -189,6 +189,7 @@ class InboxScreen(Screen[None]):
                 if item.op == ProposalOp.ADD_NODE
                 else f"Edit: {item.op}"
             ),
+            *(Content(f"And: {visible(also)}") for also in item.also),
             Content(
                 f"Why: {item.support} sessions, confidence {item.confidence:.2f}, "
                 f"first seen {when(item.first_seen, None)}, last seen {when(item.last_seen, None)}"
