@@ -96,9 +96,8 @@ async def test_a_failure_without_a_fix_is_proposed_alone_and_only_if_it_recurs(
     assert failure["statement"].startswith("`make deploy` fails with") and failure["also"] == []
 
 
-async def test_a_fix_of_a_failure_already_in_memory_is_proposed_on_its_own(
-    log: SessionLog,
-) -> None:
+async def _failure_in_memory_then_its_fix(log: SessionLog) -> None:
+    """A failure seen twice and adopted, then seen twice more, each time fixed by a pull."""
     for request in ("push my work", "push the branch"):
         await command_session(log, request, [REJECTED])
     await dream(log)
@@ -106,6 +105,12 @@ async def test_a_fix_of_a_failure_already_in_memory_is_proposed_on_its_own(
     await adoption.adopt(log, failure["id"])
     for request in ("push it now", "ship the fix"):
         await command_session(log, request, [REJECTED, PULL, PUSHED])
+
+
+async def test_a_fix_of_a_failure_already_in_memory_is_proposed_on_its_own(
+    log: SessionLog,
+) -> None:
+    await _failure_in_memory_then_its_fix(log)
     await dream(log)
     proposals = {p["op"]: p for p in await inbox_json(log) if p["kind"] != "entity"}
     assert set(proposals) == {"reinforce", "add_node"}
@@ -179,13 +184,7 @@ async def test_forgetting_a_session_takes_its_words_from_both_memories(log: Sess
 async def test_a_fix_waiting_on_its_own_gives_way_to_the_joined_proposal(
     log: SessionLog,
 ) -> None:
-    for request in ("push my work", "push the branch"):
-        await command_session(log, request, [REJECTED])
-    await dream(log)
-    (failure,) = [p for p in await inbox_json(log) if p["kind"] == MemoryKind.FAILURE]
-    await adoption.adopt(log, failure["id"])
-    for request in ("push it now", "ship the fix"):
-        await command_session(log, request, [REJECTED, PULL, PUSHED])
+    await _failure_in_memory_then_its_fix(log)
     await dream(log)  # the failure is memory: its fix waits on its own
     added = [p["kind"] for p in await inbox_json(log) if p["op"] == "add_node"]
     assert MemoryKind.FIX in added and MemoryKind.FAILURE not in added
