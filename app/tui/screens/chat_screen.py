@@ -141,7 +141,7 @@ class ChatScreen(Screen[None]):
         assert self.session_log is not None and self.agent is not None
         try:
             if self.session_id is None:
-                session = await self.session_log.create_session(model=self.config.model)
+                session = await self.agent.new_session()
                 self.session_id = session.id
                 self.status_line.session = f"session {session.id}"
             await self.conversation.add_user(text)
