@@ -16,56 +16,10 @@ from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from memory_graph.transcripts.reverie_format import export_lines
 from tests.cli import run_cli
+from tests.support.claude_code_lines import CWD, Transcript
 
 SESSION = "7f3c2a10-5b6e-4d8f-9a01-c2b3d4e5f601"
-CWD = "/home/noor/src/harbor"
 AGENT = "a5e91c2"
-
-
-class Transcript:
-    """Claude Code lines as it writes them: a uuid chain, one line per content block."""
-
-    def __init__(self, agent: str | None = None) -> None:
-        self.agent = agent
-        self.lines: list[dict[str, Any]] = []
-        self.parent: str | None = None
-        self.second = 0
-
-    def add(self, kind: str, content: Any, **flags: Any) -> str:
-        self.second += 1
-        uuid = f"{self.agent or 'main'}-{len(self.lines):04d}-4c1d-8e2f-1a2b3c4d5e6f"
-        line: dict[str, Any] = {
-            "parentUuid": self.parent,
-            "isSidechain": self.agent is not None,
-            "userType": "external",
-            "cwd": CWD,
-            "sessionId": SESSION,
-            "version": "2.1.3",
-            "gitBranch": "main",
-        }
-        if self.agent is not None:
-            line["agentId"] = self.agent
-        role = "assistant" if kind == "assistant" else "user"
-        message: dict[str, Any] = {"role": role, "content": content}
-        if kind == "assistant":
-            message = {"model": "claude-opus-4-6", "id": "msg_01", "type": "message", **message}
-        line |= {"type": kind, "message": message, "uuid": uuid}
-        line |= {"timestamp": f"2026-03-02T10:{self.second // 60:02d}:{self.second % 60:02d}.000Z"}
-        line |= flags
-        self.lines.append(line)
-        self.parent = uuid
-        return uuid
-
-    def user(self, content: Any, **flags: Any) -> str:
-        return self.add("user", content, **flags)
-
-    def assistant(self, text: str) -> str:
-        return self.add("assistant", [{"type": "text", "text": text}])
-
-    def write(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(line) + "\n" for line in self.lines))
-        return path
 
 
 CAVEAT = (
@@ -96,7 +50,7 @@ RECALLED = f"{RECALLED_HEADER} (memories they adopted):\n- [memory 3, preference
 
 def _session(folder: Path) -> Path:
     """One session with every form of user line Claude Code writes, and a sub-agent."""
-    main = Transcript()
+    main = Transcript(SESSION)
     main.user(CAVEAT, isMeta=True)
     main.user(ECHO)
     main.user("<local-command-stdout>Set model to opus</local-command-stdout>")
@@ -110,20 +64,7 @@ def _session(folder: Path) -> Path:
         ]
     )
     main.assistant("Looking at the job.")
-    main.add(
-        "assistant",
-        [{"type": "tool_use", "id": "toolu_01A", "name": "Bash", "input": {"command": "make"}}],
-    )
-    main.user(
-        [
-            {
-                "type": "tool_result",
-                "tool_use_id": "toolu_01A",
-                "content": "Exit code 2\nmake: *** [tide] Error 2",
-                "is_error": True,
-            }
-        ]
-    )
+    main.tool("Bash", "make tide", "Exit code 2\nmake: *** [tide] Error 2", error=True)
     main.user([{"type": "text", "text": "[Request interrupted by user for tool use]"}])
     main.user(
         "<command-message>review is running…</command-message>\n"
@@ -134,7 +75,7 @@ def _session(folder: Path) -> Path:
     main.user(NOTIFICATION)
     main.user(HOOK)
     main.user("thanks, that was it")
-    sub = Transcript(agent=AGENT)
+    sub = Transcript(SESSION, agent=AGENT)
     sub.user(HOOK, isMeta=True)
     sub.user("Find where the tide job's schedule is set. The user prefers cron over systemd.")
     sub.assistant("It is in deploy/cron.d/tide.")
