@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from memory_graph.store.origins import RECALLED_HEADER
+from app.agent.prompt import recalled_block
+from memory_graph.memory.evidence import Evidence
+from memory_graph.memory.recall import Recalled
+from memory_graph.memory.recall.results import RecallHit
+from memory_graph.memory.vocabulary import MemoryKind
+from memory_graph.store.origins import RECALLED_HEADER, infer_origin
 from memory_graph.store.records import MessageOrigin, OriginReason, Provenance
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
@@ -46,6 +51,8 @@ NOTIFICATION = (
     "</task-notification>\nRead the output file to retrieve the result: /tmp/b41c0de.output"
 )
 RECALLED = f"{RECALLED_HEADER} (memories they adopted):\n- [memory 3, preference] Use uv."
+HANDED_ON = f"SessionStart hook additional context: {RECALLED}"
+SKILL = "Review the diff and list what a reviewer would flag."
 
 
 def _session(folder: Path) -> Path:
@@ -57,6 +64,7 @@ def _session(folder: Path) -> Path:
     main.user("<local-command-stderr>warning: model is slow</local-command-stderr>")
     main.user(HOOK, isMeta=True)
     main.user(RECALLED, isMeta=True)
+    main.user(HANDED_ON, isMeta=True)
     main.user(
         [
             {"type": "text", "text": HOOK},
@@ -70,7 +78,7 @@ def _session(folder: Path) -> Path:
         "<command-message>review is running…</command-message>\n"
         "<command-name>/review</command-name>"
     )
-    main.user("Review the diff and list what a reviewer would flag.", isMeta=True)
+    main.user(SKILL, isMeta=True)
     main.user(COMPACTED, isCompactSummary=True, isVisibleInTranscriptOnly=True)
     main.user(NOTIFICATION)
     main.user(HOOK)
@@ -90,13 +98,14 @@ EXPECTED = [
     ("<local-command-stderr>", MessageOrigin.HARNESS, OriginReason.SLASH_COMMAND),
     (HOOK, MessageOrigin.HARNESS, OriginReason.HOOK_CONTEXT),
     (RECALLED, MessageOrigin.RECALLED, OriginReason.RECALLED_MEMORY),
+    (HANDED_ON, MessageOrigin.RECALLED, OriginReason.RECALLED_MEMORY),
     (HOOK + "\nthe harbor tide job", MessageOrigin.PERSON, None),
     ("Looking at the job.", MessageOrigin.AGENT, None),
     ("Bash {", MessageOrigin.AGENT, None),
     ("Exit code 2", MessageOrigin.HARNESS, None),
     ("[Request interrupted by user", MessageOrigin.SIGNAL, OriginReason.INTERRUPTION),
     ("<command-message>review", MessageOrigin.HARNESS, OriginReason.SLASH_COMMAND),
-    ("Review the diff", MessageOrigin.HARNESS, OriginReason.SKILL),
+    (SKILL, MessageOrigin.HARNESS, OriginReason.SKILL),
     (COMPACTED, MessageOrigin.HARNESS, OriginReason.COMPACTION_SUMMARY),
     (NOTIFICATION, MessageOrigin.HARNESS, OriginReason.TASK_NOTIFICATION),
     (HOOK, MessageOrigin.HARNESS, OriginReason.HOOK_CONTEXT),
@@ -231,10 +240,23 @@ async def test_an_export_keeps_origins_and_working_directories(
         main, sub = (await fresh.list_sessions())[:2]
         assert main.external_id == f"{SESSION}-old" and sub.parent_id == main.id
         found = await _origins(fresh, main.id)
-        # What only the lines' flags said is lost: a skill's text reads as typed.
-        skill = next(i for i, (_, _, why) in enumerate(EXPECTED) if why == OriginReason.SKILL)
-        assert found[skill][1:] == (MessageOrigin.PERSON, None)
-        assert [f for i, f in enumerate(found) if i != skill] == [
-            f for i, f in enumerate(await _origins(imported, sessions[0].id)) if i != skill
+        # What only the lines' isMeta flag said is lost: a skill's text, a hook handing on
+        # recalled memory in its own words, read as typed.
+        lost = [i for i, (start, _, _) in enumerate(EXPECTED) if start in (HANDED_ON, SKILL)]
+        assert [found[i][1:] for i in lost] == [(MessageOrigin.PERSON, None)] * 2
+        assert [f for i, f in enumerate(found) if i not in lost] == [
+            f for i, f in enumerate(await _origins(imported, sessions[0].id)) if i not in lost
         ]
         assert await _origins(fresh, sub.id) == await _origins(imported, sessions[1].id)
+
+
+def test_reveries_own_recalled_block_coming_back_is_recalled() -> None:
+    memory = RecallHit(7, MemoryKind.PREFERENCE, "Use uv, not pip.", 1.0)
+    episode = RecallHit(None, None, "user: the tide job fails", 0.5, [Evidence(2, 9, (0, 5))])
+    for hits in ([memory], [episode]):
+        block = recalled_block(Recalled("uv", hits))
+        assert infer_origin("user", block, {}).origin is MessageOrigin.RECALLED
+        wrapped = (
+            f"<system-reminder>\nSessionStart hook additional context: {block}\n</system-reminder>"
+        )
+        assert infer_origin("user", wrapped, {}).origin is MessageOrigin.RECALLED

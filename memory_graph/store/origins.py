@@ -49,8 +49,12 @@ HOOK_CONTEXT = Provenance(MessageOrigin.HARNESS, OriginReason.HOOK_CONTEXT)
 RECALLED = Provenance(MessageOrigin.RECALLED, OriginReason.RECALLED_MEMORY)
 
 
-def _recalled(text: str) -> bool:
-    return text.lstrip().startswith(RECALLED_HEADER) or f"<{RECALLED_TAG}>" in text
+def recalled_in(text: str, *, opening: bool = False) -> bool:
+    """Whether a text holds Reverie's recalled block: anywhere in the harness's words (a hook
+    hands it on inside its own), or (`opening`) at the start of what reads as typed (a person
+    may quote it)."""
+    header = text.lstrip().startswith(RECALLED_HEADER) if opening else RECALLED_HEADER in text
+    return header or f"<{RECALLED_TAG}>" in text
 
 
 def person_text(text: str) -> str:
@@ -80,8 +84,8 @@ def infer_origin(role: Role, text: str, meta: Mapping[str, Any]) -> Provenance:
     if _REMINDER_OPEN in words and not typed.strip():
         # Only reminders: the harness talking. Beside typed words they stay in the person's
         # turn, whose words are read without them.
-        return RECALLED if _recalled(words) else HOOK_CONTEXT
-    return RECALLED if _recalled(typed) else Provenance(MessageOrigin.PERSON)
+        return RECALLED if recalled_in(words) else HOOK_CONTEXT
+    return RECALLED if recalled_in(typed, opening=True) else Provenance(MessageOrigin.PERSON)
 
 
 def in_sub_agent(provenance: Provenance) -> Provenance:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from memory_graph.store.content import blocks_text
-from memory_graph.store.origins import in_sub_agent, infer_origin
+from memory_graph.store.origins import RECALLED, in_sub_agent, infer_origin, recalled_in
 from memory_graph.store.records import Block, MessageOrigin, OriginReason, Provenance, Role
 
 _COMPACTION_SUMMARY = Provenance(MessageOrigin.HARNESS, OriginReason.COMPACTION_SUMMARY)
@@ -30,8 +30,9 @@ def claude_code(line: Mapping[str, Any], text: str) -> Provenance:
     else:
         provenance = infer_origin("user", text, {})
         if line.get("isMeta") and provenance.origin is MessageOrigin.PERSON:
-            # A line the person never saw as theirs: a skill's or a custom command's text.
-            provenance = _SKILL
+            # A line the person never saw as theirs: a skill's or a custom command's text, or a
+            # hook handing on Reverie's recalled memory.
+            provenance = RECALLED if recalled_in(text) else _SKILL
     return in_sub_agent(provenance) if line.get("isSidechain") else provenance
 
 
