@@ -17,7 +17,7 @@ from memory_graph.store.content import blocks_text
 from memory_graph.store.database import Database
 from memory_graph.store.drafts import Drafts
 from memory_graph.store.errors import StoreError
-from memory_graph.store.origins import kept, person_text
+from memory_graph.store.origins import kept, person_text, record_origins
 from memory_graph.store.records import (
     Block,
     Event,
@@ -299,10 +299,7 @@ class SessionLog(Database):
         await stamp_change(conn, session_id)
         provenance = kept(role, provenance)
         if provenance is not None:
-            await conn.execute(
-                "INSERT INTO message_origins (message_id, origin, reason) VALUES (?, ?, ?)",
-                (row[0], provenance.origin, provenance.reason),
-            )
+            await record_origins(conn, session_id, [(row[1], provenance)])
         message = Message(
             id=row[0],
             session_id=session_id,

@@ -46,6 +46,8 @@ def exported(
     """The origin of a message of a Reverie export (`spawned`: its session has a parent)."""
     origin, reason = message.get("origin"), message.get("origin_reason")
     if origin in tuple(MessageOrigin):
-        return Provenance(MessageOrigin(origin), reason if isinstance(reason, str) else None)
+        # Reasons are a closed vocabulary too: anything else in a file is not kept.
+        known = OriginReason(reason) if reason in tuple(OriginReason) else None
+        return Provenance(MessageOrigin(origin), known)
     provenance = infer_origin(role, blocks_text(content), meta)
     return in_sub_agent(provenance) if spawned else provenance
