@@ -105,6 +105,8 @@ async def record_origins(
     conn: aiosqlite.Connection, session_id: int, origins: Sequence[tuple[int, Provenance]]
 ) -> None:
     """Store the origins of a session's messages, given by their seq (what an import knows)."""
+    if not origins:
+        return  # most sessions: a trip to the database's thread saved
     await conn.executemany(
         "INSERT INTO message_origins (message_id, origin, reason) "
         "SELECT id, ?, ? FROM messages WHERE session_id = ? AND seq = ?",
