@@ -138,7 +138,7 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def _send(self, text: str) -> None:
-        assert self.session_log is not None and self.agent is not None
+        assert self.agent is not None
         try:
             if self.session_id is None:
                 session = await self.agent.new_session()
