@@ -1,7 +1,9 @@
 """From observations to candidate memories: support across sessions, one per pattern.
 
-Support counts distinct sessions over all of history (stored observations plus this batch); a
-pattern seen in fewer than `min_support` sessions is an anecdote and waits. A workflow (a
+Support counts distinct people's sessions over all of history (stored observations plus this
+batch): a sub-agent's or a compaction run's session counts with the session that spawned it
+(`Observation.root`), while evidence still points at the message where it was seen. A pattern
+seen in fewer than `min_support` sessions is an anecdote and waits. A workflow (a
 recurring request meeting the same failure) counts only the sessions whose requests recur.
 A failure and the fix that resolved it (and a workflow that needed the same workaround) are
 one candidate, not several that say the same thing (`together`).
@@ -170,7 +172,7 @@ def _statement(kind: MemoryKind, items: Sequence[Observation], support: int) -> 
     quote = memories[best]
     node = {"kind": kind, "statement": quote, "source_message": quoted[best].message_id}
     payload: dict[str, object] = {"node": {**node, **_described(quoted)}}
-    corrections = {o.session_id for o in items if o.detail.get("how") == "correction"}
+    corrections = {o.root for o in items if o.detail.get("how") == "correction"}
     how = " (correcting a reply)" if corrections else ""
     statement = f'The user said in {support} sessions{how}: "{quote}"'
     return statement, support_confidence(support), payload
@@ -214,15 +216,15 @@ def recurring_requests(items: Sequence[Observation]) -> list[Observation]:
     failure that was repaired and retried is told by its failure and fix proposals."""
     if not any(o.detail.get("outcome") == "workaround" for o in items):
         return []
-    per_session = {o.session_id: frozenset(o.detail.get("words", ())) for o in items}
+    per_session = {o.root: frozenset(o.detail.get("words", ())) for o in items}
     counts = Counter(word for words in per_session.values() for word in words)
     recurring = {w for w, n in counts.items() if n >= 2 and n * 2 > len(per_session)}
-    return [o for o in items if recurring & per_session[o.session_id]]
+    return [o for o in items if recurring & per_session[o.root]]
 
 
 def _workflow(items: Sequence[Observation], support: int) -> Wording:
     """A recurring request, the failure it meets and what was done instead."""
-    per_session = {o.session_id: frozenset(o.detail.get("words", ())) for o in items}
+    per_session = {o.root: frozenset(o.detail.get("words", ())) for o in items}
     counts = Counter(word for words in per_session.values() for word in words)
     recurring = sorted(w for w, n in counts.items() if n * 2 > len(per_session))
     request, asked_in = _request_sentence(items, frozenset(recurring))
@@ -230,7 +232,7 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     workarounds = [str(o.detail["workaround"]) for o in items if o.detail.get("workaround")]
     workaround = _most_common(workarounds)
-    done = len({o.session_id for o in items if o.detail.get("workaround") == workaround})
+    done = len({o.root for o in items if o.detail.get("workaround") == workaround})
     statement = (
         f'Requests like "{request}" ({support} sessions) fail first (`{head}`: {line}); '
         f"`{workaround}` worked instead in {done}."
@@ -410,7 +412,7 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
     for observation in observations:
         groups[observation.group].setdefault(observation.message_id, observation)
     failure_support = {
-        fingerprint: len({o.session_id for o in items.values()})
+        fingerprint: len({o.root for o in items.values()})
         for fingerprint, items in groups.items()
         if next(iter(items.values())).kind == MemoryKind.FAILURE
     }
@@ -420,7 +422,7 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
         kind = items[0].kind
         if kind == MemoryKind.WORKFLOW and not fingerprint.startswith(MODEL_PREFIX):
             items = recurring_requests(items)
-        support = len({o.session_id for o in items})
+        support = len({o.root for o in items})
         if support < (max(min_support, ENTITY_SUPPORT) if kind.derived else min_support):
             continue
         first_per_session = {o.session_id: o for o in reversed(items)}

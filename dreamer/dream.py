@@ -93,6 +93,16 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
 _DERIVED = {kind for kind in MemoryKind if kind.derived}
 
 
+def rooted(observations: Sequence[Observation], roots: dict[int, int]) -> list[Observation]:
+    """Observations with the people's sessions they count toward (`roots`: a spawned session's
+    root, resolved once a dream from the parent links as they are now, so a sub-agent imported
+    before its parent counts with it once the parent arrives)."""
+    return [
+        replace(o, root_id=roots[o.session_id]) if o.session_id in roots else o
+        for o in observations
+    ]
+
+
 async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewProposal]:
     """The candidates matched against the adopted graph and the inbox, the memories gone
     quiet, each with the state of what it edits."""
@@ -198,7 +208,8 @@ async def _dream(
     rows = await asyncio.to_thread(assign_patterns, found, known)
     patterns = sorted({row.group for row in rows})
     history = await observations_of(log, patterns)
-    candidates = consolidate([*history, *rows], min_support)
+    roots = await log.session_roots()
+    candidates = consolidate(rooted([*history, *rows], roots), min_support)
     proposals = await _matched(log, candidates)
     record = DreamRecord(
         trigger=trigger,

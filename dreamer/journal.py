@@ -35,7 +35,8 @@ class Watermark:
 @dataclass(frozen=True)
 class Observation:
     """One occurrence of a candidate pattern, found by an extractor. Observations with the same
-    fingerprint are the same pattern; support is the number of distinct sessions among them."""
+    fingerprint are the same pattern; support is the number of distinct people's sessions among
+    them (`root`)."""
 
     fingerprint: str
     kind: MemoryKind
@@ -47,11 +48,20 @@ class Observation:
     """What consolidation needs to write the statement (the concrete line, the command)."""
     pattern: str = ""
     """The pattern it belongs to: its own fingerprint, or the first observation it restates."""
+    root_id: int | None = None
+    """The session at the top of its session's chain of parents, when it has one (a dream
+    resolves it: `dreamer.dream.rooted`)."""
 
     @property
     def group(self) -> str:
         """The pattern, defaulting to the observation's own fingerprint."""
         return self.pattern or self.fingerprint
+
+    @property
+    def root(self) -> int:
+        """The person's session it counts toward: a sub-agent's or a compaction run's work
+        counts with the session that spawned it, once."""
+        return self.session_id if self.root_id is None else self.root_id
 
 
 @dataclass(frozen=True)
@@ -341,10 +351,11 @@ async def latest_sightings(
 
 
 async def horizon(log: SessionLog, sessions: int) -> int | None:
-    """The oldest of the last `sessions` sessions that are not private (by id), or None when
-    there are fewer."""
+    """The oldest of the last `sessions` people's sessions that are not private (by id; the
+    sessions they spawned do not count), or None when there are fewer."""
     async with log.connection.execute(
-        "SELECT id FROM sessions WHERE private = 0 ORDER BY id DESC LIMIT 1 OFFSET ?",
+        "SELECT id FROM sessions WHERE private = 0 AND parent_id IS NULL "
+        "ORDER BY id DESC LIMIT 1 OFFSET ?",
         (sessions - 1,),
     ) as cursor:
         row = await cursor.fetchone()

@@ -98,7 +98,7 @@ async def test_the_model_reads_the_batch_once_and_only_its_citable_messages_coun
         "FROM dream_model_calls c JOIN dreams d ON d.id = c.dream_id"
     ) as cursor:
         extractors, model_name, citations, patterns, logged = await cursor.fetchone()
-    assert json.loads(extractors)["llm"] == f"llm-1 {config.model}"
+    assert json.loads(extractors)["llm"] == f"llm-2 {config.model}"
     assert model_name == config.model and json.loads(logged)["tool_choice"]["name"] == TOOL_NAME
     # Private, assistant, two unknown ids and a string; four patterns left with nothing valid
     # or of a kind that does not exist.

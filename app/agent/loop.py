@@ -25,7 +25,7 @@ from app.agent.workspace import Workspace
 from app.config import Config
 from memory_graph.memory.recall import Recalled, recall
 from memory_graph.store.errors import StoreError
-from memory_graph.store.records import Block, Message
+from memory_graph.store.records import Block, Message, Session
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
@@ -162,6 +162,12 @@ class Agent:
         if self._client is None:
             self._client = make_client(self.config)
         return self._client
+
+    async def new_session(self) -> Session:
+        """Start a session of this agent: its model, and the workspace it works in."""
+        return await self.log.create_session(
+            model=self.config.model, cwd=str(self.toolbox.workspace.root)
+        )
 
     async def run_turn(self, session_id: int, text: str, observer: TurnObserver) -> TurnResult:
         """Send one user message and carry the reply through any tool calls.

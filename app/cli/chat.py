@@ -46,7 +46,7 @@ async def chat(args: argparse.Namespace) -> int:
                     "start a new session instead"
                 )
         else:
-            session = await log.create_session(model=config.model)
+            session = await agent.new_session()
         observer = PrintingObserver(sys.stdout, sys.stderr, allow_tools=args.yes, quiet=args.json)
         result = await agent.run_turn(session.id, text, observer)
         observer.finish()

@@ -158,7 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     recalling.add_argument("--json", action="store_true", help="print JSON")
 
     sessions = command("sessions", "list sessions, most recent first")
-    sessions.add_argument("--limit", type=_count, default=50, help="how many (0: all; default 50)")
+    sessions.add_argument(
+        "--limit",
+        type=_count,
+        default=50,
+        help="how many people's sessions, each with those it spawned (0: all; default 50)",
+    )
     sessions.add_argument("--json", action="store_true", help="print JSON")
 
     show = command("show", "print one session")

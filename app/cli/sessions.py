@@ -8,6 +8,7 @@ import sys
 
 from app.cli.output import print_json
 from app.cli.parser import config_for
+from app.origins import listed_title, origin_label
 from app.terminal import visible, when
 from memory_graph.store.content import tool_result_text
 from memory_graph.store.records import Message, Session
@@ -17,7 +18,7 @@ from memory_graph.store.session_log import SessionLog
 def _session_line(session: Session) -> str:
     last = when(session.started, session.ended)
     flags = " private" if session.private else ""
-    title = " ".join(session.title.split()) or "(untitled)"
+    title = " ".join(listed_title(session).split()) or "(untitled)"
     count = f"{session.message_count:>5} msgs"
     return visible(f"{session.id:>6}  {last}  {count}  {session.source}{flags}  {title}")
 
@@ -39,10 +40,12 @@ async def list_sessions(args: argparse.Namespace) -> int:
 def _message_lines(message: Message) -> list[str]:
     lines: list[str] = []
     mark = " (interrupted)" if message.interrupted else ""
+    # A turn the person did not type says who wrote it.
+    speaker = origin_label(message) or message.role
     for block in message.content:
         kind = block.get("type")
         if kind == "text" and block.get("text"):
-            lines.append(f"[{message.role}{mark}] {block['text']}")
+            lines.append(f"[{speaker}{mark}] {block['text']}")
         elif kind == "tool_use":
             lines.append(f"[{message.role}] → {block['name']} {json.dumps(block.get('input', {}))}")
         elif kind == "tool_result":

@@ -2,7 +2,8 @@
 becomes a `topic`; the programs its commands run, the files its tools touch and the names the
 user writes become `entity` observations (one per session and entity).
 
-Evidence follows the rules: names come from the user's own turns (never the assistant's),
+Evidence follows the rules: names come from the person's own turns (never the assistant's, nor
+the harness's lines in the person's place),
 programs and files from the tool calls whose results the world returned, the project from the
 system prompt Reverie wrote for the session.
 """
@@ -16,13 +17,13 @@ from typing import Any
 from dreamer.extractors.failures import canonical_command
 from dreamer.extractors.statements import sentences_read
 from dreamer.journal import Observation
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, is_person, person_words
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import capped
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 
-VERSION = "entities-2"
+VERSION = "entities-3"
 _WORKSPACE = re.compile(r"[Ww]orkspace is (/\S+?)\.?(?:\s|$)")
 _NAME = re.compile(
     r"(?<![/\w])(?:(?:Dr|Mr|Mrs|Ms|Prof)\.\s)?[A-ZÀ-Þ][a-zß-ÿ'’-]+"
@@ -145,9 +146,10 @@ def _observation(
 
 
 def _names(message: Message) -> list[tuple[str, int, int]]:
-    """Capitalised words the user wrote, except the first of a sentence (any word may open one)."""
+    """Capitalised words the person wrote, except the first of a sentence (any word may open
+    one)."""
     found = []
-    for sentence, start, _ in sentences_read(message.text):
+    for sentence, start, _ in sentences_read(person_words(message)):
         for match in _NAME.finditer(sentence):
             name = match.group()
             if match.start() == 0 or name in _NOT_NAMES or len(name) < 3:
@@ -156,12 +158,8 @@ def _names(message: Message) -> list[tuple[str, int, int]]:
     return found
 
 
-def _typed_by_user(message: Message) -> bool:
-    return (
-        message.role == "user"
-        and not message.meta.get("signal")
-        and not reads_like_injection(message.text)
-    )
+def _typed_by_person(message: Message) -> bool:
+    return is_person(message) and not reads_like_injection(person_words(message))
 
 
 def _span(message: Message, needle: str) -> tuple[int, int]:
@@ -200,7 +198,7 @@ def extract(view: SessionView) -> list[Observation]:
             if project is not None:
                 name, span = project
                 add(_observation(view, MemoryKind.TOPIC, "project", name, message, span))
-        elif _typed_by_user(message):
+        elif _typed_by_person(message):
             for name, start, end in _names(message):
                 add(_observation(view, MemoryKind.ENTITY, "name", name, message, (start, end)))
         for block in message.content:

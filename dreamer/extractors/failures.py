@@ -1,7 +1,8 @@
 """Failures: tool results that failed (is_error, a non-zero exit code, or, for a result with no
-label, its text: `dreamer.extractors.failure_text`), grouped across sessions by a normalized
-signature, each linked to what resolved it in the same session. Refusals and cascades are set
-aside: neither failures nor successes.
+label, its text: `dreamer.extractors.failure_text`), and errors a hook reported in the harness's
+words (a PostToolUse hook's compile error in a `<system-reminder>`: the world answering too),
+grouped across sessions by a normalized signature, each linked to what resolved it in the same
+session. Refusals and cascades are set aside: neither failures nor successes.
 
 The signature keeps what identifies a failure (the command, the error line) and strips what
 varies between occurrences (`dreamer.extractors.signature`: paths, URLs, hosts, container
@@ -23,15 +24,18 @@ from dreamer.observation import SessionView
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import capped, tool_result_text
 from memory_graph.store.injection import reads_like_injection
-from memory_graph.store.records import Block
+from memory_graph.store.records import Block, Message, OriginReason
 
-VERSION = "failures-6"
+VERSION = "failures-7"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
 )
 _EXCEPTION_LINE = re.compile(r"^\s*(?:E\s+)?[\w.]*(?:Error|Exception)\b.*")
 """An exception line; pytest prefixes its own with `E`."""
+_HOOK_HEADER = re.compile(r"(?m)^\s*(?P<event>[A-Z]\w*)(?::\S+)? hook\b[^\n:]*:[ \t]*")
+"""How Claude Code heads a hook's output: `PostToolUse:Edit hook additional context: …`."""
+_REMINDER_END = "</system-reminder>"
 ERROR_LINE_CHARACTERS = 1_000
 """How much of the error line is kept: enough for a signature of 160 characters once paths and
 quoted values are stripped. A longer line is a dumped value, and stripping costs the square of
@@ -153,11 +157,35 @@ def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
+def _hook_report(index: int, message: Message) -> _Result | None:
+    """An error a hook reported in the harness's words, as a failed result of the hook (named by
+    its event); None for hook context that reports none."""
+    if message.origin_reason != OriginReason.HOOK_CONTEXT:
+        return None
+    header = _HOOK_HEADER.search(message.text)
+    report = message.text[header.end() :] if header else message.text
+    end = report.find(_REMINDER_END)
+    report = report[:end] if end >= 0 else report
+    reported = any(
+        _EXCEPTION_LINE.match(line) or _ERROR_LINE.search(line)
+        for _, part in capped(report)
+        for line in part.splitlines()
+    )
+    if not reported:
+        return None
+    head = f"{header['event']} hook" if header else "hook"
+    return _Result(index, {"type": "tool_result", "content": report}, head, True, None)
+
+
 def _results(view: SessionView) -> list[_Result]:
-    """The session's tool results in order, each with the call that produced it."""
+    """The session's tool results in order, each with the call that produced it, and the errors
+    hooks reported."""
     calls: dict[str, tuple[str, dict[str, Any]]] = {}
     results: list[_Result] = []
     for index, message in enumerate(view.messages):
+        report = _hook_report(index, message)
+        if report is not None:
+            results.append(report)
         for block in message.content:
             if block.get("type") == "tool_use":
                 arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
@@ -182,7 +210,8 @@ def _results(view: SessionView) -> list[_Result]:
 
 
 def extract(view: SessionView) -> list[Observation]:
-    """Failure and fix observations of one session (tool results only: the world's answers)."""
+    """Failure and fix observations of one session (tool results and hooks' reports only: the
+    world's answers)."""
     results = _results(view)
     outcomes = _outcomes(results)
     observations: list[Observation] = []

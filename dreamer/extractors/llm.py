@@ -3,7 +3,8 @@ patterns, each citing the messages that show it.
 
 The dreamer never talks to an endpoint itself: the caller hands it a `ModelCall` (the app builds
 one on the configured client, with its retries). What the model may cite is what the offline
-extractors may: the user's own turns and tool results, never assistant text, never a private
+extractors may: the person's own turns (without the harness's reminders in them) and tool
+results, never assistant text nor the harness's lines in the person's place, never a private
 session, never a turn carrying an injection. Cited ids outside that set are rejected, and so is
 a pattern left with no valid citation. Text is redacted before it leaves the machine.
 """
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 
 from dreamer.extractors.failure_text import result_failed
 from dreamer.journal import Observation
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, is_person, person_words
 from memory_graph.memory.vocabulary import PROPOSED_KINDS, MemoryKind
 from memory_graph.store.content import HEAD_CHARACTERS, tool_result_text
 from memory_graph.store.injection import reads_like_injection
@@ -26,7 +27,7 @@ from memory_graph.store.records import Message
 from memory_graph.store.redact import redact
 from memory_graph.store.text import key_words
 
-VERSION = "llm-1"
+VERSION = "llm-2"
 TOOL_NAME = "propose_patterns"
 MODEL_PREFIX = "m:"
 """Fingerprints of patterns the model found start with this: they group by wording, as
@@ -112,8 +113,9 @@ def _citable(view: SessionView) -> Iterator[tuple[Message, str]]:
             if block.get("type") == "tool_use":
                 arguments = json.dumps(block.get("input", {}), ensure_ascii=False)[:200]
                 calls[str(block.get("id"))] = f"{block.get('name')} {arguments}"
-        if message.role == "user" and not message.meta.get("signal"):
-            text = message.text
+        if is_person(message):
+            # Where a reminder was blanked, its blanks are no use to the model.
+            text = person_words(message).strip()
             label = "user"
         elif message.role == "tool":
             results = [b for b in message.content if b.get("type") == "tool_result"]

@@ -1,7 +1,8 @@
 """Recurring requests: what the user asks for at the start of a session, tied to the failure it
 ran into and what was done instead ("requests to export PDF fail first and need LibreOffice").
 
-A session's request is its first user turn. Each failure met while serving it becomes a
+A session's request is the first turn the person typed (a sub-agent's has none: its prompt is
+the parent agent's). Each failure met while serving it becomes a
 `workflow` observation on that turn, keyed by the failure's signature, with the request's words
 and how the session got past the failure: repaired (the same command passed later), a
 workaround (another command succeeded instead), or not at all. Consolidation proposes a
@@ -15,23 +16,20 @@ import hashlib
 
 from dreamer.extractors.statements import flagged
 from dreamer.journal import Observation
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, person_words
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 from memory_graph.store.text import key_words
 
-VERSION = "requests-2"
+VERSION = "requests-3"
 REQUEST_CHARACTERS = 400
 """How much of the opening turn is read as the request (a pasted document is not a request)."""
 
 
 def opening_request(view: SessionView) -> Message | None:
-    """The first turn the user typed."""
-    for message in view.messages:
-        if message.role == "user" and message.text.strip() and not message.meta.get("signal"):
-            return message
-    return None
+    """The first turn the person typed."""
+    return next((m for m in view.person_turns if person_words(m).strip()), None)
 
 
 def extract(view: SessionView, failures: list[Observation]) -> list[Observation]:
@@ -40,7 +38,10 @@ def extract(view: SessionView, failures: list[Observation]) -> list[Observation]
     request = opening_request(view)
     if request is None:
         return []
-    text = request.text[:REQUEST_CHARACTERS]
+    typed = person_words(request)
+    # From the first word typed: a reminder before it is blanked, not part of the request.
+    start = len(typed) - len(typed.lstrip())
+    text = typed[start : start + REQUEST_CHARACTERS]
     words = key_words(text)
     if not words:
         return []
@@ -63,7 +64,7 @@ def extract(view: SessionView, failures: list[Observation]) -> list[Observation]
             MemoryKind.WORKFLOW,
             view.session.id,
             request.id,
-            (0, len(text)),
+            (start, start + len(text)),
             {
                 "request": text,
                 "words": sorted(words),
@@ -75,6 +76,6 @@ def extract(view: SessionView, failures: list[Observation]) -> list[Observation]
                 "workaround": workaround,
             },
         )
-    if reads_like_injection(request.text):
+    if reads_like_injection(typed):
         return [flagged(observation) for observation in found.values()]
     return list(found.values())

@@ -2,7 +2,8 @@
 ("no, don't …", "I said …", "actually …"), stated preferences ("I prefer …", "always/never …",
 "from now on …") and facts about themselves ("my X is Y", "remember …").
 
-Only the user's own turns are read (their head and tail), sentence by sentence. A turn that
+Only the person's own turns are read (their head and tail, without the harness's reminders in
+them: `dreamer.observation`), sentence by sentence. A turn that
 reads like an instruction to the model (`memory_graph.store.injection`) is still heard, since the
 person may be changing their mind in those words, but its observations carry `instruction_like`,
 and the inbox says so. Each sentence becomes an observation keyed by its content words;
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from dreamer.journal import Observation
-from dreamer.observation import SessionView
+from dreamer.observation import SessionView, is_person, person_words
 from memory_graph.memory.vocabulary import FactSubject, MemoryKind
 from memory_graph.store.content import capped
 from memory_graph.store.injection import reads_like_injection
@@ -25,7 +26,7 @@ from memory_graph.store.records import Message
 from memory_graph.store.redact import redact
 from memory_graph.store.text import key_words
 
-VERSION = "statements-4"
+VERSION = "statements-5"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _CORRECTION = re.compile(
@@ -221,17 +222,21 @@ def _fingerprint(kind: str, words: frozenset[str], negated: frozenset[str]) -> s
 
 
 def extract(view: SessionView) -> list[Observation]:
-    """Preference and fact observations of one session, from the user's own words."""
+    """Preference and fact observations of one session, from the person's own words."""
     observations: list[Observation] = []
     previous: Message | None = None
     for message in view.messages:
-        if message.role == "user" and not message.meta.get("signal"):
+        person = is_person(message)
+        if person:
+            # A correction answers a reply: the turn before the person's is the agent's (the
+            # harness's lines and an interruption between them change nothing).
             after_reply = previous is not None and previous.role == "assistant"
-            found = _from_message(view, message, after_reply)
-            if found and reads_like_injection(message.text):
+            typed = person_words(message)
+            found = _from_message(view, message, typed, after_reply)
+            if found and reads_like_injection(typed):
                 found = [flagged(observation) for observation in found]
             observations.extend(found)
-        if message.role in ("user", "assistant"):
+        if person or message.role == "assistant":
             previous = message
     return observations
 
@@ -244,9 +249,11 @@ def sentences_read(text: str) -> Iterator[tuple[str, int, int]]:
             yield sentence, offset + start, offset + end
 
 
-def _from_message(view: SessionView, message: Message, after_reply: bool) -> list[Observation]:
+def _from_message(
+    view: SessionView, message: Message, typed: str, after_reply: bool
+) -> list[Observation]:
     found = []
-    for sentence, start, end in sentences_read(message.text):
+    for sentence, start, end in sentences_read(typed):
         kind_how = _classify(sentence, after_reply)
         if kind_how is None:
             continue

@@ -116,6 +116,12 @@ async def forget(log: Database, session_id: int, reason: str = "") -> Forgotten:
         )
         await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
         await conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+        # Before the messages they point to (a foreign key), which the trigger checks against.
+        await conn.execute(
+            "DELETE FROM message_origins WHERE message_id IN "
+            "(SELECT id FROM messages WHERE session_id = ?)",
+            (session_id,),
+        )
         cursor = await conn.execute("DELETE FROM messages WHERE session_id = ?", (session_id,))
         messages = cursor.rowcount
         await cursor.close()

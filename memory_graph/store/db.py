@@ -195,6 +195,8 @@ async def migrate(
             # executescript would COMMIT first; run statement by statement inside our transaction.
             for statement in _statements(migration.sql):
                 await conn.execute(statement)
+            if migration.backfill is not None:
+                await migration.backfill(conn)
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)",
                 (version + 1, migration.name, now_iso()),

@@ -7,15 +7,22 @@ boundary. Migrations only move forward and never rewrite existing rows' meaning.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import aiosqlite
+
+from memory_graph.store import origins
 
 
 @dataclass(frozen=True)
 class Migration:
-    """One forward step of the schema."""
+    """One forward step of the schema, and the rows it fills in that SQL cannot work out
+    (run after its statements, in the same transaction)."""
 
     name: str
     sql: str
+    backfill: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None
 
 
 # The session log. Messages and events are append-only: triggers refuse UPDATE and DELETE,
@@ -362,6 +369,29 @@ BEGIN
 END;
 """
 
+# Who wrote each message (`memory_graph.store.origins`): messages cannot change, so origins sit
+# beside them, one row for each message whose origin is not its role's default, as append-only
+# as the messages and forgotten with them. Messages stored before get theirs from their text.
+# Sessions keep the working directory they ran in.
+_MESSAGE_ORIGINS = """
+CREATE TABLE message_origins (
+    message_id INTEGER PRIMARY KEY REFERENCES messages (id),
+    origin TEXT NOT NULL CHECK (origin IN ('person', 'harness', 'agent', 'signal', 'recalled')),
+    reason TEXT
+);
+CREATE TRIGGER message_origins_no_update BEFORE UPDATE ON message_origins
+BEGIN
+    SELECT RAISE(ABORT, 'message origins are append-only');
+END;
+CREATE TRIGGER message_origins_no_delete BEFORE DELETE ON message_origins
+WHEN NOT EXISTS (SELECT 1 FROM messages m JOIN forget_log f ON f.session_id = m.session_id
+                 WHERE m.id = OLD.message_id)
+BEGIN
+    SELECT RAISE(ABORT, 'message origins are append-only; use forget to remove a whole session');
+END;
+ALTER TABLE sessions ADD COLUMN cwd TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -371,6 +401,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("006_graph", _GRAPH),
     Migration("007_change_clock", _CHANGE_CLOCK),
     Migration("008_statement_versions", _STATEMENT_VERSIONS),
+    # 009 is `009_private_sessions`, on its way from another branch: it goes before this one.
+    Migration("010_message_origins", _MESSAGE_ORIGINS, origins.backfill),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -5,12 +5,66 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 Role = Literal["user", "assistant", "tool", "system"]
 Outcome = Literal["success", "failure", "unknown"]
 Block = dict[str, Any]
 """One content block as the Messages API shapes it: text, tool_use or tool_result."""
+
+
+class MessageOrigin(StrEnum):
+    """Who wrote a message's text: the store's vocabulary for messages (the database's CHECK
+    constraint lists the same values). Only the person's words are evidence of what the person
+    prefers, corrects, states or asks."""
+
+    PERSON = "person"
+    """The person typing."""
+    HARNESS = "harness"
+    """The program around the model: system prompts, tool results, compaction summaries,
+    slash-command echoes, hook context, skills, task notifications."""
+    AGENT = "agent"
+    """A model: assistant replies and tool calls, and a parent agent's prompt to a sub-agent."""
+    SIGNAL = "signal"
+    """An event rather than words: an interruption."""
+    RECALLED = "recalled"
+    """What Reverie itself handed a model (recalled memory), coming back in a transcript."""
+
+
+class OriginReason(StrEnum):
+    """Why a message's origin is not its role's usual one (kept beside the origin)."""
+
+    COMPACTION_SUMMARY = "compaction summary"
+    SLASH_COMMAND = "slash-command echo"
+    HOOK_CONTEXT = "hook context"
+    SKILL = "skill text"
+    TASK_NOTIFICATION = "task notification"
+    SUB_AGENT_PROMPT = "sub-agent prompt"
+    INTERRUPTION = "interruption"
+    RECALLED_MEMORY = "recalled memory"
+
+
+_ROLE_ORIGINS: dict[str, MessageOrigin] = {
+    "user": MessageOrigin.PERSON,
+    "assistant": MessageOrigin.AGENT,
+    # Tool results are the world answering, as the harness reports it: nobody's words.
+    "tool": MessageOrigin.HARNESS,
+    "system": MessageOrigin.HARNESS,
+}
+
+
+def default_origin(role: Role) -> MessageOrigin:
+    """The origin a message of this role has unless something says otherwise."""
+    return _ROLE_ORIGINS[role]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """A message's origin and, when it is not its role's default, why."""
+
+    origin: MessageOrigin
+    reason: str | None = None
 
 
 def iso(moment: datetime) -> str:
@@ -60,6 +114,9 @@ class Session:
     private: bool
     parent_id: int | None = None
     message_count: int = 0
+    cwd: str | None = None
+    """The working directory the session ran in, when its source says (imports of OpenAI-style
+    logs do not)."""
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` shape of a session."""
@@ -74,6 +131,7 @@ class Session:
             "outcome": self.outcome,
             "private": self.private,
             "parent_id": self.parent_id,
+            "cwd": self.cwd,
             "messages": self.message_count,
         }
 
@@ -92,6 +150,18 @@ class Message:
     created: str
     meta: dict[str, Any] = field(default_factory=dict)
     external_id: str | None = None
+    provenance: Provenance | None = None
+    """Who wrote it, when that is not its role's default (`origin` says either way)."""
+
+    @property
+    def origin(self) -> MessageOrigin:
+        """Who wrote the text."""
+        return self.provenance.origin if self.provenance else default_origin(self.role)
+
+    @property
+    def origin_reason(self) -> str | None:
+        """Why the origin is not the role's default (a compaction summary, a sub-agent prompt)."""
+        return self.provenance.reason if self.provenance else None
 
     @property
     def interrupted(self) -> bool:
@@ -107,6 +177,8 @@ class Message:
             "role": self.role,
             "content": self.content,
             "meta": self.meta,
+            "origin": self.origin,
+            "origin_reason": self.origin_reason,
             "external_id": self.external_id,
             "created": self.created,
         }

@@ -17,10 +17,13 @@ from memory_graph.store.content import blocks_text
 from memory_graph.store.database import Database
 from memory_graph.store.drafts import Drafts
 from memory_graph.store.errors import StoreError
+from memory_graph.store.origins import kept, person_text, record_origins
 from memory_graph.store.records import (
     Block,
     Event,
     Message,
+    MessageOrigin,
+    Provenance,
     Role,
     SearchHit,
     Session,
@@ -28,13 +31,19 @@ from memory_graph.store.records import (
     now_iso,
 )
 from memory_graph.store.search import index_for_search, search_sessions
-from memory_graph.store.sql import stamp_change
+from memory_graph.store.sql import stamp_change, where_in
 
 _SESSION_COLUMNS = (
     "s.id, s.source, s.external_id, s.title, s.started, s.ended, s.model, s.outcome, "
-    "s.private, s.parent_id"
+    "s.private, s.parent_id, s.cwd"
 )
-_MESSAGE_COLUMNS = "id, session_id, seq, role, content, text, meta, external_id, created"
+_MESSAGE_COLUMNS = (
+    "m.id, m.session_id, m.seq, m.role, m.content, m.text, m.meta, m.external_id, m.created, "
+    "o.origin, o.reason"
+)
+_COUNTED = "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n"
+_MAX_DEPTH = 64
+"""How far up a chain of parents is followed (a chain is never this deep; a loop would be)."""
 _TITLE_LENGTH = 80
 
 
@@ -58,6 +67,7 @@ def _session(row: sqlite3.Row, message_count: int = 0) -> Session:
         private=bool(row["private"]),
         parent_id=row["parent_id"],
         message_count=message_count,
+        cwd=row["cwd"],
     )
 
 
@@ -72,11 +82,14 @@ def _message(row: sqlite3.Row) -> Message:
         created=row["created"],
         meta=meta_from_column(row["meta"]),
         external_id=row["external_id"],
+        provenance=Provenance(MessageOrigin(row["origin"]), row["reason"])
+        if row["origin"]
+        else None,
     )
 
 
 def title_from(text: str) -> str:
-    """A one-line session title from the first thing the user said."""
+    """A one-line session title from the first thing the person said."""
     line = " ".join(text.split())
     return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 1].rstrip() + "…"
 
@@ -113,12 +126,13 @@ class SessionLog(Database):
         started: str | None = None,
         private: bool = False,
         parent_id: int | None = None,
+        cwd: str | None = None,
     ) -> Session:
         """Start a new session; native sessions get a random external id that survives export."""
         async with self.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO sessions (source, external_id, title, started, model, private, "
-                "parent_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "parent_id, cwd) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     source,
                     external_id or uuid.uuid4().hex,
@@ -127,6 +141,7 @@ class SessionLog(Database):
                     model,
                     int(private),
                     parent_id,
+                    cwd,
                 ),
             )
             row = await cursor.fetchone()
@@ -137,9 +152,7 @@ class SessionLog(Database):
     async def get_session(self, session_id: int) -> Session:
         """The session with this id, or UnknownSession."""
         async with self._conn.execute(
-            f"SELECT {_SESSION_COLUMNS}, "
-            "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n "
-            "FROM sessions s WHERE s.id = ?",
+            f"SELECT {_SESSION_COLUMNS}, {_COUNTED} FROM sessions s WHERE s.id = ?",
             (session_id,),
         ) as cursor:
             row = await cursor.fetchone()
@@ -148,16 +161,44 @@ class SessionLog(Database):
         return _session(row, row["n"])
 
     async def list_sessions(self, limit: int = 200) -> list[Session]:
-        """Sessions, most recently active first, with their message counts."""
+        """Sessions with their message counts: those no other session spawned, most recently
+        active first (at most `limit` of them), each followed by the sessions it spawned
+        (sub-agents, compaction runs; `parent_id` set), in the order they started."""
         async with self._conn.execute(
-            f"SELECT {_SESSION_COLUMNS}, "
-            "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n "
-            "FROM sessions s ORDER BY COALESCE(s.ended, s.started) DESC, s.id DESC "
-            "LIMIT ?",
+            f"SELECT {_SESSION_COLUMNS}, {_COUNTED} FROM sessions s WHERE s.parent_id IS NULL "
+            "ORDER BY COALESCE(s.ended, s.started) DESC, s.id DESC LIMIT ?",
             (limit,),
         ) as cursor:
-            rows = await cursor.fetchall()
-        return [_session(row, row["n"]) for row in rows]
+            roots = await cursor.fetchall()
+        # Every session under those listed, found from them down (an index on parent_id).
+        spawned: dict[int, list[Session]] = {}
+        for row in await where_in(
+            self,
+            "WITH RECURSIVE tree (id, root, depth) AS (SELECT id, id, 0 FROM sessions "
+            "WHERE id IN ({}) UNION ALL SELECT c.id, tree.root, tree.depth + 1 FROM sessions c "
+            f"JOIN tree ON c.parent_id = tree.id WHERE tree.depth < {_MAX_DEPTH}) "
+            f"SELECT tree.root, {_SESSION_COLUMNS}, {_COUNTED} FROM tree "
+            "JOIN sessions s ON s.id = tree.id WHERE tree.depth > 0 ORDER BY s.started, s.id",
+            [row["id"] for row in roots],
+        ):
+            spawned.setdefault(row["root"], []).append(_session(row, row["n"]))
+        return [
+            session
+            for row in roots
+            for session in (_session(row, row["n"]), *spawned.get(row["id"], ()))
+        ]
+
+    async def session_roots(self) -> dict[int, int]:
+        """For each session another spawned, the session at the top of its chain of parents:
+        the person's session its work counts toward."""
+        async with self._conn.execute(
+            "WITH RECURSIVE up (id, ancestor, parent, depth) AS ("
+            "SELECT id, id, parent_id, 0 FROM sessions WHERE parent_id IS NOT NULL "
+            "UNION ALL SELECT up.id, s.id, s.parent_id, up.depth + 1 FROM sessions s "
+            f"JOIN up ON s.id = up.parent WHERE up.depth < {_MAX_DEPTH}) "
+            "SELECT id, ancestor FROM up WHERE parent IS NULL"
+        ) as cursor:
+            return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     async def set_private(self, session_id: int, private: bool) -> Session:
         """Make a session private (or not): dreams never read a private session, and memory that
@@ -198,12 +239,20 @@ class SessionLog(Database):
         meta: dict[str, Any] | None = None,
         external_id: str | None = None,
         created: str | None = None,
+        provenance: Provenance | None = None,
     ) -> Message:
-        """Append one message at the end of a session (its FTS row is written with it). A first
-        user message also names an untitled session."""
+        """Append one message at the end of a session (its FTS row is written with it). The
+        person's first message also names an untitled session."""
         async with self.transaction() as conn:
             message = await self.insert_message(
-                conn, session_id, role, list(content), meta or {}, external_id, created
+                conn,
+                session_id,
+                role,
+                list(content),
+                meta or {},
+                external_id,
+                created,
+                provenance=provenance,
             )
         return message
 
@@ -216,7 +265,11 @@ class SessionLog(Database):
         meta: dict[str, Any],
         external_id: str | None,
         created: str | None,
+        *,
+        provenance: Provenance | None = None,
     ) -> Message:
+        """Insert one message inside the caller's transaction, with its search row, its origin
+        (`provenance`; None: its role's default) and the session's change stamp."""
         text = blocks_text(content)
         created = created or now_iso()
         try:
@@ -244,12 +297,10 @@ class SessionLog(Database):
         assert row is not None
         await index_for_search(conn, session_id, row[1])
         await stamp_change(conn, session_id)
-        if role == "user" and text:
-            await conn.execute(
-                "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
-                (title_from(text), session_id),
-            )
-        return Message(
+        provenance = kept(role, provenance)
+        if provenance is not None:
+            await record_origins(conn, session_id, [(row[1], provenance)])
+        message = Message(
             id=row[0],
             session_id=session_id,
             seq=row[1],
@@ -259,12 +310,21 @@ class SessionLog(Database):
             created=created,
             meta=meta,
             external_id=external_id,
+            provenance=provenance,
         )
+        if message.origin is MessageOrigin.PERSON and text:
+            # Titles come from the person's words, never from what the harness wrote.
+            await conn.execute(
+                "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
+                (title_from(person_text(text)), session_id),
+            )
+        return message
 
     async def messages(self, session_id: int) -> list[Message]:
         """Every message of a session in order."""
         async with self._conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m LEFT JOIN message_origins o "
+            "ON o.message_id = m.id WHERE m.session_id = ? ORDER BY m.seq",
             (session_id,),
         ) as cursor:
             rows = await cursor.fetchall()

@@ -21,7 +21,7 @@ async def stamp_change(conn: aiosqlite.Connection, session_id: int) -> None:
 
 
 async def where_in(log: Database, sql: str, values: Sequence[Any]) -> list[Any]:
-    """Rows of `sql` (which ends in `IN ({})`) for many values, in chunks SQLite accepts."""
+    """Rows of `sql` (which holds one `IN ({})`) for many values, in chunks SQLite accepts."""
     rows: list[Any] = []
     for start in range(0, len(values), 500):
         chunk = list(values[start : start + 500])

@@ -2,10 +2,10 @@
 
 Each line is an event. `user` and `assistant` lines carry a Messages-API message; one assistant
 reply is spread over several lines (one content block each), and every line becomes one Reverie
-message whose external id is the line's `uuid`. Sub-agent files
-(`<session>/subagents/agent-*.jsonl`, `isSidechain`) become child sessions. `summary` lines
-title the session they point into. Progress, hook, snapshot and queue lines carry no
-conversation and are counted as ignored.
+message whose external id is the line's `uuid`, with its origin (`transcripts.origins`: many user
+lines are the harness's, not the person's). Sub-agent files (`<session>/subagents/agent-*.jsonl`,
+`isSidechain`) become child sessions. `summary` lines title the session they point into.
+Progress, hook, snapshot and queue lines carry no conversation and are counted as ignored.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from memory_graph.store.content import tool_result_text
-from memory_graph.store.records import Block, Role
+from memory_graph.store.content import blocks_text, tool_result_text
+from memory_graph.store.origins import person_text
+from memory_graph.store.records import Block, MessageOrigin, Role
 from memory_graph.store.session_log import title_from
+from memory_graph.transcripts import origins
 from memory_graph.transcripts.jsonl import records
 from memory_graph.transcripts.parsed import (
     ImportedMessage,
@@ -30,8 +32,6 @@ from memory_graph.transcripts.parsed import (
 SOURCE = "claude-code"
 _EXIT_CODE = re.compile(r"^Exit code (\d+)\b")
 _CONVERSATION = {"user", "assistant"}
-_INTERRUPTION = re.compile(r"^\[Request interrupted by user[^\]]*\]$")
-"""Claude Code writes this as a user line when the user stops a reply: a signal, not words."""
 _KNOWN_NOISE = {"progress", "file-history-snapshot", "queue-operation", "system"}
 
 
@@ -127,7 +127,7 @@ class _Reading:
             if isinstance(leaf, str) and isinstance(text, str) and text.strip():
                 self.summaries.append(TitleHint(number, leaf, title_from(text)))
             return
-        if kind not in _CONVERSATION or line.get("isMeta"):
+        if kind not in _CONVERSATION:
             self.into.ignored += 1
             return
         message = line.get("message")
@@ -184,6 +184,9 @@ class _Reading:
         uuid = line.get("uuid") if isinstance(line.get("uuid"), str) else None
         timestamp = line.get("timestamp") if isinstance(line.get("timestamp"), str) else None
         session.saw(timestamp)
+        cwd = line.get("cwd")
+        if session.cwd is None and isinstance(cwd, str) and cwd:
+            session.cwd = cwd
         if uuid:
             self.owner_of[uuid] = session
         results = [b for b in blocks if b["type"] == "tool_result"]
@@ -195,17 +198,18 @@ class _Reading:
             if not blocks:
                 return
         meta: dict[str, Any] = {}
-        words = " ".join(b["text"] for b in blocks if b["type"] == "text").strip()
-        if role == "user" and _INTERRUPTION.match(words):
-            meta["signal"] = "interrupted"
+        imported = ImportedMessage(role, blocks, uuid, timestamp, meta)
         if role == "assistant":
             model = message.get("model")
             if isinstance(model, str) and not model.startswith("<"):
                 session.model = model
                 meta["model"] = model
-        session.messages.append(ImportedMessage(role, blocks, uuid, timestamp, meta))
-        if role == "user" and not meta and not session.fallback_title:
-            session.fallback_title = title_from(words)
+        else:
+            words = blocks_text(blocks)
+            imported.provenance = origins.claude_code(line, words)
+            if imported.provenance.origin is MessageOrigin.PERSON and not session.fallback_title:
+                session.fallback_title = title_from(person_text(words))
+        session.messages.append(imported)
 
 
 def parse(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from memory_graph.store.records import Block, Outcome, Role, stored_time
+from memory_graph.store.records import Block, Outcome, Provenance, Role, stored_time
 
 Format = Literal["claude-code", "openai", "reverie"]
 FORMATS: tuple[Format, ...] = ("claude-code", "openai", "reverie")
@@ -21,6 +21,8 @@ class ImportedMessage:
     external_id: str | None = None
     created: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance | None = None
+    """Who wrote it (`memory_graph.transcripts.origins`); None: its role's default."""
 
 
 @dataclass
@@ -32,13 +34,15 @@ class ImportedSession:
     title: str = ""
     """A title the source gave (a summary, a `title` field): it replaces the stored one."""
     fallback_title: str = ""
-    """A title derived from the first user words: used only while the session has none."""
+    """A title derived from the person's first words: used only while the session has none."""
     started: str | None = None
     ended: str | None = None
     model: str | None = None
     outcome: Outcome = "unknown"
     private: bool = False
     parent_external_id: str | None = None
+    cwd: str | None = None
+    """The working directory it ran in, when the transcript says."""
     messages: list[ImportedMessage] = field(default_factory=list)
 
     def saw(self, timestamp: str | None) -> None:

@@ -2,10 +2,13 @@
 
     {"format": "reverie", "version": 1, "exported": "<time>"}
     {"session": {source, external_id, title, started, ended, model, outcome, private,
-                 parent_external_id}, "messages": [{role, content, meta, external_id, created}]}
+                 parent_external_id, cwd}, "messages": [{role, content, meta, origin,
+                 origin_reason, external_id, created}]}
 
-Export then import into a fresh home gives back every session, message, outcome and external
-id exactly; sessions keep their original source, so a Claude Code session stays one.
+Export then import into a fresh home gives back every session, message, origin, outcome and
+external id exactly; sessions keep their original source, so a Claude Code session stays one.
+`cwd`, `origin` and `origin_reason` may be absent (exports made before they were kept): such
+messages get their origin from their text, as the log's own rows did.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, get_args
 from memory_graph.store.blocks import checked
 from memory_graph.store.records import Message, Outcome, Role, Session, dumps, now_iso
 from memory_graph.store.session_log import SessionLog
+from memory_graph.transcripts import origins
 from memory_graph.transcripts.jsonl import records
 from memory_graph.transcripts.parsed import ImportedMessage, ImportedSession, ParsedFile, Problem
 
@@ -52,12 +56,15 @@ def session_line(session: Session, parent: Session | None, messages: Sequence[Me
                 "outcome": session.outcome,
                 "private": session.private,
                 "parent_external_id": parent.external_id if parent else None,
+                "cwd": session.cwd,
             },
             "messages": [
                 {
                     "role": m.role,
                     "content": m.content,
                     "meta": m.meta,
+                    "origin": m.origin,
+                    "origin_reason": m.origin_reason,
                     "external_id": m.external_id,
                     "created": m.created,
                 }
@@ -87,21 +94,24 @@ def _outcome(value: Any) -> Outcome:
     return "unknown"
 
 
-def _message(message: Any, index: int) -> tuple[ImportedMessage | None, list[str]]:
-    """Message `index` of a session, and what is wrong with it: a message without a known role
-    is skipped, a block that is not what an export holds is kept, repaired."""
+def _message(message: Any, index: int, spawned: bool) -> tuple[ImportedMessage | None, list[str]]:
+    """Message `index` of a session (`spawned`: one another session spawned), and what is wrong
+    with it: a message without a known role is skipped, a block that is not what an export
+    holds is kept, repaired."""
     role = message.get("role") if isinstance(message, dict) else None
     if not isinstance(role, str) or role not in _ROLES:
         return None, [f"message {index} has no known role; skipped"]
     assert isinstance(message, dict)
     content, defects = checked(message.get("content"))
     meta = message.get("meta", {})
+    meta = meta if isinstance(meta, dict) else {}
     imported = ImportedMessage(
         role=message["role"],
         content=content,
         external_id=_string(message.get("external_id")),
         created=_string(message.get("created")),
-        meta=meta if isinstance(meta, dict) else {},
+        meta=meta,
+        provenance=origins.exported(message, message["role"], content, meta, spawned),
     )
     return imported, [f"message {index}, {defect}; kept, repaired" for defect in defects]
 
@@ -129,9 +139,10 @@ def _session(
         outcome=_outcome(outcome),
         private=fields.get("private") is True,
         parent_external_id=_string(fields.get("parent_external_id")),
+        cwd=_string(fields.get("cwd")),
     )
     for index, message in enumerate(messages):
-        imported, reasons = _message(message, index)
+        imported, reasons = _message(message, index, session.parent_external_id is not None)
         problems.extend(Problem(path, number, reason) for reason in reasons)
         if imported is not None:
             session.messages.append(imported)

@@ -14,7 +14,8 @@ import aiosqlite
 
 from memory_graph.store.content import blocks_text
 from memory_graph.store.errors import StoreError
-from memory_graph.store.records import dumps, now_iso, stored_time
+from memory_graph.store.origins import kept, record_origins
+from memory_graph.store.records import Provenance, dumps, now_iso, stored_time
 from memory_graph.store.search import index_for_search
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.sql import stamp_change
@@ -63,8 +64,8 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
         if session_id is None:
             cursor = await conn.execute(
                 "INSERT INTO sessions (source, external_id, title, started, ended, model, "
-                "outcome, private, parent_id, parent_external_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "outcome, private, parent_id, parent_external_id, cwd) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     imported.source,
                     imported.external_id,
@@ -76,6 +77,7 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                     int(imported.private),
                     parent_id,
                     imported.parent_external_id,
+                    imported.cwd,
                 ),
             )
             inserted = await cursor.fetchone()
@@ -95,7 +97,8 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                 "ended = CASE WHEN ended IS NULL OR ? > ended THEN ? ELSE ended END, "
                 "model = COALESCE(?, model), "
                 "outcome = CASE WHEN ? != 'unknown' THEN ? ELSE outcome END, "
-                "private = MAX(private, ?), parent_id = COALESCE(parent_id, ?) WHERE id = ?",
+                "private = MAX(private, ?), parent_id = COALESCE(parent_id, ?), "
+                "cwd = COALESCE(cwd, ?) WHERE id = ?",
                 (
                     _storable(imported.title),
                     _storable(imported.title),
@@ -107,10 +110,11 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                     imported.outcome,
                     int(imported.private),
                     parent_id,
+                    imported.cwd,
                     session_id,
                 ),
             )
-        rows = await _new_messages(conn, session_id, created, imported, now)
+        rows, origins = await _new_messages(conn, session_id, created, imported, now)
         first_seq = int(str(rows[0][1])) if rows else 0
         if rows:
             await conn.executemany(
@@ -118,6 +122,7 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                 "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            await record_origins(conn, session_id, origins)
             # Indexed in one statement: several times faster than row by row.
             await index_for_search(conn, session_id, first_seq)
             await stamp_change(conn, session_id)
@@ -130,8 +135,9 @@ async def _new_messages(
     created: bool,
     imported: ImportedSession,
     now: str,
-) -> list[tuple[object, ...]]:
-    """Rows for the messages the session lacks, numbered after its last one."""
+) -> tuple[list[tuple[object, ...]], list[tuple[int, Provenance]]]:
+    """Rows for the messages the session lacks, numbered after its last one, and the origins
+    of those whose origin is not their role's default (by seq)."""
     known: set[str] = set()
     anonymous: list[str] = []
     last_seq = 0
@@ -147,6 +153,7 @@ async def _new_messages(
                     known.add(external_id)
                 last_seq = max(last_seq, seq)
     rows: list[tuple[object, ...]] = []
+    origins: list[tuple[int, Provenance]] = []
     position = 0
     for message in imported.messages:
         content = _storable(dumps(message.content))
@@ -176,7 +183,10 @@ async def _new_messages(
                 stored_time(message.created) or now,
             )
         )
-    return rows
+        provenance = kept(message.role, message.provenance)
+        if provenance is not None:
+            origins.append((last_seq, provenance))
+    return rows, origins
 
 
 async def retitle(log: SessionLog, source: str, leaf: str, title: str) -> bool:

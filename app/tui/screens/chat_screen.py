@@ -138,10 +138,10 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def _send(self, text: str) -> None:
-        assert self.session_log is not None and self.agent is not None
+        assert self.agent is not None
         try:
             if self.session_id is None:
-                session = await self.session_log.create_session(model=self.config.model)
+                session = await self.agent.new_session()
                 self.session_id = session.id
                 self.status_line.session = f"session {session.id}"
             await self.conversation.add_user(text)

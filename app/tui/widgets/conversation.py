@@ -1,4 +1,5 @@
-"""The conversation pane: user turns, streamed Markdown replies, folded tool calls, notices.
+"""The conversation pane: user turns, streamed Markdown replies, folded tool calls and turns the
+person did not type, notices.
 
 Message text is always shown as plain text or Markdown, never parsed as Textual markup.
 """
@@ -12,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
+from app.origins import origin_label
 from app.terminal import one_line, program_output, visible
 from memory_graph.store.content import tool_result_text
 from memory_graph.store.records import Message
@@ -40,6 +42,25 @@ class UserTurn(Static):
         background: $boost;
     }
     """
+
+
+class OtherTurn(Collapsible):
+    """A turn in the person's place that they did not type (a compaction summary, a slash
+    command's echo, a parent agent's prompt, an interruption), folded under who wrote it."""
+
+    DEFAULT_CSS = """
+    OtherTurn {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, label: str, text: str) -> None:
+        super().__init__(
+            Static(Content(visible(text))),
+            title=Content(f"{label}  {one_line(text, 60)}"),  # type: ignore[arg-type]
+            collapsed=True,
+        )
 
 
 class Notice(Static):
@@ -174,6 +195,7 @@ class Conversation(VerticalScroll, can_focus=False):
         for message in messages:
             if message.role == "system":
                 continue
+            label = origin_label(message)
             for block in message.content:
                 kind = block.get("type")
                 if kind == "text" and block.get("text"):
@@ -183,6 +205,8 @@ class Conversation(VerticalScroll, can_focus=False):
                         reply = Reply(visible(block["text"]))
                         reply.set_class(message.interrupted, "interrupted")
                         await self.mount(reply)
+                    elif label is not None:
+                        await self.mount(OtherTurn(label, block["text"]))
                     else:
                         await self.add_user(block["text"])
                 elif kind == "tool_use":

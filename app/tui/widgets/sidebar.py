@@ -1,4 +1,5 @@
-"""The sessions sidebar: recent sessions, full-text search, open one, start a new one."""
+"""The sessions sidebar: recent sessions (each with those it spawned nested under it), full-text
+search, open one, start a new one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from app.origins import listed_title
 from app.terminal import one_line, when
 from memory_graph.store.records import Session
 from memory_graph.store.session_log import SessionLog
@@ -81,8 +83,9 @@ class SessionsSidebar(Vertical):
             hits = await self.session_log.search(self.query_text)
             self._show([(h.session_id, h.session_title, h.snippet) for h in hits], "no matches")
         else:
+            # Sub-agents and compaction runs come nested under the session that spawned them.
             sessions = await self.session_log.list_sessions(limit=RECENT_LIMIT)
-            rows = [(s.id, s.title, _detail(s)) for s in sessions]
+            rows = [(s.id, listed_title(s), _detail(s)) for s in sessions]
             self._show(rows, "no sessions yet")
 
     def _show(self, rows: list[tuple[int, str, str]], empty: str) -> None:
