@@ -362,6 +362,12 @@ BEGIN
 END;
 """
 
+# Recall leaves out memories that private sessions alone back. It finds them from the private
+# sessions, which are few: this index lists them without reading every session.
+_PRIVATE_SESSIONS = """
+CREATE INDEX sessions_private ON sessions (id) WHERE private = 1;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -371,6 +377,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("006_graph", _GRAPH),
     Migration("007_change_clock", _CHANGE_CLOCK),
     Migration("008_statement_versions", _STATEMENT_VERSIONS),
+    Migration("009_private_sessions", _PRIVATE_SESSIONS),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 
