@@ -5,6 +5,8 @@ use, it says so and goes on. Its widgets run only inside Reverie."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,29 @@ async def test_app_of_refuses_an_app_that_is_not_reverie() -> None:
         await app.mount(widget)
         with pytest.raises(TypeError, match="runs only inside Reverie"):
             app_of(widget)
+
+
+def test_the_first_frame_imports_no_rule_sets_and_no_recall() -> None:
+    """What the TUI imports before its first frame leaves out what only later work needs: the
+    redaction rules (the first excerpt), recall and the injection detector (the first turn).
+    Importing them cost tens of milliseconds of the first frame."""
+    later = (
+        "memory_graph.store.redact",
+        "memory_graph.store.injection",
+        "memory_graph.memory.recall",
+    )
+    script = (
+        "import sys\n"
+        "from app.config import load_config\n"
+        "from app.tui.app import ReverieApp\n"
+        "from app.tui.widgets.sidebar import SessionsSidebar\n"
+        f"print(sorted(set(sys.modules) & {set(later)!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

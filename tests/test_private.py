@@ -102,3 +102,52 @@ async def test_the_command_palette_makes_the_open_session_private(config: Config
             await settle(pilot)
             assert screen.session_log is not None
             assert (await screen.session_log.get_session(session)).private is expected
+
+
+async def test_memory_only_private_sessions_back_is_not_reached_through_the_graph(
+    log: SessionLog,
+) -> None:
+    """Recall's spread over edges, not only its seeds, leaves out what private sessions alone
+    back (nor does relevance flow on through it), and brings it back once they are ordinary."""
+    ordinary = await chat_session(log, "Kayak paddles hang in the garage.")
+    private = await chat_session(log, "The garage keypad opens with the usual number.")
+    moment = "2026-01-01T00:00:00.000Z"
+    nodes = [
+        (1, "kayak paddles hang in the garage", ordinary),
+        (2, "the garage keypad is by the side door", private),
+        (3, "the garage door sticks in winter", None),
+        (4, "the side door has a new lock", None),
+    ]
+    async with log.transaction() as conn:
+        for node_id, statement, session in nodes:
+            await conn.execute(
+                "INSERT INTO nodes (id, pattern, kind, statement, support, first_seen, "
+                "last_seen, adopted, updated) VALUES (?, ?, 'fact', ?, 2, ?, ?, ?, ?)",
+                (node_id, f"p{node_id}", statement, moment, moment, moment, moment),
+            )
+            await conn.execute(
+                "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)",
+                (f"p{node_id}", node_id),
+            )
+            if session is not None:
+                await conn.execute(
+                    "INSERT INTO node_evidence (node_id, session_id, message_id, span_start, "
+                    "span_end) SELECT ?, session_id, id, 0, 10 FROM messages "
+                    "WHERE session_id = ? AND role = 'user'",
+                    (node_id, session),
+                )
+        for source, target in (("p1", "p2"), ("p1", "p3"), ("p2", "p4")):
+            await conn.execute(
+                "INSERT INTO edges (source, target, kind, weight) VALUES (?, ?, 'about', 1)",
+                (source, target),
+            )
+
+    async def recalled() -> set[int]:
+        found = await recall(log, "where do the kayak paddles hang")
+        return {hit.node_id for hit in found.hits if hit.node_id is not None}
+
+    assert await recalled() == {1, 2, 3, 4}
+    await log.set_private(private, True)
+    assert await recalled() == {1, 3}, "2 is private alone, 4 is reached only through it"
+    await log.set_private(private, False)
+    assert await recalled() == {1, 2, 3, 4}

@@ -23,7 +23,6 @@ from app.agent.prompt import system_prompt, with_recalled
 from app.agent.tools import Toolbox, ToolOutcome
 from app.agent.workspace import Workspace
 from app.config import Config
-from memory_graph.memory.recall import Recalled, recall
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import Block, Message, Session
 from memory_graph.store.session_log import SessionLog
@@ -31,6 +30,8 @@ from memory_graph.store.session_log import SessionLog
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
     from anthropic.types import Message as AnthropicMessage
+
+    from memory_graph.memory.recall import Recalled
 
 MAX_TOOL_ROUNDS = 25
 DRAFT_INTERVAL_S = 0.5
@@ -209,6 +210,10 @@ class Agent:
     async def _recall(self, session_id: int, text: str, observer: TurnObserver) -> Recalled:
         """What memory brings to this turn; nothing when recall fails. Memory helps a turn and
         must never cost one: the failure is said once per session and the turn goes on."""
+        # Imported at the first turn, not with the agent: recall (and the injection detector
+        # under it) is not needed for the TUI's first frame. The chat preimports it after that.
+        from memory_graph.memory.recall import Recalled, recall
+
         try:
             return await recall(
                 self.log, text, budget=self.config.recall_budget, exclude_session=session_id

@@ -5,12 +5,15 @@ prompt is rebuilt here too, since only these words say what the model saw."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from app.agent.workspace import Workspace
-from memory_graph.memory.recall import Recalled, as_logged
 from memory_graph.store.origins import RECALLED_HEADER, RECALLED_TAG
 from memory_graph.store.records import Message
 from memory_graph.store.session_log import SessionLog
+
+if TYPE_CHECKING:
+    from memory_graph.memory.recall import Recalled
 
 # The store knows these words: a transcript that hands them back holds recalled memory, never
 # new evidence (`memory_graph.store.origins`).
@@ -69,6 +72,10 @@ def with_recalled(prompt: str, recalled: Recalled) -> str:
 async def prompt_seen(log: SessionLog, prompt: Message) -> str:
     """A logged system prompt as the model saw it: its text, then what recall added, rebuilt
     from the references it was logged with."""
+    # Here, not at the top: the agent imports this module on the TUI's first-frame path, which
+    # recall's import should not lengthen.
+    from memory_graph.memory.recall import as_logged
+
     references = prompt.meta.get("recalled")
     if not isinstance(references, dict):
         return prompt.text

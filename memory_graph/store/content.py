@@ -10,7 +10,6 @@ from typing import Any
 
 from memory_graph.store.blocks import well_formed
 from memory_graph.store.records import Block
-from memory_graph.store.redact import redact, secret_spans
 
 
 def tool_result_text(content: Any) -> str:
@@ -101,6 +100,10 @@ def shown_controls(text: str, keep: str = "", show: Callable[[str], str] = escap
 def excerpt(text: str, start: int, end: int) -> str:
     """The span of a message that evidence points at, on one line, secrets redacted: a secret
     the span cuts through is taken whole, so that none of it shows."""
+    # Here, not at the top: the session log imports this module on the TUI's first-frame path,
+    # and the redaction rules are needed only from the first excerpt on.
+    from memory_graph.store.redact import redact, secret_spans
+
     spans = secret_spans(text)
     grown = True
     while grown:  # taking one secret whole may reach into the next

@@ -583,8 +583,14 @@ _SEPARATORS: Final = bytes.maketrans(_PUNCTUATION, b" " * len(_PUNCTUATION))
 """Punctuation splits words ("(ignore", "<|im_start|>"); the underscore does not (`id_rsa`).
 Words are split as UTF-8 bytes: `bytes.translate` reads a table, `str.translate` of a text
 that is not ASCII looks each character up in a dictionary, ten times slower."""
-_UNSPACED: Final = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-"""Chinese and Japanese: no spaces between words, so their anchors are searched for directly."""
+
+
+@functools.cache
+def _unspaced() -> re.Pattern[str]:
+    """Chinese and Japanese: no spaces between words, so their anchors are searched for
+    directly. Compiled on first use: a class of this many characters takes about 10 ms to
+    compile, which importing this module (on the TUI's first-frame path) should not pay."""
+    return re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
 
 def _anchors(tables: list[tuple[list[tuple[str, float, str, str]], bool]]) -> list[_Anchor]:
@@ -602,7 +608,7 @@ def _literal(anchor: str) -> str:
 
 def _compiled(alternatives: str, rest: str) -> re.Pattern[str]:
     # An anchor of a spaced script starts a word ("ai" in "said" is no address).
-    guard = "" if _UNSPACED.match(alternatives) or not alternatives[0].isalpha() else r"(?<!\w)"
+    guard = "" if _unspaced().match(alternatives) or not alternatives[0].isalpha() else r"(?<!\w)"
     return re.compile(f"{guard}(?:{alternatives}){rest}")
 
 
@@ -648,8 +654,8 @@ def _index() -> _Index:
     """Every rule, compiled on first use: compiling them costs tens of milliseconds, which the
     TUI's first frame (which imports this module through recall) should not pay."""
     every = _anchors([(_TABLE, False), (_CASED_TABLE, True)])
-    by_key = _by_key([anchor for anchor in every if not _UNSPACED.match(anchor[0])])
-    unspaced = [anchor for anchor in every if _UNSPACED.match(anchor[0])]
+    by_key = _by_key([anchor for anchor in every if not _unspaced().match(anchor[0])])
+    unspaced = [anchor for anchor in every if _unspaced().match(anchor[0])]
     return _Index(every, by_key, frozenset(by_key), unspaced)
 
 
@@ -674,7 +680,7 @@ def _candidates(folded: str) -> list[_Anchor]:
     index = _index()
     found = [anchor for key in _keys(folded) & index.keys for anchor in index.by_key[key]]
     # `isascii` reads a flag; the search reads the text.
-    unspaced = not folded.isascii() and _UNSPACED.search(folded)
+    unspaced = not folded.isascii() and _unspaced().search(folded)
     return found + index.unspaced if unspaced else found
 
 

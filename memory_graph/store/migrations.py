@@ -369,6 +369,12 @@ BEGIN
 END;
 """
 
+# Recall leaves out memories that private sessions alone back. It finds them from the private
+# sessions, which are few: this index lists them without reading every session.
+_PRIVATE_SESSIONS = """
+CREATE INDEX sessions_private ON sessions (id) WHERE private = 1;
+"""
+
 # Who wrote each message (`memory_graph.store.origins`): messages cannot change, so origins sit
 # beside them, one row for each message whose origin is not its role's default, as append-only
 # as the messages and forgotten with them. Messages stored before get theirs from their text.
@@ -401,7 +407,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("006_graph", _GRAPH),
     Migration("007_change_clock", _CHANGE_CLOCK),
     Migration("008_statement_versions", _STATEMENT_VERSIONS),
-    # 009 is `009_private_sessions`, on its way from another branch: it goes before this one.
+    Migration("009_private_sessions", _PRIVATE_SESSIONS),
     Migration("010_message_origins", _MESSAGE_ORIGINS, origins.backfill),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""

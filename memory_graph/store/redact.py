@@ -13,6 +13,7 @@ and a rule whose literal the text does not hold is not run at all.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -35,14 +36,21 @@ class _Found(NamedTuple):
 @dataclass(frozen=True, kw_only=True)
 class _Rule:
     kind: str
-    pattern: re.Pattern[str]
-    """Masks its group `secret` if it has one, else the whole match."""
+    source: str
+    """The rule's regular expression; see `pattern`."""
     hints: tuple[str, ...]
     """Literals one of which the text holds wherever the pattern matches: a test far cheaper
     than the pattern, which most texts fail. Empty: every text is searched."""
     lowered: bool = False
     """Matched against the text in lower case: case-blind without `(?i)`, which would cost
     the fast scan for the pattern's leading literal."""
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """`source` compiled, on first use: compiling every rule takes tens of milliseconds,
+        which importing this module (on the TUI's first-frame path) should not pay. Masks its
+        group `secret` if it has one, else the whole match."""
+        return re.compile(self.source)
 
     def applies(self, text: str, lowered: str) -> bool:
         """Whether the text holds one of the hints."""
@@ -63,7 +71,7 @@ def _alone(literal: str, before: str = r"[\w-]") -> str:
 
 
 def _known(kind: str, pattern: str, *hints: str, lowered: bool = False) -> _Rule:
-    return _Rule(kind=kind, pattern=re.compile(pattern), hints=hints, lowered=lowered)
+    return _Rule(kind=kind, source=pattern, hints=hints, lowered=lowered)
 
 
 _KNOWN = (
@@ -119,11 +127,16 @@ class _CommandRule(_Rule):
     pattern is the command and the rest of its part of the line (up to `;`, `&`, `|`), so
     that each character is read once whatever the line holds."""
 
-    option: re.Pattern[str]
+    option: str
+    """The option's regular expression; compiled on first use, like `pattern`."""
+
+    @functools.cached_property
+    def option_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.option)
 
     def find(self, text: str, lowered: str) -> Iterator[_Found]:
         for command in self.pattern.finditer(text):
-            for match in self.option.finditer(text, *command.span("arguments")):
+            for match in self.option_pattern.finditer(text, *command.span("arguments")):
                 # From the command on: `-pS3cret` alone is no password a window could show.
                 yield _Found(command.start(), match.end(), *match.span("secret"), self.kind)
 
@@ -131,9 +144,9 @@ class _CommandRule(_Rule):
 def _command(command: str, option: str) -> _CommandRule:
     return _CommandRule(
         kind="password",
-        pattern=re.compile(rf"{_alone(command)}[\w.\-]*(?P<arguments>[^\n;&|]*)"),
+        source=rf"{_alone(command)}[\w.\-]*(?P<arguments>[^\n;&|]*)",
         hints=(command,),
-        option=re.compile(option),
+        option=option,
     )
 
 
@@ -274,7 +287,7 @@ def _before(context: re.Pattern[str], match: re.Match[str]) -> int | None:
 _LABELLED = tuple(
     _LabelledRule(
         kind=kind,
-        pattern=re.compile(rf"{word}(?![\w-]){_OPENS}(?:{_LABELLED_VALUE})"),
+        source=rf"{word}(?![\w-]){_OPENS}(?:{_LABELLED_VALUE})",
         hints=(hint,),
         lowered=True,
     )
@@ -352,7 +365,7 @@ _RULES: tuple[_Rule, ...] = (
     *_LABELLED,
     _RandomRule(
         kind="random token",
-        pattern=re.compile(rf"[A-Za-z0-9+/_\-]{{{_RANDOM_LENGTH},}}"),
+        source=rf"[A-Za-z0-9+/_\-]{{{_RANDOM_LENGTH},}}",
         hints=(),
     ),
 )

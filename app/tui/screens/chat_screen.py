@@ -102,8 +102,9 @@ class ChatScreen(Screen[None]):
         self.post_message(LogOpened(version))
         if app_of(self).inbox_first and self.status_line.inbox:
             self.action_inbox()
-        # Markdown rendering is needed only from the first reply on: imported in a thread once
-        # the first frames are out (an import competes with them for the interpreter).
+        # Markdown rendering is needed only from the first reply on, recall from the first
+        # turn: imported in a thread once the first frames are out (an import competes with
+        # them for the interpreter).
         self.set_timer(PREIMPORT_AFTER_S, self._preimport)
         if self.config.connected:
             self.status_line.activity = "ready"
@@ -118,6 +119,7 @@ class ChatScreen(Screen[None]):
     @work(group="preimport", exit_on_error=False)
     async def _preimport(self) -> None:
         await asyncio.to_thread(importlib.import_module, "app.tui.widgets.reply")
+        await asyncio.to_thread(importlib.import_module, "memory_graph.memory.recall")
 
     # Sending ----------------------------------------------------------------------------
 
