@@ -77,6 +77,16 @@ async def test_different_and_opposite_things_stay_apart(log: SessionLog) -> None
     assert by_sessions == [[1, 3], [2, 4], [5, 6], [7, 8]]
 
 
+async def test_a_request_said_again_is_no_preference(log: SessionLog) -> None:
+    found = await _proposed(
+        log,
+        ("I'd like to move my dentist appointment to Friday",),
+        ("I want to move my dentist appointment",),
+        ("I would like to move the dentist appointment, please",),
+    )
+    assert found == []
+
+
 def test_facts_know_whose_they_are() -> None:
     mine = fact_in("I code in Rust")
     project = fact_in("our codebase uses Poetry")

@@ -38,15 +38,18 @@ _CORRECTION = re.compile(
 _PREFERENCE = re.compile(
     r"(?i)\b(?:"
     # Wanting one thing over another, in the first person.
+    # "I'd like to change my booking" and "I want to cancel" ask for something once: requests.
     r"i(?: really| much| strongly| generally| usually| always)? (?:prefer|favou?r|like|love|hate|"
-    r"can'?t stand|want|wish)|i'?d (?:rather|prefer|like)|i would (?:rather|prefer|like)|"
+    r"can'?t stand|(?:want|wish)(?! to\b))|i'?d (?:rather|prefer|like(?! to\b))|"
+    r"i would (?:rather|prefer|like(?! to\b))|"
     r"rather than|instead of|"
     # How it should always be done.
     r"i (?:always|never)|(?:always|never) (?:\w+)|from now on|going forward|in (?:the )?future|"
     r"every time|whenever|by default|as a rule|any ?more|no more|"
     r"(?:please |kindly )?(?:don'?t|do not|never|stop|quit|avoid) (?:ever )?(?:\w+ing|use|add|"
     r"put|write|include|leave|make|give|call|run|touch|change|mention|apologi[sz]e)\b|"
-    r"(?:stick|default|switch) (?:to|with)|go with|"
+    # ("let's go with option 1" and "switch to economy" choose once: no cue.)
+    r"stick (?:to|with)|default to|"
     r"(?:our|my|the) (?:convention|style|rule|standard|preference)s? (?:is|are)|"
     # "tabs, not spaces"; "use X, not Y"
     r"(?:use|want) \w+,? not \w+|\w+, not \w+"
