@@ -302,7 +302,9 @@ class SessionLog:
         text = blocks_text(content)
         created = created or now_iso()
         try:
-            cursor = await conn.execute(
+            # execute_fetchall: one trip to the database's thread, not three (execute, fetch,
+            # close); an append is a handful of statements, each such a trip.
+            rows = await conn.execute_fetchall(
                 "INSERT INTO messages (session_id, seq, role, content, text, meta, external_id, "
                 "created) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages "
                 "WHERE session_id = ?), ?, ?, ?, ?, ?, ?) RETURNING id, seq",
@@ -321,16 +323,12 @@ class SessionLog:
             if "FOREIGN KEY" in str(error):
                 raise UnknownSession(session_id) from None
             raise
-        row = await cursor.fetchone()
-        await cursor.close()
-        assert row is not None
+        row = next(iter(rows))
         await index_for_search(conn, session_id, row[1])
-        await stamp_change(conn, session_id)
-        if role == "user" and text:
-            await conn.execute(
-                "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
-                (title_from(text), session_id),
-            )
+        # A first user message also names an untitled session.
+        await stamp_change(
+            conn, session_id, title=title_from(text) if role == "user" and text else ""
+        )
         return Message(
             id=row[0],
             session_id=session_id,
