@@ -273,7 +273,9 @@ class SessionLog(Database):
         text = blocks_text(content)
         created = created or now_iso()
         try:
-            cursor = await conn.execute(
+            # execute_fetchall: one trip to the database's thread, not three (execute, fetch,
+            # close); an append is a handful of statements, each such a trip.
+            rows = await conn.execute_fetchall(
                 "INSERT INTO messages (session_id, seq, role, content, text, meta, external_id, "
                 "created) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages "
                 "WHERE session_id = ?), ?, ?, ?, ?, ?, ?) RETURNING id, seq",
@@ -292,11 +294,8 @@ class SessionLog(Database):
             if "FOREIGN KEY" in str(error):
                 raise UnknownSession(session_id) from None
             raise
-        row = await cursor.fetchone()
-        await cursor.close()
-        assert row is not None
+        row = next(iter(rows))
         await index_for_search(conn, session_id, row[1])
-        await stamp_change(conn, session_id)
         provenance = kept(role, provenance)
         if provenance is not None:
             await record_origins(conn, session_id, [(row[1], provenance)])
@@ -312,12 +311,11 @@ class SessionLog(Database):
             external_id=external_id,
             provenance=provenance,
         )
-        if message.origin is MessageOrigin.PERSON and text:
-            # Titles come from the person's words, never from what the harness wrote.
-            await conn.execute(
-                "UPDATE sessions SET title = ? WHERE id = ? AND title = ''",
-                (title_from(person_text(text)), session_id),
-            )
+        # The person's first words also name an untitled session (never the harness's words).
+        person = message.origin is MessageOrigin.PERSON and text
+        await stamp_change(
+            conn, session_id, title=title_from(person_text(text)) if person else ""
+        )
         return message
 
     async def messages(self, session_id: int) -> list[Message]:

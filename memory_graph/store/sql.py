@@ -11,12 +11,15 @@ if TYPE_CHECKING:
     from memory_graph.store.database import Database
 
 
-async def stamp_change(conn: aiosqlite.Connection, session_id: int) -> None:
-    """Mark a session as changed now, in the order of the log's clock: what dreams follow."""
+async def stamp_change(conn: aiosqlite.Connection, session_id: int, *, title: str = "") -> None:
+    """Mark a session as changed now, in the order of the log's clock: what dreams follow.
+    A `title` names the session too if it has none yet: in the same statement, since each
+    statement is a trip to the database's thread, and appending a message makes few."""
     await conn.execute("UPDATE change_clock SET value = value + 1")
     await conn.execute(
-        "UPDATE sessions SET changed = (SELECT value FROM change_clock) WHERE id = ?",
-        (session_id,),
+        "UPDATE sessions SET changed = (SELECT value FROM change_clock), "
+        "title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
+        (title, session_id),
     )
 
 

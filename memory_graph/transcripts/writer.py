@@ -45,11 +45,12 @@ def _storable(text: str) -> str:
 
 
 async def _session_row(conn: aiosqlite.Connection, source: str, external_id: str) -> int | None:
-    async with conn.execute(
+    # execute_fetchall: one trip to the database's thread, not three (execute, fetch, close).
+    # A session's transaction is a dozen such trips, which is most of what a small one costs.
+    rows = await conn.execute_fetchall(
         "SELECT id FROM sessions WHERE source = ? AND external_id = ?", (source, external_id)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else None
+    )
+    return next((int(row[0]) for row in rows), None)
 
 
 async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSession:
@@ -62,7 +63,7 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
         if imported.parent_external_id:
             parent_id = await _session_row(conn, imported.source, imported.parent_external_id)
         if session_id is None:
-            cursor = await conn.execute(
+            inserted = await conn.execute_fetchall(
                 "INSERT INTO sessions (source, external_id, title, started, ended, model, "
                 "outcome, private, parent_id, parent_external_id, cwd) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -80,10 +81,7 @@ async def store_session(log: SessionLog, imported: ImportedSession) -> StoredSes
                     imported.cwd,
                 ),
             )
-            inserted = await cursor.fetchone()
-            await cursor.close()
-            assert inserted is not None
-            session_id = int(inserted[0])
+            session_id = int(next(iter(inserted))[0])
             # Children that arrived first (a sub-agent file read before its parent) join it now.
             await conn.execute(
                 "UPDATE sessions SET parent_id = ? WHERE parent_id IS NULL AND source = ? "

@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label, OptionList
@@ -71,10 +72,13 @@ class InboxScreen(Screen[None]):
     def current(self) -> InboxItem | None:
         """The highlighted proposal (none while the screen is still being put together: a key
         pressed in that instant finds nothing to act on)."""
-        details = self.query(ListDetail)
-        if not details:
+        # query_one, not query: check_action asks for this for every key at every refresh,
+        # and a query walks the whole screen each time, where query_one's answer is cached.
+        try:
+            details = self.query_one(ListDetail)
+        except NoMatches:
             return None
-        proposal_id = details.first().highlighted_id()
+        proposal_id = details.highlighted_id()
         return self.items.get(proposal_id) if proposal_id is not None else None
 
     async def on_mount(self) -> None:
