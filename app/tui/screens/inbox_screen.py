@@ -75,10 +75,10 @@ class InboxScreen(Screen[None]):
         # query_one, not query: check_action asks for this for every key at every refresh,
         # and a query walks the whole screen each time, where query_one's answer is cached.
         try:
-            details = self.query_one(ListDetail)
+            # Either may be missing while mounting: the ListDetail, or its list inside it.
+            proposal_id = self.query_one(ListDetail).highlighted_id()
         except NoMatches:
             return None
-        proposal_id = details.highlighted_id()
         return self.items.get(proposal_id) if proposal_id is not None else None
 
     async def on_mount(self) -> None:
