@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from app.agent.loop import Agent
@@ -21,6 +21,7 @@ from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
 from app.tui.observer import ScreenObserver
 from app.tui.widgets.conversation import Conversation
+from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.sidebar import SessionsSidebar
 from app.tui.widgets.status_line import StatusLine
 from memory_graph.memory.inbox import count_pending
@@ -62,7 +63,7 @@ class ChatScreen(Screen[None]):
                 yield Conversation(id="conversation")
                 yield Input(placeholder=PROMPT, id="prompt")
                 yield StatusLine(self.config, id="status")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def conversation(self) -> Conversation:
