@@ -176,22 +176,40 @@ def write_large_exports(folder: Path, megabytes: int) -> dict[str, Path]:
     return {"json_array": array, "jsonl": lines}
 
 
+_REPORT_PEAK = """
+import runpy, sys
+report, sys.argv = sys.argv[1], ["reverie", *sys.argv[2:]]
+try:
+    runpy.run_module("app", run_name="__main__", alter_sys=True)
+finally:
+    with open(report, "w") as out:
+        out.write(open("/proc/self/status").read())
+"""
+"""Runs `reverie ARGS...` and writes its /proc status on the way out, VmHWM among it."""
+
+
 def _peak_rss_mb(home: Path, path: Path) -> float:
-    """Peak resident memory of a `reverie import PATH` process, in MB (its own, from wait4)."""
+    """Peak resident memory of a `reverie import PATH` process, in MB: its own high-water mark
+    (VmHWM). Not wait4's ru_maxrss: a child started by fork or vfork carries its parent's peak
+    into that figure, so it read the benchmark's own size (130 MB) whatever was imported."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
     errors = home.parent / f"{home.name}.stderr"
+    status = home.parent / f"{home.name}.status"
     with errors.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "--home", str(home), "import", "--json", str(path)],
+        command = ["-c", _REPORT_PEAK, str(status), "--home", str(home), "import", "--json"]
+        process = subprocess.run(
+            [sys.executable, *command, str(path)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
+            check=False,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"import of {path} failed: {errors.read_text()[-2000:]}")
-    return usage.ru_maxrss / 1024  # kilobytes on Linux
+    peak = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
+    if peak is None:
+        raise RuntimeError(f"no VmHWM in {status}")
+    return int(peak.group(1)) / 1024
 
 
 def run_import_memory(work: Path, megabytes: int) -> dict[str, Any]:
