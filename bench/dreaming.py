@@ -14,7 +14,6 @@ from typing import Any
 from bench.seed import seeded_home, working_copy
 from dreamer.dream import dream
 from memory_graph.memory.inbox import with_evidence
-from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.records import Block, Role
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
@@ -124,9 +123,6 @@ def run_huge_dream(work: Path) -> dict[str, Any]:
     return {"seconds": _median_dream(prepared, work, "dream-huge", HUGE_SESSIONS), "mb": megabytes}
 
 
-DERIVED = {kind for kind in MemoryKind if kind.derived}
-
-
 async def _taubench(home: Path) -> dict[str, Any]:
     async with await SessionLog.open(home) as log:
         await import_paths(log, [TAUBENCH])
@@ -140,9 +136,7 @@ async def _taubench(home: Path) -> dict[str, Any]:
         "failure_proposals": len(failures),
         "evidence_sessions_failed_share": round(failed / len(evidence), 3) if evidence else None,
         "seconds": round(summary.seconds, 3),
-        "top_10": _top(p for p in proposals if p["kind"] not in DERIVED),
-        "topics_and_entities": sum(p["kind"] in DERIVED for p in proposals),
-        "top_5_topics_and_entities": _top((p for p in proposals if p["kind"] in DERIVED), 5),
+        "top_10": _top(proposals),
     }
 
 

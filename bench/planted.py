@@ -7,8 +7,7 @@ person never said, private sessions, secrets, one-off failures). A run imports t
 fresh home, marks the key's private sessions private, dreams once and scores the inbox:
 
 - recall: planted patterns with at least one matching proposal, over the patterns;
-- precision: proposals that match some pattern, over all proposals. Topics and entities match
-  no pattern, so they count as noise; `precision_without_topics_entities` leaves them out;
+- precision: proposals that match some pattern, over all proposals;
 - coverage: for each found pattern, the share of its sessions cited by the evidence of its
   matching proposals (mean and min over the found patterns);
 - traps in the inbox: a proposal whose statement, memory or excerpts match a trap's words, whose
@@ -42,7 +41,6 @@ from memory_graph.transcripts.importer import import_paths
 
 PLANTED = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "planted"
 CORPORA = ("openai", "claude_code")
-DERIVED_KINDS = frozenset({"topic", "entity"})
 ACCEPTED_KINDS: dict[str, frozenset[str]] = {
     "preference": frozenset({"preference", "fact"}),
     "fact": frozenset({"fact", "preference"}),
@@ -211,7 +209,6 @@ def score(
     messages = messages or {}
     matched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     matching_items = 0
-    matching_stated = 0
     unmatched: list[str] = []
     traps: list[dict[str, str]] = []
     for proposal in proposals:
@@ -222,11 +219,9 @@ def score(
             matched[pattern_id].append(proposal)
         if ids:
             matching_items += 1
-            matching_stated += kind not in DERIVED_KINDS
-        elif kind not in DERIVED_KINDS:
+        else:
             unmatched.append(f"[{kind}] {_short(proposal['statement'])}")
         traps += trap_hits(key, proposal, messages)
-    derived = sum(str(p["kind"]) in DERIVED_KINDS for p in proposals)
     per_pattern: dict[str, dict[str, Any]] = {}
     coverages: list[float] = []
     for pattern in key.patterns:
@@ -249,13 +244,11 @@ def score(
     return {
         "recall": _ratio(found, len(key.patterns)),
         "precision": _ratio(matching_items, len(proposals)),
-        "precision_without_topics_entities": _ratio(matching_stated, len(proposals) - derived),
         "coverage_mean": round(sum(coverages) / len(coverages), 3) if coverages else None,
         "coverage_min": round(min(coverages), 3) if coverages else None,
         "traps_in_inbox": traps,
         "max_items_per_pattern": max((e["items"] for e in per_pattern.values()), default=0),
         "inbox_items": len(proposals),
-        "topics_and_entities": derived,
         "patterns_found": found,
         "patterns": per_pattern,
         "unmatched_proposals": unmatched,
@@ -336,8 +329,7 @@ def planted_figures(found: dict[str, Any]) -> dict[str, Any]:
         "all_met": recall["met"] and all(check["met"] for check in checks.values()),
         **checks,
         **detail,
-        "note": "one dream over the corpus in a fresh home; topics and entities count as noise "
-        "in precision (precision_without_topics_entities leaves them out)",
+        "note": "one dream over the corpus in a fresh home",
     }
 
 

@@ -271,37 +271,6 @@ def _request_sentence(items: Sequence[Observation], recurring: frozenset[str]) -
     return _quote(best), asked_in
 
 
-ENTITY_SUPPORT = 3
-"""Sessions a topic or entity needs: seen twice, a name is a coincidence more often than a
-pattern, and the inbox is for what a person wants to judge."""
-_ENTITY_WORDING = {
-    "project": ("The project {name!r} comes up in {support} sessions", "The project {name!r}"),
-    "program": ("`{name}` is run in {support} sessions", "The program `{name}`"),
-    "file": ("The file `{name}` comes up in {support} sessions", "The file `{name}`"),
-    "name": ("The user mentions {name!r} in {support} sessions", "{name!r}, a name the user uses"),
-}
-"""How a proposal of each label reads, and the memory it adds."""
-
-
-def _entity(items: Sequence[Observation], support: int) -> Wording:
-    """A topic or entity. Its `about` and `occurs_with` edges are weighted when it is adopted,
-    from the observations of every session (a dream sees only the patterns it touched)."""
-    label = str(items[0].detail.get("label", ""))
-    raw = _most_common(str(o.detail.get("name", "")) for o in items)
-    name = _quote(raw, 60)
-    wording, memory = _ENTITY_WORDING.get(
-        label, ("{name!r} comes up in {support} sessions", "{name!r}")
-    )
-    node = {
-        "kind": items[0].kind,
-        "statement": memory.format(name=name),
-        "label": label,
-        "source_message": _worded_by(items, "name", raw),
-    }
-    payload: dict[str, object] = {"node": {**node, "name": name, "words": [name.lower()]}}
-    return wording.format(name=name, support=support) + ".", support_confidence(support), payload
-
-
 def support_confidence(support: int) -> float:
     """How sure a pattern is from its support alone: 2 sessions 0.75, 3 0.88, 4 0.94."""
     return 1 - 0.5**support
@@ -420,10 +389,12 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
     for fingerprint in sorted(groups):
         items = sorted(groups[fingerprint].values(), key=lambda o: (o.session_id, o.message_id))
         kind = items[0].kind
+        if kind.derived:
+            continue  # never proposed: adoption links a memory to the entities it mentions
         if kind == MemoryKind.WORKFLOW and not fingerprint.startswith(MODEL_PREFIX):
             items = recurring_requests(items)
         support = len({o.root for o in items})
-        if support < (max(min_support, ENTITY_SUPPORT) if kind.derived else min_support):
+        if support < min_support:
             continue
         first_per_session = {o.session_id: o for o in reversed(items)}
         evidence = [
@@ -438,8 +409,6 @@ def consolidate(observations: Sequence[Observation], min_support: int) -> list[N
             statement, confidence, payload = _failure(items, support)
         elif kind == MemoryKind.WORKFLOW:
             statement, confidence, payload = _workflow(items, support)
-        elif kind.derived:
-            statement, confidence, payload = _entity(items, support)
         else:
             statement, confidence, payload = _fix(items, support, failure_support)
         if any(o.detail.get(INSTRUCTION_LIKE) for o in items):

@@ -90,9 +90,6 @@ def _extract(views: Sequence[SessionView]) -> tuple[list[Observation], list[tupl
     return found, [(view.session.id, _content_hash(view)) for view in views]
 
 
-_DERIVED = {kind for kind in MemoryKind if kind.derived}
-
-
 def rooted(observations: Sequence[Observation], roots: dict[int, int]) -> list[Observation]:
     """Observations with the people's sessions they count toward (`roots`: a spawned session's
     root, resolved once a dream from the parent links as they are now, so a sub-agent imported
@@ -109,7 +106,7 @@ async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewPr
     # A failure proposed with its fix stands for both: either may be memory already.
     each = [part for candidate in candidates for part in (candidate, *candidate.parts)]
     known = await nodes.nodes_of(log, [part.fingerprint for part in each])
-    kinds = sorted({c.kind for c in each if c.fingerprint not in known and not c.kind.derived})
+    kinds = sorted({c.kind for c in each if c.fingerprint not in known})
     memories = [node for node, _ in await nodes.nodes(log, kinds)] if kinds else []
     proposals = match.place(candidates, known, memories)
     retiring = await nodes.nodes(log, match.RETIRING_KINDS)

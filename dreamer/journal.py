@@ -16,7 +16,7 @@ from typing import Any
 
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
-from memory_graph.memory.vocabulary import MemoryKind, ProposalOp, ProposalStatus
+from memory_graph.memory.vocabulary import LeftInbox, MemoryKind, ProposalOp, ProposalStatus
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import Session, dumps, now_iso
 from memory_graph.store.redact import redact
@@ -300,9 +300,9 @@ async def commit_dream(
             # One proposal per pattern in the inbox: a newer one (more support) replaces it,
             # and one that proposes a fix with its failure replaces the fix's own.
             await conn.executemany(
-                "UPDATE proposals SET status = 'superseded', decided = ? "
+                "UPDATE proposals SET status = 'superseded', decided = ?, reason = ? "
                 "WHERE fingerprint = ? AND status = 'pending'",
-                [(now, pattern) for pattern in proposal.patterns],
+                [(now, LeftInbox.NEWER_PROPOSAL, pattern) for pattern in proposal.patterns],
             )
             cursor = await conn.execute(
                 "INSERT INTO proposals (dream_id, op, kind, statement, payload, confidence, "

@@ -5,9 +5,9 @@
   pnpm", a new timezone) becomes `supersede`, never a silent overwrite.
 - A new pattern saying the same as a memory in other words (the model's wording of a failure
   the extractors named, say) becomes `merge` into it.
-- A memory of something that comes and goes (a failure, its fix, a project, a program) not seen
-  in the last RETIRE_AFTER_SESSIONS sessions becomes `retire`. Preferences, facts and
-  workflows are not retired for silence: once remembered, they need not be repeated.
+- A memory of something that comes and goes (a failure, its fix) not seen in the last
+  RETIRE_AFTER_SESSIONS sessions becomes `retire`. Preferences, facts and workflows are not
+  retired for silence: once remembered, they need not be repeated.
 - A failure proposed with its fix (and maybe a workflow) as one (`dreamer.consolidate.together`)
   stays one only while all of them are new: when the failure is memory already, or says the
   same as one, each part is placed on its own (the fix then proposed alone, with its edge to
@@ -59,7 +59,7 @@ def _placed(
         return _reinforce(candidate, node)
     described = candidate.payload.get("node", {})
     for memory in memories:
-        if memory.kind != candidate.kind or not _comparable(memory, described):
+        if memory.kind != candidate.kind:
             continue
         found = relation(described, memory.attributes)
         if found == "opposite" and candidate.kind.stated:
@@ -67,13 +67,6 @@ def _placed(
         if found == "same":
             return _merge(candidate, memory)
     return candidate
-
-
-def _comparable(memory: Node, described: dict[str, object]) -> bool:
-    # Entities are the same only by name and label: `ledger` the program is not Ledger the name.
-    if memory.kind.derived:
-        return memory.attributes.get("label") == described.get("label")
-    return True
 
 
 def _reinforce(candidate: NewProposal, node: Node) -> NewProposal:

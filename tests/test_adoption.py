@@ -56,12 +56,10 @@ async def test_adopt_then_reinforce_then_undo_two_levels(log: SessionLog) -> Non
 async def test_a_proposal_whose_target_changed_is_stale(log: SessionLog) -> None:
     await import_paths(log, [DEMO_HISTORY])
     await dream(log)
-    topic = await only_pending(
-        log, kind="topic", statement="The project 'ledger' comes up in 9 sessions."
-    )
-    await adoption.adopt(log, topic["id"])
+    (british,) = [p for p in await inbox_json(log) if "British spelling" in p["statement"]]
+    await adoption.adopt(log, british["id"])
     # Two proposals for the same memory: each was made against its state at the time.
-    node = (await active_memories(log))["The project 'ledger'"]
+    node = (await active_memories(log))["Use British spelling."]
     await proposals_against(log, node, "reinforce", "retire")
     retire = await only_pending(log, op="retire")
     reinforce = await only_pending(log, op="reinforce")

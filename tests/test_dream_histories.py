@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from dreamer.dream import dream
+from memory_graph.memory import adoption, nodes
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from tests.support.demo import EXPECTED
@@ -22,7 +23,7 @@ async def test_the_planted_patterns_are_proposed(demo: SessionLog) -> None:
     # Each failure with its fix (and the PDF workflow, which needs the same workaround) is one
     # proposal: adopting it adds them all.
     patterns = {"failure": 3, "preference": 4, "fact": 2}
-    assert summary.proposals == {**patterns, "topic": 2, "entity": 8}
+    assert summary.proposals == patterns  # topics and entities are never proposed
     proposals = await inbox_json(demo)
     expected = {
         (p["kind"], frozenset(p["sessions"]))
@@ -31,12 +32,6 @@ async def test_the_planted_patterns_are_proposed(demo: SessionLog) -> None:
     }
     found = {(p["kind"], frozenset(sessions_cited(p))) for p in proposals if p["kind"] in patterns}
     assert found == expected
-    recurring = {(e["kind"], e["label"], e["name"]) for e in EXPECTED["topics_and_entities"]}
-    async with demo.connection.execute(
-        "SELECT kind, payload FROM proposals WHERE kind IN ('topic', 'entity')"
-    ) as cursor:
-        nodes = [(kind, json.loads(payload)["node"]) for kind, payload in await cursor.fetchall()]
-    assert {(kind, node["label"], node["name"]) for kind, node in nodes} == recurring
     statements = " ".join(p["statement"] for p in proposals)
     for words in (
         "No module named 'requests'",
@@ -55,19 +50,30 @@ async def test_the_planted_patterns_are_proposed(demo: SessionLog) -> None:
         assert words in statements
 
 
+async def test_adopting_everything_links_the_entities_its_memories_mention(
+    demo: SessionLog,
+) -> None:
+    await dream(demo)
+    for proposal in await inbox_json(demo):
+        await adoption.adopt(demo, proposal["id"])
+    linked = {
+        (node.kind, node.attributes["label"], node.attributes["name"])
+        for node, _ in await nodes.nodes(demo, ("topic", "entity"))
+    }
+    expected = {(e["kind"], e["label"], e["name"]) for e in EXPECTED["entities_mentioned"]}
+    assert linked == expected
+
+
 async def test_traps_produce_nothing(demo: SessionLog) -> None:
     await dream(demo)
     proposals = await inbox_json(demo)
     shown = json.dumps(proposals)
     cited = {e["session_external_id"] for p in proposals for e in p["evidence"]}
-    # A one-off session still counts towards its project's topic; no pattern cites it.
-    patterns = [p for p in proposals if p["kind"] not in ("topic", "entity")]
-    cited_by_patterns = {e["session_external_id"] for p in patterns for e in p["evidence"]}
     for trap in EXPECTED["traps"]:
         if trap["kind"] == "private":
             assert not cited & set(trap["sessions"]), trap["description"]
         if trap["kind"] == "one_off":
-            assert not cited_by_patterns & set(trap["sessions"]), trap["description"]
+            assert not cited & set(trap["sessions"]), trap["description"]
         if trap["kind"] in ("secret", "assistant_echo", "injection", "private", "one_off"):
             for words in trap["must_not_appear"]:
                 assert words.lower() not in shown.lower(), (trap["kind"], words)

@@ -54,15 +54,17 @@ async def test_a_failure_and_its_fix_are_one_proposal_adopted_and_undone_togethe
     assert proposal["also"][0].endswith("`git pull --rebase` fixes it.")
 
     decided = await adoption.adopt(log, proposal["id"])
-    assert decided.outcome == Outcome.ADOPTED and len(decided.nodes) == 2
-    assert "as memories" in decided.message
+    # The failure, its fix, and the program both of them mention.
+    assert decided.outcome == Outcome.ADOPTED and len(decided.nodes) == 3
+    assert decided.message == "adopted proposal 1 as memories 1 and 3"
     adopted = await _graph(log)
     assert adopted == {
-        "nodes": [(MemoryKind.FAILURE, 3), (MemoryKind.FIX, 3)],
-        "edges": [(EdgeKind.RESOLVED_BY,)],
-        # Each its own evidence: the error lines for the failure, the pulls for the fix.
-        "evidence": [(MemoryKind.FAILURE, 3), (MemoryKind.FIX, 3)],
-        "patterns": [(2,)],
+        "nodes": [(MemoryKind.FAILURE, 3), (MemoryKind.ENTITY, 3), (MemoryKind.FIX, 3)],
+        "edges": [(EdgeKind.ABOUT,), (EdgeKind.ABOUT,), (EdgeKind.RESOLVED_BY,)],
+        # Each its own evidence: the error lines for the failure, the pulls for the fix, the
+        # commands that ran git for git.
+        "evidence": [(MemoryKind.FAILURE, 3), (MemoryKind.ENTITY, 3), (MemoryKind.FIX, 3)],
+        "patterns": [(3,)],
     }
     excerpts = await _rows(
         log,
@@ -73,7 +75,7 @@ async def test_a_failure_and_its_fix_are_one_proposal_adopted_and_undone_togethe
     assert all("rejected" in text for kind, text in excerpts if kind == MemoryKind.FAILURE)
 
     undone = await adoption.undo(log)
-    assert undone is not None and len(undone.nodes) == 2 and len(undone.edges) == 1
+    assert undone is not None and len(undone.nodes) == 3 and len(undone.edges) == 3
     empty = {"nodes": [], "edges": [], "evidence": [], "patterns": [(0,)]}
     assert await _graph(log) == empty
     assert [p["id"] for p in await inbox_json(log) if p["kind"] == MemoryKind.FAILURE] == [
@@ -112,12 +114,16 @@ async def test_a_fix_of_a_failure_already_in_memory_is_proposed_on_its_own(
 ) -> None:
     await _failure_in_memory_then_its_fix(log)
     await dream(log)
-    proposals = {p["op"]: p for p in await inbox_json(log) if p["kind"] != "entity"}
+    proposals = {p["op"]: p for p in await inbox_json(log)}
     assert set(proposals) == {"reinforce", "add_node"}
     fix = proposals["add_node"]
     assert fix["kind"] == MemoryKind.FIX and fix["support"] == 2
     await adoption.adopt(log, fix["id"])
-    assert await _rows(log, "SELECT kind FROM edges") == [(EdgeKind.RESOLVED_BY,)]
+    # Its edge to the failure, and one to the program it mentions (the failure made its node).
+    assert await _rows(log, "SELECT kind FROM edges WHERE kind != 'about'") == [
+        (EdgeKind.RESOLVED_BY,)
+    ]
+    assert len(await _rows(log, "SELECT id FROM nodes WHERE kind = 'entity'")) == 1
 
 
 async def test_a_workflow_with_another_workaround_stays_its_own_proposal(
@@ -175,7 +181,11 @@ async def test_forgetting_a_session_takes_its_words_from_both_memories(log: Sess
     (proposal,) = [p for p in await inbox_json(log) if p["kind"] == MemoryKind.FAILURE]
     await adoption.adopt(log, proposal["id"])
     await forget(log, sessions[0])
-    assert (await _graph(log))["nodes"] == [(MemoryKind.FAILURE, 2), (MemoryKind.FIX, 2)]
+    assert (await _graph(log))["nodes"] == [
+        (MemoryKind.FAILURE, 2),
+        (MemoryKind.ENTITY, 2),
+        (MemoryKind.FIX, 2),
+    ]
     # The adopted proposal kept the wordings of both memories: neither is there any more.
     (row,) = await _rows(log, f"SELECT payload FROM proposals WHERE id = {proposal['id']}")
     assert not {"node", "also"} & set(json.loads(row[0]))

@@ -30,14 +30,14 @@ async def test_each_decision_updates_the_view_as_a_fresh_load_would(log: Session
     await dream(log)
     view = await MemoryGraph.load(log)
     assert view.graph.number_of_nodes() == 0
-    # Entities before topics: edges wait for their other end. A failure comes with its fix.
-    order = {"entity": 1, "preference": 2, "topic": 3, "failure": 4}
-    proposals = sorted(await inbox_json(log), key=lambda p: (order.get(p["kind"], 5), p["id"]))
+    # A failure comes with its fix; the entities the memories mention come with them.
+    proposals = await inbox_json(log)
     for proposal in proposals:
         await view.apply(log, await adoption.adopt(log, proposal["id"]))
         _same(view, await MemoryGraph.load(log))
-    nodes = len(proposals) + sum(len(p["also"]) for p in proposals)
-    assert view.graph.number_of_nodes() == nodes
+    memories = len(proposals) + sum(len(p["also"]) for p in proposals)
+    entities = [n for n, d in view.graph.nodes(data=True) if d["kind"] == "entity"]
+    assert len(entities) >= 5 and view.graph.number_of_nodes() == memories + len(entities)
     kinds = {data["kind"] for _, _, data in view.graph.edges(data=True)}
     assert {"resolved_by", "about", "occurs_with"} <= kinds
     failure = next(
@@ -49,7 +49,8 @@ async def test_each_decision_updates_the_view_as_a_fresh_load_would(log: Session
         assert undone is not None
         await view.apply(log, undone)
         _same(view, await MemoryGraph.load(log))
-    assert view.graph.number_of_nodes() == nodes - sum(1 + len(p["also"]) for p in proposals[-5:])
+    left = memories - sum(1 + len(p["also"]) for p in proposals[-5:])
+    assert len([n for n, d in view.graph.nodes(data=True) if d["kind"] != "entity"]) == left
 
 
 def test_graph_export_in_every_format(
@@ -66,7 +67,8 @@ def test_graph_export_in_every_format(
         written[suffix] = path.read_text()
     graphml = nx.read_graphml(tmp_path / "memory.graphml")
     linked = nx.node_link_graph(json.loads(written[".json"]), edges="edges")
-    assert graphml.number_of_nodes() == linked.number_of_nodes() == 23
+    # 13 memories and the 9 entities they mention.
+    assert graphml.number_of_nodes() == linked.number_of_nodes() == 22
     assert graphml.number_of_edges() == linked.number_of_edges() > 0
     assert written[".dot"].startswith("digraph memory {") and "resolved_by" in written[".dot"]
     assert written[".mmd"].startswith("flowchart LR") and "-->|about|" in written[".mmd"]

@@ -23,8 +23,8 @@ from tests.support.tui import settle
 
 
 async def _varied_inbox(home: Path) -> None:
-    """Sessions that give proposals of several kinds: a failure and its fix, and a preference
-    said in three sessions."""
+    """Sessions that give proposals of several kinds: a failure and its fix, a preference and a
+    fact, each said in three sessions."""
     async with await SessionLog.open(home) as log:
         for _ in range(3):
             await command_session(
@@ -38,6 +38,9 @@ async def _varied_inbox(home: Path) -> None:
             session = await log.create_session()
             await log.append_message(
                 session.id, "user", [{"type": "text", "text": "I prefer tabs over spaces in Go."}]
+            )
+            await log.append_message(
+                session.id, "user", [{"type": "text", "text": "My editor is Kakoune."}]
             )
         await dream(log)
 
@@ -59,7 +62,7 @@ async def test_cli_and_screen_list_the_same_inbox(
         db.execute("UPDATE proposals SET graph_hash = 'changed since' WHERE id = ?", (stale_id,))
     code, out, _ = await asyncio.to_thread(run_cli, capsys, "--home", str(home), "inbox", "--json")
     listed = json.loads(out)["proposals"]
-    assert code == 0 and {p["kind"] for p in listed} >= {"failure", "preference", "entity"}
+    assert code == 0 and {p["kind"] for p in listed} >= {"failure", "preference", "fact"}
     assert _kinds_in_order([p["kind"] for p in listed])
     assert [p["id"] for p in listed if p["stale"]] == [stale_id]
     code, out, _ = await asyncio.to_thread(run_cli, capsys, "--home", str(home), "inbox")

@@ -144,9 +144,9 @@ async def test_a_stale_proposal_is_shown_so_and_cannot_be_adopted(
     dreamt: Path, workspace: Path
 ) -> None:
     async with await SessionLog.open(dreamt) as log:
-        topic = next(p for p in await inbox_json(log) if p["kind"] == "topic")
-        await adoption.adopt(log, topic["id"])
-        node = next(n for n, _ in await nodes.nodes(log, ("topic",)))
+        preference = next(p for p in await inbox_json(log) if p["kind"] == "preference")
+        await adoption.adopt(log, preference["id"])
+        node = next(n for n, _ in await nodes.nodes(log, ("preference",)))
         await proposals_against(log, node, "retire", "reinforce")
         retire = next(p for p in await inbox_json(log) if p["op"] == "retire")
         await adoption.adopt(log, retire["id"])

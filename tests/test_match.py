@@ -101,10 +101,11 @@ async def test_a_restatement_of_a_memory_joins_it(log: SessionLog) -> None:
 
 
 async def test_memories_gone_quiet_are_proposed_for_retirement(log: SessionLog) -> None:
-    for name in ("alpha", "beta", "gamma"):
-        await chat_session(log, f"work on {name}", workspace="/home/ines/code/tram-times")
+    failing = [("vale sync", "vale: error: unable to download styles (HTTP 503)", 1)]
+    for name in ("handbook", "runbook"):
+        await command_session(log, f"lint the {name} prose", failing)
     await dream(log)
-    await adoption.adopt(log, (await only_pending(log, kind="topic"))["id"])
+    await adoption.adopt(log, (await only_pending(log, kind="failure"))["id"])
     for number in range(99):
         await chat_session(log, f"question {number}", workspace="/home/ines/code/ledger-site")
     await dream(log, limit=200)
@@ -112,10 +113,13 @@ async def test_memories_gone_quiet_are_proposed_for_retirement(log: SessionLog) 
     await chat_session(log, "one more", workspace="/home/ines/code/ledger-site")
     await dream(log)
     retire = await only_pending(log, op="retire")
-    assert retire["statement"].startswith("Retire \"The project 'tram-times'\"?")
-    assert [e["session_id"] for e in retire["evidence"]] == [3]
+    assert retire["statement"].startswith('Retire "`vale sync` fails with')
+    assert [e["session_id"] for e in retire["evidence"]] == [2]  # where it was seen last
     await adoption.adopt(log, retire["id"])
-    assert await nodes.nodes(log, ("topic",)) == []
+    assert await nodes.nodes(log, ("failure",)) == []
+    # The program it mentions is not retired with it: entities are never proposed, for
+    # retirement or otherwise.
+    assert [n.statement for n, _ in await nodes.nodes(log, ("entity",))] == ["The program `vale`"]
 
 
 async def test_a_pattern_that_grows_replaces_its_pending_proposal(demo: SessionLog) -> None:

@@ -31,7 +31,10 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
         browser = pilot.app.screen
         assert isinstance(browser, MemoryScreen)
         shown = [o.id for o in browser.listing.options if o.id]
-        assert len(shown) == 3
+        # The three memories, and the two programs they name (pandoc, soffice), listed last.
+        assert len(shown) == 5
+        kinds = [browser.view.graph.nodes[int(node)]["kind"] for node in shown]
+        assert kinds[-2:] == ["entity", "entity"]
         workflow = browser.current
         assert workflow is not None
         assert "export my CV to PDF" in str(browser.view.graph.nodes[workflow]["statement"])
@@ -40,9 +43,9 @@ async def test_an_adopted_memory_shows_in_the_memory_browser(dreamt: Path, works
         assert "Related:" in detail  # the workflow is about the failure adopted with it
         await pilot.press("x")
         assert browser.current != workflow
-        assert len([o for o in browser.listing.options if o.id]) == 2
+        assert len([o for o in browser.listing.options if o.id]) == 4
         await pilot.press("u")
-        assert len([o for o in browser.listing.options if o.id]) == 3
+        assert len([o for o in browser.listing.options if o.id]) == 5
         await pilot.press("/")
         for key in "pdflatex":
             await pilot.press(key)

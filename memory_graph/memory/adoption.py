@@ -15,9 +15,11 @@ from typing import Any
 
 import aiosqlite
 
+from memory_graph.memory.mentions import Mention, mentioned, sightings
 from memory_graph.memory.nodes import ABSENT, NODE_COLUMNS, Node, node_from_row
 from memory_graph.memory.vocabulary import (
     EdgeKind,
+    LeftInbox,
     MemoryKind,
     NodeStatus,
     Outcome,
@@ -31,7 +33,7 @@ from memory_graph.store.records import dumps, now_iso
 from memory_graph.store.redact import redact
 
 SHARED_SESSIONS = 2
-"""Sessions two nodes must share for an `about` or `occurs_with` edge between them."""
+"""Sessions two topics or entities must share for an `occurs_with` edge between them."""
 STATEMENT_LIMIT = 500
 
 Step = list[Any]
@@ -294,6 +296,26 @@ async def _create_node(
     statement, source = wording
     attributes = {k: v for k, v in node.items() if k not in ("statement", "source_message")}
     first, last = await _seen(work, messages)
+    node_id = await _insert_node(
+        work, pattern, kind, (statement, source), attributes, (support, first, last)
+    )
+    await _add_evidence(work, node_id, messages)
+    for mention in await mentioned(work.conn, pattern, statement):
+        await _link_mention(work, pattern, mention)
+    return node_id
+
+
+async def _insert_node(
+    work: _Work,
+    pattern: str,
+    kind: MemoryKind,
+    wording: tuple[str, int | None],
+    attributes: dict[str, Any],
+    seen: tuple[int, str, str],
+) -> int:
+    """A new node standing for `pattern`, with its first wording; undone by deleting it."""
+    statement, source = wording
+    support, first, last = seen
     row = await _one(
         work.conn,
         "INSERT INTO nodes (pattern, kind, statement, attributes, support, first_seen, "
@@ -307,9 +329,33 @@ async def _create_node(
     await work.conn.execute(
         "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)", (pattern, node_id)
     )
-    await _add_evidence(work, node_id, messages)
-    await _cooccurrence_edges(work, node_id, pattern, kind)
     return node_id
+
+
+async def _link_mention(work: _Work, pattern: str, mention: Mention) -> None:
+    """A memory is `about` what it mentions: the entity's node, made now if it is new (a
+    retired one comes back: a memory names it again)."""
+    entity = await _node_of(work.conn, mention.pattern)
+    if entity is None:
+        seen = await sightings(work.conn, mention.pattern)
+        node_id = await _insert_node(
+            work,
+            mention.pattern,
+            mention.kind,
+            (mention.statement, None),
+            mention.attributes,
+            (seen.support, seen.first_seen or work.now, seen.last_seen or work.now),
+        )
+        # Deleting the node (its undo) takes its evidence with it.
+        await work.conn.executemany(
+            "INSERT INTO node_evidence (node_id, session_id, message_id, span_start, span_end) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(node_id, e.session_id, e.message_id, *e.span) for e in seen.evidence],
+        )
+        await _occurs_with(work, node_id, mention.pattern)
+    elif entity.status == NodeStatus.RETIRED:
+        await _set_status(work, entity, NodeStatus.ACTIVE)
+    await _add_edge(work, pattern, mention.pattern, EdgeKind.ABOUT, float(mention.shared))
 
 
 def _every(_: int) -> bool:
@@ -373,45 +419,22 @@ async def _add_edge(work: _Work, source: str, target: str, kind: EdgeKind, weigh
         work.edges.add(int(row[0]))
 
 
-async def _cooccurrence_edges(
-    work: _Work, node_id: int, fingerprint: str, kind: MemoryKind
-) -> None:
-    """Edges weighted by the sessions two nodes share, over every session observed: a topic or
-    entity `occurs_with` the others it shares sessions with; a memory is `about` the topics and
-    entities present in more than half of its sessions."""
+async def _occurs_with(work: _Work, node_id: int, fingerprint: str) -> None:
+    """A topic or entity `occurs_with` the others sighted in SHARED_SESSIONS of its sessions or
+    more, weighted by how many, over every session observed."""
+    derived = [kind for kind in MemoryKind if kind.derived]
     shared = await _all(
         work.conn,
         "WITH mine AS (SELECT DISTINCT session_id FROM observations WHERE pattern = ?) "
-        "SELECT n.id, n.pattern, n.kind, COUNT(DISTINCT o.session_id) FROM observations o "
+        "SELECT n.pattern, COUNT(DISTINCT o.session_id) FROM observations o "
         "JOIN node_patterns p ON p.fingerprint = o.pattern JOIN nodes n ON n.id = p.node_id "
         "WHERE o.session_id IN (SELECT session_id FROM mine) AND n.status = 'active' "
-        "AND n.id != ? GROUP BY n.id HAVING COUNT(DISTINCT o.session_id) >= ?",
-        (fingerprint, node_id, SHARED_SESSIONS),
+        f"AND n.id != ? AND n.kind IN ({', '.join('?' * len(derived))}) GROUP BY n.id "
+        "HAVING COUNT(DISTINCT o.session_id) >= ?",
+        (fingerprint, node_id, *derived, SHARED_SESSIONS),
     )
-    if not shared:
-        return
-    mine = await _sessions(work, [node_id])
-    theirs = await _sessions(work, [row[0] for row in shared])
-    for other_id, other_pattern, other_kind, count in shared:
-        theirs_derived = MemoryKind(other_kind).derived
-        if kind.derived and theirs_derived:
-            await _add_edge(work, fingerprint, other_pattern, EdgeKind.OCCURS_WITH, float(count))
-        elif kind.derived and count * 2 > theirs.get(other_id, 0):
-            await _add_edge(work, other_pattern, fingerprint, EdgeKind.ABOUT, float(count))
-        elif theirs_derived and count * 2 > mine.get(node_id, 0):
-            await _add_edge(work, fingerprint, other_pattern, EdgeKind.ABOUT, float(count))
-
-
-async def _sessions(work: _Work, node_ids: list[int]) -> dict[int, int]:
-    """How many sessions each node's patterns were observed in."""
-    rows = await _all(
-        work.conn,
-        "SELECT p.node_id, COUNT(DISTINCT o.session_id) FROM node_patterns p "
-        "JOIN observations o ON o.pattern = p.fingerprint "
-        f"WHERE p.node_id IN ({', '.join('?' * len(node_ids))}) GROUP BY p.node_id",
-        tuple(node_ids),
-    )
-    return {int(row[0]): int(row[1]) for row in rows}
+    for other_pattern, count in shared:
+        await _add_edge(work, fingerprint, other_pattern, EdgeKind.OCCURS_WITH, float(count))
 
 
 def _restore_step(node: Node) -> Step:
@@ -546,8 +569,13 @@ async def undo(log: Database) -> Decided | None:
             )
             status = ProposalStatus.SUPERSEDED if newer else ProposalStatus.PENDING
             await conn.execute(
-                "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
-                (status, now if newer else None, proposal_id),
+                "UPDATE proposals SET status = ?, decided = ?, reason = ? WHERE id = ?",
+                (
+                    status,
+                    now if newer else None,
+                    LeftInbox.NEWER_PROPOSAL if newer else None,
+                    proposal_id,
+                ),
             )
         await conn.execute("UPDATE decisions SET undone = ? WHERE id = ?", (now, decision_id))
     what = {Verdict.ADOPTED: "adoption", Verdict.REJECTED: "rejection"}

@@ -13,8 +13,9 @@ from enum import StrEnum
 
 
 class MemoryKind(StrEnum):
-    """What a memory is. Topics and entities are derived (the context memories are about);
-    the others are what a person adopts to change how an agent behaves."""
+    """What a memory is. Topics and entities are derived (the context memories are about),
+    never proposed: adopting a memory makes nodes of those it mentions (`memory.mentions`).
+    The others are what a person adopts to change how an agent behaves."""
 
     WORKFLOW = "workflow"
     FAILURE = "failure"
@@ -45,10 +46,10 @@ class MemoryKind(StrEnum):
 
     @property
     def retires_unseen(self) -> bool:
-        """Something that comes and goes (a failure, its fix, a project, a program): retired
-        when not seen for a long while. Preferences, facts and workflows, once remembered,
-        need not be repeated."""
-        return self in (MemoryKind.FAILURE, MemoryKind.FIX, MemoryKind.TOPIC, MemoryKind.ENTITY)
+        """Something that comes and goes (a failure, its fix): proposed for retirement when not
+        seen for a long while. Preferences, facts and workflows, once remembered, need not be
+        repeated; topics and entities stand as long as a memory mentions them."""
+        return self in (MemoryKind.FAILURE, MemoryKind.FIX)
 
 
 _TITLES = {
@@ -62,7 +63,7 @@ _TITLES = {
 }
 
 PROPOSED_KINDS = tuple(kind for kind in MemoryKind if not kind.derived)
-"""The kinds a model may propose: derived kinds come from the extractors alone."""
+"""The kinds a dream (or a model) may propose: derived kinds come from adoption alone."""
 
 
 class FactSubject(StrEnum):
@@ -144,6 +145,18 @@ class ProposalStatus(StrEnum):
     """A newer proposal of the same pattern took its place in the inbox."""
     STALE = "stale"
     """What it edits changed before it was decided: a later dream proposes it again."""
+
+
+class LeftInbox(StrEnum):
+    """Why a proposal left the inbox without a person deciding it (its `reason`, beside the
+    status `superseded`)."""
+
+    NEWER_PROPOSAL = "a newer proposal of the same pattern took its place"
+    ENTITIES_NOT_PROPOSED = (
+        "topics and entities are no longer proposed: adopting a memory links it to those it "
+        "mentions"
+    )
+    """Said by migration 011 of the topics and entities that were waiting."""
 
 
 class NodeStatus(StrEnum):

@@ -25,6 +25,9 @@ class Migration:
     backfill: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None
 
 
+_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+"""The time now, as `records.now_iso` writes it."""
+
 # The session log. Messages and events are append-only: triggers refuse UPDATE and DELETE,
 # except a DELETE of a session listed in `forget_log` (the explicit, logged `forget`).
 _SESSION_LOG = """
@@ -398,6 +401,17 @@ END;
 ALTER TABLE sessions ADD COLUMN cwd TEXT;
 """
 
+# Topics and entities are no longer proposed: adopting a memory makes nodes of those it
+# mentions. The ones waiting in the inbox leave it, superseded, and say why (`reason`: why a
+# proposal left the inbox without a person's decision); their rows and evidence stay.
+_PROPOSAL_REASONS = f"""
+ALTER TABLE proposals ADD COLUMN reason TEXT;
+UPDATE proposals SET status = 'superseded', decided = {_NOW},
+    reason = 'topics and entities are no longer proposed: adopting a memory links it to those '
+        || 'it mentions'
+WHERE status = 'pending' AND kind IN ('topic', 'entity');
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -409,6 +423,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("008_statement_versions", _STATEMENT_VERSIONS),
     Migration("009_private_sessions", _PRIVATE_SESSIONS),
     Migration("010_message_origins", _MESSAGE_ORIGINS, origins.backfill),
+    Migration("011_proposal_reasons", _PROPOSAL_REASONS),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -31,7 +31,7 @@ from memory_graph.store.records import (
     now_iso,
 )
 from memory_graph.store.search import index_for_search, search_sessions
-from memory_graph.store.sql import stamp_change, where_in
+from memory_graph.store.sql import SESSION_DEPTH, roots_cte, stamp_change, where_in
 
 _SESSION_COLUMNS = (
     "s.id, s.source, s.external_id, s.title, s.started, s.ended, s.model, s.outcome, "
@@ -42,8 +42,6 @@ _MESSAGE_COLUMNS = (
     "o.origin, o.reason"
 )
 _COUNTED = "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS n"
-_MAX_DEPTH = 64
-"""How far up a chain of parents is followed (a chain is never this deep; a loop would be)."""
 _TITLE_LENGTH = 80
 
 
@@ -176,7 +174,7 @@ class SessionLog(Database):
             self,
             "WITH RECURSIVE tree (id, root, depth) AS (SELECT id, id, 0 FROM sessions "
             "WHERE id IN ({}) UNION ALL SELECT c.id, tree.root, tree.depth + 1 FROM sessions c "
-            f"JOIN tree ON c.parent_id = tree.id WHERE tree.depth < {_MAX_DEPTH}) "
+            f"JOIN tree ON c.parent_id = tree.id WHERE tree.depth < {SESSION_DEPTH}) "
             f"SELECT tree.root, {_SESSION_COLUMNS}, {_COUNTED} FROM tree "
             "JOIN sessions s ON s.id = tree.id WHERE tree.depth > 0 ORDER BY s.started, s.id",
             [row["id"] for row in roots],
@@ -192,11 +190,8 @@ class SessionLog(Database):
         """For each session another spawned, the session at the top of its chain of parents:
         the person's session its work counts toward."""
         async with self._conn.execute(
-            "WITH RECURSIVE up (id, ancestor, parent, depth) AS ("
-            "SELECT id, id, parent_id, 0 FROM sessions WHERE parent_id IS NOT NULL "
-            "UNION ALL SELECT up.id, s.id, s.parent_id, up.depth + 1 FROM sessions s "
-            f"JOIN up ON s.id = up.parent WHERE up.depth < {_MAX_DEPTH}) "
-            "SELECT id, ancestor FROM up WHERE parent IS NULL"
+            roots_cte("SELECT id FROM sessions WHERE parent_id IS NOT NULL")
+            + "SELECT id, root FROM roots"
         ) as cursor:
             return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
 

@@ -10,6 +10,22 @@ import aiosqlite
 if TYPE_CHECKING:
     from memory_graph.store.database import Database
 
+SESSION_DEPTH = 64
+"""How far up a chain of parents is followed (a chain is never this deep; a loop would be)."""
+
+
+def roots_cte(selected: str) -> str:
+    """A `WITH RECURSIVE` clause defining `roots (id, root)`: each session `selected` (SQL
+    giving session ids) with the session at the top of its chain of parents, the person's
+    session its work counts toward (itself when nothing spawned it)."""
+    return (
+        "WITH RECURSIVE up (id, ancestor, parent, depth) AS ("
+        f"SELECT id, id, parent_id, 0 FROM sessions WHERE id IN ({selected}) "
+        "UNION ALL SELECT up.id, s.id, s.parent_id, up.depth + 1 FROM sessions s "
+        f"JOIN up ON s.id = up.parent WHERE up.depth < {SESSION_DEPTH}), "
+        "roots (id, root) AS (SELECT id, ancestor FROM up WHERE parent IS NULL) "
+    )
+
 
 async def stamp_change(conn: aiosqlite.Connection, session_id: int, *, title: str = "") -> None:
     """Mark a session as changed now, in the order of the log's clock: what dreams follow.

@@ -9,8 +9,6 @@ from pathlib import Path
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo"
 DEMO_HISTORY = DEMO / "history.jsonl"
 EXPECTED = json.loads((DEMO / "expected.json").read_text())
-PROPOSED = sum("proposed_with" not in p for p in EXPECTED["patterns"]) + len(
-    EXPECTED["topics_and_entities"]
-)
+PROPOSED = sum("proposed_with" not in p for p in EXPECTED["patterns"])
 """Everything a dream of the demo proposes: the planted patterns (a fix, and a workflow that
-needs the same workaround, in one proposal with their failure), its topics and entities."""
+needs the same workaround, in one proposal with their failure)."""
