@@ -398,6 +398,25 @@ END;
 ALTER TABLE sessions ADD COLUMN cwd TEXT;
 """
 
+# A dream proposes at most a page of new memories (`inbox_page`); the supported patterns it held
+# back wait here, with their strength, so that a later dream tops the page up from the strongest
+# without recounting all of history. One row per pattern, each naming the pattern it is proposed
+# with (`lead`: a failure and its fix wait, and come back, as one); the lead's row carries the
+# strength, in the inbox's order (topics and entities last, then confidence, then support).
+# Nothing was held back before: the table starts empty.
+_HELD_BACK = """
+CREATE TABLE held_back (
+    pattern TEXT PRIMARY KEY,
+    lead TEXT NOT NULL,
+    derived INTEGER NOT NULL CHECK (derived IN (0, 1)),
+    confidence REAL NOT NULL,
+    support INTEGER NOT NULL
+);
+CREATE INDEX held_back_by_lead ON held_back (lead);
+CREATE INDEX held_back_strongest ON held_back (derived, confidence DESC, support DESC, lead)
+WHERE pattern = lead;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -409,6 +428,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("008_statement_versions", _STATEMENT_VERSIONS),
     Migration("009_private_sessions", _PRIVATE_SESSIONS),
     Migration("010_message_origins", _MESSAGE_ORIGINS, origins.backfill),
+    # 011 is another branch's; this one depends on nothing it adds.
+    Migration("012_held_back", _HELD_BACK),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 
