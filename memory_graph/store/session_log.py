@@ -313,9 +313,7 @@ class SessionLog(Database):
         )
         # The person's first words also name an untitled session (never the harness's words).
         person = message.origin is MessageOrigin.PERSON and text
-        await stamp_change(
-            conn, session_id, title=title_from(person_text(text)) if person else ""
-        )
+        await stamp_change(conn, session_id, title=title_from(person_text(text)) if person else "")
         return message
 
     async def messages(self, session_id: int) -> list[Message]:
