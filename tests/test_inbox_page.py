@@ -5,13 +5,18 @@ with its fix is one item, and a rejected pattern never returns through the top-u
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from dreamer.dream import dream
 from memory_graph.memory.adoption import adopt, reject
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
+from tests.support.cli import run_cli
 from tests.support.inbox import inbox_json
 from tests.support.sessions import chat_session, command_session
 
@@ -159,3 +164,34 @@ async def test_a_failure_with_its_fix_is_one_item_on_the_page(home: Path) -> Non
         assert failure["kind"] == "failure" and failure["support"] == 4
         assert len(failure["also"]) == 1 and "plotkit fonts --rebuild" in failure["also"][0]
         assert topped.held_back == 1
+
+
+def test_reverie_dream_says_how_many_wait(capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    async def history() -> None:
+        async with await SessionLog.open(home) as log:
+            await _say(log, HABITS)
+
+    asyncio.run(history())
+    (home / "config.toml").write_text("inbox_page = 4\n")
+    code, out, _ = run_cli(capsys, "--home", str(home), "dream")
+    assert code == 0 and "proposed 4 preference; held back: 2 for later" in out
+    code, out, _ = run_cli(capsys, "--home", str(home), "dream", "--json")
+    shape = json.loads(out)
+    assert code == 0 and shape["held_back"] == 2 and shape["proposals"] == {}
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("inbox_page = 0", "reverie: inbox_page must be at least 1 (new memories in the inbox)"),
+        ("inbox_page = 'a dozen'", "inbox_page has the wrong type (str)"),
+    ],
+)
+def test_a_bad_inbox_page_is_one_line(
+    capsys: pytest.CaptureFixture[str], home: Path, setting: str, message: str
+) -> None:
+    home.mkdir()
+    (home / "config.toml").write_text(setting + "\n")
+    code, out, err = run_cli(capsys, "--home", str(home), "dream")
+    assert code == 1 and out == ""
+    assert len(err.splitlines()) == 1 and message in err
