@@ -45,6 +45,9 @@ class Config:
     """`reverie watch` also dreams this often (0: only after new transcripts)."""
     recall_budget: int = 1500
     """Tokens of recalled memory the system prompt may carry (0: recall nothing)."""
+    inbox_page: int = 20
+    """New memories the inbox holds at most: a dream proposes no more than the room left, the
+    strongest first, and keeps the rest for later dreams (`dreamer.page`)."""
     dream_llm: bool = False
     """Dreams also ask the model (one call per dream) when one is connected; `reverie dream
     --llm/--no-llm` decides for one dream."""
@@ -92,6 +95,7 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "dream_interval": (int, float),
     "dream_llm": bool,
     "recall_budget": int,
+    "inbox_page": int,
     "import_dir": str,
     "claude_projects": str,
 }
@@ -160,6 +164,7 @@ def _check(config: Config) -> None:
         ("idle_after", config.idle_after >= 0, "0 (never) or more"),
         ("dream_interval", config.dream_interval >= 0, "0 (never) or more"),
         ("recall_budget", config.recall_budget >= 0, "0 (recall nothing) or more tokens"),
+        ("inbox_page", config.inbox_page >= 1, "at least 1 (new memories in the inbox)"),
         ("model", bool(config.model.strip()), "a model id"),
     )
     for name, ok, expected in limits:

@@ -73,6 +73,7 @@ async def dream_as_configured(
     with the model when `dream_llm` is on and one is connected. When the model cannot be asked
     the dream runs offline instead, so a broken endpoint never stops dreaming; the second value
     says why the model was left out."""
+    options = {"inbox_page": config.inbox_page, **options}
     if not (config.dream_llm and config.connected):
         return await dream(log, **options), None
     model = DreamModel(config)

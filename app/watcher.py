@@ -142,5 +142,7 @@ async def watch(
                 # Like an import, a dream the database refused is tried again on schedule.
                 summary, model_error = None, f"{error}"
             schedule.dreamt(loop.time())
-            if dreamt is not None and (summary is None or summary.sessions_reviewed or model_error):
+            # A dream that only topped the inbox's page up from what waited is news too.
+            told = summary is None or summary.sessions_reviewed or summary.proposals
+            if dreamt is not None and (told or model_error):
                 dreamt(summary, model_error)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dreamer import match
+from dreamer import match, page
 from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, requests, statements
 from dreamer.journal import (
@@ -24,18 +24,23 @@ from dreamer.journal import (
     NewProposal,
     Observation,
     commit_dream,
+    count_held,
+    held_with,
     horizon,
     latest_sightings,
     leaders,
     observations_of,
+    pending_new,
     proposal_states,
     record_failed_dream,
+    release_held,
     sessions_after,
+    strongest_held,
     watermark,
 )
 from dreamer.observation import SessionView
 from memory_graph.memory import nodes
-from memory_graph.memory.vocabulary import MemoryKind
+from memory_graph.memory.vocabulary import MemoryKind, ProposalStatus
 from memory_graph.store.records import dumps, now_iso
 from memory_graph.store.session_log import SessionLog
 
@@ -60,6 +65,8 @@ class DreamSummary:
     sessions_reviewed: int
     proposals: dict[str, int]
     seconds: float
+    held_back: int = 0
+    """New memories that wait for room on the inbox's page (`dreamer.page`)."""
 
     def to_json(self) -> dict[str, Any]:
         """The contract scripts rely on."""
@@ -68,6 +75,7 @@ class DreamSummary:
             "sessions_reviewed": self.sessions_reviewed,
             "proposals": self.proposals,
             "seconds": round(self.seconds, 3),
+            "held_back": self.held_back,
         }
 
 
@@ -100,9 +108,11 @@ def rooted(observations: Sequence[Observation], roots: dict[int, int]) -> list[O
     ]
 
 
-async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewProposal]:
+async def _matched(
+    log: SessionLog, candidates: list[NewProposal]
+) -> tuple[list[NewProposal], set[str]]:
     """The candidates matched against the adopted graph and the inbox, the memories gone
-    quiet, each with the state of what it edits."""
+    quiet, each with the state of what it edits; and which of their patterns are pending."""
     # A failure proposed with its fix stands for both: either may be memory already.
     each = [part for candidate in candidates for part in (candidate, *candidate.parts)]
     known = await nodes.nodes_of(log, [part.fingerprint for part in each])
@@ -114,10 +124,11 @@ async def _matched(log: SessionLog, candidates: list[NewProposal]) -> list[NewPr
         sightings = await latest_sightings(log, retiring)
         last = await horizon(log, match.RETIRE_AFTER_SESSIONS)
         proposals += match.retirements([node for node, _ in retiring], sightings, last)
-    states = await proposal_states(log, [proposal.fingerprint for proposal in proposals])
+    states = await proposal_states(log, [p for proposal in proposals for p in proposal.patterns])
     proposals = match.unseen(proposals, states)
     hashes = await nodes.state_hashes(log, [proposal.target for proposal in proposals])
-    return [replace(proposal, graph_hash=hashes[proposal.target]) for proposal in proposals]
+    pending = {p for p, (status, _) in states.items() if status == ProposalStatus.PENDING}
+    return [replace(p, graph_hash=hashes[p.target]) for p in proposals], pending
 
 
 Progress = Callable[[int, int], None]
@@ -132,9 +143,11 @@ async def dream(
     awake: asyncio.Event | None = None,
     progress: Progress | None = None,
     model: llm.ModelCall | None = None,
+    inbox_page: int = page.DEFAULT_PAGE,
 ) -> DreamSummary:
     """Review up to `limit` sessions changed past the watermark, in the order they changed, and
-    commit the dream.
+    commit the dream, proposing at most `inbox_page` new memories less those already pending
+    (`dreamer.page`): the strongest, from these sessions and those held back before.
 
     Sessions are read and extracted a few at a time; between two steps the dream waits while
     `awake` is cleared (the user is typing) and goes on where it stopped when it is set again.
@@ -145,7 +158,17 @@ async def dream(
     extractors = {**EXTRACTORS, "llm": f"{llm.VERSION} {model.model}"} if model else EXTRACTORS
     try:
         return await _dream(
-            log, limit, trigger, min_support, awake, progress, model, extractors, began, started
+            log,
+            limit,
+            trigger,
+            min_support,
+            awake,
+            progress,
+            model,
+            inbox_page,
+            extractors,
+            began,
+            started,
         )
     except Exception as error:
         seconds = time.perf_counter() - began
@@ -163,14 +186,19 @@ async def _dream(
     awake: asyncio.Event | None,
     progress: Progress | None,
     model: llm.ModelCall | None,
+    inbox_page: int,
     extractors: dict[str, str],
     began: float,
     started: str,
 ) -> DreamSummary:
     sessions, mark = await sessions_after(log, await watermark(log), limit)
-    if not sessions and trigger in UNASKED_TRIGGERS:
+    room = max(0, inbox_page - await pending_new(log))
+    # The strongest of what waits for room: with this batch's patterns they vie for the page.
+    waiting = await strongest_held(log, room)
+    unasked = not sessions and trigger in UNASKED_TRIGGERS
+    if unasked and not waiting:
         # Nothing new while idle: no audit row for a dream nobody asked for and nothing did.
-        return DreamSummary(0, 0, {}, time.perf_counter() - began)
+        return DreamSummary(0, 0, {}, time.perf_counter() - began, await count_held(log))
     found: list[Observation] = []
     hashes: list[tuple[int, str]] = []
     readable: list[SessionView] = []
@@ -203,11 +231,18 @@ async def _dream(
         )
     known = await leaders(log, [kind for kind in MemoryKind if kind.stated], llm.MODEL_PREFIX)
     rows = await asyncio.to_thread(assign_patterns, found, known)
-    patterns = sorted({row.group for row in rows})
+    touched = {row.group for row in rows}
+    patterns = sorted(touched.union(waiting, await held_with(log, sorted(touched))))
     history = await observations_of(log, patterns)
     roots = await log.session_roots()
     candidates = consolidate(rooted([*history, *rows], roots), min_support)
-    proposals = await _matched(log, candidates)
+    matched, pending = await _matched(log, candidates)
+    paged = page.paged(matched, room, pending)
+    proposals = paged.proposed
+    if unasked and not proposals:
+        # What waited is no longer supported (forgotten, made private): the next may top up.
+        await release_held(log, patterns)
+        return DreamSummary(0, 0, {}, time.perf_counter() - began, await count_held(log))
     record = DreamRecord(
         trigger=trigger,
         started=started,
@@ -218,5 +253,7 @@ async def _dream(
         counts=dict(Counter(proposal.kind for proposal in proposals)),
         model_calls=calls,
     )
-    dream_id = await commit_dream(log, record, rows, proposals)
-    return DreamSummary(dream_id, len(sessions), record.counts, time.perf_counter() - began)
+    dream_id = await commit_dream(log, record, rows, proposals, paged.held, patterns)
+    return DreamSummary(
+        dream_id, len(sessions), record.counts, time.perf_counter() - began, await count_held(log)
+    )

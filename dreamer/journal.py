@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiosqlite
+
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
 from memory_graph.memory.vocabulary import LeftInbox, MemoryKind, ProposalOp, ProposalStatus
@@ -215,6 +217,81 @@ async def proposal_states(
     }
 
 
+async def pending_new(log: SessionLog) -> int:
+    """How many proposals of new memories wait in the inbox: what takes the room on its page."""
+    ops = [op for op in ProposalOp if op.new_memory]
+    rows = list(
+        await log.connection.execute_fetchall(
+            "SELECT COUNT(*) FROM proposals WHERE status = ? "
+            f"AND op IN ({', '.join('?' * len(ops))})",
+            (ProposalStatus.PENDING, *ops),
+        )
+    )
+    return int(rows[0][0])
+
+
+async def strongest_held(log: SessionLog, count: int) -> list[str]:
+    """The patterns of the `count` strongest candidates held back for want of room (a failure
+    held back with its fix gives both)."""
+    if count <= 0:
+        return []
+    rows = await log.connection.execute_fetchall(
+        "SELECT pattern FROM held_back WHERE lead IN (SELECT lead FROM held_back "
+        "WHERE pattern = lead ORDER BY confidence DESC, support DESC, lead LIMIT ?)",
+        (count,),
+    )
+    return [str(row[0]) for row in rows]
+
+
+async def held_with(log: SessionLog, patterns: Sequence[str]) -> list[str]:
+    """The patterns held back together with any of these: a dream that sees a failure again
+    weighs the fix it waits with too, so that they stay one proposal."""
+    rows = await where_in(
+        log,
+        "SELECT h.pattern FROM held_back h JOIN held_back t ON t.lead = h.lead "
+        "WHERE t.pattern IN ({})",
+        patterns,
+    )
+    return [str(row[0]) for row in rows]
+
+
+async def count_held(log: SessionLog) -> int:
+    """How many candidates wait for room on the inbox's page."""
+    rows = list(
+        await log.connection.execute_fetchall("SELECT COUNT(*) FROM held_back WHERE pattern = lead")
+    )
+    return int(rows[0][0])
+
+
+async def _hold(
+    conn: aiosqlite.Connection, weighed: Sequence[str], held: Sequence[NewProposal]
+) -> None:
+    """What waits for room after a dream: of the patterns it weighed (their whole history),
+    exactly those it held back; what it proposed, or found no longer supported, waits no more."""
+    for start in range(0, len(weighed), 500):
+        chunk = list(weighed[start : start + 500])
+        await conn.execute(
+            "DELETE FROM held_back WHERE lead IN (SELECT lead FROM held_back "
+            f"WHERE pattern IN ({', '.join('?' * len(chunk))}))",
+            chunk,
+        )
+    await conn.executemany(
+        "INSERT OR REPLACE INTO held_back (pattern, lead, confidence, support) VALUES (?, ?, ?, ?)",
+        [
+            (pattern, proposal.fingerprint, proposal.confidence, proposal.support)
+            for proposal in held
+            for pattern in proposal.patterns
+        ],
+    )
+
+
+async def release_held(log: SessionLog, weighed: Sequence[str]) -> None:
+    """Let go of held-back patterns a dream found nothing to propose of (their sessions were
+    forgotten or made private since), without a dream row: the page tops up from the next."""
+    async with log.transaction() as conn:
+        await _hold(conn, weighed, [])
+
+
 async def record_failed_dream(
     log: SessionLog,
     trigger: str,
@@ -240,8 +317,11 @@ async def commit_dream(
     record: DreamRecord,
     observations: Sequence[Observation],
     proposals: Sequence[NewProposal],
+    held: Sequence[NewProposal] = (),
+    weighed: Sequence[str] = (),
 ) -> int:
-    """Write a dream, its observations and its proposals in one transaction; the dream's id."""
+    """Write a dream, its observations, its proposals and what it held back of the patterns it
+    `weighed` in one transaction; the dream's id."""
     finished = now_iso()
     async with log.transaction() as conn:
         cursor = await conn.execute(
@@ -329,6 +409,7 @@ async def commit_dream(
                 "span_start, span_end) VALUES (?, ?, ?, ?, ?)",
                 [(inserted[0], e.session_id, e.message_id, *e.span) for e in proposal.evidence],
             )
+        await _hold(conn, weighed, held)
     return dream_id
 
 

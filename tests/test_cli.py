@@ -101,7 +101,13 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
     run_cli(capsys, "--home", str(home), "import", str(DEMO_HISTORY))
     code, out, _ = run_cli(capsys, "--home", str(home), "dream", "--json")
     summary = json.loads(out)
-    assert code == 0 and set(summary) == {"dream_id", "sessions_reviewed", "proposals", "seconds"}
+    assert code == 0 and set(summary) == {
+        "dream_id",
+        "sessions_reviewed",
+        "proposals",
+        "seconds",
+        "held_back",
+    }
     code, out, _ = run_cli(capsys, "--home", str(home), "inbox", "--json")
     proposals = json.loads(out)["proposals"]
     assert code == 0 and len(proposals) == sum(summary["proposals"].values())

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiosqlite
-
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
 from memory_graph.memory.evidence import Owner, evidence_of
 from memory_graph.memory.recall import recall
 from memory_graph.memory.vocabulary import EdgeKind, LeftInbox, MemoryKind, RecallReason
-from memory_graph.store.db import DATABASE_NAME, migrate
-from memory_graph.store.migrations import MIGRATIONS
 from memory_graph.store.session_log import SessionLog
 from tests.support.inbox import inbox_json, only_pending
+from tests.support.schema import database_before
 from tests.support.sessions import chat_session, command_session
 
 
@@ -140,13 +137,8 @@ async def test_recall_walks_from_one_memory_to_another_through_what_both_name(
     assert memories["I prefer typst over latex."] is RecallReason.MATCHED
 
 
-ENTITY_PROPOSALS = next(i for i, m in enumerate(MIGRATIONS) if m.name == "011_proposal_reasons")
-
-
 async def test_waiting_entity_proposals_leave_the_inbox_with_the_reason(home: Path) -> None:
-    home.mkdir()
-    async with aiosqlite.connect(home / DATABASE_NAME, isolation_level=None) as conn:
-        await migrate(conn, MIGRATIONS[:ENTITY_PROPOSALS])
+    async with database_before(home, "011_proposal_reasons") as conn:
         await conn.execute(
             "INSERT INTO dreams (id, trigger, started, finished, seconds, sessions, extractors, "
             "counts) VALUES (1, 'manual', '2026-03-01T08:00:00.000Z', "

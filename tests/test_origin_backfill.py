@@ -7,16 +7,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from memory_graph.memory.forget import forget, vacuum
-from memory_graph.store.db import DATABASE_NAME, migrate
-from memory_graph.store.migrations import MIGRATIONS
+from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.records import MessageOrigin, OriginReason, Provenance
 from memory_graph.store.session_log import SessionLog
+from tests.support.schema import database_before
 
-BEFORE_ORIGINS = next(i for i, m in enumerate(MIGRATIONS) if m.name == "010_message_origins")
 STARTED = "2026-02-03T09:00:00.000Z"
 
 # What an import stored before origins: Claude Code's harness lines as `user` messages (its
@@ -56,9 +54,7 @@ OLD_ROWS: list[tuple[str, str, str, str]] = [
 
 async def _old_database(home: Path) -> None:
     """A database at the schema before origins, holding rows as imports left them."""
-    home.mkdir()
-    async with aiosqlite.connect(home / DATABASE_NAME, isolation_level=None) as conn:
-        await migrate(conn, MIGRATIONS[:BEFORE_ORIGINS])
+    async with database_before(home, "010_message_origins") as conn:
         await conn.execute(
             "INSERT INTO sessions (id, source, external_id, started) "
             "VALUES (1, 'claude-code', 'root', ?)",

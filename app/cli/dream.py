@@ -31,7 +31,13 @@ async def dream_now(args: argparse.Namespace) -> int:
     )
     async with await SessionLog.open(config.home) as log:
         try:
-            summary = await dream(log, limit=args.limit, progress=progress.update, model=model)
+            summary = await dream(
+                log,
+                limit=args.limit,
+                progress=progress.update,
+                model=model,
+                inbox_page=config.inbox_page,
+            )
         finally:
             progress.close()
             if model is not None:
@@ -40,9 +46,10 @@ async def dream_now(args: argparse.Namespace) -> int:
         print_json(summary.to_json())
     else:
         found = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.proposals.items()))
+        held = f"; held back: {summary.held_back} for later" if summary.held_back else ""
         print(
             f"dream {summary.dream_id}: reviewed {summary.sessions_reviewed} sessions in "
-            f"{summary.seconds:.2f} s; proposed {found or 'nothing new'}"
+            f"{summary.seconds:.2f} s; proposed {found or 'nothing new'}{held}"
         )
     return 0
 

@@ -48,16 +48,16 @@ def prepare_demo(args: argparse.Namespace) -> Config:
     with demo_history() as history:
         print(f"demo home: {home}", file=sys.stderr)
         config = load_config(home, overrides={"model": args.model})
-        asyncio.run(_load_demo(config.home, history))
+        asyncio.run(_load_demo(config, history))
     return config
 
 
-async def _load_demo(home: Path, history: Path) -> None:
+async def _load_demo(config: Config, history: Path) -> None:
     from dreamer.dream import dream
 
-    async with await SessionLog.open(home) as log:
+    async with await SessionLog.open(config.home) as log:
         await import_paths(log, [history])
-        summary = await dream(log, trigger="demo")
+        summary = await dream(log, trigger="demo", inbox_page=config.inbox_page)
     proposed = sum(summary.proposals.values())
     print(
         f"demo: {summary.sessions_reviewed} sessions dreamt, {proposed} proposals", file=sys.stderr

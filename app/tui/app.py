@@ -122,7 +122,7 @@ class ReverieApp(ReverieCore):
         )
         if model_error:
             self.notify(f"dreamt offline: {model_error}", title="Dream", severity="warning")
-        if not summary.sessions_reviewed and trigger == "idle":
+        if not summary.sessions_reviewed and not summary.proposals and trigger == "idle":
             return
         found = sum(summary.proposals.values())
         self._tell(
@@ -131,9 +131,14 @@ class ReverieApp(ReverieCore):
         if found:
             # Our own commits do not wake the database watcher: tell the inbox and its count.
             self._tell(DatabaseChanged())
+            # A dream with no new session only topped the inbox's page up from what waited.
+            source = (
+                f"{summary.sessions_reviewed} sessions"
+                if summary.sessions_reviewed
+                else "what was held back"
+            )
             self.notify(
-                f"{found} new proposals from {summary.sessions_reviewed} sessions: "
-                "ctrl+r opens the inbox",
+                f"{found} new proposals from {source}: ctrl+r opens the inbox",
                 title="Dream",
                 markup=False,
             )

@@ -13,6 +13,18 @@ from memory_graph.memory.nodes import state_hashes
 from memory_graph.memory.vocabulary import MemoryKind, ProposalOp
 from memory_graph.store.database import Database
 
+Strength = tuple[float, int]
+"""A sort key, strongest first: see `strength`."""
+
+
+def strength(confidence: float, support: int) -> Strength:
+    """How a proposal ranks, strongest first, for the page a dream fills (`dreamer.page`) and
+    within each kind of the inbox alike. Confidence first: it is support's own measure
+    (1 - 0.5^support) lowered where the evidence is doubtful (a fix that followed only some of
+    its failures, a pattern only the model saw); support breaks its ties, which are many where
+    it rounds to 1.0."""
+    return (-confidence, -support)
+
 
 async def count_pending(log: Database) -> int:
     """How many proposals wait in the inbox."""
@@ -77,7 +89,7 @@ class InboxItem:
 
 async def pending(log: Database) -> list[InboxItem]:
     """The inbox: pending proposals grouped by kind (in `MemoryKind`'s order: what changes
-    behaviour first), then by confidence and support."""
+    behaviour first), then strongest first (`strength`), then oldest first."""
     rows = list(
         await log.connection.execute_fetchall(
             "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, "
@@ -120,7 +132,9 @@ async def pending(log: Database) -> list[InboxItem]:
             )
         )
     order = list(MemoryKind)
-    return sorted(items, key=lambda i: (order.index(i.kind), -i.confidence, -i.support, i.id))
+    return sorted(
+        items, key=lambda i: (order.index(i.kind), strength(i.confidence, i.support), i.id)
+    )
 
 
 async def with_evidence(log: Database) -> list[tuple[InboxItem, list[Evidence]]]:

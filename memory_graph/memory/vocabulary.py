@@ -113,6 +113,12 @@ class ProposalOp(StrEnum):
             ProposalOp.MERGE,
         )
 
+    @property
+    def new_memory(self) -> bool:
+        """Proposes a memory that is not one yet: it takes a place on the inbox's page (a dream
+        proposes at most a page of them). Proposals about adopted memory never wait for room."""
+        return self == ProposalOp.ADD_NODE
+
 
 class Verdict(StrEnum):
     """What a person decided, as the decisions table records it. An edit is an adoption with

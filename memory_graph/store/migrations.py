@@ -412,6 +412,24 @@ UPDATE proposals SET status = 'superseded', decided = {_NOW},
 WHERE status = 'pending' AND kind IN ('topic', 'entity');
 """
 
+# A dream proposes at most a page of new memories (`inbox_page`); the supported patterns it held
+# back wait here, with their strength, so that a later dream tops the page up from the strongest
+# without recounting all of history. One row per pattern, each naming the pattern it is proposed
+# with (`lead`: a failure and its fix wait, and come back, as one); the lead's row carries the
+# strength, in the inbox's order (confidence, then support).
+# Nothing was held back before: the table starts empty.
+_HELD_BACK = """
+CREATE TABLE held_back (
+    pattern TEXT PRIMARY KEY,
+    lead TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    support INTEGER NOT NULL
+);
+CREATE INDEX held_back_by_lead ON held_back (lead);
+CREATE INDEX held_back_strongest ON held_back (confidence DESC, support DESC, lead)
+WHERE pattern = lead;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -424,6 +442,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("009_private_sessions", _PRIVATE_SESSIONS),
     Migration("010_message_origins", _MESSAGE_ORIGINS, origins.backfill),
     Migration("011_proposal_reasons", _PROPOSAL_REASONS),
+    Migration("012_held_back", _HELD_BACK),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 
