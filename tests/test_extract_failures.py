@@ -40,6 +40,39 @@ def test_signatures_strip_what_varies() -> None:
     assert traceback[start:end].strip() == line
 
 
+def test_the_error_line_of_a_traceback_is_what_it_raised_whatever_its_class() -> None:
+    for output, raised in (
+        (
+            "[2026-05-02 04:00:11] INFO poking for s3://drops/orders.csv\n"
+            "Traceback (most recent call last):\n"
+            '  File "/opt/dags/orders.py", line 40, in execute\n'
+            "    self.poke(context)\n"
+            "airflow.exceptions.AirflowSensorTimeout: Sensor has timed out; run duration of "
+            "3600.2 seconds exceeds the specified timeout of 3600.0.\n"
+            "[2026-05-02 04:00:12] INFO Marking task as FAILED.\n",
+            "airflow.exceptions.AirflowSensorTimeout: Sensor has timed out",
+        ),
+        (
+            "Traceback (most recent call last):\n"
+            '  File "sync.py", line 9, in <module>\n'
+            "    rows = query.one()\n"
+            "sqlalchemy.orm.exc.NoResultFound: No row was found when one was required\n"
+            "\nDuring handling of the above exception, another exception occurred:\n\n"
+            "Traceback (most recent call last):\n"
+            '  File "sync.py", line 11, in <module>\n'
+            "    raise SystemExit(3)\n"
+            "SystemExit: 3\n",
+            "SystemExit: 3",
+        ),
+        (
+            'Traceback (most recent call last):\n  File "w.py", line 2\nKeyboardInterrupt\n',
+            "KeyboardInterrupt",
+        ),
+    ):
+        line, start, end = error_line(output)
+        assert line.startswith(raised) and output[start:end].strip() == line
+
+
 def test_a_slip_put_right_at_once_in_a_session_that_went_well_is_no_failure() -> None:
     from dreamer.extractors.failures import extract
     from dreamer.observation import SessionView

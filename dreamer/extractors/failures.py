@@ -26,13 +26,15 @@ from memory_graph.store.content import capped, tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Block, Message, OriginReason
 
-VERSION = "failures-7"
+VERSION = "failures-8"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
 )
 _EXCEPTION_LINE = re.compile(r"^\s*(?:E\s+)?[\w.]*(?:Error|Exception)\b.*")
 """An exception line; pytest prefixes its own with `E`."""
+_TRACEBACK = "Traceback (most recent call last):"
+_CHAINED = ("During handling of the above exception", "The above exception was the direct")
 _HOOK_HEADER = re.compile(r"(?m)^\s*(?P<event>[A-Z]\w*)(?::\S+)? hook\b[^\n:]*:[ \t]*")
 """How Claude Code heads a hook's output: `PostToolUse:Edit hook additional context: …`."""
 _REMINDER_END = "</system-reminder>"
@@ -116,14 +118,15 @@ def _program(words: list[str]) -> list[str]:
 
 def error_line(output: str) -> tuple[str, int, int]:
     """The line that says what went wrong, with its span in `output`, from the output's head and
-    tail: an exception line (the last of a traceback) first, else the first line that reads like
-    an error, else the first."""
+    tail: the exception the last traceback raised first, else the last exception line, else
+    the first line that reads like an error, else the first."""
     lines: list[tuple[str, int]] = []
     for position, part in capped(output):
         for line in part.splitlines(keepends=True):
             lines.append((line.rstrip("\n"), position))
             position += len(line)
     for pick in (
+        _raised(lines)[-1:],
         [item for item in lines if _EXCEPTION_LINE.match(item[0])][-1:],
         [item for item in lines if _ERROR_LINE.search(item[0]) and not item[0].startswith("[")],
         [item for item in lines if item[0].strip() and not item[0].startswith("[")],
@@ -133,6 +136,22 @@ def error_line(output: str) -> tuple[str, int, int]:
             text = text[:ERROR_LINE_CHARACTERS]
             return text.strip(), start, start + len(text)
     return "", 0, 0
+
+
+def _raised(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The line each Python traceback ends with, the exception raised, whatever its class is
+    called (`AirflowSensorTimeout: …`, `KeyboardInterrupt`): the first line after the
+    traceback's header that is not indented (its frames are)."""
+    raised: list[tuple[str, int]] = []
+    inside = False
+    for item in lines:
+        text = item[0]
+        if text.strip() == _TRACEBACK:
+            inside = True
+        elif inside and text.strip() and not text[0].isspace() and not text.startswith(_CHAINED):
+            raised.append(item)
+            inside = False
+    return raised
 
 
 @dataclass(frozen=True)
