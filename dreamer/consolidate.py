@@ -21,7 +21,14 @@ from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.signature import shape
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
 from dreamer.journal import NewProposal, Observation
-from dreamer.similarity import SAME_STATEMENT, overlap, relation, share
+from dreamer.similarity import (
+    SAME_STATEMENT,
+    SHARED_BY_RARITY,
+    Rarity,
+    overlap,
+    relation,
+    share,
+)
 from dreamer.wording import as_memory
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.vocabulary import EdgeKind, MemoryKind, ProposalOp
@@ -39,7 +46,28 @@ WORKFLOW_LINE = 40
 
 def _quote(text: str, limit: int = STATEMENT_QUOTE) -> str:
     text = shown_controls(redact(" ".join(text.split())))
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    # At a word's end when one is near: a memory is read, and a cut word reads as a typo.
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 3 // 4 else cut).rstrip(" ,;:") + "…"
+
+
+def _quote_error(line: str, limit: int = STATEMENT_QUOTE) -> str:
+    """An error line as a statement quotes it: whole when it fits, else its first clause and
+    as many of its last as fit. A chained error names its cause last ("Error response from
+    daemon: …: bind: address already in use"), which a cut at the end would lose."""
+    text = shown_controls(redact(" ".join(line.split())))
+    clauses = text.split(": ")
+    if len(text) <= limit or len(clauses) < 3:
+        return _quote(text, limit)
+    kept: list[str] = []
+    for clause in reversed(clauses[2:]):
+        if len(": ".join([clauses[0], "…", clause, *kept])) > limit:
+            break
+        kept.insert(0, clause)
+    return ": ".join([clauses[0], "…", *kept]) if kept else _quote(text, limit)
 
 
 def _most_common(values: Iterable[str]) -> str:
@@ -74,7 +102,7 @@ def _error_line(items: Sequence[Observation]) -> tuple[str, int]:
 def _failure(items: Sequence[Observation], support: int) -> Wording:
     """A failure: the command and its error line."""
     raw, source = _error_line(items)
-    line = _quote(raw)
+    line = _quote_error(raw)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     statement = f"`{head}` fails with: {line}"
     payload: dict[str, object] = {
@@ -93,7 +121,7 @@ def _fixed(failures: Sequence[Observation], fixes: Sequence[Observation], presen
     """How a statement says what resolved a failure: "`git push` fails with '…', `git pull
     --rebase` fixes it", or "… works instead" when the failing command mostly was not run
     again (a workaround); in the past tense for a proposal, what was seen."""
-    line = _quote(_error_line(failures)[0])
+    line = _quote_error(_error_line(failures)[0])
     head = _most_common(str(o.detail.get("head", "")) for o in failures)
     workarounds = sum(bool(o.detail.get("workaround")) for o in fixes)
     instead = workarounds * 2 > len(fixes)
@@ -228,7 +256,7 @@ def _workflow(items: Sequence[Observation], support: int) -> Wording:
     counts = Counter(word for words in per_session.values() for word in words)
     recurring = sorted(w for w, n in counts.items() if n * 2 > len(per_session))
     request, asked_in = _request_sentence(items, frozenset(recurring))
-    line = _quote(_error_line(items)[0], WORKFLOW_LINE)
+    line = _quote_error(_error_line(items)[0], WORKFLOW_LINE)
     head = _most_common(str(o.detail.get("head", "")) for o in items)
     workarounds = [str(o.detail["workaround"]) for o in items if o.detail.get("workaround")]
     workaround = _most_common(workarounds)
@@ -294,7 +322,10 @@ def assign_patterns(
     (preference, fact) joins the first earlier one that says the same thing in other words, or
     leads a pattern of its own. Candidates come from a word index, so the cost follows the new
     sentences, not the number of patterns already known."""
-    leaders = _Leaders()
+    grouped = [o for o in new if grouped_by_wording(o)]
+    # How rare a word is among everything the person stated, the new sentences included.
+    rarity = Rarity(_index_words(o) for o in (*known_leaders, *grouped) if not _by_subject(o))
+    leaders = _Leaders(rarity)
     for leader in sorted(known_leaders, key=lambda o: (o.message_id, o.fingerprint)):
         leaders.add(leader)
     assigned: list[Observation] = []
@@ -322,7 +353,8 @@ class _Leaders:
     sentences about one thing) is then seldom read, and a sentence costs about the same however
     many came before it."""
 
-    def __init__(self) -> None:
+    def __init__(self, rarity: Rarity) -> None:
+        self._rarity = rarity
         self._postings: dict[tuple[str, bool, int, str], list[Observation]] = defaultdict(list)
         self._sizes: dict[tuple[str, bool], set[int]] = defaultdict(set)
 
@@ -349,12 +381,20 @@ class _Leaders:
                 )
                 if by_subject == _by_subject(observation):
                     # Indexed by the same part as the sentence: the rarest words suffice.
-                    postings = postings[: len(words) - _least_shared(len(words), size) + 1]
+                    least = _least_shared(len(words), size)
+                    if not by_subject:
+                        least = min(least, SHARED_BY_RARITY)
+                    postings = postings[: len(words) - least + 1]
                 candidates.update(
                     (id(leader), leader) for posting in postings for leader in posting
                 )
         ordered = sorted(candidates.values(), key=lambda o: (o.message_id, o.fingerprint))
-        return next((leader for leader in ordered if _same_statement(observation, leader)), None)
+        return next(
+            (leader for leader in ordered if self._same_statement(observation, leader)), None
+        )
+
+    def _same_statement(self, one: Observation, other: Observation) -> bool:
+        return one.kind == other.kind and relation(one.detail, other.detail, self._rarity) == "same"
 
 
 def _by_subject(observation: Observation) -> bool:
@@ -368,10 +408,6 @@ def _least_shared(size: int, other_size: int) -> int:
         for shared in range(1, min(size, other_size) + 1)
         if share(shared, size, other_size) >= SAME_STATEMENT
     )
-
-
-def _same_statement(one: Observation, other: Observation) -> bool:
-    return one.kind == other.kind and relation(one.detail, other.detail) == "same"
 
 
 def consolidate(observations: Sequence[Observation], min_support: int) -> list[NewProposal]:

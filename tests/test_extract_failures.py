@@ -40,6 +40,31 @@ def test_signatures_strip_what_varies() -> None:
     assert traceback[start:end].strip() == line
 
 
+def test_a_line_that_announces_the_error_comes_with_what_it_announces() -> None:
+    for output, said in (
+        (
+            "Applying 0042_archive...\nerror: could not apply migrations:\n"
+            "    duplicate column name: archived_at\n",
+            "error: could not apply migrations: duplicate column name: archived_at",
+        ),
+        (
+            "09:14:02  Running with shopbuild=1.8.2\n"
+            "09:14:03  Compilation Error in model orders:\n\n"
+            "09:14:03    depends on a node named 'customers' which was not found\n",
+            "09:14:03 Compilation Error in model orders: 09:14:03 depends on a node named "
+            "'customers' which was not found",
+        ),
+        # Nothing below it: the line alone.
+        (
+            "fatal: the remote end hung up unexpectedly:\n",
+            "fatal: the remote end hung up unexpectedly:",
+        ),
+    ):
+        line, start, end = error_line(output)
+        assert " ".join(line.split()) == said
+        assert output[start:end].strip() == line
+
+
 def test_the_error_line_of_a_traceback_is_what_it_raised_whatever_its_class() -> None:
     for output, raised in (
         (

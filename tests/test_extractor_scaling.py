@@ -21,7 +21,7 @@ from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, statements
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from dreamer.similarity import relation
+from dreamer.similarity import Rarity, relation
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import HEAD_CHARACTERS, TAIL_CHARACTERS
 from memory_graph.store.records import Block, Message, Role, Session
@@ -228,10 +228,10 @@ def test_many_sentences_about_one_thing_are_grouped_without_comparing_each_pair(
 ) -> None:
     compared = 0
 
-    def counted(one: Any, other: Any) -> Any:
+    def counted(one: Any, other: Any, rarity: Rarity | None = None) -> Any:
         nonlocal compared
         compared += 1
-        return relation(one, other)
+        return relation(one, other, rarity)
 
     monkeypatch.setattr(dreamer.consolidate, "relation", counted)
     # 3,000 different sentences sharing one word, then each said again.
@@ -251,7 +251,11 @@ def _indexed(observation: Observation) -> set[str]:
 
 def _compared_with_all(new: list[Observation], known: list[Observation]) -> list[str]:
     """Each observation's pattern: the first earlier pattern of its kind sharing a word it is
-    indexed by (its words, a fact's subject) that says the same, found by trying them all."""
+    indexed by (its words, a fact's subject) that says the same, found by trying them all (the
+    words weighed by their rarity among all of them, as a dream weighs them)."""
+    rarity = Rarity(
+        frozenset(o.detail["words"]) for o in (*known, *new) if "attribute" not in o.detail
+    )
     leaders = list(known)
     patterns = []
     for observation in new:
@@ -260,7 +264,7 @@ def _compared_with_all(new: list[Observation], known: list[Observation]) -> list
             for leader in leaders
             if leader.kind == observation.kind
             and _indexed(leader) & _indexed(observation)
-            and relation(observation.detail, leader.detail) == "same"
+            and relation(observation.detail, leader.detail, rarity) == "same"
         ]
         if same:
             patterns.append(same[0].group)

@@ -55,6 +55,16 @@ SAME = [
     ),
     ("ModuleNotFoundError: No module named 'requests'", "ModuleNotFoundError: No module named 'x'"),
     ("fatal: bad object 3f2a9c1d7e", "fatal: bad object 9b8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e"),
+    (
+        "Error response from daemon: failed to set up container networking on endpoint "
+        "mosquitto (4be1c0ffee12): Bind for 0.0.0.0:1883 failed: port is already allocated",
+        "Error response from daemon: failed to set up container networking on endpoint "
+        "zigbee2mqtt (9a0b7d3e55f1): Bind for 0.0.0.0:1883 failed: port is already allocated",
+    ),
+    (
+        "Error: error creating network backend: network traefik_public: already exists",
+        "Error: error creating network backend: network infra_edge: already exists",
+    ),
 ]
 DIFFERENT = [
     ("connect ECONNREFUSED 127.0.0.1:5432", "connect ETIMEDOUT 127.0.0.1:5432"),
@@ -68,6 +78,8 @@ DIFFERENT = [
     ("no space left on device", "disk quota exceeded"),
     ("Error: No such container: project_app_1", "Error: No such network: project_default"),
     ("not enough seats on flight HAT290", "flight HAT290 not available on date 2024-05-13"),
+    # What follows "container" is a name only where it ends the clause.
+    ("container web exited with code 137", "container web restarted with code 137"),
 ]
 
 
@@ -108,3 +120,21 @@ async def test_a_proposal_quotes_its_line_or_its_shape(log: SessionLog) -> None:
         "`book` fails with: Error: payment amount does not add up, total price is N, but paid M",
         "`sync` fails with: Error: quota exceeded for today",
     ]
+
+
+async def test_a_long_chained_error_is_quoted_with_its_cause(log: SessionLog) -> None:
+    for broker, digest in (("mosquitto", "4be1c0ffee12"), ("emqx", "77d2a9b1c0de")):
+        line = (
+            "Error response from daemon: failed to set up container networking on endpoint "
+            f"{broker} ({digest}): driver failed programming external connectivity: Bind for "
+            "0.0.0.0:1883 failed: port is already allocated"
+        )
+        await command_session(log, f"start {broker}", [("docker compose up -d", line, 1)])
+    await dream(log)
+    (failure,) = [p for p in await inbox_json(log) if p["kind"] == "failure"]
+    # One failure, though the endpoints differ; its cause survives the cut, and no word is cut.
+    assert failure["support"] == 2
+    assert failure["statement"].startswith("`docker compose` fails with: Error response from")
+    assert failure["statement"].endswith(
+        ": …: Bind for 0.0.0.0:1883 failed: port is already allocated"
+    )

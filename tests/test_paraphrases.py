@@ -119,3 +119,51 @@ def test_a_long_memory_loses_whole_clauses_never_half_a_word() -> None:
     memory = as_memory(said, key_words("squash commits merging"))
     assert memory == "Always squash the commits before merging."
     assert not memory.endswith("…")
+
+
+async def test_sentences_sharing_rare_words_are_one_preference(log: SessionLog) -> None:
+    # Three of six words in common: too few alone, but they are what this person rarely says.
+    found = await _proposed(
+        log,
+        (
+            "restyle the pricing page",
+            "no inline styles in templates please — move each rule to the stylesheet",
+        ),
+        (
+            "fix the footer gap",
+            "I'd rather have one stylesheet than inline styles, even for small tweaks",
+        ),
+        ("write the changelog", "always write commit messages in English"),
+        ("tidy the compose file", "I prefer two-space indentation in YAML"),
+        ("bump the deps", "always write commit messages in English"),
+        ("the header is off", "I prefer dark mode screenshots in the docs"),
+        ("fix the lint", "always pin the node version in CI"),
+        ("draft the email", "never sign emails with my full name"),
+        ("plan the sprint", "I prefer estimates in days, not points"),
+        ("review the PR", "always squash before merging"),
+    )
+    assert sorted(_sessions(p) for p in found) == [{1, 2}, {3, 5}]
+
+
+def test_one_rare_word_in_common_is_a_topic_not_a_claim() -> None:
+    from dreamer.similarity import Rarity, relation
+
+    tabs = {"words": ["tab", "makefil"]}
+    spaces = {"words": ["indent", "makefil", "space"]}
+    others = [frozenset({"commit", "english"}), frozenset({"yaml", "indent"})] * 5
+    rarity = Rarity([frozenset(tabs["words"]), frozenset(spaces["words"]), *others])
+    assert rarity.overlap(frozenset(tabs["words"]), frozenset(spaces["words"])) > 0.4
+    assert relation(tabs, spaces, rarity) == "unrelated"
+
+
+def test_a_negation_ends_with_its_clause_a_dash_or_a_bracket_included() -> None:
+    from dreamer.extractors.statements import negated_words
+
+    assert negated_words("no subqueries please — pull each step into a CTE") == {"subqueri"}
+    assert negated_words("never mocks (use the real sqlite file) in these tests") == {"mock"}
+    assert negated_words("skip the ORM - write plain SQL") == {"orm"}
+
+
+def test_an_acronym_and_its_plural_are_one_word() -> None:
+    assert key_words("split it into CTEs") == key_words("split it into a CTE") == {"split", "cte"}
+    assert "pr" in key_words("open two PRs") and "url" in key_words("check the URLs")

@@ -34,6 +34,8 @@ _ERROR_LINE = re.compile(
 _EXCEPTION_LINE = re.compile(r"^\s*(?:E\s+)?[\w.]*(?:Error|Exception)\b.*")
 """An exception line; pytest prefixes its own with `E`."""
 _TRACEBACK = "Traceback (most recent call last):"
+_ANNOUNCED_WITHIN = 80
+"""How far below a line ending in a colon what it announces may start (blank lines between)."""
 _CHAINED = ("During handling of the above exception", "The above exception was the direct")
 _HOOK_HEADER = re.compile(r"(?m)^\s*(?P<event>[A-Z]\w*)(?::\S+)? hook\b[^\n:]*:[ \t]*")
 """How Claude Code heads a hook's output: `PostToolUse:Edit hook additional context: …`."""
@@ -132,10 +134,26 @@ def error_line(output: str) -> tuple[str, int, int]:
         [item for item in lines if item[0].strip() and not item[0].startswith("[")],
     ):
         if pick:
-            text, start = pick[0]
+            text, start = _with_what_it_announces(output, lines, lines.index(pick[0]))
             text = text[:ERROR_LINE_CHARACTERS]
             return text.strip(), start, start + len(text)
     return "", 0, 0
+
+
+def _with_what_it_announces(
+    output: str, lines: list[tuple[str, int]], index: int
+) -> tuple[str, int]:
+    """A line that ends in a colon announces what went wrong on the next ("Encountered an
+    error:", "error: the following files would be overwritten:"): the two and what is between
+    them, as the output has them, when the next line follows closely."""
+    text, start = lines[index]
+    following = next((item for item in lines[index + 1 :] if item[0].strip()), None)
+    if not text.rstrip().endswith(":") or following is None:
+        return text, start
+    end = following[1] + len(following[0])
+    if following[1] - (start + len(text)) > _ANNOUNCED_WITHIN:
+        return text, start  # from the tail of a long output, or far below
+    return output[start:end], start
 
 
 def _raised(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -1,11 +1,11 @@
 """What an error line says, apart from the values that vary between its occurrences.
 
 A line is read once, left to right, into literal text and slots: the values that differ each
-time the same failure happens (paths, URLs, hosts and ports, container and pod names, hashes,
-ids, quoted values, parenthesised details, numbers). The signature writes each slot as its kind
-(`<path>`, `<n>`), so the same failure groups across sessions, folders and machines. Codes that
-tell failures apart stay as they are: an HTTP status, an exit status, an error code (`HTTP 404`
-and `HTTP 500`, `npm ERR! code E404` and `E401` are different failures).
+time the same failure happens (paths, URLs, hosts and ports, container, pod and endpoint names,
+hashes, ids, quoted values, parenthesised details, numbers). The signature writes each slot as
+its kind (`<path>`, `<n>`), so the same failure groups across sessions, folders and machines.
+Codes that tell failures apart stay as they are: an HTTP status, an exit status, an error code
+(`HTTP 404` and `HTTP 500`, `npm ERR! code E404` and `E401` are different failures).
 
 The shape of several lines keeps each slot where all of them agree and writes a placeholder
 where they differ ("total price is N, but paid M"): what a statement quotes when its evidence
@@ -34,6 +34,10 @@ _SLOTS: Final = re.compile(
     r"|\blocalhost(?::\d{1,5})?\b|\b[a-z][\w.-]*:\d{2,5}\b(?![:.]?\w))"
     r"|(?P<quoted>(?<![\w'])'[^'\n]*'(?!\w)|\"[^\"\n]*\"|`[^`\n]*`|‘[^’\n]*’|“[^”\n]*”)"
     r"|(?P<details>\([^)\n]*\))"
+    # The instance a container runtime or an orchestrator names after the kind of thing it is
+    # ("on endpoint pihole (…):", "network backend:"), when the name ends the clause.
+    r"|(?P<named>(?:(?<=\bendpoint )|(?<=\bcontainer )|(?<=\bpod )|(?<=\bservice )"
+    r"|(?<=\bnetwork )|(?<=\bvolume ))[a-z][\w.-]*(?=\s*[(:]|\s*$))"
     r"|(?P<path>(?:~|\.{1,2})?(?:/[\w.@+-]+)+/?)"
     r"|(?P<name>\b[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?=[a-z]*\d)[a-z0-9]{5,10}-[a-z0-9]{5}\b"
     r"|\b[a-z][\w.-]*?[_-]\d{1,3}\b)"
@@ -51,6 +55,7 @@ _SIGNED: Final = {
     "details": "(…)",
     "path": "<path>",
     "name": "<name>",
+    "named": "<name>",
     "hash": "<hash>",
     "token": "<id>",
     "n": "<n>",

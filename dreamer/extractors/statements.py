@@ -26,7 +26,7 @@ from memory_graph.store.records import Message
 from memory_graph.store.redact import redact
 from memory_graph.store.text import key_words
 
-VERSION = "statements-5"
+VERSION = "statements-6"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _CORRECTION = re.compile(
@@ -107,7 +107,9 @@ _NEGATION = re.compile(
 _COMPARED = re.compile(r"(?i)\b(?:rather|prefer\w*|better|more)\b.*?\bthan\b")
 """One thing wanted over another: what follows "than" is what is not wanted ("I'd rather have
 httpx than requests")."""
-_CLAUSE = re.compile(r"[,:;]|\b(?:but|and)\b", re.I)
+_CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s|\b(?:but|and)\b", re.I)
+"""Where a negation's reach ends: punctuation between clauses (dashes and brackets too: "no
+subqueries please — pull each step into a CTE" rejects the subqueries, not the CTE)."""
 _INTERJECTION = re.compile(r"(?i)^\s*(?:no|nope)\s*[,!.]\s*")
 """A leading "no," marks a correction; it negates nothing that follows."""
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "vs")

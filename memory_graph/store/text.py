@@ -255,8 +255,13 @@ def terms(text: str) -> list[str]:
     return list(seen)
 
 
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
+"""An acronym's plural ("CTEs", "PRs", "URLs"), which no stemmer knows to be the acronym."""
+
+
 def key_words(sentence: str) -> frozenset[str]:
     """The content words of a sentence, stemmed: what it is about, whatever the wording."""
+    sentence = _ACRONYM_PLURAL.sub(r"\1", sentence)
     # "lower-case" and "lowercase" are one word.
     words = [
         word.strip("'-").replace("-", "") for word in _STATEMENT_WORD.findall(sentence.lower())
