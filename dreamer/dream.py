@@ -231,7 +231,8 @@ async def _dream(
         )
     known = await leaders(log, [kind for kind in MemoryKind if kind.stated], llm.MODEL_PREFIX)
     rows = await asyncio.to_thread(assign_patterns, found, known)
-    touched = {row.group for row in rows}
+    # Topics and entities are sightings to record, not patterns to propose: no history needed.
+    touched = {row.group for row in rows if not row.kind.derived}
     patterns = sorted(touched.union(waiting, await held_with(log, sorted(touched))))
     history = await observations_of(log, patterns)
     roots = await log.session_roots()

@@ -54,6 +54,12 @@ def test_a_line_that_announces_the_error_comes_with_what_it_announces() -> None:
             "09:14:03 Compilation Error in model orders: 09:14:03 depends on a node named "
             "'customers' which was not found",
         ),
+        # What it announces is a list of files: they vary from one time to the next.
+        (
+            "error: Your local changes to the following files would be overwritten by "
+            "checkout:\n\tsrc/app.py\nPlease commit your changes or stash them.\n",
+            "error: Your local changes to the following files would be overwritten by checkout:",
+        ),
         # Nothing below it: the line alone.
         (
             "fatal: the remote end hung up unexpectedly:\n",
@@ -92,6 +98,13 @@ def test_the_error_line_of_a_traceback_is_what_it_raised_whatever_its_class() ->
         (
             'Traceback (most recent call last):\n  File "w.py", line 2\nKeyboardInterrupt\n',
             "KeyboardInterrupt",
+        ),
+        # So long that only its head and tail are read: the tail starts mid-frame.
+        (
+            "Traceback (most recent call last):\n"
+            + '  File "render.py", line 88, in draw_tile\n    paint(tile)\n' * 2_000
+            + "tiles.render.PaletteOverflow: 300 colours in a 256-colour palette\n",
+            "tiles.render.PaletteOverflow: 300 colours in a 256-colour palette",
         ),
     ):
         line, start, end = error_line(output)

@@ -78,8 +78,10 @@ DIFFERENT = [
     ("no space left on device", "disk quota exceeded"),
     ("Error: No such container: project_app_1", "Error: No such network: project_default"),
     ("not enough seats on flight HAT290", "flight HAT290 not available on date 2024-05-13"),
-    # What follows "container" is a name only where it ends the clause.
+    # What follows "container" or "network" is a name only when it is shaped as one.
     ("container web exited with code 137", "container web restarted with code 137"),
+    ("network error: connection reset", "network timeout: connection reset"),
+    ("upstream service unavailable", "upstream service degraded"),
 ]
 
 

@@ -62,6 +62,24 @@ async def test_adopting_a_memory_makes_nodes_of_what_it_names(log: SessionLog) -
     assert list(await _entities(log)) == ["The program `typst`"]
 
 
+async def test_a_session_made_private_is_no_evidence_of_an_entity(log: SessionLog) -> None:
+    sessions = [
+        await command_session(
+            log,
+            f"lay out the {zine} zine. I prefer typst over latex.",
+            [(f"typst compile {zine}.typ", "compiled in 0.2s", 0)],
+        )
+        for zine in ("spring", "summer", "autumn")
+    ]
+    await dream(log)
+    await log.set_private(sessions[2], True)  # after the dream read it
+    await adoption.adopt(log, (await only_pending(log, kind="preference"))["id"])
+    typst = (await _entities(log))["The program `typst`"]
+    assert typst.support == 2
+    cited = {e.session_id for e in await evidence_of(log, Owner.NODE, typst.id)}
+    assert cited == set(sessions[:2])
+
+
 async def test_the_next_memory_that_names_it_links_to_the_same_node(log: SessionLog) -> None:
     for deck in ("kickoff", "retro"):
         await command_session(
@@ -167,3 +185,28 @@ async def test_waiting_entity_proposals_leave_the_inbox_with_the_reason(home: Pa
             ("preference", "pending", None, 0),
         ]
         assert [p["kind"] for p in await inbox_json(log)] == ["preference"]
+
+
+async def test_undoing_an_old_entity_decision_does_not_bring_it_back(home: Path) -> None:
+    async with database_before(home, "011_proposal_reasons") as conn:
+        await conn.execute(
+            "INSERT INTO dreams (id, trigger, started, finished, seconds, sessions, extractors, "
+            "counts) VALUES (1, 'manual', '2026-03-01T08:00:00.000Z', "
+            "'2026-03-01T08:00:01.000Z', 0.1, '[]', '{}', '{}')"
+        )
+        await conn.execute(
+            "INSERT INTO proposals (id, dream_id, op, kind, statement, confidence, support, "
+            "fingerprint, graph_hash, status, created, decided) VALUES (1, 1, 'add_node', "
+            "'entity', 'said', 0.9, 3, 'e1', 'absent', 'rejected', "
+            "'2026-03-01T08:00:00.000Z', '2026-03-01T09:00:00.000Z')"
+        )
+        await conn.execute(
+            "INSERT INTO decisions (proposal_id, verdict, decided) VALUES (1, 'rejected', "
+            "'2026-03-01T09:00:00.000Z')"
+        )
+    async with await SessionLog.open(home) as log:
+        undone = await adoption.undo(log)
+        assert undone is not None and undone.proposal_id == 1
+        rows = await log.connection.execute_fetchall("SELECT status, reason FROM proposals")
+        assert [tuple(row) for row in rows] == [("superseded", LeftInbox.ENTITIES_NOT_PROPOSED)]
+        assert await inbox_json(log) == []

@@ -204,7 +204,11 @@ def extract(view: SessionView) -> list[Observation]:
         for block in message.content:
             if block.get("type") == "tool_use" and isinstance(block.get("input"), dict):
                 calls[str(block.get("id"))] = block["input"]
-            elif block.get("type") == "tool_result" and message.role == "tool":
+            elif (
+                block.get("type") == "tool_result"
+                and message.role == "tool"
+                and not reads_like_injection(message.text)
+            ):
                 arguments = calls.get(str(block.get("tool_use_id")), {})
                 for entity in _from_call(arguments):
                     label, name = entity

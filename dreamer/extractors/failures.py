@@ -36,7 +36,8 @@ _EXCEPTION_LINE = re.compile(r"^\s*(?:E\s+)?[\w.]*(?:Error|Exception)\b.*")
 _TRACEBACK = "Traceback (most recent call last):"
 _ANNOUNCED_WITHIN = 80
 """How far below a line ending in a colon what it announces may start (blank lines between)."""
-_CHAINED = ("During handling of the above exception", "The above exception was the direct")
+_EXCEPTION_RAISED = re.compile(r"[A-Za-z_][\w.]*(?::\s|:?$)")
+"""What a traceback ends with: the exception's (dotted) class, then its message if any."""
 _HOOK_HEADER = re.compile(r"(?m)^\s*(?P<event>[A-Z]\w*)(?::\S+)? hook\b[^\n:]*:[ \t]*")
 """How Claude Code heads a hook's output: `PostToolUse:Edit hook additional context: …`."""
 _REMINDER_END = "</system-reminder>"
@@ -150,6 +151,8 @@ def _with_what_it_announces(
     following = next((item for item in lines[index + 1 :] if item[0].strip()), None)
     if not text.rstrip().endswith(":") or following is None:
         return text, start
+    if len(following[0].split()) == 1:
+        return text, start  # a list of what it is about (files, names): they vary
     end = following[1] + len(following[0])
     if following[1] - (start + len(text)) > _ANNOUNCED_WITHIN:
         return text, start  # from the tail of a long output, or far below
@@ -166,7 +169,9 @@ def _raised(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
         text = item[0]
         if text.strip() == _TRACEBACK:
             inside = True
-        elif inside and text.strip() and not text[0].isspace() and not text.startswith(_CHAINED):
+        elif inside and _EXCEPTION_RAISED.match(text):
+            # Shaped as an exception: not a frame, nor a line cut off where the output's head
+            # and tail were joined, nor "During handling of the above exception…".
             raised.append(item)
             inside = False
     return raised

@@ -34,10 +34,12 @@ _SLOTS: Final = re.compile(
     r"|\blocalhost(?::\d{1,5})?\b|\b[a-z][\w.-]*:\d{2,5}\b(?![:.]?\w))"
     r"|(?P<quoted>(?<![\w'])'[^'\n]*'(?!\w)|\"[^\"\n]*\"|`[^`\n]*`|‘[^’\n]*’|“[^”\n]*”)"
     r"|(?P<details>\([^)\n]*\))"
-    # The instance a container runtime or an orchestrator names after the kind of thing it is
-    # ("on endpoint pihole (…):", "network backend:"), when the name ends the clause.
+    # The instance a container runtime or an orchestrator names after the kind of thing it is:
+    # a name followed by its id ("on endpoint pihole (4be1…):"), or shaped as a name
+    # ("network traefik_public:"); never a plain word ("network error:", "service unavailable").
     r"|(?P<named>(?:(?<=\bendpoint )|(?<=\bcontainer )|(?<=\bpod )|(?<=\bservice )"
-    r"|(?<=\bnetwork )|(?<=\bvolume ))[a-z][\w.-]*(?=\s*[(:]|\s*$))"
+    r"|(?<=\bnetwork )|(?<=\bvolume ))"
+    r"(?:[a-z][\w.-]*(?=\s\()|[a-z]\w*[_.-][\w.-]*(?=\s*:|\s*$)))"
     r"|(?P<path>(?:~|\.{1,2})?(?:/[\w.@+-]+)+/?)"
     r"|(?P<name>\b[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?=[a-z]*\d)[a-z0-9]{5,10}-[a-z0-9]{5}\b"
     r"|\b[a-z][\w.-]*?[_-]\d{1,3}\b)"

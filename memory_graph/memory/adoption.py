@@ -18,6 +18,7 @@ import aiosqlite
 from memory_graph.memory.mentions import Mention, mentioned, sightings
 from memory_graph.memory.nodes import ABSENT, NODE_COLUMNS, Node, node_from_row
 from memory_graph.memory.vocabulary import (
+    DERIVED_KINDS,
     EdgeKind,
     LeftInbox,
     MemoryKind,
@@ -130,6 +131,8 @@ async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> _Proposal:
         raise InboxError(
             f"proposal {proposal_id} is of a kind memory cannot hold: {row['op']} {row['kind']}"
         ) from None
+    if kind.derived:
+        raise InboxError(f"proposal {proposal_id} is a {kind}: {LeftInbox.ENTITIES_NOT_PROPOSED}")
     return _Proposal(
         int(row["id"]),
         op,
@@ -422,16 +425,16 @@ async def _add_edge(work: _Work, source: str, target: str, kind: EdgeKind, weigh
 async def _occurs_with(work: _Work, node_id: int, fingerprint: str) -> None:
     """A topic or entity `occurs_with` the others sighted in SHARED_SESSIONS of its sessions or
     more, weighted by how many, over every session observed."""
-    derived = [kind for kind in MemoryKind if kind.derived]
     shared = await _all(
         work.conn,
-        "WITH mine AS (SELECT DISTINCT session_id FROM observations WHERE pattern = ?) "
+        "WITH mine AS (SELECT DISTINCT o.session_id FROM observations o JOIN sessions s "
+        "ON s.id = o.session_id WHERE o.pattern = ? AND s.private = 0) "
         "SELECT n.pattern, COUNT(DISTINCT o.session_id) FROM observations o "
         "JOIN node_patterns p ON p.fingerprint = o.pattern JOIN nodes n ON n.id = p.node_id "
         "WHERE o.session_id IN (SELECT session_id FROM mine) AND n.status = 'active' "
-        f"AND n.id != ? AND n.kind IN ({', '.join('?' * len(derived))}) GROUP BY n.id "
+        f"AND n.id != ? AND n.kind IN ({', '.join('?' * len(DERIVED_KINDS))}) GROUP BY n.id "
         "HAVING COUNT(DISTINCT o.session_id) >= ?",
-        (fingerprint, node_id, *derived, SHARED_SESSIONS),
+        (fingerprint, node_id, *DERIVED_KINDS, SHARED_SESSIONS),
     )
     for other_pattern, count in shared:
         await _add_edge(work, fingerprint, other_pattern, EdgeKind.OCCURS_WITH, float(count))
@@ -547,7 +550,7 @@ async def undo(log: Database) -> Decided | None:
     async with log.transaction() as conn:
         row = await _one(
             conn,
-            "SELECT d.id, d.proposal_id, d.verdict, d.undo, p.fingerprint FROM decisions d "
+            "SELECT d.id, d.proposal_id, d.verdict, d.undo, p.fingerprint, p.kind FROM decisions d "
             "LEFT JOIN proposals p ON p.id = d.proposal_id WHERE d.undone IS NULL "
             "ORDER BY d.id DESC LIMIT 1",
             (),
@@ -555,6 +558,7 @@ async def undo(log: Database) -> Decided | None:
         if row is None:
             return None
         decision_id, proposal_id, steps = row["id"], row["proposal_id"], row["undo"]
+        derived = row["kind"] is not None and MemoryKind(row["kind"]).derived
         verdict, fingerprint = Verdict(row["verdict"]), row["fingerprint"]
         nodes: set[int] = set()
         edges: set[int] = set()
@@ -567,13 +571,16 @@ async def undo(log: Database) -> Decided | None:
                 "SELECT 1 FROM proposals WHERE fingerprint = ? AND status = 'pending' AND id != ?",
                 (fingerprint, proposal_id),
             )
-            status = ProposalStatus.SUPERSEDED if newer else ProposalStatus.PENDING
+            # A topic or entity decided before they stopped being proposals does not come back
+            # to the inbox: it leaves it as those still waiting did (migration 011).
+            reason = LeftInbox.ENTITIES_NOT_PROPOSED if derived else None
+            reason = LeftInbox.NEWER_PROPOSAL if newer else reason
             await conn.execute(
                 "UPDATE proposals SET status = ?, decided = ?, reason = ? WHERE id = ?",
                 (
-                    status,
-                    now if newer else None,
-                    LeftInbox.NEWER_PROPOSAL if newer else None,
+                    ProposalStatus.SUPERSEDED if reason else ProposalStatus.PENDING,
+                    now if reason else None,
+                    reason,
                     proposal_id,
                 ),
             )

@@ -19,14 +19,14 @@ from typing import Any
 import aiosqlite
 
 from memory_graph.memory.evidence import Evidence
-from memory_graph.memory.vocabulary import MemoryKind
+from memory_graph.memory.vocabulary import DERIVED_KINDS, MemoryKind
 from memory_graph.store.sql import roots_cte
 
 EVIDENCE_PER_ENTITY = 12
 """Sightings kept as an entity's evidence: the first of each session, oldest first."""
-_DERIVED = tuple(kind for kind in MemoryKind if kind.derived)
-_CASED_LABELS = frozenset({"program", "file"})
-"""Labels whose names are matched case and all: `make` the program is not "Make sure…"."""
+_CASED_LABELS = frozenset({"program", "file", "name"})
+"""Labels whose names are matched case and all: `make` the program is not "Make sure…", Mark
+the colleague not "mark it as done"."""
 _WORDING = {
     "project": "The project {name!r}",
     "program": "The program `{name}`",
@@ -80,13 +80,13 @@ class Sightings:
 async def mentioned(conn: aiosqlite.Connection, pattern: str, statement: str) -> list[Mention]:
     """The topics and entities sighted in the sessions of `pattern` (a memory's) that
     `statement` names, in the order it names them."""
-    marks = ", ".join("?" * len(_DERIVED))
+    marks = ", ".join("?" * len(DERIVED_KINDS))
     rows = await conn.execute_fetchall(
         "SELECT o.pattern, o.kind, MIN(o.detail) AS detail, COUNT(DISTINCT o.session_id) "
         "FROM observations o JOIN sessions s ON s.id = o.session_id "
         f"WHERE o.kind IN ({marks}) AND s.private = 0 AND o.session_id IN "
         "(SELECT session_id FROM observations WHERE pattern = ?) GROUP BY o.pattern",
-        (*_DERIVED, pattern),
+        (*DERIVED_KINDS, pattern),
     )
     found: list[tuple[tuple[int, int], Mention]] = []
     for row in rows:

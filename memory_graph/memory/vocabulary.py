@@ -48,7 +48,8 @@ class MemoryKind(StrEnum):
     def retires_unseen(self) -> bool:
         """Something that comes and goes (a failure, its fix): proposed for retirement when not
         seen for a long while. Preferences, facts and workflows, once remembered, need not be
-        repeated; topics and entities stand as long as a memory mentions them."""
+        repeated; topics and entities are never proposed, for retirement or otherwise: they stay
+        as the context of the memories that named them (a person may retire one by hand)."""
         return self in (MemoryKind.FAILURE, MemoryKind.FIX)
 
 
@@ -63,6 +64,8 @@ _TITLES = {
 }
 
 PROPOSED_KINDS = tuple(kind for kind in MemoryKind if not kind.derived)
+DERIVED_KINDS = tuple(kind for kind in MemoryKind if kind.derived)
+"""Topics and entities: what adoption links memories to."""
 """The kinds a dream (or a model) may propose: derived kinds come from adoption alone."""
 
 
