@@ -244,8 +244,8 @@ def run_all(work: Path) -> dict[str, Any]:
     results["import_peak_memory_mb"] = figure(
         max(memory["json_array"]["peak_mb"], memory["jsonl"]["peak_mb"]),
         **memory,
-        note="peak RSS of `reverie import` (wait4), worst of the two layouts; baseline_mb is "
-        "the same command on a one-conversation file",
+        note="peak RSS of `reverie import` (its own VmHWM), worst of the two layouts; "
+        "baseline_mb is the same command on a one-conversation file",
     )
 
     _progress(f"watch: {WATCH_DROPS} transcripts dropped one by one")

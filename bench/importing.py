@@ -188,13 +188,15 @@ finally:
 """Runs `reverie ARGS...` and writes its /proc status on the way out, VmHWM among it."""
 
 
-def _peak_rss_mb(home: Path, path: Path) -> float:
-    """Peak resident memory of a `reverie import PATH` process, in MB: its own high-water mark
-    (VmHWM). Not wait4's ru_maxrss: a child started by fork or vfork carries its parent's peak
-    into that figure, so it read the benchmark's own size (130 MB) whatever was imported."""
+def import_process(home: Path, path: Path) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB) of `reverie import PATH` as its own process: its
+    own high-water mark (VmHWM). Not wait4's or getrusage's ru_maxrss: a child started by fork
+    or vfork carries its parent's peak into that figure, so it read the benchmark's own size
+    (130 MB) whatever was imported."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "REVERIE_"))}
     errors = home.parent / f"{home.name}.stderr"
     status = home.parent / f"{home.name}.status"
+    began = time.perf_counter()
     with errors.open("wb") as stderr:
         command = ["-c", _REPORT_PEAK, str(status), "--home", str(home), "import", "--json"]
         process = subprocess.run(
@@ -204,12 +206,13 @@ def _peak_rss_mb(home: Path, path: Path) -> float:
             stderr=stderr,
             check=False,
         )
+    seconds = time.perf_counter() - began
     if process.returncode != 0:
         raise RuntimeError(f"import of {path} failed: {errors.read_text()[-2000:]}")
     peak = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
     if peak is None:
         raise RuntimeError(f"no VmHWM in {status}")
-    return int(peak.group(1)) / 1024
+    return seconds, int(peak.group(1)) / 1024
 
 
 def run_import_memory(work: Path, megabytes: int) -> dict[str, Any]:
@@ -218,10 +221,10 @@ def run_import_memory(work: Path, megabytes: int) -> dict[str, Any]:
     files = write_large_exports(work / "large-export", megabytes)
     tiny = work / "tiny.jsonl"
     tiny.write_text(json.dumps(_conversation(0)) + "\n")
-    baseline = _peak_rss_mb(work / "memory-home-tiny", tiny)
+    _, baseline = import_process(work / "memory-home-tiny", tiny)
     result: dict[str, Any] = {"baseline_mb": round(baseline, 1)}
     for name, path in files.items():
-        peak = _peak_rss_mb(work / f"memory-home-{name}", path)
+        _, peak = import_process(work / f"memory-home-{name}", path)
         size = path.stat().st_size / 1_000_000
         result[name] = {
             "file_mb": round(size, 1),

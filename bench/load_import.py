@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.importing import import_process
 from bench.seed import CACHE_DIR, TextSource
 from bench.stats import percentile
 from dreamer.dream import dream
@@ -25,14 +24,6 @@ TURNS = 5
 BATCH = 100
 QUERIES = 200
 CORPUS_VERSION = 1
-_PEAK = (
-    "import resource, sys\n"
-    "from app.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
-"""Runs the command line and reports the process's peak resident memory (KiB on Linux)."""
 
 
 def _corpus() -> tuple[Path, int]:
@@ -60,21 +51,6 @@ def _corpus() -> tuple[Path, int]:
             handle.write(line + "\n")
     partial.replace(path)
     return path, largest
-
-
-def _import(home: Path, corpus: Path) -> tuple[float, float]:
-    """Seconds and peak MiB of `reverie import` as its own process."""
-    began = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _PEAK, "--home", str(home), "import", str(corpus)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - began
-    if done.returncode != 0:
-        raise RuntimeError(f"the import failed: {done.stderr.strip()}")
-    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 async def _dream_all(home: Path) -> tuple[float, int, int]:
@@ -112,7 +88,7 @@ def run_load_import(work: Path) -> dict[str, Any]:
     """The import, the dreams and the latencies; figures in the bench's JSON shape."""
     corpus, largest = _corpus()
     home = work / "load-import"
-    seconds, peak_mb = _import(home, corpus)
+    seconds, peak_mb = import_process(home, corpus)
     dreaming, reviewed, dreams = asyncio.run(_dream_all(home))
     if reviewed < SESSIONS:
         raise RuntimeError(f"the dreams reviewed {reviewed} of {SESSIONS} sessions")
