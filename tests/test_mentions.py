@@ -5,7 +5,11 @@ were waiting leave the inbox by migration, with the reason."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+import aiosqlite
 
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
@@ -155,13 +159,20 @@ async def test_recall_walks_from_one_memory_to_another_through_what_both_name(
     assert memories["I prefer typst over latex."] is RecallReason.MATCHED
 
 
-async def test_waiting_entity_proposals_leave_the_inbox_with_the_reason(home: Path) -> None:
+@asynccontextmanager
+async def _before_reasons(home: Path) -> AsyncIterator[aiosqlite.Connection]:
+    """A database from before migration 011, holding the dream an old proposal came from."""
     async with database_before(home, "011_proposal_reasons") as conn:
         await conn.execute(
             "INSERT INTO dreams (id, trigger, started, finished, seconds, sessions, extractors, "
             "counts) VALUES (1, 'manual', '2026-03-01T08:00:00.000Z', "
             "'2026-03-01T08:00:01.000Z', 0.1, '[]', '{}', '{}')"
         )
+        yield conn
+
+
+async def test_waiting_entity_proposals_leave_the_inbox_with_the_reason(home: Path) -> None:
+    async with _before_reasons(home) as conn:
         for kind, status in (
             ("entity", "pending"),
             ("topic", "pending"),
@@ -188,12 +199,7 @@ async def test_waiting_entity_proposals_leave_the_inbox_with_the_reason(home: Pa
 
 
 async def test_undoing_an_old_entity_decision_does_not_bring_it_back(home: Path) -> None:
-    async with database_before(home, "011_proposal_reasons") as conn:
-        await conn.execute(
-            "INSERT INTO dreams (id, trigger, started, finished, seconds, sessions, extractors, "
-            "counts) VALUES (1, 'manual', '2026-03-01T08:00:00.000Z', "
-            "'2026-03-01T08:00:01.000Z', 0.1, '[]', '{}', '{}')"
-        )
+    async with _before_reasons(home) as conn:
         await conn.execute(
             "INSERT INTO proposals (id, dream_id, op, kind, statement, confidence, support, "
             "fingerprint, graph_hash, status, created, decided) VALUES (1, 1, 'add_node', "
