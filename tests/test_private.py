@@ -151,3 +151,46 @@ async def test_memory_only_private_sessions_back_is_not_reached_through_the_grap
     assert await recalled() == {1, 3}, "2 is private alone, 4 is reached only through it"
     await log.set_private(private, False)
     assert await recalled() == {1, 2, 3, 4}
+
+
+async def _spawned(log: SessionLog, parent: int, said: str) -> int:
+    """A sub-agent session the `parent` started, in which these words stand as the user's."""
+    child = await log.create_session(title="sub-agent", parent_id=parent)
+    await log.append_message(child.id, "user", [{"type": "text", "text": said}])
+    return child.id
+
+
+async def test_what_a_private_session_spawned_is_private_and_never_dreamt(log: SessionLog) -> None:
+    parents = [await chat_session(log, "plan the migration") for _ in range(2)]
+    early = await _spawned(log, parents[0], "I always want rollback scripts next to migrations.")
+    for parent in parents:
+        await log.set_private(parent, True)
+    # Spawned before the parent was made private, or after: private either way.
+    late = await _spawned(log, parents[1], "Always put rollback scripts beside the migrations.")
+    grandchild = await _spawned(log, late, "I always want rollback scripts next to migrations.")
+    assert all([(await log.get_session(s)).private for s in (early, late, grandchild)])
+    await dream(log)
+    assert await inbox_json(log) == []
+    # Ordinary again, with all they spawned, which the next dream reads.
+    for parent in parents:
+        await log.set_private(parent, False)
+    assert not any([(await log.get_session(s)).private for s in (early, late, grandchild)])
+    await dream(log)
+    (proposal,) = await inbox_json(log)
+    assert "rollback" in proposal["statement"] and proposal["support"] == 2
+
+
+async def test_what_private_sessions_spawned_before_the_rule_becomes_private(
+    home: Path,
+) -> None:
+    from tests.support.schema import database_before
+
+    async with database_before(home, "013_private_lineage") as conn:
+        await conn.executemany(
+            "INSERT INTO sessions (id, external_id, started, private, parent_id) "
+            "VALUES (?, ?, '2026-04-01T10:00:00.000Z', ?, ?)",
+            [(1, "a", 1, None), (2, "a-1", 0, 1), (3, "a-1-1", 0, 2), (4, "b", 0, None)],
+        )
+    async with await SessionLog.open(home) as log:
+        flags = [(await log.get_session(s)).private for s in (1, 2, 3, 4)]
+    assert flags == [True, True, True, False]

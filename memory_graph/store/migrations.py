@@ -430,6 +430,39 @@ CREATE INDEX held_back_strongest ON held_back (confidence DESC, support DESC, le
 WHERE pattern = lead;
 """
 
+# A session spawned by a private one (a sub-agent, a compaction run) is private too: its words
+# are the private session's work. The store keeps it so, whoever writes: a session that
+# arrives with (or later gets) a private parent, and the sessions under one whose flag
+# changes, follow it; those made ordinary again are stamped for the next dream to read.
+# What a private session spawned before this migration becomes private now.
+_SPAWNED = (
+    "WITH RECURSIVE spawned (id) AS (SELECT id FROM sessions WHERE parent_id = {root} "
+    "UNION SELECT s.id FROM sessions s JOIN spawned ON s.parent_id = spawned.id) "
+    "SELECT id FROM spawned"
+)
+_PRIVATE_LINEAGE = f"""
+UPDATE sessions SET private = 1 WHERE private = 0 AND id IN (
+    WITH RECURSIVE spawned (id) AS (SELECT id FROM sessions WHERE private = 1
+    UNION SELECT s.id FROM sessions s JOIN spawned ON s.parent_id = spawned.id)
+    SELECT id FROM spawned);
+CREATE TRIGGER sessions_private_with_parent AFTER INSERT ON sessions
+WHEN NEW.private = 0 AND (SELECT private FROM sessions WHERE id = NEW.parent_id) = 1
+BEGIN
+    UPDATE sessions SET private = 1 WHERE id = NEW.id;
+END;
+CREATE TRIGGER sessions_private_with_new_parent AFTER UPDATE OF parent_id ON sessions
+WHEN NEW.private = 0 AND (SELECT private FROM sessions WHERE id = NEW.parent_id) = 1
+BEGIN
+    UPDATE sessions SET private = 1 WHERE id = NEW.id;
+END;
+CREATE TRIGGER sessions_private_to_spawned AFTER UPDATE OF private ON sessions
+WHEN NEW.private != OLD.private
+BEGIN
+    UPDATE sessions SET private = NEW.private, changed = (SELECT value FROM change_clock)
+    WHERE private != NEW.private AND id IN ({_SPAWNED.format(root="NEW.id")});
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -443,6 +476,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("010_message_origins", _MESSAGE_ORIGINS, origins.backfill),
     Migration("011_proposal_reasons", _PROPOSAL_REASONS),
     Migration("012_held_back", _HELD_BACK),
+    Migration("013_private_lineage", _PRIVATE_LINEAGE),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -196,18 +196,20 @@ class SessionLog(Database):
             return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     async def set_private(self, session_id: int, private: bool) -> Session:
-        """Make a session private (or not): dreams never read a private session, and memory that
-        only private sessions back stays out of recall while they are. Nothing is deleted, so
-        it is undone by setting it back, and the next dream reads the session again."""
+        """Make a session private (or not), and the sessions it spawned with it: dreams never
+        read a private session, and memory that only private sessions back stays out of recall
+        while they are. Nothing is deleted, so it is undone by setting it back, and the next
+        dream reads the sessions again."""
         async with self.transaction() as conn:
+            if not private:
+                # Dreams passed it by while it was private: stamped first, so the sessions it
+                # spawned (made ordinary with it by the store) take the same new stamp.
+                await stamp_change(conn, session_id)
             cursor = await conn.execute(
                 "UPDATE sessions SET private = ? WHERE id = ?", (int(private), session_id)
             )
             changed = cursor.rowcount
             await cursor.close()
-            if changed and not private:
-                # Dreams passed it by while it was private: now they read it.
-                await stamp_change(conn, session_id)
         if not changed:
             raise UnknownSession(session_id)
         return await self.get_session(session_id)
