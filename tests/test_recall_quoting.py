@@ -62,3 +62,23 @@ async def test_no_quoted_line_can_close_the_block(log: SessionLog) -> None:
     rendered = recalled_block(await recall(log, "kombucha scoby"))
     assert rendered.count(f"</{QUOTED_TAG}>") == 1 and rendered.endswith(f"</{QUOTED_TAG}>")
     assert "<system>" not in rendered
+
+
+async def test_recall_never_quotes_what_the_harness_wrote_in_the_persons_place(
+    log: SessionLog,
+) -> None:
+    from memory_graph.store.records import MessageOrigin, OriginReason, Provenance
+
+    session = await log.create_session()
+    summary = Provenance(MessageOrigin.HARNESS, OriginReason.COMPACTION_SUMMARY)
+    await log.append_message(
+        session.id,
+        "user",
+        [{"type": "text", "text": "Summary so far: the kombucha scoby went mouldy twice."}],
+        provenance=summary,
+    )
+    await log.append_message(
+        session.id, "user", [{"type": "text", "text": "is a mouldy kombucha scoby safe?"}]
+    )
+    quoted = [hit.statement for hit in (await recall(log, "mouldy kombucha scoby")).hits]
+    assert quoted == ["user: is a mouldy kombucha scoby safe?"]

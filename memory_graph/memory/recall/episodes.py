@@ -27,6 +27,13 @@ from memory_graph.store.sql import where_in
 CONVERSATION = "('user', 'assistant')"
 """The roles recall quotes from earlier sessions: what the person said and what was answered,
 never tool output (a web page or a file can say anything) nor system prompts."""
+_OWN_WORDS = (
+    "NOT EXISTS (SELECT 1 FROM message_origins o WHERE o.message_id = m.id "
+    "AND o.origin != CASE m.role WHEN 'user' THEN 'person' ELSE 'agent' END)"
+)
+"""A message written by whom its role says: a `user` line the harness wrote (a compaction
+summary, hook context), an agent's prompt to a sub-agent, a signal or the memory Reverie
+handed a model coming back is never quoted as what a side said."""
 _CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]\w*)")
 
 
@@ -83,7 +90,8 @@ async def episodes(
         "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
         "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
         "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
-        f"WHERE s.private = 0 AND m.session_id != ? AND m.role IN {CONVERSATION}",
+        f"WHERE s.private = 0 AND m.session_id != ? AND m.role IN {CONVERSATION} "
+        f"AND {_OWN_WORDS}",
         (query, EPISODE_CANDIDATES, exclude_session or 0),
     )
     matched = [
@@ -104,7 +112,7 @@ async def episodes(
         fetched = await log.connection.execute_fetchall(
             f"SELECT m.id, m.session_id, m.seq, m.role FROM (VALUES {pairs}) AS v "
             "JOIN messages m ON m.session_id = v.column1 AND m.seq = v.column2 "
-            f"WHERE m.role IN {CONVERSATION}",
+            f"WHERE m.role IN {CONVERSATION} AND {_OWN_WORDS}",
             [value for pair in chunk for value in pair],
         )
         for message_id, session, seq, role in fetched:
