@@ -61,6 +61,18 @@ async def test_a_fact_in_free_word_order(log: SessionLog) -> None:
     assert proposal["kind"] == "fact" and _sessions(proposal) == {1, 2, 3}
 
 
+async def test_a_fact_about_the_team_said_with_we_or_our(log: SessionLog) -> None:
+    found = await _proposed(
+        log,
+        ("check the dashboards", "we run ClickHouse in production and SQLite in tests"),
+        ("the query is slow", "our production database is ClickHouse, remember"),
+        ("add a migration", "fyi we run clickhouse in production"),
+    )
+    [proposal] = found
+    assert proposal["kind"] == "fact" and _sessions(proposal) == {1, 2, 3}
+    assert "ClickHouse" in str(proposal["memory"])
+
+
 async def test_different_and_opposite_things_stay_apart(log: SessionLog) -> None:
     found = await _proposed(
         log,

@@ -26,7 +26,7 @@ from memory_graph.store.records import Message
 from memory_graph.store.redact import redact
 from memory_graph.store.text import key_words
 
-VERSION = "statements-6"
+VERSION = "statements-7"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _CORRECTION = re.compile(
@@ -89,6 +89,15 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
             r"(?P<attribute>[\w ]{2,30})$"
         ),
         FactSubject.PERSON,
+    ),
+    # our staging cluster is k3s; we deploy to Fly.io for staging; we run ClickHouse in prod
+    (
+        re.compile(
+            rf"(?i)^\s*{_LEAD_IN}(?:our (?P<attribute>[\w ]{{2,30}}?) (?:is|are) (?P<value>[^,;]+)"
+            r"|we (?:\w+ly )?(?:use|run|deploy to|host on|are on) (?P<used>[^,;]+?) "
+            r"(?:in|for|on|as) (?P<purpose>\w+(?: (?!and\b|or\b|but\b)\w+)?)\b)"
+        ),
+        FactSubject.PROJECT,
     ),
     # this repo uses pnpm; our project targets Python 3.12; the app's database is Postgres
     (
@@ -200,10 +209,12 @@ def fact_in(sentence: str) -> Fact | None:
         if found is None:
             continue
         parts = found.groupdict()
-        attribute = parts.get("attribute") or _VERB_ATTRIBUTES.get(
-            str(parts.get("verb") or "").lower(), ""
+        attribute = (
+            parts.get("attribute")
+            or parts.get("purpose")
+            or _VERB_ATTRIBUTES.get(str(parts.get("verb") or "").lower(), "")
         )
-        value = str(parts["value"]).strip().rstrip(".!")
+        value = str(parts.get("value") or parts.get("used") or "").strip().rstrip(".!")
         if attribute and value:
             return Fact(attribute.strip(), value, subject)
     return None
