@@ -93,7 +93,7 @@ class Trap:
     sessions: dict[str, str]
     proposal_kinds: frozenset[str] | None = None
     """The proposal kinds it applies to (a one-off failure is proposed as a failure, a fix or a
-    workflow; a topic whose excerpt shows it proposes nothing of it); None: all."""
+    workflow); None: all."""
 
 
 @dataclass(frozen=True)

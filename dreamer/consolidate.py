@@ -45,7 +45,15 @@ WORKFLOW_LINE = 40
 
 
 def _quote(text: str, limit: int = STATEMENT_QUOTE) -> str:
-    text = shown_controls(redact(" ".join(text.split())))
+    return _cut(_shown(text), limit)
+
+
+def _shown(text: str) -> str:
+    """Text as a statement may show it: one line, secrets masked, controls made visible."""
+    return shown_controls(redact(" ".join(text.split())))
+
+
+def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -58,16 +66,16 @@ def _quote_error(line: str, limit: int = STATEMENT_QUOTE) -> str:
     """An error line as a statement quotes it: whole when it fits, else its first clause and
     as many of its last as fit. A chained error names its cause last ("Error response from
     daemon: …: bind: address already in use"), which a cut at the end would lose."""
-    text = shown_controls(redact(" ".join(line.split())))
+    text = _shown(line)
     clauses = text.split(": ")
     if len(text) <= limit or len(clauses) < 3:
-        return _quote(text, limit)
+        return _cut(text, limit)
     kept: list[str] = []
     for clause in reversed(clauses[2:]):
         if len(": ".join([clauses[0], "…", clause, *kept])) > limit:
             break
         kept.insert(0, clause)
-    return ": ".join([clauses[0], "…", *kept]) if kept else _quote(text, limit)
+    return ": ".join([clauses[0], "…", *kept]) if kept else _cut(text, limit)
 
 
 def _most_common(values: Iterable[str]) -> str:

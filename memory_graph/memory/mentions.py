@@ -120,28 +120,22 @@ async def sightings(conn: aiosqlite.Connection, pattern: str) -> Sightings:
     counted = await conn.execute_fetchall(
         roots_cte(visible) + "SELECT COUNT(DISTINCT root) FROM roots", (pattern,)
     )
-    rows = list(
-        await conn.execute_fetchall(
-            "SELECT o.session_id, MIN(o.message_id) AS message_id, s.started, "
-            "COALESCE(s.ended, s.started) AS ended FROM observations o "
-            "JOIN sessions s ON s.id = o.session_id WHERE o.pattern = ? AND s.private = 0 "
-            "GROUP BY o.session_id ORDER BY o.session_id",
-            (pattern,),
-        )
+    rows = await conn.execute_fetchall(
+        "SELECT o.session_id, o.message_id, o.span_start, o.span_end, s.started, "
+        "COALESCE(s.ended, s.started) AS ended FROM observations o "
+        "JOIN sessions s ON s.id = o.session_id WHERE o.pattern = ? AND s.private = 0 "
+        "ORDER BY o.session_id, o.message_id",
+        (pattern,),
     )
-    spans = {
-        int(row[0]): (int(row[1]), int(row[2]))
-        for row in await conn.execute_fetchall(
-            "SELECT message_id, span_start, span_end FROM observations WHERE pattern = ?",
-            (pattern,),
-        )
-    }
+    first: dict[int, Any] = {}  # the first sighting of each session
+    for row in rows:
+        first.setdefault(int(row["session_id"]), row)
     return Sightings(
         support=int(next(iter(counted))[0]),
-        first_seen=min((str(row["started"]) for row in rows), default=""),
-        last_seen=max((str(row["ended"]) for row in rows), default=""),
+        first_seen=min((str(row["started"]) for row in first.values()), default=""),
+        last_seen=max((str(row["ended"]) for row in first.values()), default=""),
         evidence=[
-            Evidence(int(row["session_id"]), int(row["message_id"]), spans[int(row["message_id"])])
-            for row in rows[:EVIDENCE_PER_ENTITY]
+            Evidence(session_id, int(row["message_id"]), (int(row[2]), int(row[3])))
+            for session_id, row in list(first.items())[:EVIDENCE_PER_ENTITY]
         ],
     )
