@@ -132,7 +132,9 @@ async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> _Proposal:
             f"proposal {proposal_id} is of a kind memory cannot hold: {row['op']} {row['kind']}"
         ) from None
     if kind.derived:
-        raise InboxError(f"proposal {proposal_id} is a {kind}: {LeftInbox.ENTITIES_NOT_PROPOSED}")
+        raise InboxError(
+            f"proposal {proposal_id} ({kind}) cannot be adopted: {LeftInbox.ENTITIES_NOT_PROPOSED}"
+        )
     return _Proposal(
         int(row["id"]),
         op,
