@@ -22,6 +22,7 @@ from dreamer.extractors.signature import shape
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
 from dreamer.journal import NewProposal, Observation
 from dreamer.similarity import (
+    CONCEPT_WORDS,
     SAME_STATEMENT,
     SHARED_BY_RARITY,
     Rarity,
@@ -37,6 +38,9 @@ from memory_graph.store.redact import redact
 from memory_graph.store.text import key_words
 
 EVIDENCE_PER_PROPOSAL = 12
+BRIDGE_WORDS = 2
+"""How many words a sentence shares with a sentence of another pattern to join the two."""
+
 STATEMENT_QUOTE = 120
 
 
@@ -199,11 +203,18 @@ def _statement(kind: MemoryKind, items: Sequence[Observation], support: int) -> 
         or words[0]
     )
     memories = [as_memory(str(o.detail.get("sentence", "")), about) for o in quoted]
-    # The clearest: most like the others, then the fewest words, so a sentence that also talks
-    # of something else loses to one that says just this.
+    # The clearest: a sentence that states it rather than one that corrects a reply ("too
+    # long", "UPPERCASE again" say what is wrong, not what is wanted), most like the others,
+    # then the fewest words, so a sentence that also talks of something else loses to one that
+    # says just this.
     best = max(
         range(len(quoted)),
-        key=lambda i: (likeness[words[i]], -len(memories[i].split()), -i),
+        key=lambda i: (
+            quoted[i].detail.get("how") != "correction",
+            likeness[words[i]],
+            -len(memories[i].split()),
+            -i,
+        ),
     )
     quote = memories[best]
     node = {"kind": kind, "statement": quote, "source_message": quoted[best].message_id}
@@ -313,8 +324,7 @@ def support_confidence(support: int) -> float:
 
 
 def _index_words(observation: Observation) -> frozenset[str]:
-    part = "attribute" if _by_subject(observation) else "words"
-    return frozenset(observation.detail.get(part, ()))
+    return frozenset(observation.detail.get("words", ()))
 
 
 def grouped_by_wording(observation: Observation) -> bool:
@@ -327,28 +337,51 @@ def assign_patterns(
     new: Sequence[Observation], known_leaders: Sequence[Observation]
 ) -> list[Observation]:
     """`new` with their patterns set. Failures and fixes are their own pattern; a sentence
-    (preference, fact) joins the first earlier one that says the same thing in other words, or
-    leads a pattern of its own. Candidates come from a word index, so the cost follows the new
-    sentences, not the number of patterns already known."""
+    (preference, fact) joins the pattern of the first earlier one that says the same thing in
+    other words, or leads a pattern of its own; and a sentence that says the same as sentences
+    of several patterns new in this batch joins them into one ("too long" is "keep it brief"
+    and "short answers, please"). Candidates come from a word index, so the cost follows the
+    new sentences, not the number of patterns already known."""
     grouped = [o for o in new if grouped_by_wording(o)]
     # How rare a word is among everything the person stated, the new sentences included.
-    rarity = Rarity(_index_words(o) for o in (*known_leaders, *grouped) if not _by_subject(o))
+    rarity = Rarity(_index_words(o) for o in (*known_leaders, *grouped))
     leaders = _Leaders(rarity)
+    known = {leader.group for leader in known_leaders}
     for leader in sorted(known_leaders, key=lambda o: (o.message_id, o.fingerprint)):
         leaders.add(leader)
+    merged: dict[str, str] = {}  # a new pattern and the earlier pattern it joined
+
+    def joined(pattern: str) -> str:
+        while pattern in merged:
+            pattern = merged[pattern]
+        return pattern
+
     assigned: list[Observation] = []
     for observation in sorted(new, key=lambda o: (o.message_id, o.fingerprint)):
         if not grouped_by_wording(observation):
             assigned.append(replace(observation, pattern=observation.fingerprint))
             continue
-        match = leaders.first_same(observation)
-        if match is None:
-            observation = replace(observation, pattern=observation.fingerprint)
-            leaders.add(observation)
-        else:
-            observation = replace(observation, pattern=match.group)
+        same = leaders.all_same(observation)
+        matches = [joined(match.group) for match in same]
+        # A stored pattern first: what this batch says again joins what was said before.
+        pattern = next((m for m in matches if m in known), matches[0] if matches else "")
+        pattern = pattern or observation.fingerprint
+        words = _index_words(observation)
+        for match, other in zip(same, matches, strict=True):
+            # Only a sentence that holds much of each joins two patterns: "please proceed"
+            # says the same as "proceed with the booking" and "proceed with the change", which
+            # say different things. A concept on a scale is much ("too long" is "keep it
+            # short").
+            strong = len(words & _index_words(match)) >= BRIDGE_WORDS or words & CONCEPT_WORDS
+            if other != pattern and other not in known and strong:
+                merged[other] = pattern  # a stored pattern keeps its name
+        observation = replace(observation, pattern=pattern)
+        # Every sentence of a pattern, not only its first, is one a later sentence may say the
+        # same as: "no floating tags" joins "pin the image, never :latest" through "floating
+        # tags are banned, pin a version".
+        leaders.add(observation)
         assigned.append(observation)
-    return assigned
+    return [replace(o, pattern=joined(o.group)) if o.group in merged else o for o in assigned]
 
 
 class _Leaders:
@@ -375,11 +408,11 @@ class _Leaders:
         if words:
             self._sizes[part].add(len(words))
 
-    def first_same(self, observation: Observation) -> Observation | None:
-        """The earliest leader that says the same as `observation`, if any."""
+    def all_same(self, observation: Observation) -> list[Observation]:
+        """The indexed sentences that say the same as `observation`, earliest first."""
         words = _index_words(observation)
         if not words:
-            return None  # nothing to say the same thing with
+            return []  # nothing to say the same thing with
         candidates: dict[int, Observation] = {}
         for by_subject in (False, True):
             part = (observation.kind, by_subject)
@@ -387,19 +420,20 @@ class _Leaders:
                 postings = sorted(
                     (self._postings.get((*part, size, w), []) for w in words), key=len
                 )
-                if by_subject == _by_subject(observation):
-                    # Indexed by the same part as the sentence: the rarest words suffice.
-                    least = _least_shared(len(words), size)
-                    if not by_subject:
-                        least = min(least, SHARED_BY_RARITY)
-                    postings = postings[: len(words) - least + 1]
+                if not by_subject and not _by_subject(observation):
+                    # Two sentences share at least this many words to say the same thing, so
+                    # its rarest words suffice to find them (or a concept on a scale: it is
+                    # looked up too). Two facts may agree on a value alone, a word or two of
+                    # many: every word is looked up.
+                    least = min(_least_shared(len(words), size), SHARED_BY_RARITY)
+                    postings = postings[: len(words) - least + 1] + [
+                        self._postings.get((*part, size, w), []) for w in words & CONCEPT_WORDS
+                    ]
                 candidates.update(
                     (id(leader), leader) for posting in postings for leader in posting
                 )
         ordered = sorted(candidates.values(), key=lambda o: (o.message_id, o.fingerprint))
-        return next(
-            (leader for leader in ordered if self._same_statement(observation, leader)), None
-        )
+        return [leader for leader in ordered if self._same_statement(observation, leader)]
 
     def _same_statement(self, one: Observation, other: Observation) -> bool:
         return one.kind == other.kind and relation(one.detail, other.detail, self._rarity) == "same"

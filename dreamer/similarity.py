@@ -13,6 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from memory_graph.store.synonyms import CONCEPTS
+from memory_graph.store.text import key_words
+
 SAME_STATEMENT = 0.66
 """Two sentences say the same thing when this share of the shorter one's words is shared."""
 SAME_VALUE = 0.5
@@ -26,6 +29,10 @@ two of them rare. Measured on 36 groups of paraphrases with same-topic opposites
 apart from any corpus here: recall 0.24 -> 0.35 at precision 0.70 -> 0.67."""
 SHARED_BY_RARITY = 2
 """One rare word in common is a topic, not a claim: "use tabs" and "indent with spaces"."""
+OF_THE_HEAVIER = 0.2
+"""And what they share weighs this share of the heavier one too: a short sentence whose two
+words a long one happens to hold ("a version on every image in the compose file" in a
+checklist of compose file, DNS record and monitor) says only a little of what that one does."""
 
 Relation = Literal["same", "opposite", "unrelated"]
 
@@ -51,32 +58,50 @@ class Rarity:
             counts.update(words)
             total += 1
         self._weights = {word: math.log((total + 1) / (n + 0.5)) for word, n in counts.items()}
-        self._unseen = math.log((total + 1) / 0.5)
+        self._once = frozenset(word for word, n in counts.items() if n == 1)
 
     def weight(self, word: str) -> float:
         """How much a word tells statements apart."""
-        return self._weights.get(word, self._unseen)
+        return self._weights.get(word, 0.0)
 
-    def overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
-        """The weight of the words two sets share over the weight of the lighter set."""
-        if not a or not b:
-            return 0.0
-        lighter = min(sum(map(self.weight, a)), sum(map(self.weight, b)))
-        return sum(map(self.weight, a & b)) / lighter if lighter else 0.0
+    def overlap(self, a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
+        """The weight of the words two sets share over the weight of the lighter set, and over
+        the weight of the heavier; each set weighed by its words that some other statement
+        uses too: a word said once ("onion", "LookML") can be shared by no other statement,
+        and would only make a long sentence look unlike every paraphrase of it."""
+        shared = a & b
+        weights = sorted((self._said_again(a), self._said_again(b)))
+        if not shared or not weights[0]:
+            return 0.0, 0.0
+        weight = sum(map(self.weight, shared))
+        return weight / weights[0], weight / weights[1]
+
+    def _said_again(self, words: frozenset[str]) -> float:
+        return sum(self.weight(word) for word in words if word not in self._once)
 
 
 def _words(description: Mapping[str, Any], part: str) -> frozenset[str]:
     return frozenset(description.get(part, ()))
 
 
+CONCEPT_WORDS = frozenset(key_words(" ".join(CONCEPTS)))
+"""The concepts on known scales as statements' words hold them ("breviti", "lowercas"): two
+statements on one scale are about the same thing, whichever way each points."""
+
+
 def _same_words(words: frozenset[str], others: frozenset[str], rarity: Rarity | None) -> bool:
-    if overlap(words, others) >= SAME_STATEMENT:
+    if overlap(words, others) >= SAME_STATEMENT or words & others & CONCEPT_WORDS:
         return True
     return (
         rarity is not None
         and len(words & others) >= SHARED_BY_RARITY
-        and rarity.overlap(words, others) >= SAME_BY_RARITY
+        and _by_rarity(rarity.overlap(words, others))
     )
+
+
+def _by_rarity(shares: tuple[float, float]) -> bool:
+    of_lighter, of_heavier = shares
+    return of_lighter >= SAME_BY_RARITY and of_heavier >= OF_THE_HEAVIER
 
 
 def relation(
@@ -88,10 +113,12 @@ def relation(
     if "attribute" in one and "attribute" in other:
         # The same subject: "my timezone is Europe/Lisbon" agrees with itself and contradicts
         # "my timezone is America/New_York".
-        if overlap(_words(one, "attribute"), _words(other, "attribute")) < SAME_STATEMENT:
-            return "unrelated"
-        agree = overlap(_words(one, "value"), _words(other, "value")) >= SAME_VALUE
-        return "same" if agree else "opposite"
+        values = overlap(_words(one, "value"), _words(other, "value"))
+        if overlap(_words(one, "attribute"), _words(other, "attribute")) >= SAME_STATEMENT:
+            return "same" if values >= SAME_VALUE else "opposite"
+        # One thing said of a subject named otherwise ("my NAS", "the storage server", "vault"
+        # all run TrueNAS): the same fact when what is said of it is, in grouping only.
+        return "same" if rarity is not None and values >= SAME_STATEMENT else "unrelated"
     words, others = _words(one, "words"), _words(other, "words")
     if not _same_words(words, others, rarity):
         return "unrelated"
@@ -99,5 +126,7 @@ def relation(
         return "same"  # which way one of them points is unknown
     shared = words & others
     negated, negated_other = _words(one, "negated"), _words(other, "negated")
-    flipped = sum((word in negated) != (word in negated_other) for word in shared)
-    return "opposite" if flipped * 2 > len(shared) else "same"
+    flipped = {word for word in shared if (word in negated) != (word in negated_other)}
+    # Opposite ends of one scale ("keep it terse", "the detailed version") never agree.
+    opposite = flipped & CONCEPT_WORDS or len(flipped) * 2 > len(shared)
+    return "opposite" if opposite else "same"

@@ -24,7 +24,8 @@ _TRAILING_FILLER = re.compile(
     r"(?i)(?:[\s,;:-]*\b(?:please|pls|thanks|thank you|thx|btw|ok|okay|again|for me|"
     r"if you can|if possible)\b)+[\s!.?…]*$"
 )
-_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:]|\s-\s|\s—\s)\s*")
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:](?=\s|$)|\s-\s|\s—\s)\s*")
+"""Where a clause ends: punctuation followed by a space ("run :latest", "redis:7" go on)."""
 _END = re.compile(r"[\s.!?…]+$")
 
 

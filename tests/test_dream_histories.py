@@ -104,7 +104,7 @@ async def test_a_support_history_yields_its_patterns_and_none_of_its_traps(log: 
         ("fact", frozenset({3, 11})),  # the shop is called Barro Studio
     }
     statements = " ".join(p["statement"] for p in proposals)
-    for words in ("shopctl auth refresh", "sign it as Ana", "10% discount", "lp -d Brother"):
+    for words in ("shopctl auth refresh", "Sign it as Ana", "10% discount", "lp -d Brother"):
         assert words in statements, words
     shown = json.dumps(proposals)
     cited = {e["session_external_id"] for p in proposals for e in p["evidence"]}

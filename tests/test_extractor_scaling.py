@@ -154,7 +154,9 @@ def test_many_failures_of_one_session_cost_their_number(monkeypatch: pytest.Monk
 
 def _resolved_by_scanning(steps: list[tuple[str | None, str, bool]], outcome: str) -> list[Any]:
     """For each failed step (command or tool, head, failed): None when it is a slip put right at
-    once, else what resolved it, found by scanning every later step, as the rules say."""
+    once, else what resolved it, found by scanning every later step, as the rules say: the last
+    command that changed something before the same call passed, or the first after it when it
+    never did (`ls` only looks)."""
     found: list[Any] = []
     for position, (_, head, failed) in enumerate(steps):
         if not failed:
@@ -168,9 +170,9 @@ def _resolved_by_scanning(steps: list[tuple[str | None, str, bool]], outcome: st
             if other_failed:
                 succeeded = [] if other == head else succeeded
             elif other == head:
-                fix = (succeeded[0], True) if succeeded else None
+                fix = (succeeded[-1], True) if succeeded else None
                 break
-            else:
+            elif other != "ls":
                 succeeded.append(index)
         else:
             fix = (succeeded[0], False) if succeeded else None
@@ -245,33 +247,44 @@ def test_many_sentences_about_one_thing_are_grouped_without_comparing_each_pair(
     assert compared <= 2 * len(assigned)
 
 
-def _indexed(observation: Observation) -> set[str]:
-    return set(observation.detail.get("attribute", observation.detail["words"]))
-
-
 def _compared_with_all(new: list[Observation], known: list[Observation]) -> list[str]:
-    """Each observation's pattern: the first earlier pattern of its kind sharing a word it is
-    indexed by (its words, a fact's subject) that says the same, found by trying them all (the
-    words weighed by their rarity among all of them, as a dream weighs them)."""
-    rarity = Rarity(
-        frozenset(o.detail["words"]) for o in (*known, *new) if "attribute" not in o.detail
-    )
-    leaders = list(known)
+    """Each observation's pattern, found by trying every earlier sentence of its kind that shares
+    a word with it (the words weighed by their rarity among all of them, as a dream weighs
+    them): the pattern of the first that says the same (a stored pattern before a new one),
+    and the new patterns of the others that share two words with it join that one."""
+    rarity = Rarity(frozenset(o.detail["words"]) for o in (*known, *new))
+    stored = {o.group for o in known}
+    earlier = list(known)
+    merged: dict[str, str] = {}
+
+    def joined(pattern: str) -> str:
+        while pattern in merged:
+            pattern = merged[pattern]
+        return pattern
+
     patterns = []
     for observation in new:
-        same = [
-            leader
-            for leader in leaders
-            if leader.kind == observation.kind
-            and _indexed(leader) & _indexed(observation)
-            and relation(observation.detail, leader.detail, rarity) == "same"
-        ]
-        if same:
-            patterns.append(same[0].group)
-        else:
-            leaders.append(observation)
-            patterns.append(observation.fingerprint)
-    return patterns
+        words = set(observation.detail["words"])
+        same = sorted(
+            (
+                other
+                for other in earlier
+                if other.kind == observation.kind
+                and words & set(other.detail["words"])
+                and relation(observation.detail, other.detail, rarity) == "same"
+            ),
+            key=lambda o: (o.message_id, o.fingerprint),
+        )
+        groups = [joined(o.group) for o in same]
+        first = groups[0] if groups else observation.fingerprint
+        pattern = next((group for group in groups if group in stored), first)
+        for other, group in zip(same, groups, strict=True):
+            shared = len(words & set(other.detail["words"]))
+            if group != pattern and group not in stored and shared >= 2:
+                merged[group] = pattern
+        earlier.append(replace(observation, pattern=pattern))
+        patterns.append(pattern)
+    return [joined(pattern) for pattern in patterns]
 
 
 def test_grouping_by_the_rarest_words_groups_as_trying_every_pattern_would() -> None:

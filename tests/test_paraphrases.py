@@ -164,7 +164,7 @@ def test_one_rare_word_in_common_is_a_topic_not_a_claim() -> None:
     spaces = {"words": ["indent", "makefil", "space"]}
     others = [frozenset({"commit", "english"}), frozenset({"yaml", "indent"})] * 5
     rarity = Rarity([frozenset(tabs["words"]), frozenset(spaces["words"]), *others])
-    assert rarity.overlap(frozenset(tabs["words"]), frozenset(spaces["words"])) > 0.4
+    assert rarity.overlap(frozenset(tabs["words"]), frozenset(spaces["words"]))[0] > 0.4
     assert relation(tabs, spaces, rarity) == "unrelated"
 
 

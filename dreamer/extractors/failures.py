@@ -26,7 +26,7 @@ from memory_graph.store.content import capped, tool_result_text
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Block, Message, OriginReason
 
-VERSION = "failures-8"
+VERSION = "failures-9"
 _ERROR_LINE = re.compile(
     r"(?i)(\b\w*(?:error|exception)\b|fatal:|\bnot found\b|\bno such\b|\brejected\b|"
     r"\bdenied\b|\bfailed\b|\bcannot\b|\bunable\b|\bHTTP [45]\d\d\b)"
@@ -51,13 +51,46 @@ def _last_step(command: str) -> str:
     # `cd app && git push`: the step that ran last is the one that failed or passed; in a
     # pipeline (`pytest | tail`) the first command is the one doing the work.
     step = re.split(r"&&|\|\||;", command)[-1]
-    return step.split("|", 1)[0].strip()
+    # The end of a quoted remote command (`ssh host "a; b"`) is no part of `b`.
+    return step.split("|", 1)[0].strip().strip("'\"").strip()
+
+
+_WRAPPERS = frozenset(["sudo", "doas", "nohup", "time", "nice", "env", "command", "exec"])
+"""Programs that run the command after them: `sudo restic backup` is `restic backup`."""
+_WRAPPER_VALUES = frozenset(["-u", "-g", "-n", "-C", "-h", "-p", "-U"])
+"""A wrapper's options that take a value (`sudo -u postgres psql`, `nice -n 10 make`)."""
+_SSH_VALUES = frozenset("bcDEeFIiJLlmOopQRSWw")
+"""ssh's options that take a value, before the host."""
+
+
+def _unwrapped(words: list[str]) -> list[str]:
+    """The command a wrapper runs (`sudo`, `env A=1`, `nice -n 5`), and the command `ssh host`
+    runs on the other machine: what failed or passed is that, wherever it ran."""
+    while words:
+        program = words[0].rsplit("/", 1)[-1]
+        if program in _WRAPPERS:
+            rest = words[1:]
+            while rest and (rest[0].startswith("-") or "=" in rest[0]):
+                takes_value = rest[0] in _WRAPPER_VALUES
+                rest = rest[2:] if takes_value else rest[1:]
+        elif program == "ssh":
+            rest = words[1:]
+            while rest and rest[0].startswith("-"):
+                takes_value = len(rest[0]) == 2 and rest[0][1] in _SSH_VALUES
+                rest = rest[2:] if takes_value else rest[1:]
+            rest = " ".join(rest[1:]).strip("'\"").split()
+        else:
+            return words
+        if not rest:
+            return words  # a bare `sudo -i` or an interactive `ssh host` runs nothing named
+        words = rest
+    return words
 
 
 def canonical_command(command: str) -> str:
-    """A command as it recurs: its last step, the program without its folder, `python -m pip`
-    as `pip`, whitespace folded."""
-    words = _last_step(command).split()
+    """A command as it recurs: its last step, unwrapped (`sudo`, `ssh host`), the program
+    without its folder, `python -m pip` as `pip`, whitespace folded."""
+    words = _unwrapped(_last_step(command).split())
     if not words:
         return ""
     words[0] = words[0].rsplit("/", 1)[-1]
@@ -78,9 +111,11 @@ def fix_key(command: str) -> str:
 
 
 def command_head(tool: str, arguments: dict[str, Any]) -> str:
-    """What was run, in one or two words (`pytest`, `git push`), or the tool's name."""
+    """What was run, in one or two words (`pytest`, `git push`), or the tool's name. Any tool
+    given a command line runs one, whatever the harness calls it (`Bash`, `run_command`,
+    `shell`, `exec`)."""
     command = arguments.get("command")
-    if tool.lower() in ("run_command", "bash") and isinstance(command, str):
+    if isinstance(command, str) and command.strip():
         words = [w for w in canonical_command(command).split() if "=" not in w]
         if not words:
             return tool
@@ -112,11 +147,35 @@ _TAKES_TARGETS = frozenset(
 """Programs whose first argument is what they work on, never a subcommand."""
 
 
+_SHORT_VALUES = frozenset("cfruopigentdCDFHIRSTU")
+"""Short options that commonly take a value (`-C dir`, `-r repo`, `-u user`, `-f file`);
+others (`-v`, `-q`, `-x`) are flags."""
+
+
+def _takes_value(option: str) -> bool:
+    if option.startswith("--"):
+        return "=" not in option
+    return len(option) == 2 and option[0] == "-" and option[1] in _SHORT_VALUES
+
+
 def _program(words: list[str]) -> list[str]:
-    """The program and its subcommand, when the second word reads like one (`git push`,
-    `shopctl auth`, `make test`): a bare lowercase word, not a file, a flag or a number."""
-    subcommand = len(words) > 1 and re.fullmatch(r"[a-z][a-z-]*", words[1])
-    return words[:2] if subcommand and words[0] not in _TAKES_TARGETS else words[:1]
+    """The program and its subcommand, when one reads like it (`git push`, `shopctl auth`, `make
+    test`): a bare lowercase word, not a file, a flag or a number, after the program or after
+    its global options (`restic -r sftp:host:/repo unlock`, `git -C app push`)."""
+    if len(words) < 2 or words[0] in _TAKES_TARGETS:
+        return words[:1]
+    for index in range(1, len(words)):
+        word, before = words[index], words[index - 1]
+        if word.startswith("-"):
+            continue
+        # A word after an option that takes one is its value (`-C app`, `--outdir cv`), no
+        # subcommand; `-v create` is a flag and a subcommand.
+        value = _takes_value(before)
+        if re.fullmatch(r"[a-z][a-z-]*", word) and not value:
+            return [words[0], word]
+        if not value:
+            break  # a target: what follows is arguments
+    return words[:1]
 
 
 def error_line(output: str) -> tuple[str, int, int]:
@@ -251,26 +310,50 @@ def _results(view: SessionView) -> list[_Result]:
     return results
 
 
+@dataclass(frozen=True)
+class _Error:
+    """What a failed result says went wrong: its error line, the line's span in the output, and
+    the failure's signature."""
+
+    line: str
+    start: int
+    end: int
+    signature: str
+
+
+def _error(result: _Result) -> _Error | None:
+    """The error of a failed result; None when its output says nothing usable or tries to
+    instruct the model (no evidence then)."""
+    output = tool_result_text(result.block.get("content"))
+    if reads_like_injection(output):
+        return None
+    line, start, end = error_line(output)
+    line = re.sub(r"^E\s+", "", line)  # pytest's marker, not part of the error
+    if not line:
+        return None
+    # By program, not subcommand: `dbt run` and `dbt test` stopped by the same compilation
+    # error, or `docker compose up` and `docker run` by the same port, are one failure.
+    program = result.head.split()[0] if result.head.split() else result.head
+    return _Error(line, start, end, f"{program}: {normalize(line)}")
+
+
 def extract(view: SessionView) -> list[Observation]:
     """Failure and fix observations of one session (tool results and hooks' reports only: the
     world's answers)."""
     results = _results(view)
-    outcomes = _outcomes(results)
+    errors = {
+        position: error
+        for position, result in enumerate(results)
+        if result.failed and (error := _error(result)) is not None
+    }
+    outcomes = _outcomes(results, {position: e.signature for position, e in errors.items()})
     observations: list[Observation] = []
-    for position, result in enumerate(results):
-        if not result.failed:
-            continue
-        output = tool_result_text(result.block.get("content"))
-        if reads_like_injection(output):
-            continue  # output that tries to instruct the model is no evidence
-        line, start, end = error_line(output)
-        line = re.sub(r"^E\s+", "", line)  # pytest's marker, not part of the error
-        if not line:
-            continue
-        head = result.head
-        signature = f"{head}: {normalize(line)}"
+    for position, error in errors.items():
+        result = results[position]
+        head, line, signature = result.head, error.line, error.signature
         message = view.messages[result.index]
         # The message text holds the output as is, so the span locates the line in it.
+        output = tool_result_text(result.block.get("content"))
         offset = max(0, message.text.find(output)) if output else 0
         failure = _fingerprint(MemoryKind.FAILURE, signature)
         fix, passed_next = outcomes[position]
@@ -284,7 +367,7 @@ def extract(view: SessionView) -> list[Observation]:
                 MemoryKind.FAILURE,
                 view.session.id,
                 message.id,
-                (offset + start, offset + end),
+                (offset + error.start, offset + error.end),
                 {"signature": signature, "line": line, "head": head},
             )
         )
@@ -312,37 +395,81 @@ def extract(view: SessionView) -> list[Observation]:
     return observations
 
 
-def _outcomes(results: list[_Result]) -> dict[int, tuple[Fix | None, bool]]:
+_INSPECTIONS = frozenset(
+    [
+        "cat", "head", "tail", "less", "more", "ls", "tree", "stat", "file", "wc", "find", "fd",
+        "grep", "rg", "ag", "diff", "echo", "printf", "pwd", "whoami", "id", "hostname", "uname",
+        "date", "uptime", "which", "whereis", "type", "ps", "pgrep", "pidof", "top", "free",
+        "df", "du", "ss", "netstat", "lsof", "ping", "dig", "nslookup", "host", "journalctl",
+        "dmesg", "git status", "git log", "git diff", "git show", "git branch", "docker ps",
+        "docker logs", "docker inspect", "systemctl status", "systemctl is-active",
+        "kubectl get", "kubectl describe", "kubectl logs",
+    ]
+)  # fmt: skip
+"""Commands that look and change nothing: run between a failure and its end, they are how it
+was diagnosed, never what resolved it."""
+
+
+def _changes_something(command: str) -> bool:
+    words = canonical_command(command).split()
+    return bool(words) and words[0] not in _INSPECTIONS and " ".join(words[:2]) not in _INSPECTIONS
+
+
+def _outcomes(
+    results: list[_Result], signatures: dict[int, str]
+) -> dict[int, tuple[Fix | None, bool]]:
     """For each failed result (by position): what resolved it, and whether the same call passed
     when it was next made.
 
-    What resolved a failure: the commands that succeeded before the same command passed (a
-    repair), or, when it never passed, the next command that succeeded instead (a workaround);
-    the same command failing again means what came before it fixed nothing, so the failure is
+    What resolved a failure: the last command that succeeded and changed something (not a look
+    around: `_INSPECTIONS`) before the same command passed or failed otherwise (a repair:
+    `dbt deps` ends the missing-package error even when the test it was run for then fails on
+    data), or, when it never ran again, the first one after it (a workaround); the same command
+    failing the same way again means what came before it fixed nothing, so the failure is
     resolved as that later one is. One pass from the end, keeping the next result of each call
-    and the next command that succeeded: a session of many failures costs its length, not the
-    square of it."""
+    and the commands that succeeded after: a session of many failures costs about its length,
+    not the square of it."""
     outcomes: dict[int, tuple[Fix | None, bool]] = {}
     next_of_call: dict[str, _Result] = {}
     next_command_of_call: dict[str, int] = {}
-    next_success: tuple[int, int, str] | None = None  # position, message, command
+    # Positions of the successful commands that changed something, latest first.
+    changes: list[int] = []
     for position in range(len(results) - 1, -1, -1):
         result = results[position]
         if result.failed:
             again = next_command_of_call.get(result.head)
-            fix: Fix | None
-            if again is not None and results[again].failed:
+            fix: Fix | None = None
+            if (
+                again is not None
+                and results[again].failed
+                and signatures.get(again) == signatures.get(position)
+            ):
                 fix = outcomes[again][0]
-            elif next_success is None or next_success[0] == again:
-                fix = None
-            else:
-                _, index, command = next_success
-                fix = (index, command, again is not None)
+            elif changes:
+                # `changes` holds positions after this one; the fix is the last before `again`
+                # (the nearest when nothing ran again).
+                before = changes[-1] if again is None else _last_before(changes, again)
+                if before is not None:
+                    command = canonical_command(str(results[before].command))
+                    fix = (results[before].index, command, again is not None)
             passed_next = result.head in next_of_call and not next_of_call[result.head].failed
             outcomes[position] = fix, passed_next
         next_of_call[result.head] = result
         if result.command is not None:
             next_command_of_call[result.head] = position
-            if not result.failed:
-                next_success = (position, result.index, canonical_command(result.command))
+            if not result.failed and _changes_something(result.command):
+                changes.append(position)
     return outcomes
+
+
+def _last_before(changes: list[int], limit: int) -> int | None:
+    """The latest of `changes` (positions, descending) below `limit`."""
+    # Descending: the first index whose position is below the limit.
+    low, high = 0, len(changes)
+    while low < high:
+        middle = (low + high) // 2
+        if changes[middle] < limit:
+            high = middle
+        else:
+            low = middle + 1
+    return changes[low] if low < len(changes) else None

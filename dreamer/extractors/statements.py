@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -24,16 +25,24 @@ from memory_graph.store.content import capped
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.records import Message
 from memory_graph.store.redact import redact
+from memory_graph.store.synonyms import concepts
 from memory_graph.store.text import key_words
 
 VERSION = "statements-7"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _CORRECTION = re.compile(
-    r"(?i)^\s*(?:(?:and|but|also|oh|ok|okay|hmm|so|ugh|argh),?\s+)?"
+    r"(?i)^\s*(?:(?:and|but|also|oh|ok|okay|hmm|so),?\s+)?"
     r"(?:no\b|nope\b|don'?t\b|do not\b|i said\b|instead\b|stop\b|actually\b|again\b|"
     r"please (?:don'?t|do not|use|stop)\b|not like that\b|wrong\b|quit\b|enough\b|"
-    r"(?:drop|lose|ditch|remove|skip|avoid|omit)\b)"
+    r"(?:drop|lose|ditch|remove|skip|avoid|omit)\b|"
+    # Exasperation at the reply: "ugh, tabs again", "too long", "sigh."
+    r"(?:ugh|argh|sigh|meh|come on|seriously|why)\b[,!.]?|"
+    r"(?:(?:way|much|far|a bit|a little|bit) )?too \w+\b|"
+    # Asking for one thing in a word or two: "lowercase please", "shorter, please" (not "yes
+    # please", "could you please …": agreeing, asking).
+    r"(?!(?:yes|yeah|yep|sure|ok|okay|could|can|would|will|and|then|so)\b)"
+    r"(?:[\w-]+ ){0,2}[\w-]+,? please(?=\s*(?:[,.!;:]|$)))"
 )
 _PREFERENCE = re.compile(
     r"(?i)\b(?:"
@@ -51,14 +60,28 @@ _PREFERENCE = re.compile(
     # ("let's go with option 1" and "switch to economy" choose once: no cue.)
     r"stick (?:to|with)|default to|"
     r"(?:our|my|the) (?:convention|style|rule|standard|preference)s? (?:is|are)|"
+    r"(?:our|my|the|team'?s) (?:style ?guide|house style|guidelines?|conventions?)\b|"
+    # How it is done here, every time: "like the rest of the repo", "the usual drill".
+    r"like (?:the rest of|everything else|everywhere else|always)|as (?:usual|always)|"
+    r"the usual (?:\w+)|(?:usual|same|standard|normal|regular) (?:[\w-]+ )?(?:drill|routine|"
+    r"checklist|procedure|process|steps)|checklist|before (?:any|every|each) \w+|"
+    # What may not be used at all, and what alone may.
+    r"(?:is|are) (?:banned|forbidden|not allowed|off[- ]limits|a no-go)|"
+    r"\w+ only(?=\s*[,.;:!)]|\s*$)|only ever|"
+    r"keep (?:it|them|things|answers|replies|responses|code|functions|lines) \w+|"
     # "tabs, not spaces"; "use X, not Y"
     r"(?:use|want) \w+,? not \w+|\w+, not \w+"
     r")\b"
 )
 _LEAD_IN = (
-    r"(?:(?:remember|note|fyi|btw|by the way|also|oh|just so you know|for the record)"
-    r"(?: that)?,?\s+)?"
+    r"(?:(?:remember|reminder|note|fyi|btw|by the way|also|oh|just so you know|for the record)"
+    r"(?: that)?[,:]?\s+)?"
 )
+_NOT_A_NAME = (
+    r"(?!(?:it|this|that|there|here|he|she|they|we|i|you|which|what|who|everything|then|and|"
+    r"so|also|just|now|first|next|please)\b)"
+)
+"""What a fact's subject is not: a pronoun stands for something said before, not a name."""
 _NAME = r"[\w.+#/-]+(?: [\w.+#/-]+)?"
 _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
     # my editor is Helix; remember that my timezone is CET
@@ -68,9 +91,29 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
         ),
         FactSubject.PERSON,
     ),
-    # Helix is my editor
+    # Helix is my editor; Ines's my accountant
     (
-        re.compile(rf"(?i)^\s*(?P<value>{_NAME}) (?:is|are) my (?P<attribute>[\w ]{{2,30}})$"),
+        re.compile(
+            rf"(?i)^\s*(?P<value>{_NAME})(?: is| are|'s) my (?P<attribute>[\w ]{{2,30}}?)"
+            r"(?: (?:on|for|in) (?:everything|all|most)\b[^,;]*)?(?=[,;]|$| so\b)"
+        ),
+        FactSubject.PERSON,
+    ),
+    # Ines does my taxes; Tomas reviews all my merge requests
+    (
+        re.compile(
+            rf"^\s*{_LEAD_IN}(?P<value>[A-Z][\w'-]+(?: [A-Z][\w'-]+)?) "
+            r"(?P<action>[a-z]+s(?: off| up| out| over| on)?) "
+            r"(?:(?:all|every|each|most)(?: of)? )?my (?P<attribute>[\w ]{2,30}?)(?=[,;]|$| so\b)"
+        ),
+        FactSubject.PERSON,
+    ),
+    # ping my accountant (Ines Duarte) about it
+    (
+        re.compile(
+            r"(?i)^.*?\bmy (?P<attribute>[\w ]{2,30}?) "
+            r"\((?-i:(?P<value>[A-Z][\w.' -]{1,40}))\)"
+        ),
         FactSubject.PERSON,
     ),
     # I edit in Helix; I live in Porto; I work at Acme; I'm based in Oslo
@@ -99,6 +142,31 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
         ),
         FactSubject.PROJECT,
     ),
+    # the build box = nixos; prod -> eu-west-1
+    (
+        re.compile(
+            rf"(?i)^\s*{_LEAD_IN}(?:the |our )?{_NOT_A_NAME}(?P<attribute>[\w .'-]{{2,30}}?)\s*"
+            r"(?:=|->|\u2192)\s*(?P<value>[^,;(]+)"
+        ),
+        FactSubject.PROJECT,
+    ),
+    # the media box (atlas) runs Proxmox 8; vault is on ZFS; the cameras sit on VLAN 40
+    (
+        re.compile(
+            rf"(?i)^\s*{_LEAD_IN}(?:the |our )?{_NOT_A_NAME}"
+            r"(?P<attribute>[\w.' ()/-]{2,40}?) (?P<verb>runs(?: on)?|is on|is running|"
+            r"sits (?:in|on)|lives (?:in|on)|is hosted (?:on|at|in)) (?P<value>[^,;]+)"
+        ),
+        FactSubject.PROJECT,
+    ),
+    (
+        re.compile(
+            rf"(?i)^\s*{_LEAD_IN}(?:all (?:of )?the |the |our |both (?:of )?(?:the |our )?)"
+            r"(?P<attribute>[\w.' ()/-]{2,40}?) (?P<verb>run(?: on)?|are on|are running|"
+            r"sit (?:in|on)|live (?:in|on)|are hosted (?:on|at|in)) (?P<value>[^,;]+)"
+        ),
+        FactSubject.PROJECT,
+    ),
     # this repo uses pnpm; our project targets Python 3.12; the app's database is Postgres
     (
         re.compile(
@@ -111,8 +179,14 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
 )
 _NEGATION = re.compile(
     r"(?i)\b(?:no|not|never|don'?t|do not|stop|avoid|without|instead of|rather than|over|"
-    r"drop|lose|ditch|remove|skip|omit|quit|get rid of|less|fewer|anymore|any more)\b"
+    r"drop|lose|ditch|remove|skip|omit|quit|get rid of|less|fewer|anymore|any more|"
+    r"spare me|cut(?: out)?|leave out|enough with|enough of)\b"
 )
+_PROHIBITED = re.compile(
+    r"(?i)\b(?:is|are)(?: strictly| totally)? (?:banned|forbidden|not allowed|off[- ]limits|"
+    r"a no-go)\b"
+)
+"""What is named before it is not wanted: "force pushes are banned"."""
 _COMPARED = re.compile(r"(?i)\b(?:rather|prefer\w*|better|more)\b.*?\bthan\b")
 """One thing wanted over another: what follows "than" is what is not wanted ("I'd rather have
 httpx than requests")."""
@@ -141,12 +215,26 @@ def flagged(observation: Observation) -> Observation:
 
 def negated_words(sentence: str) -> frozenset[str]:
     """The content words a sentence rejects: those after a negation in their clause ("no em
-    dashes", "use pnpm, not npm", "I prefer pnpm over npm")."""
+    dashes", "use pnpm, not npm", "I prefer pnpm over npm"); and a concept on a scale the
+    sentence points away from ("detailed answers", "UPPERCASE again") but not one it points to
+    by rejecting the other end ("skip the essay", "no caps")."""
     negated: set[str] = set()
+    pointing: Counter[str] = Counter()
     for clause in _CLAUSE.split(_INTERJECTION.sub("", sentence)):
         negation = _COMPARED.search(clause) or _NEGATION.search(clause)
-        if negation:
-            negated |= key_words(clause[negation.end() :])
+        scope = negation.end() if negation else len(clause)
+        negated |= key_words(clause[scope:])
+        prohibited = _PROHIBITED.search(clause)
+        if prohibited:
+            negated |= key_words(clause[: prohibited.start()])
+        for concept in concepts(clause):
+            pointing[concept.name] += -concept.sign if concept.start >= scope else concept.sign
+    for name, direction in pointing.items():
+        (stem,) = key_words(name)
+        if direction < 0:
+            negated.add(stem)
+        elif direction > 0:
+            negated.discard(stem)
     return frozenset(negated)
 
 
@@ -214,10 +302,17 @@ def fact_in(sentence: str) -> Fact | None:
             or parts.get("purpose")
             or _VERB_ATTRIBUTES.get(str(parts.get("verb") or "").lower(), "")
         )
+        if attribute and parts.get("action"):
+            attribute = f"{parts['action']} {attribute}"  # who does what for the person
         value = str(parts.get("value") or parts.get("used") or "").strip().rstrip(".!")
         if attribute and value:
             return Fact(attribute.strip(), value, subject)
     return None
+
+
+SCALE_SENTENCE_WORDS = 8
+"""A sentence this short that names a point on a known scale ("spare me the lecture", "headings
+in lower case") says how the person wants things, whatever else it lacks."""
 
 
 def _classify(sentence: str, after_reply: bool) -> tuple[MemoryKind, str] | None:
@@ -228,6 +323,8 @@ def _classify(sentence: str, after_reply: bool) -> tuple[MemoryKind, str] | None
         return MemoryKind.PREFERENCE, "stated"
     if after_reply and _CORRECTION.match(sentence):
         return MemoryKind.PREFERENCE, "correction"
+    if len(sentence.split()) <= SCALE_SENTENCE_WORDS and next(concepts(sentence), None):
+        return MemoryKind.PREFERENCE, "stated"
     return None
 
 

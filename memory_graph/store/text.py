@@ -11,6 +11,8 @@ import re
 
 import Stemmer
 
+from memory_graph.store.synonyms import canonical, named_once
+
 _SEARCH_WORD = re.compile(r"\w+")
 _STATEMENT_WORD = re.compile(r"[a-zà-ÿ0-9][\w'-]*", re.I)
 
@@ -22,12 +24,15 @@ FUNCTION_WORDS = frozenset(
         "after",
         "again",
         "all",
+        "already",
         "also",
         "am",
         "an",
         "and",
         "any",
+        "anyway",
         "are",
+        "argh",
         "as",
         "at",
         "be",
@@ -52,10 +57,13 @@ FUNCTION_WORDS = frozenset(
         "down",
         "during",
         "each",
+        "else",
+        "even",
         "few",
         "for",
         "from",
         "further",
+        "fyi",
         "had",
         "has",
         "have",
@@ -103,6 +111,7 @@ FUNCTION_WORDS = frozenset(
         "only",
         "or",
         "other",
+        "otherwise",
         "our",
         "out",
         "over",
@@ -113,6 +122,7 @@ FUNCTION_WORDS = frozenset(
         "should",
         "so",
         "some",
+        "still",
         "such",
         "than",
         "thank",
@@ -129,9 +139,11 @@ FUNCTION_WORDS = frozenset(
         "they",
         "this",
         "those",
+        "though",
         "through",
         "to",
         "too",
+        "ugh",
         "under",
         "until",
         "up",
@@ -140,6 +152,7 @@ FUNCTION_WORDS = frozenset(
         "we",
         "were",
         "what",
+        "whatever",
         "when",
         "where",
         "which",
@@ -260,11 +273,19 @@ _ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
 
 
 def key_words(sentence: str) -> frozenset[str]:
-    """The content words of a sentence, stemmed: what it is about, whatever the wording."""
-    sentence = _ACRONYM_PLURAL.sub(r"\1", sentence)
-    # "lower-case" and "lowercase" are one word.
-    words = [
-        word.strip("'-").replace("-", "") for word in _STATEMENT_WORD.findall(sentence.lower())
-    ]
-    kept = [word for word in words if len(word) > 1 and word not in _STATEMENT_STOPWORDS]
-    return frozenset(stem for stem in _STEMMER.stemWords(kept) if stem not in _STATEMENT_STOPWORDS)
+    """The content words of a sentence, stemmed: what it is about, whatever the wording (one
+    word for a phrase on a known scale and for an abbreviation and its full form: `synonyms`;
+    a name and the number that follows it as one: "VLAN 30" is "vlan30")."""
+    sentence = named_once(_ACRONYM_PLURAL.sub(r"\1", sentence))
+    kept: list[str] = []
+    for found in _STATEMENT_WORD.findall(sentence.lower()):
+        # "lower-case" and "lowercase" are one word.
+        word = canonical(found.strip("'-").replace("-", ""))
+        if word.isdigit() and len(word) <= 4 and kept and kept[-1].isalpha():
+            kept[-1] += word
+        elif len(word) > 1 and word not in _STATEMENT_STOPWORDS:
+            kept.append(word)
+        else:
+            kept.append("")  # a word left out still parts its neighbours
+    stems = _STEMMER.stemWords([word for word in kept if word])
+    return frozenset(stem for stem in stems if stem not in _STATEMENT_STOPWORDS)

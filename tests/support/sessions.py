@@ -26,17 +26,27 @@ async def chat_session(log: SessionLog, *turns: str, workspace: str = "") -> int
     return session.id
 
 
-async def command_session(log: SessionLog, request: str, steps: list[tuple[str, str, int]]) -> int:
-    """A session: the user's request, then commands run with their output and exit code."""
+async def command_session(
+    log: SessionLog,
+    request: str,
+    steps: list[tuple[str, str, int]],
+    tool: str = "run_command",
+    labelled: bool = True,
+) -> int:
+    """A session: the user's request, then commands run by `tool` with their output and exit
+    code; unless `labelled`, a result says its exit status only in its text, as OpenAI-style
+    logs do ("exit status 1" on its first line)."""
     session = await log.create_session(title=request)
     await log.append_message(session.id, "user", [{"type": "text", "text": request}])
     for number, (command, output, code) in enumerate(steps):
-        call = {"type": "tool_use", "id": f"t{number}", "name": "run_command"}
+        call = {"type": "tool_use", "id": f"t{number}", "name": tool}
         await log.append_message(session.id, "assistant", [{**call, "input": {"command": command}}])
         result = {"type": "tool_result", "tool_use_id": f"t{number}", "content": output}
-        await log.append_message(
-            session.id, "tool", [{**result, "is_error": code != 0, "exit_code": code}]
-        )
+        if labelled:
+            result |= {"is_error": code != 0, "exit_code": code}
+        else:
+            result["content"] = f"exit status {code}\n{output}"
+        await log.append_message(session.id, "tool", [result])
     return session.id
 
 
