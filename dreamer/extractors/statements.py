@@ -28,7 +28,7 @@ from memory_graph.store.redact import redact
 from memory_graph.store.synonyms import concepts
 from memory_graph.store.text import key_words
 
-VERSION = "statements-7"
+VERSION = "statements-8"
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
 """A stop inside a file name (cv.md) or a version (3.13) ends no sentence."""
 _CORRECTION = re.compile(
