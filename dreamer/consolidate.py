@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from difflib import SequenceMatcher
 
+from dreamer.extractors.failures import fix_fingerprint
 from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.signature import shape
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
@@ -342,6 +344,8 @@ def assign_patterns(
     of several patterns new in this batch joins them into one ("too long" is "keep it brief"
     and "short answers, please"). Candidates come from a word index, so the cost follows the
     new sentences, not the number of patterns already known."""
+    new = _failures_worded_otherwise(new, [o for o in known_leaders if _is_failure(o)])
+    known_leaders = [o for o in known_leaders if grouped_by_wording(o)]
     grouped = [o for o in new if grouped_by_wording(o)]
     # How rare a word is among everything the person stated, the new sentences included.
     rarity = Rarity(_index_words(o) for o in (*known_leaders, *grouped))
@@ -359,7 +363,7 @@ def assign_patterns(
     assigned: list[Observation] = []
     for observation in sorted(new, key=lambda o: (o.message_id, o.fingerprint)):
         if not grouped_by_wording(observation):
-            assigned.append(replace(observation, pattern=observation.fingerprint))
+            assigned.append(replace(observation, pattern=observation.group))
             continue
         same = leaders.all_same(observation)
         matches = [joined(match.group) for match in same]
@@ -382,6 +386,78 @@ def assign_patterns(
         leaders.add(observation)
         assigned.append(observation)
     return [replace(o, pattern=joined(o.group)) if o.group in merged else o for o in assigned]
+
+
+SAME_FAILURE = 0.85
+"""Two error lines of one program are one failure when this share of their words, in order, is
+the same (`difflib`'s ratio over the signatures' words): "repository is already locked by PID
+<n>" and "repository is already locked exclusively by PID <n>"."""
+SAME_FAILURE_WORDS = 6
+"""A signature shorter than this is compared exactly: in a short line one word is the error."""
+
+
+def _is_failure(observation: Observation) -> bool:
+    return observation.kind == MemoryKind.FAILURE and not observation.fingerprint.startswith(
+        MODEL_PREFIX
+    )
+
+
+def _failures_worded_otherwise(
+    new: Sequence[Observation], known: Sequence[Observation]
+) -> list[Observation]:
+    """`new` with each failure whose error line differs from an earlier one's of the same program
+    by a word or two joined to that one's pattern, and the fixes and workflows of the failures
+    that joined pointed at the pattern they joined. A signature seen before keeps its pattern."""
+    by_program: dict[str, list[tuple[list[str], str, str]]] = defaultdict(list)
+    seen: set[str] = set()
+
+    def index(observation: Observation) -> None:
+        signature = str(observation.detail.get("signature", ""))
+        program, _, line = signature.partition(":")
+        by_program[program].append((line.split(), signature, observation.group))
+        seen.add(observation.fingerprint)
+
+    for leader in known:
+        index(leader)
+    joined: dict[str, tuple[str, str]] = {}  # failure fingerprint -> (pattern, its signature)
+    kept: list[Observation] = []
+    for observation in sorted(new, key=lambda o: (o.message_id, o.fingerprint)):
+        if not _is_failure(observation) or observation.fingerprint in seen:
+            kept.append(observation)
+            continue
+        signature = str(observation.detail.get("signature", ""))
+        program, _, line = signature.partition(":")
+        words = line.split()
+        match = next(
+            (
+                (pattern, other_signature)
+                for other, other_signature, pattern in by_program[program]
+                if min(len(words), len(other)) >= SAME_FAILURE_WORDS
+                and SequenceMatcher(None, words, other, autojunk=False).ratio() >= SAME_FAILURE
+            ),
+            None,
+        )
+        if match is None:
+            index(observation)
+            kept.append(observation)
+        else:
+            joined[observation.fingerprint] = match
+            kept.append(replace(observation, pattern=match[0]))
+    return [_pointed(o, joined) for o in kept] if joined else kept
+
+
+def _pointed(observation: Observation, joined: dict[str, tuple[str, str]]) -> Observation:
+    """A fix or workflow of a failure that joined another pattern, pointed at that pattern."""
+    part = "resolves" if observation.kind == MemoryKind.FIX else "failure"
+    failure = str(observation.detail.get(part, ""))
+    if observation.kind not in (MemoryKind.FIX, MemoryKind.WORKFLOW) or failure not in joined:
+        return observation
+    pattern, signature = joined[failure]
+    detail = {**observation.detail, part: pattern}
+    if observation.kind == MemoryKind.FIX:
+        fix = fix_fingerprint(signature, str(observation.detail.get("key", "")))
+        return replace(observation, detail=detail, pattern=fix)
+    return replace(observation, detail=detail)
 
 
 class _Leaders:

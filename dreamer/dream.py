@@ -25,6 +25,7 @@ from dreamer.journal import (
     Observation,
     commit_dream,
     count_held,
+    failure_leaders,
     held_with,
     horizon,
     latest_sightings,
@@ -230,6 +231,13 @@ async def _dream(
             )
         )
     known = await leaders(log, [kind for kind in MemoryKind if kind.stated], llm.MODEL_PREFIX)
+    # Failures worded a little otherwise than one seen before join it: its program's patterns.
+    programs = {
+        str(o.detail.get("signature", "")).partition(":")[0]
+        for o in found
+        if o.kind == MemoryKind.FAILURE
+    }
+    known += await failure_leaders(log, sorted(programs - {""}))
     rows = await asyncio.to_thread(assign_patterns, found, known)
     # Topics and entities are sightings to record, not patterns to propose: no history needed.
     touched = {row.group for row in rows if not row.kind.derived}

@@ -203,6 +203,22 @@ async def leaders(
     return [_observation(row) for row in rows]
 
 
+async def failure_leaders(log: SessionLog, programs: Sequence[str]) -> list[Observation]:
+    """The first observation of every failure pattern of these programs (what a signature names
+    before its colon): what a new failure that is worded a little otherwise is compared with."""
+    program = (
+        "substr(json_extract(o.detail, '$.signature'), 1, "
+        "instr(json_extract(o.detail, '$.signature'), ':') - 1)"
+    )
+    rows = await where_in(
+        log,
+        f"SELECT {_OBSERVATION_COLUMNS} FROM observations o WHERE o.pattern = o.fingerprint "
+        f"AND o.kind = '{MemoryKind.FAILURE.value}' AND {program} IN ({{}})",
+        programs,
+    )
+    return [_observation(row) for row in rows]
+
+
 async def proposal_states(
     log: SessionLog, fingerprints: Sequence[str]
 ) -> dict[str, tuple[ProposalStatus, int]]:

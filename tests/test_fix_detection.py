@@ -99,3 +99,43 @@ async def test_a_fix_counts_when_the_command_then_fails_another_way(log: Session
     assert len(tidied) == 1
     assert tidied[0]["support"] == 3
     assert "`go mod tidy` fixed it" in tidied[0]["statement"]
+
+
+LOCKED = "Error: Error acquiring the state lock: ConditionalCheckFailedException: "
+UNLOCK = ("terraform force-unlock -force 6f1c2a", "Terraform state has been unlocked!", 0)
+APPLIED = ("terraform apply -auto-approve", "Apply complete! Resources: 1 added.", 0)
+
+
+async def test_one_failure_worded_a_little_otherwise_is_one_pattern(log: SessionLog) -> None:
+    # A newer version of the tool words the same error a little otherwise.
+    for number, wording in enumerate(
+        ("The conditional request failed", "The conditional request has failed")
+    ):
+        await command_session(
+            log,
+            f"apply the staging change #{number}",
+            [("terraform apply -auto-approve", LOCKED + wording, 1), UNLOCK, APPLIED],
+        )
+    await dream(log)
+    # A later dream: the third occurrence joins the pattern the first two made.
+    await command_session(
+        log,
+        "roll out the DNS record",
+        [("terraform apply", LOCKED + "the conditional request has failed", 1), UNLOCK, APPLIED],
+    )
+    # Another cause behind the same opening is another failure.
+    denied = "AccessDeniedException: User is not authorized to perform dynamodb:PutItem"
+    for _ in range(2):
+        await command_session(
+            log,
+            "apply the prod change",
+            [("terraform apply", "Error: Error acquiring the state lock: " + denied, 1)],
+        )
+    await dream(log)
+    locked = [p for p in await inbox_json(log) if "state lock" in str(p["statement"])]
+    assert len(locked) == 2
+    [unlocked] = [p for p in locked if "force-unlock" in str(p["statement"])]
+    assert unlocked["support"] == 3
+    assert "ConditionalCheckFailedException: …" in str(unlocked["statement"])
+    [other] = [p for p in locked if p is not unlocked]
+    assert "AccessDenied" in str(other["statement"]) and other["support"] == 2

@@ -258,6 +258,11 @@ def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
+def fix_fingerprint(signature: str, key: str) -> str:
+    """The pattern of a fix: what it resolved (the failure's signature) and what it ran."""
+    return _fingerprint(MemoryKind.FIX, signature, key)
+
+
 def _hook_report(index: int, message: Message) -> _Result | None:
     """An error a hook reported in the harness's words, as a failed result of the hook (named by
     its event); None for hook context that reports none."""
@@ -376,7 +381,7 @@ def extract(view: SessionView) -> list[Observation]:
             fix_message = view.messages[fix_index]
             observations.append(
                 Observation(
-                    _fingerprint(MemoryKind.FIX, signature, fix_key(fix_command)),
+                    fix_fingerprint(signature, fix_key(fix_command)),
                     MemoryKind.FIX,
                     view.session.id,
                     fix_message.id,

@@ -94,6 +94,17 @@ def normalize(line: str) -> str:
     return signed.strip()[:SIGNATURE_LENGTH]
 
 
+def _common_words(text: str, others: Sequence[str]) -> str:
+    """The words `text` begins with that every one of `others` begins with too, and the space
+    after them."""
+    common: list[str] = []
+    for index, word in enumerate(text.split(" ")):
+        if any(other.split(" ")[index : index + 1] != [word] for other in others):
+            break
+        common.append(word)
+    return " ".join(common) + (" " if common else "")
+
+
 def shape(lines: Sequence[str]) -> str:
     """What all of `lines` (of one signature) say: the first line with each slot they disagree
     on written as a placeholder ("N", "M" for numbers, "'…'" for a quoted value, "<path>").
@@ -110,6 +121,8 @@ def shape(lines: Sequence[str]) -> str:
             break
         if kind is None:
             if any(other is not None and other[1] != text for other in others):
+                # What they all say before the words part: "… already locked …".
+                shown.append(_common_words(text, [str(other[1]) for other in others if other]))
                 shown.append("…")
                 break
             shown.append(text)
