@@ -1,10 +1,11 @@
 """Planted corpora: how well one dream finds what was planted, and only that.
 
-Each corpus under tests/fixtures/planted (OpenAI-style, and Claude Code with its harness noise)
-comes with an answer key, `key.json`: the patterns planted in it (a preference, a fact, a failure
-with its fix, a workflow; each said differently in each of its sessions) and the traps (words the
-person never said, private sessions, secrets, one-off failures). A run imports the corpus into a
-fresh home, marks the key's private sessions private, dreams once and scores the inbox:
+Each corpus under tests/fixtures/planted (OpenAI-style, Claude Code with its harness noise, and a
+held-out OpenAI-style one written blind, `firmware`) comes with an answer key, `key.json`: the
+patterns planted in it (a preference, a fact, a failure with its fix, a workflow; each said
+differently in each of its sessions) and the traps (words the person never said, private
+sessions, secrets, one-off failures). A run imports the corpus into a fresh home, marks the key's
+private sessions private, dreams once and scores the inbox:
 
 - recall: planted patterns with at least one matching proposal, over the patterns;
 - precision: proposals that match some pattern, over all proposals;
@@ -17,7 +18,7 @@ fresh home, marks the key's private sessions private, dreams once and scores the
 A proposal matches a pattern when its kind is one the pattern's kind can be proposed as
 (`ACCEPTED_KINDS`) and its statement or memory matches the pattern's regular expressions (all of
 `all`, and one of `any`), case-blind. The key's regexes are loose on purpose: any reasonable
-wording of the pattern should match. `python -m bench.planted` prints both corpora's figures.
+wording of the pattern should match. `python -m bench.planted` prints every corpus's figures.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 
 PLANTED = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "planted"
-CORPORA = ("openai", "claude_code")
+CORPORA = ("openai", "claude_code", "firmware")
 ACCEPTED_KINDS: dict[str, frozenset[str]] = {
     "preference": frozenset({"preference", "fact"}),
     "fact": frozenset({"fact", "preference"}),
@@ -110,7 +111,7 @@ class Key:
 
 
 def load_key(corpus: str, root: Path = PLANTED) -> Key:
-    """The key of a corpus (`openai`, `claude_code`)."""
+    """The key of a corpus (`openai`, `claude_code`, `firmware`)."""
     folder = root / corpus
     raw = json.loads((folder / "key.json").read_text(encoding="utf-8"))
     patterns = tuple(
@@ -334,7 +335,7 @@ def planted_figures(found: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
-    """Print both corpora's figures as JSON."""
+    """Print every corpus's figures as JSON."""
     with tempfile.TemporaryDirectory(prefix="reverie-planted-") as work:
         results = {
             f"planted_{corpus}": planted_figures(run_planted(corpus, Path(work)))

@@ -196,10 +196,11 @@ async def test_claims_sit_where_the_key_says(tmp_path: Path) -> None:
             assert holding == set(trap.sessions), trap.id
 
 
-async def test_an_openai_failure_recurs_without_is_error(tmp_path: Path) -> None:
-    """A failure the OpenAI-style tool reports only in its text ("exit status 1"), never as an
-    error, recurs with its fix across sessions."""
-    imported = await _import("openai", tmp_path / "home")
+@pytest.mark.parametrize("corpus", [c for c in CORPORA if load_key(c).format == "openai"])
+async def test_an_openai_failure_recurs_without_is_error(corpus: str, tmp_path: Path) -> None:
+    """A failure the OpenAI-style tool reports only in its text ("exit status 1", "Process
+    exited with code 1"), never as an error, recurs with its fix across sessions."""
+    imported = await _import(corpus, tmp_path / "home")
     unmarked = []
     for pattern in imported.key.patterns:
         if pattern.kind != "failure_with_fix":
@@ -229,10 +230,11 @@ def test_the_corpora_are_built_from_their_scripts(tmp_path: Path) -> None:
         spec.loader.exec_module(build)
     finally:
         del sys.modules[spec.name]
-    build.build(tmp_path / "openai", tmp_path / "claude_code")
+    build.build(tmp_path / "openai", tmp_path / "claude_code", tmp_path / "firmware")
     for made, committed in (
         (tmp_path / "openai", PLANTED / "openai" / "logs"),
         (tmp_path / "claude_code", PLANTED / "claude_code" / "projects"),
+        (tmp_path / "firmware", PLANTED / "firmware" / "logs"),
     ):
         ours = {p.relative_to(made): p.read_bytes() for p in made.rglob("*") if p.is_file()}
         theirs = {
