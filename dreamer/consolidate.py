@@ -20,7 +20,7 @@ from difflib import SequenceMatcher
 
 from dreamer.extractors.failures import fix_fingerprint
 from dreamer.extractors.llm import MODEL_PREFIX
-from dreamer.extractors.signature import shape
+from dreamer.extractors.signature import common_form, failure_opening, shape
 from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
 from dreamer.journal import NewProposal, Observation
 from dreamer.similarity import (
@@ -149,13 +149,19 @@ def _fixed(failures: Sequence[Observation], fixes: Sequence[Observation], presen
 
 def _shown_command(fixes: Sequence[Observation]) -> tuple[str, str, str]:
     """A fix's command as a statement shows it (the whole command when most sessions ran
-    exactly it, else what they had in common: program, subcommand, flags), the command run
-    most often, and what makes two fixes the same (`fix_key`)."""
+    exactly it, else what the commands of its key say in common, word by word: "nrfutil device
+    recover --serial-number …"), the command run most often, and what makes two fixes the same
+    (`fix_key`)."""
     key = _most_common(str(o.detail.get("key", "")) for o in fixes)
     commands = Counter(str(o.detail.get("command", "")) for o in fixes)
     example = _most_common(commands.elements())
-    shown = _quote(example) if commands[example] * 2 > len(fixes) else key
-    return shown, _quote(example), key
+    if commands[example] * 2 > len(fixes):
+        return _quote(example), _quote(example), key
+    keyed = sorted({str(o.detail.get("command", "")) for o in fixes if o.detail.get("key") == key})
+    common = common_form([example, *keyed]) if keyed else key
+    # When they have too little in common to read as a command, what makes them one fix.
+    shown = common if common.split(" ")[:1] == key.split(" ")[:1] else key
+    return _quote(shown), _quote(example), key
 
 
 def _fix(items: Sequence[Observation], support: int, failure_support: dict[str, int]) -> Wording:
@@ -389,11 +395,13 @@ def assign_patterns(
 
 
 SAME_FAILURE = 0.85
-"""Two error lines of one program are one failure when this share of their words, in order, is
-the same (`difflib`'s ratio over the signatures' words): "repository is already locked by PID
-<n>" and "repository is already locked exclusively by PID <n>"."""
+"""Two error lines are one failure when this share of their words, in order, is the same
+(`difflib`'s ratio over the signatures' words): "repository is already locked by PID <n>" and
+"repository is already locked exclusively by PID <n>"; whichever command met it (`west flash`
+and `nrfutil device read` stopped by one "Access protection is enabled")."""
 SAME_FAILURE_WORDS = 6
-"""A signature shorter than this is compared exactly: in a short line one word is the error."""
+"""A line shorter than this is compared exactly, and with its command: in a short line one word
+is the error, and "exit status 1" of `make` is not of `pytest`."""
 
 
 def _is_failure(observation: Observation) -> bool:
@@ -405,44 +413,46 @@ def _is_failure(observation: Observation) -> bool:
 def _failures_worded_otherwise(
     new: Sequence[Observation], known: Sequence[Observation]
 ) -> list[Observation]:
-    """`new` with each failure whose error line differs from an earlier one's of the same program
-    by a word or two joined to that one's pattern, and the fixes and workflows of the failures
-    that joined pointed at the pattern they joined. A signature seen before keeps its pattern."""
-    by_program: dict[str, list[tuple[list[str], str, str]]] = defaultdict(list)
-    seen: set[str] = set()
+    """`new` with each failure whose error line differs from an earlier one's by a word or two
+    joined to that one's pattern, and the fixes and workflows of the failures that joined
+    pointed at the pattern they joined. A signature seen before keeps its pattern."""
+    by_opening: dict[str, list[tuple[list[str], str]]] = defaultdict(list)
+    leading: dict[str, str] = {}  # a pattern and the signature of its first failure
+    joined: dict[str, tuple[str, str]] = {}  # a failure that joined: (its pattern, signature)
 
     def index(observation: Observation) -> None:
         signature = str(observation.detail.get("signature", ""))
-        program, _, line = signature.partition(":")
-        by_program[program].append((line.split(), signature, observation.group))
-        seen.add(observation.fingerprint)
+        leading.setdefault(observation.group, signature)
+        words = signature.partition(": ")[2].split()
+        if len(words) >= SAME_FAILURE_WORDS:
+            by_opening[failure_opening(signature)].append((words, observation.group))
 
     for leader in known:
         index(leader)
-    joined: dict[str, tuple[str, str]] = {}  # failure fingerprint -> (pattern, its signature)
     kept: list[Observation] = []
     for observation in sorted(new, key=lambda o: (o.message_id, o.fingerprint)):
-        if not _is_failure(observation) or observation.fingerprint in seen:
+        if not _is_failure(observation) or observation.group in leading:
             kept.append(observation)
             continue
-        signature = str(observation.detail.get("signature", ""))
-        program, _, line = signature.partition(":")
-        words = line.split()
-        match = next(
-            (
-                (pattern, other_signature)
-                for other, other_signature, pattern in by_program[program]
-                if min(len(words), len(other)) >= SAME_FAILURE_WORDS
-                and SequenceMatcher(None, words, other, autojunk=False).ratio() >= SAME_FAILURE
-            ),
-            None,
-        )
-        if match is None:
-            index(observation)
-            kept.append(observation)
-        else:
-            joined[observation.fingerprint] = match
-            kept.append(replace(observation, pattern=match[0]))
+        if observation.fingerprint not in joined:
+            signature = str(observation.detail.get("signature", ""))
+            words = signature.partition(": ")[2].split()
+            pattern = next(
+                (
+                    pattern
+                    for other, pattern in by_opening[failure_opening(signature)]
+                    if len(words) >= SAME_FAILURE_WORDS
+                    and SequenceMatcher(None, words, other, autojunk=False).ratio() >= SAME_FAILURE
+                ),
+                None,
+            )
+            if pattern is not None:
+                joined[observation.fingerprint] = (pattern, leading[pattern])
+        if observation.fingerprint in joined:
+            observation = replace(observation, pattern=joined[observation.fingerprint][0])
+        # A line a later one may be worded like, whichever pattern it is of.
+        index(observation)
+        kept.append(observation)
     return [_pointed(o, joined) for o in kept] if joined else kept
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from dreamer import match, page
 from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, requests, statements
+from dreamer.extractors.signature import failure_opening
 from dreamer.journal import (
     DreamRecord,
     ModelCallRecord,
@@ -231,13 +232,14 @@ async def _dream(
             )
         )
     known = await leaders(log, [kind for kind in MemoryKind if kind.stated], llm.MODEL_PREFIX)
-    # Failures worded a little otherwise than one seen before join it: its program's patterns.
-    programs = {
-        str(o.detail.get("signature", "")).partition(":")[0]
+    # Failures worded a little otherwise than one seen before join it: the known failures
+    # whose lines open as the new ones' do.
+    openings = {
+        failure_opening(str(o.detail.get("signature", "")))
         for o in found
         if o.kind == MemoryKind.FAILURE
     }
-    known += await failure_leaders(log, sorted(programs - {""}))
+    known += await failure_leaders(log, sorted(openings))
     rows = await asyncio.to_thread(assign_patterns, found, known)
     # Topics and entities are sightings to record, not patterns to propose: no history needed.
     touched = {row.group for row in rows if not row.kind.derived}

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from dreamer.extractors.signature import OPENING
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
 from memory_graph.memory.vocabulary import LeftInbox, MemoryKind, ProposalOp, ProposalStatus
@@ -203,18 +204,17 @@ async def leaders(
     return [_observation(row) for row in rows]
 
 
-async def failure_leaders(log: SessionLog, programs: Sequence[str]) -> list[Observation]:
-    """The first observation of every failure pattern of these programs (what a signature names
-    before its colon): what a new failure that is worded a little otherwise is compared with."""
-    program = (
-        "substr(json_extract(o.detail, '$.signature'), 1, "
-        "instr(json_extract(o.detail, '$.signature'), ':') - 1)"
-    )
+async def failure_leaders(log: SessionLog, openings: Sequence[str]) -> list[Observation]:
+    """The first observation of every failure pattern whose error line opens with one of these
+    (`consolidate.failure_opening`): what a new failure worded a little otherwise is compared
+    with."""
+    signature = "json_extract(o.detail, '$.signature')"
+    opening = f"substr({signature}, instr({signature}, ': ') + 2, {OPENING})"
     rows = await where_in(
         log,
         f"SELECT {_OBSERVATION_COLUMNS} FROM observations o WHERE o.pattern = o.fingerprint "
-        f"AND o.kind = '{MemoryKind.FAILURE.value}' AND {program} IN ({{}})",
-        programs,
+        f"AND o.kind = '{MemoryKind.FAILURE.value}' AND {opening} IN ({{}})",
+        openings,
     )
     return [_observation(row) for row in rows]
 

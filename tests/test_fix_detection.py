@@ -139,3 +139,23 @@ async def test_one_failure_worded_a_little_otherwise_is_one_pattern(log: Session
     assert "ConditionalCheckFailedException: …" in str(unlocked["statement"])
     [other] = [p for p in locked if p is not unlocked]
     assert "AccessDenied" in str(other["statement"]) and other["support"] == 2
+
+
+async def test_the_same_command_run_again_otherwise_is_the_fix(log: SessionLog) -> None:
+    behind = (
+        "To codeberg.org:ines/herbarium.git\n ! [rejected]        trunk -> trunk (non-fast-forward)"
+        "\nerror: failed to push some refs to 'codeberg.org:ines/herbarium.git'"
+    )
+    for branch in ("trunk", "release"):
+        await command_session(
+            log,
+            f"publish {branch}",
+            [
+                (f"hg-git-sync && git push origin {branch} 2>&1", behind, 1),
+                ("git status --short", "", 0),
+                (f"git push --force-with-lease origin {branch} 2>&1 | tail -2", "ok", 0),
+            ],
+        )
+    await dream(log)
+    [proposal] = [p for p in await inbox_json(log) if p["kind"] == "failure"]
+    assert "`git push --force-with-lease origin …` fixed it" in proposal["statement"]

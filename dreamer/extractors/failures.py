@@ -51,8 +51,13 @@ def _last_step(command: str) -> str:
     # `cd app && git push`: the step that ran last is the one that failed or passed; in a
     # pipeline (`pytest | tail`) the first command is the one doing the work.
     step = re.split(r"&&|\|\||;", command)[-1]
-    # The end of a quoted remote command (`ssh host "a; b"`) is no part of `b`.
-    return step.split("|", 1)[0].strip().strip("'\"").strip()
+    # The end of a quoted remote command (`ssh host "a; b"`) is no part of `b`; where its
+    # output goes (`2>&1`, `> log.txt`) is no part of what it does.
+    step = step.split("|", 1)[0].strip().strip("'\"")
+    return _REDIRECTION.sub("", step).strip()
+
+
+_REDIRECTION = re.compile(r"\s+(?:\d*>>?&?|<)\s*\S+")
 
 
 _WRAPPERS = frozenset(["sudo", "doas", "nohup", "time", "nice", "env", "command", "exec"])
@@ -450,10 +455,14 @@ def _outcomes(
                 and signatures.get(again) == signatures.get(position)
             ):
                 fix = outcomes[again][0]
-            elif changes:
+            else:
                 # `changes` holds positions after this one; the fix is the last before `again`
                 # (the nearest when nothing ran again).
-                before = changes[-1] if again is None else _last_before(changes, again)
+                before = None
+                if changes:
+                    before = changes[-1] if again is None else _last_before(changes, again)
+                if before is None and again is not None and _amended(result, results[again]):
+                    before = again  # run again otherwise, it passed: `git push -u origin x`
                 if before is not None:
                     command = canonical_command(str(results[before].command))
                     fix = (results[before].index, command, again is not None)
@@ -465,6 +474,14 @@ def _outcomes(
             if not result.failed and _changes_something(result.command):
                 changes.append(position)
     return outcomes
+
+
+def _amended(failed: _Result, again: _Result) -> bool:
+    """Whether the same call passed when made again with other flags (`git push -u origin
+    main` after `git push`): the change of flags is what resolved it."""
+    if again.failed or failed.command is None or again.command is None:
+        return False
+    return fix_key(again.command) != fix_key(failed.command)
 
 
 def _last_before(changes: list[int], limit: int) -> int | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 from typing import Final
 
 _TLDS = (
@@ -94,15 +95,25 @@ def normalize(line: str) -> str:
     return signed.strip()[:SIGNATURE_LENGTH]
 
 
-def _common_words(text: str, others: Sequence[str]) -> str:
-    """The words `text` begins with that every one of `others` begins with too, and the space
-    after them."""
-    common: list[str] = []
-    for index, word in enumerate(text.split(" ")):
-        if any(other.split(" ")[index : index + 1] != [word] for other in others):
-            break
-        common.append(word)
-    return " ".join(common) + (" " if common else "")
+def common_form(texts: Sequence[str]) -> str:
+    """What all of `texts` say, word by word: the first one's words that every other has in
+    the same order, each run of words they do not all share written as one "…"
+    ("nrfutil device recover --serial-number …", "One or more … tasks failed: …")."""
+    first = texts[0].split(" ")
+    kept = [True] * len(first)
+    for other in texts[1:]:
+        matcher = SequenceMatcher(None, first, other.split(" "), autojunk=False)
+        shared = [False] * len(first)
+        for block in matcher.get_matching_blocks():
+            shared[block.a : block.a + block.size] = [True] * block.size
+        kept = [a and b for a, b in zip(kept, shared, strict=True)]
+    words: list[str] = []
+    for word, keep in zip(first, kept, strict=True):
+        if keep:
+            words.append(word)
+        elif not words or words[-1] != "…":
+            words.append("…")
+    return " ".join(words)
 
 
 def shape(lines: Sequence[str]) -> str:
@@ -121,9 +132,9 @@ def shape(lines: Sequence[str]) -> str:
             break
         if kind is None:
             if any(other is not None and other[1] != text for other in others):
-                # What they all say before the words part: "… already locked …".
-                shown.append(_common_words(text, [str(other[1]) for other in others if other]))
-                shown.append("…")
+                # From where their words part, what they all say, word by word.
+                rest = ["".join(part for _, part in line[index:]) for line in parsed]
+                shown.append(common_form(rest))
                 break
             shown.append(text)
         elif all(other is not None and other[1] == text for other in others):
@@ -135,3 +146,14 @@ def shape(lines: Sequence[str]) -> str:
         else:
             shown.append(_SIGNED[kind])
     return "".join(shown).strip()
+
+
+OPENING: Final = 12
+"""Failures are compared for a wording a little otherwise only with failures whose lines open
+with the same characters (where errors word one failure otherwise, they do so further on):
+what known failures are looked up by."""
+
+
+def failure_opening(signature: str) -> str:
+    """What a failure's error line opens with (after the command its signature names)."""
+    return signature.partition(": ")[2][:OPENING]

@@ -38,6 +38,8 @@ _CORRECTION = re.compile(
     r"(?:drop|lose|ditch|remove|skip|avoid|omit)\b|"
     # Exasperation at the reply: "ugh, tabs again", "too long", "sigh."
     r"(?:ugh|argh|sigh|meh|come on|seriously|why)\b[,!.]?|"
+    # What the reply did again: "printk again", "semicolons again?!".
+    r"[\w()-]+(?: [\w()-]+)? again\b|"
     r"(?:(?:way|much|far|a bit|a little|bit) )?too \w+\b|"
     # Asking for one thing in a word or two: "lowercase please", "shorter, please" (not "yes
     # please", "could you please …": agreeing, asking).
@@ -67,7 +69,9 @@ _PREFERENCE = re.compile(
     r"checklist|procedure|process|steps)|checklist|before (?:any|every|each) \w+|"
     # What may not be used at all, and what alone may.
     r"(?:is|are) (?:banned|forbidden|not allowed|off[- ]limits|a no-go)|"
-    r"\w+ only(?=\s*[,.;:!)]|\s*$)|only ever|"
+    r"\w+ only(?=(?: please| pls| plz)?\s*[,.;:!)]|\s*$|"
+    r" (?:in|on|for|across) (?:this|the|our|my|every|all)\b)|only ever|"
+    r"everything (?:goes|runs|should go|must go|has to go) (?:through|via)|next time|"
     r"keep (?:it|them|things|answers|replies|responses|code|functions|lines) \w+|"
     # "tabs, not spaces"; "use X, not Y"
     r"(?:use|want) \w+,? not \w+|\w+, not \w+"
@@ -142,6 +146,14 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
         ),
         FactSubject.PROJECT,
     ),
+    # Noor (our release manager) signs the builds
+    (
+        re.compile(
+            r"^.*?(?P<value>\b[A-Z][\w'-]+(?: [A-Z][\w'-]+)?) \((?:our|my) "
+            r"(?P<attribute>[\w ]{2,30}?)\)"
+        ),
+        FactSubject.PERSON,
+    ),
     # the build box = nixos; prod -> eu-west-1
     (
         re.compile(
@@ -153,7 +165,7 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
     # the media box (atlas) runs Proxmox 8; vault is on ZFS; the cameras sit on VLAN 40
     (
         re.compile(
-            rf"(?i)^\s*{_LEAD_IN}(?:the |our )?{_NOT_A_NAME}"
+            rf"(?i)^\s*{_LEAD_IN}(?:the |our |my |this )?{_NOT_A_NAME}"
             r"(?P<attribute>[\w.' ()/-]{2,40}?) (?P<verb>runs(?: on)?|is on|is running|"
             r"sits (?:in|on)|lives (?:in|on)|is hosted (?:on|at|in)) (?P<value>[^,;]+)"
         ),

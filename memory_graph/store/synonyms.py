@@ -2,7 +2,8 @@
 
 People ask for the same thing in words that share no stem: "keep it brief", "too long", "tl;dr
 style", "skip the essay" all ask for short answers; "lowercase please" and "UPPERCASE again"
-(a complaint) ask for one letter case. A few scales that preferences about an assistant's
+(a complaint) ask for one letter case; "just the diff" and "not the whole file" for changes shown
+as what changed. A few scales that preferences about an assistant's
 work are commonly stated on are written here as concepts: each phrase on a scale names the
 concept, with the direction it points (`Concept.sign`: "brief" +1, "verbose" -1). A statement's
 key words hold the concept's name whichever end of the scale it used, and the words it rejects
@@ -36,6 +37,13 @@ _SCALES: tuple[tuple[str, str, str], ...] = (
         r"too (?:long|verbose|wordy|chatty)|to the point|less (?:text|prose|talk)",
         r"verbose|verbosity|wordy|lengthy|long-winded|essays?|lectures?|rambl\w*|"
         r"walls? of text|detailed|in-depth|in depth|thorough(?:ly)?|elaborate",
+    ),
+    (
+        "diffonly",
+        r"diffs?|patch(?:es)?|only the (?:lines|parts|bits) that change[ds]?|just the changes|"
+        r"what changed",
+        r"(?:the |a )?(?:whole|entire|full|complete) (?:file|script|module|function|class)s?|"
+        r"pasted? (?:it |the whole thing )?back",
     ),
     (
         "lowercase",
