@@ -27,7 +27,7 @@ from bench.load_import import run_load_import
 from bench.locomo import run_locomo
 from bench.memory import run_adopt, run_recall
 from bench.planted import CORPORA as PLANTED_CORPORA
-from bench.planted import planted_figures, run_planted
+from bench.planted import corpus_figures, run_planted
 from bench.redaction import run_redaction
 from bench.search import run_search
 from bench.seed import seeded_home, working_copy
@@ -297,7 +297,7 @@ def run_all(work: Path) -> dict[str, Any]:
 
     _progress("planted corpora: one dream each, scored against their answer keys")
     for corpus in PLANTED_CORPORA:
-        results[f"planted_{corpus}"] = planted_figures(run_planted(corpus, work))
+        results[f"planted_{corpus}"] = corpus_figures(corpus, run_planted(corpus, work))
 
     _progress("failure-text classifier: Claude Code's own labels, and the labelled set")
     results["failure_text_classifier"] = run_failure_text()
