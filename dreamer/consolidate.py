@@ -235,9 +235,10 @@ def _statement(kind: MemoryKind, items: Sequence[Observation], support: int) -> 
 
 def _described(items: Sequence[Observation]) -> dict[str, object]:
     """How a statement pattern is compared with later ones once it is memory: its words, the
-    words it rejects, what a fact is about and what it says of it (from its first sentence)."""
+    words it rejects, what a fact is about, what it says of it and whose it is (from its first
+    sentence): a fact about a project is not standing memory."""
     first = items[0].detail
-    parts = ("words", "negated", "attribute", "value")
+    parts = ("words", "negated", "attribute", "value", "subject")
     return {part: first[part] for part in parts if part in first}
 
 

@@ -16,7 +16,7 @@ from app.config import Config
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.forget import UNWORDED, forget, vacuum
-from memory_graph.memory.recall import recall
+from memory_graph.memory.recall import Recalled, RecallHit, recall
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.session_log import SessionLog
 from tests.support.fake_api import FakeMessagesAPI, text
@@ -86,13 +86,13 @@ async def test_a_memory_worded_by_a_forgotten_session_is_retired_and_reworded(
     node = await _memory_worded_by(
         log, wording, gone_message, [(gone, gone_message), (kept, kept_message)]
     )
-    assert any(hit.node_id == node for hit in (await recall(log, "thermos hikes")).hits)
+    assert any(hit.node_id == node for hit in _recalled(await recall(log, "thermos hikes")))
 
     forgotten = await forget(log, gone, "asked to")
     await vacuum(log)
     assert forgotten.reworded == (node,)
     assert "re-word" in forgotten.message
-    assert not [hit for hit in (await recall(log, "thermos hikes")).hits if hit.node_id == node]
+    assert not [hit for hit in _recalled(await recall(log, "thermos hikes")) if hit.node_id == node]
     rows = await log.connection.execute_fetchall(
         "SELECT statement, status FROM nodes WHERE id = ?", (node,)
     )
@@ -102,7 +102,7 @@ async def test_a_memory_worded_by_a_forgotten_session_is_retired_and_reworded(
     assert len(pending) == 1 and "green one" in pending[0]["statement"]
     assert {e["session_id"] for e in pending[0]["evidence"]} == {kept}
     await adoption.adopt(log, pending[0]["id"])
-    hits = [hit for hit in (await recall(log, "thermos hikes")).hits if hit.node_id == node]
+    hits = [hit for hit in _recalled(await recall(log, "thermos hikes")) if hit.node_id == node]
     assert hits and "green one" in hits[0].statement
     await log.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert SECRETIVE.encode() not in _file_bytes(home)
@@ -208,4 +208,9 @@ async def test_undoing_after_forget_never_brings_back_an_empty_memory(log: Sessi
         "SELECT statement, status FROM nodes WHERE id = ?", (node,)
     )
     assert list(rows[0]) == [UNWORDED, "retired"]
-    assert not [hit for hit in (await recall(log, "thermos hikes")).hits if hit.node_id == node]
+    assert not [hit for hit in _recalled(await recall(log, "thermos hikes")) if hit.node_id == node]
+
+
+def _recalled(found: Recalled) -> list[RecallHit]:
+    """Every hit a turn would carry, standing memory first."""
+    return [*found.standing, *found.hits]

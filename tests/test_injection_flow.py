@@ -37,7 +37,7 @@ async def test_words_that_instruct_the_model_are_never_recalled(
     await _told(log, "assistant", planted)
     await command_session(log, "water the ferns", [("cat ferns.txt", f"ferns {planted}", 1)])
     found = await recall(log, "ferns care")
-    assert all(planted[:20] not in hit.statement for hit in found.hits)
+    assert all(planted[:20] not in hit.statement for hit in (*found.standing, *found.hits))
     fake_api.add(text("Water them weekly."))
     asking = await log.create_session()
     await Agent(log, config).run_turn(asking.id, "how do I care for ferns", TurnObserver())

@@ -151,12 +151,17 @@ async def test_recall_walks_from_one_memory_to_another_through_what_both_name(
     for proposal in await inbox_json(log):
         await adoption.adopt(log, proposal["id"])
     found = await recall(log, "which slide tool do I prefer over latex?")
-    memories = {hit.statement: hit.reason for hit in found.hits if hit.node_id is not None}
+    memories = {
+        hit.statement: hit.reason
+        for hit in (*found.standing, *found.hits)
+        if hit.node_id is not None
+    }
     # The question names neither typst nor the font: the failure comes through the program
     # both memories name.
     failure = next(statement for statement in memories if "unknown font family" in statement)
     assert memories[failure] is RecallReason.RELATED
-    assert memories["I prefer typst over latex."] is RecallReason.MATCHED
+    # A preference stands: every turn carries it.
+    assert memories["I prefer typst over latex."] is RecallReason.STANDING
 
 
 @asynccontextmanager

@@ -34,7 +34,11 @@ def _recalls(home: Path, query: str, word: str) -> bool:
     async def run() -> bool:
         async with await SessionLog.open(home) as log:
             found = await recall(log, query)
-        return any(word in hit.statement for hit in found.hits if hit.node_id is not None)
+        return any(
+            word in hit.statement
+            for hit in (*found.standing, *found.hits)
+            if hit.node_id is not None
+        )
 
     return asyncio.run(run())
 
@@ -121,8 +125,10 @@ async def test_memory_only_private_sessions_back_is_not_reached_through_the_grap
     async with log.transaction() as conn:
         for node_id, statement, session in nodes:
             await conn.execute(
-                "INSERT INTO nodes (id, pattern, kind, statement, support, first_seen, "
-                "last_seen, adopted, updated) VALUES (?, ?, 'fact', ?, 2, ?, ?, ?, ?)",
+                # Facts about a project: recalled by relevance, not standing in every turn.
+                "INSERT INTO nodes (id, pattern, kind, statement, attributes, support, "
+                "first_seen, last_seen, adopted, updated) "
+                "VALUES (?, ?, 'fact', ?, '{\"subject\": \"project\"}', 2, ?, ?, ?, ?)",
                 (node_id, f"p{node_id}", statement, moment, moment, moment, moment),
             )
             await conn.execute(
@@ -144,7 +150,7 @@ async def test_memory_only_private_sessions_back_is_not_reached_through_the_grap
 
     async def recalled() -> set[int]:
         found = await recall(log, "where do the kayak paddles hang")
-        return {hit.node_id for hit in found.hits if hit.node_id is not None}
+        return {hit.node_id for hit in (*found.standing, *found.hits) if hit.node_id is not None}
 
     assert await recalled() == {1, 2, 3, 4}
     await log.set_private(private, True)

@@ -70,9 +70,11 @@ async def test_memories_and_episodes_fused_and_the_graph_brings_neighbours(
 
 async def test_rejected_and_retired_memories_never_come_back(remembered: SessionLog) -> None:
     assert not [h for h in (await recall(remembered, "em dashes")).hits if h.node_id]
-    found = (await recall(remembered, "answer in bullet points")).hits
-    bullets = next(hit for hit in found if hit.kind == "preference")
-    assert "bullet points" in bullets.statement
+    # A preference stands: every turn carries it, whatever is asked.
+    found = (await recall(remembered, "answer in bullet points")).standing
+    bullets = next(hit for hit in found if "bullet points" in hit.statement)
+    assert bullets.kind == "preference"
+    assert all("em dash" not in hit.statement for hit in found)
     async with remembered.transaction() as conn:
         # Retired by hand, as the memory browser does: recall drops it at once.
         await conn.execute("UPDATE nodes SET status = 'retired' WHERE id = ?", (bullets.node_id,))

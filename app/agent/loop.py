@@ -185,7 +185,7 @@ class Agent:
         if self.config.connected:
             recalled = await self._recall(session_id, text, observer)
             system = await self._log_system_prompt(session_id, recalled)
-        if recalled is not None and recalled.hits:
+        if recalled is not None and recalled.found:
             # Recorded with the turn, so what was recalled is never taken for new evidence.
             await self.log.add_event(
                 session_id,
@@ -229,7 +229,7 @@ class Agent:
         What recall added is logged by reference (memory versions, message ids), never copied
         into this session: `forget` of another session then leaves no trace of it here."""
         prompt = system_prompt(self.toolbox.workspace)
-        meta = {"recalled": recalled.references} if recalled.hits else {}
+        meta = {"recalled": recalled.references} if recalled.found else {}
         previous = [m for m in await self.log.messages(session_id) if m.role == "system"]
         if not previous or previous[-1].text != prompt or previous[-1].meta != meta:
             await self.log.append_message(

@@ -13,7 +13,7 @@ from memory_graph.store.records import Message
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
-    from memory_graph.memory.recall import Recalled
+    from memory_graph.memory.recall import Recalled, RecallHit
 
 # The store knows these words: a transcript that hands them back holds recalled memory, never
 # new evidence (`memory_graph.store.origins`).
@@ -43,15 +43,22 @@ def quoted(text: str) -> str:
 
 
 def recalled_block(recalled: Recalled) -> str:
-    """The block a system prompt carries: memories with their ids, then episodes."""
+    """The block a system prompt carries: standing memories, then the memories relevant to the
+    message, each with its id, then episodes."""
     lines = []
+    if recalled.standing:
+        lines.append(
+            f"{RECALLED_HEADER}, in every conversation (memories they adopted, strongest "
+            "first; follow them, and say which you rely on by its id):"
+        )
+        lines += [_memory_line(hit) for hit in recalled.standing]
     memories = [hit for hit in recalled.hits if hit.node_id is not None]
     if memories:
         lines.append(
-            f"{RECALLED_HEADER} (memories they adopted, most relevant "
-            "first; say which you rely on by its id):"
+            f"{RECALLED_HEADER} that bears on this message (memories they adopted, most "
+            "relevant first; say which you rely on by its id):"
         )
-        lines += [f"- [memory {h.node_id}, {h.kind}] {h.statement}" for h in memories]
+        lines += [_memory_line(hit) for hit in memories]
     episodes = [hit for hit in recalled.hits if hit.node_id is None]
     if episodes:
         lines += [f"<{QUOTED_TAG}>", QUOTED_NOTE]
@@ -64,9 +71,13 @@ def recalled_block(recalled: Recalled) -> str:
     return "\n".join(lines)
 
 
+def _memory_line(hit: RecallHit) -> str:
+    return f"- [memory {hit.node_id}, {hit.kind}] {hit.statement}"
+
+
 def with_recalled(prompt: str, recalled: Recalled) -> str:
     """A system prompt as the model sees it: the base prompt, then what recall added."""
-    return f"{prompt}\n\n{recalled_block(recalled)}" if recalled.hits else prompt
+    return f"{prompt}\n\n{recalled_block(recalled)}" if recalled.found else prompt
 
 
 async def prompt_seen(log: SessionLog, prompt: Message) -> str:

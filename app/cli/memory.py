@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli.output import output_file
 from app.cli.parser import config_for
@@ -15,6 +16,9 @@ from app.files import private_file
 from app.paths import user_path
 from app.terminal import visible
 from memory_graph.store.session_log import SessionLog
+
+if TYPE_CHECKING:
+    from memory_graph.memory.recall import Recalled
 
 
 async def preview_recall(args: argparse.Namespace) -> int:
@@ -36,13 +40,25 @@ async def preview_recall(args: argparse.Namespace) -> int:
             recalled = await recall(log, query, k=args.k, budget=config.recall_budget)
             if args.json or batch:
                 print(json.dumps(recalled.to_json(), ensure_ascii=False), flush=True)
-            elif not recalled.hits:
+            elif not recalled.found:
                 print("nothing would be recalled", file=sys.stderr)
             else:
-                for hit in recalled.hits:
-                    where = "" if hit.node_id is None else f"memory {hit.node_id} "
-                    print(visible(f"{hit.score:8.4f}  {where}[{hit.kind}] {hit.statement}"))
+                _print_recalled(recalled)
     return 1 if failed else 0
+
+
+def _print_recalled(recalled: Recalled) -> None:
+    """What recall brings, as a person reads it: standing memory, then the hits by score."""
+    if recalled.standing:
+        print("standing (every turn carries these):")
+        for hit in recalled.standing:
+            print(visible(f"          memory {hit.node_id} [{hit.kind}] {hit.statement}"))
+    if recalled.hits:
+        print("for this text:")
+    for hit in recalled.hits:
+        where = "" if hit.node_id is None else f"memory {hit.node_id} "
+        kind = hit.kind or "episode"
+        print(visible(f"{hit.score:8.4f}  {where}[{kind}, {hit.reason}] {hit.statement}"))
 
 
 def _batch_queries(path: Path) -> list[tuple[str, str | None]]:

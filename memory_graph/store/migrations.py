@@ -463,6 +463,12 @@ BEGIN
 END;
 """
 
+# Standing memory (every turn's strongest preferences and facts) is read by kind, strongest
+# first: from the index, not by sorting every memory of the kind.
+_STANDING = """
+CREATE INDEX nodes_by_strength ON nodes (kind, support DESC) WHERE status = 'active';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -477,6 +483,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("011_proposal_reasons", _PROPOSAL_REASONS),
     Migration("012_held_back", _HELD_BACK),
     Migration("013_private_lineage", _PRIVATE_LINEAGE),
+    Migration("014_standing_memory", _STANDING),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -1,5 +1,7 @@
-"""Recall: the adopted memories relevant to a text, fitted into a token budget, and, when
-memory does not fill it, the raw messages of earlier sessions that match.
+"""Recall: the standing memory every turn carries (the person's adopted preferences and facts
+about themselves, strongest first: `standing`), then the adopted memories relevant to a text,
+fitted into a token budget, and, when memory does not fill it, the raw messages of earlier
+sessions that match.
 
 1. Full-text search (BM25) over the statements of active nodes finds the seeds.
 2. A personalized PageRank, pushed locally from the seeds over the graph's edges (two rounds,
@@ -19,18 +21,21 @@ secrets redacted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
 from memory_graph.memory.recall.memories import candidates, evidence, seeds, spread, weight
 from memory_graph.memory.recall.results import Recalled, RecallHit, tokens
+from memory_graph.memory.recall.standing import standing
 from memory_graph.memory.recall.tuning import (
     CANDIDATES,
     DEFAULT_BUDGET,
     DEFAULT_K,
     FUSION_K,
     KIND_WEIGHT,
+    STANDING_SHARE,
 )
 from memory_graph.memory.vocabulary import MemoryKind, RecallReason
 from memory_graph.store.database import Database
@@ -61,14 +66,20 @@ async def recall(
     exclude_session: int | None = None,
     now: datetime | None = None,
 ) -> Recalled:
-    """The memories relevant to `text` and the raw messages of earlier sessions that match it,
-    best first (the two rankings fused), at most `k` and within `budget` tokens."""
+    """The standing memory every turn carries (`standing`, within its share of `budget`), then
+    the memories relevant to `text` and the raw messages of earlier sessions that match it,
+    best first (the two rankings fused), at most `k` and within what is left of `budget`."""
+    moment = now or datetime.now(UTC)
+    standing_hits = await standing(log, int(budget * STANDING_SHARE), moment)
+    budget -= sum(tokens(hit.statement) for hit in standing_hits)
     words = terms(text)
     if not words or k <= 0:
-        return Recalled(text, [])
+        return Recalled(text, [], standing_hits)
     seeded = await seeds(log, _match(words))
     scored = await spread(log, seeded) if seeded else {}
-    moment = now or datetime.now(UTC)
+    # What every turn carries is not recalled twice.
+    for hit in standing_hits:
+        scored.pop(hit.node_id or 0, None)
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
     nodes = await candidates(log, best)
@@ -82,41 +93,45 @@ async def recall(
     speaker = await named_speaker(log, text, words)
     earlier = await episodes(log, _match(words), k, exclude_session, speaker)
     order = _fused([nodes[node_id][0] for _, node_id in memories], len(earlier))[:k]
-    chosen = [memories[rank][1] for source, rank in order if source == "memory"]
+    chosen = [memories[rank][1] for source, rank, _ in order if source == "memory"]
     linked = await evidence(log, chosen, words)
     hits: list[RecallHit] = []
     used = 0
-    for source, rank in order:
+    for source, rank, fused in order:
         if source == "memory":
-            score, node_id = memories[rank]
+            _, node_id = memories[rank]
             node = nodes[node_id]
             hit = RecallHit(
                 node_id,
                 node.kind,
                 node.statement,
-                score,
+                fused,
                 linked.get(node_id, []),
                 node.version,
                 RecallReason.MATCHED if node_id in seeded else RecallReason.RELATED,
             )
         else:
-            hit = earlier[rank]
+            # Scored as where it stands among both: the hits read in score order.
+            hit = replace(earlier[rank], score=fused)
         cost = tokens(hit.statement)
         if used + cost > budget:
             break
         used += cost
         hits.append(hit)
-    return Recalled(text, hits)
+    return Recalled(text, hits, standing_hits)
 
 
-def _fused(memories: list[MemoryKind], episodes: int) -> list[tuple[str, int]]:
+def _fused(memories: list[MemoryKind], episodes: int) -> list[tuple[str, int, float]]:
     """Memories (given by kind, best first) and episodes in one order by reciprocal rank
-    fusion, a memory first on ties: each ranking counts by position, so their scores never
-    have to share a scale. A topic or entity counts for its kind's weight: a name in the
-    question must not push out the messages that answer it."""
+    fusion, a memory first on ties, each with its fused score: each ranking counts by position,
+    so their scores never have to share a scale. A topic or entity counts for its kind's
+    weight: a name in the question must not push out the messages that answer it."""
     entries = [
         (KIND_WEIGHT.get(kind, 1.0) / (FUSION_K + rank), 0, "memory", rank)
         for rank, kind in enumerate(memories)
     ]
     entries += [(1 / (FUSION_K + rank), 1, "episode", rank) for rank in range(episodes)]
-    return [(source, rank) for _, _, source, rank in sorted(entries, key=lambda e: (-e[0], e[1]))]
+    return [
+        (source, rank, score)
+        for score, _, source, rank in sorted(entries, key=lambda e: (-e[0], e[1]))
+    ]

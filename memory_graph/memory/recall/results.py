@@ -41,28 +41,38 @@ class RecallHit:
 
 @dataclass(frozen=True)
 class Recalled:
-    """What recall found for one text."""
+    """What recall found for one text: the standing memory every turn carries, then the
+    contextual hits (memories and earlier messages) relevant to the text."""
 
     query: str
     hits: list[RecallHit]
+    standing: list[RecallHit] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The `reverie recall --json` shape."""
-        return {"query": self.query, "hits": [hit.to_json() for hit in self.hits]}
+        return {
+            "query": self.query,
+            "hits": [hit.to_json() for hit in self.hits],
+            "standing": [hit.to_json() for hit in self.standing],
+        }
+
+    @property
+    def found(self) -> bool:
+        """Whether it brings anything to a turn."""
+        return bool(self.hits or self.standing)
 
     @property
     def memories(self) -> list[int]:
-        """Ids of the nodes recalled."""
-        return [hit.node_id for hit in self.hits if hit.node_id is not None]
+        """Ids of the nodes recalled, standing first."""
+        return [hit.node_id for hit in (*self.standing, *self.hits) if hit.node_id is not None]
 
     @property
     def references(self) -> dict[str, Any]:
         """What a logged prompt keeps of the recalled block: ids, never text, so that a
         forgotten session leaves no copy in other sessions' prompts."""
         return {
-            "memories": [
-                [hit.node_id, hit.version, hit.kind] for hit in self.hits if hit.node_id is not None
-            ],
+            "standing": [_reference(hit) for hit in self.standing],
+            "memories": [_reference(hit) for hit in self.hits if hit.node_id is not None],
             "episodes": self.episodes,
         }
 
@@ -70,6 +80,10 @@ class Recalled:
     def episodes(self) -> list[int]:
         """Ids of the raw messages recalled."""
         return [hit.evidence[0].message_id for hit in self.hits if hit.node_id is None]
+
+
+def _reference(hit: RecallHit) -> list[Any]:
+    return [hit.node_id, hit.version, hit.kind]
 
 
 def tokens(text: str) -> int:

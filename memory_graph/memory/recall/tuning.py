@@ -7,7 +7,13 @@ from memory_graph.memory.vocabulary import MemoryKind
 DEFAULT_BUDGET = 1500
 """Tokens of recalled memory in a system prompt."""
 DEFAULT_K = 10
-"""Hits recalled at most."""
+"""Contextual hits recalled at most."""
+STANDING_SHARE = 0.5
+"""The share of the budget standing memory may take; contextual memory has the rest and what
+standing memory leaves."""
+STANDING_CANDIDATES = 200
+"""Memories of each standing kind weighed, the strongest by support: far more than a budget
+holds."""
 SEEDS = 50
 """Nodes whose statements match the query that the spread starts from."""
 ALPHA = 0.25
