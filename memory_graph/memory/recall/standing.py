@@ -17,6 +17,7 @@ from memory_graph.memory.recall.results import RecallHit, tokens
 from memory_graph.memory.recall.tuning import STANDING_CANDIDATES
 from memory_graph.memory.vocabulary import FactSubject, MemoryKind, RecallReason
 from memory_graph.store.database import Database
+from memory_graph.store.sql import where_in
 
 STANDING_KINDS = (MemoryKind.PREFERENCE, MemoryKind.FACT)
 """The kinds that may stand: corrections are preferences too."""
@@ -31,35 +32,41 @@ def stands(kind: MemoryKind, attributes: dict[str, object]) -> bool:
 
 async def standing(log: Database, budget: int, now: datetime) -> list[RecallHit]:
     """The standing memories that fit in `budget` tokens, strongest first."""
-    found: list[tuple[float, RecallHit]] = []
+    weighed: list[tuple[float, int, MemoryKind, str]] = []
     for kind in STANDING_KINDS:
         # The strongest of each kind by support, from the index: a graph of 100,000
         # memories is not read whole for each turn.
         rows = await log.connection.execute_fetchall(
-            "SELECT n.id, n.statement, n.attributes, n.support, n.last_seen, (SELECT MAX(v.id) "
-            "FROM statement_versions v WHERE v.node_id = n.id) FROM nodes n "
+            "SELECT n.id, n.statement, n.attributes, n.support, n.last_seen FROM nodes n "
             f"WHERE n.kind = ? AND {RECALLABLE} ORDER BY n.support DESC LIMIT ?",
             (kind, STANDING_CANDIDATES),
         )
-        for node_id, statement, attributes, support, last_seen, version in rows:
-            if not stands(kind, json.loads(attributes)):
+        for node_id, statement, attributes, support, last_seen in rows:
+            if kind == MemoryKind.FACT and not stands(kind, json.loads(attributes)):
                 continue
             strength = weight(kind, int(support), str(last_seen), now)
-            hit = RecallHit(
-                int(node_id),
-                kind,
-                str(statement),
-                strength,
-                [],
-                version,
-                RecallReason.STANDING,
-            )
-            found.append((strength, hit))
-    hits: list[RecallHit] = []
+            weighed.append((strength, int(node_id), kind, str(statement)))
+    chosen: list[tuple[float, int, MemoryKind, str]] = []
     used = 0
-    for _, hit in sorted(found, key=lambda item: (-item[0], item[1].node_id or 0)):
-        cost = tokens(hit.statement)
+    for item in sorted(weighed, key=lambda item: (-item[0], item[1])):
+        cost = tokens(item[3])
         if used + cost <= budget:
-            hits.append(hit)
+            chosen.append(item)
             used += cost
-    return hits
+    versions = await _versions(log, [node_id for _, node_id, _, _ in chosen])
+    return [
+        RecallHit(
+            node_id, kind, statement, strength, [], versions.get(node_id), RecallReason.STANDING
+        )
+        for strength, node_id, kind, statement in chosen
+    ]
+
+
+async def _versions(log: Database, node_ids: list[int]) -> dict[int, int]:
+    """The latest wording version of each of these memories: what a logged prompt refers to."""
+    rows = await where_in(
+        log,
+        "SELECT node_id, MAX(id) FROM statement_versions WHERE node_id IN ({}) GROUP BY node_id",
+        node_ids,
+    )
+    return {int(row[0]): int(row[1]) for row in rows}

@@ -11,9 +11,9 @@ DEFAULT_K = 10
 STANDING_SHARE = 0.5
 """The share of the budget standing memory may take; contextual memory has the rest and what
 standing memory leaves."""
-STANDING_CANDIDATES = 200
-"""Memories of each standing kind weighed, the strongest by support: far more than a budget
-holds."""
+STANDING_CANDIDATES = 64
+"""Memories of each standing kind weighed, the strongest by support: more than its share of the
+budget holds (about 35 statements of twenty words)."""
 SEEDS = 50
 """Nodes whose statements match the query that the spread starts from."""
 ALPHA = 0.25
