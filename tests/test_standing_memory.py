@@ -10,11 +10,14 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from app.agent.loop import Agent
 from app.agent.prompt import prompt_seen
 from app.cli import main
 from app.config import Config
+from app.tui.app import ReverieApp
+from app.tui.widgets.conversation import Conversation, RecalledView, UserTurn
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.recall import recall, tokens
@@ -24,6 +27,7 @@ from tests.support.fake_api import FakeMessagesAPI, text
 from tests.support.inbox import inbox_json
 from tests.support.recorder import Recorder
 from tests.support.sessions import chat_session, command_session
+from tests.support.tui import SIZE, chat_ready, plain, send
 
 SAID = (
     ("plan the allotment rota", "I'd rather you wrote dates as 14 March, never 03/14"),
@@ -140,3 +144,48 @@ def test_reverie_recall_shows_standing_memory(
     else:
         assert out.startswith("standing (every turn carries these):")
         assert "plot 27" in out
+
+
+async def test_the_chat_shows_what_each_turn_recalled(
+    config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    async with await SessionLog.open(config.home) as log:
+        await _adopted(log)
+    fake_api.add(text("Garlic and broad beans."))
+    app = ReverieApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await chat_ready(pilot)
+        await send(pilot, "what should I plant in October")
+        [view] = list(screen.query(RecalledView))
+        assert str(view.title) == "recalled 2 memories"
+        assert view.collapsed
+        shown = plain(view.query_one(".recalled-lines", Static))
+        assert "· preference · standing —" in shown and "plot 27" in shown
+        # It sits under the turn it was recalled for, before the reply.
+        order = [type(child) for child in screen.query_one(Conversation).children]
+        assert order.index(RecalledView) == order.index(UserTurn) + 1
+
+
+def test_chat_json_lists_what_was_recalled(
+    home: Path, capsys: pytest.CaptureFixture[str], connected: None, fake_api: FakeMessagesAPI
+) -> None:
+    asyncio.run(_adopted_in(home))
+    fake_api.add(text("Garlic."))
+    assert main(["chat", "--home", str(home), "--json", "what should I plant in October"]) == 0
+    recalled = json.loads(capsys.readouterr().out)["recalled"]
+    assert {item["reason"] for item in recalled} == {"standing"}
+    assert all(set(item) == {"node_id", "kind", "statement", "reason"} for item in recalled)
+    assert any("plot 27" in item["statement"] for item in recalled)
+
+
+def test_reverie_show_lists_what_each_turn_recalled(
+    home: Path, capsys: pytest.CaptureFixture[str], connected: None, fake_api: FakeMessagesAPI
+) -> None:
+    asyncio.run(_adopted_in(home))
+    fake_api.add(text("Garlic."))
+    assert main(["chat", "--home", str(home), "--json", "what should I plant in October"]) == 0
+    session = json.loads(capsys.readouterr().out)["session_id"]
+    assert main(["show", "--home", str(home), str(session)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    turn = max(i for i, line in enumerate(lines) if "plant in October" in line)
+    assert lines[turn + 1].startswith("  ↳ recalled memories ")

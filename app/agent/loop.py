@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
     from anthropic.types import Message as AnthropicMessage
 
-    from memory_graph.memory.recall import Recalled
+    from memory_graph.memory.recall import Recalled, RecallHit
 
 MAX_TOOL_ROUNDS = 25
 DRAFT_INTERVAL_S = 0.5
@@ -65,6 +65,9 @@ class TurnObserver:
     async def tool_finished(self, call: ToolCall, outcome: ToolOutcome) -> None:
         """A tool call has its result (denied calls included)."""
 
+    async def recalled(self, recalled: Recalled) -> None:
+        """What memory brought to the turn (standing memory and what bears on it)."""
+
     async def status(self, text: str) -> None:
         """A transient state worth showing: retrying, waiting."""
 
@@ -86,6 +89,8 @@ class TurnResult:
     error: str | None = None
     tool_calls: int = 0
     messages: list[int] = field(default_factory=list)
+    recalled: list[RecallHit] = field(default_factory=list)
+    """What memory brought to the turn: standing memory, then what bears on it."""
 
     def to_json(self) -> dict[str, Any]:
         """The `reverie chat --json` shape."""
@@ -96,7 +101,25 @@ class TurnResult:
             "error": self.error,
             "tool_calls": self.tool_calls,
             "message_ids": self.messages,
+            "recalled": [recalled_json(hit) for hit in self.recalled],
         }
+
+
+def recalled_json(hit: RecallHit) -> dict[str, Any]:
+    """A recalled memory as `reverie chat --json` lists it (an earlier message by its id)."""
+    if hit.node_id is None:
+        return {
+            "message_id": hit.evidence[0].message_id if hit.evidence else None,
+            "kind": "episode",
+            "statement": hit.statement,
+            "reason": hit.reason,
+        }
+    return {
+        "node_id": hit.node_id,
+        "kind": hit.kind,
+        "statement": hit.statement,
+        "reason": hit.reason,
+    }
 
 
 class TurnFailed(Exception):
@@ -186,6 +209,8 @@ class Agent:
             recalled = await self._recall(session_id, text, observer)
             system = await self._log_system_prompt(session_id, recalled)
         if recalled is not None and recalled.found:
+            result.recalled = [*recalled.standing, *recalled.hits]
+            await observer.recalled(recalled)
             # Recorded with the turn, so what was recalled is never taken for new evidence.
             await self.log.add_event(
                 session_id,

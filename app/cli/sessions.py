@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from app.cli.output import print_json
 from app.cli.parser import config_for
@@ -83,9 +84,28 @@ async def show(args: argparse.Namespace) -> int:
         return 0
     print(visible(f"session {session.id}: {session.title or '(untitled)'}"))
     print(visible(f"source {session.source}, started {session.started}, outcome {session.outcome}"))
+    recalls = {e.message_id: e.data for e in events if e.kind == "recall" and e.message_id}
     for message in messages:
         if message.role == "system":
             continue
         for line in _message_lines(message):
             print(visible(line))
+        if message.id in recalls:
+            print(_recalled_line(recalls[message.id]))
     return 0
+
+
+_RECALLED = {
+    "memories": ("memory", "memories"),
+    "episodes": ("earlier message", "earlier messages"),
+}
+
+
+def _recalled_line(data: dict[str, Any]) -> str:
+    """What a turn's recall event says it brought, under the turn."""
+    parts = []
+    for key, (one, many) in _RECALLED.items():
+        ids = [str(item) for item in data.get(key, []) if isinstance(item, int)]
+        if ids:
+            parts.append(f"{one if len(ids) == 1 else many} {', '.join(ids)}")
+    return "  ↳ recalled " + ("; ".join(parts) or "nothing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from app.agent.loop import ToolCall, TurnObserver
 from app.agent.permissions import Decision
@@ -11,6 +12,9 @@ from app.tui.screens.permission_screen import PermissionScreen
 from app.tui.widgets.conversation import Conversation
 from app.tui.widgets.status_line import StatusLine
 from memory_graph.store.records import Message
+
+if TYPE_CHECKING:
+    from memory_graph.memory.recall import Recalled
 
 
 class ScreenObserver(TurnObserver):
@@ -39,6 +43,9 @@ class ScreenObserver(TurnObserver):
         self.conversation.set_tool_result(
             call.id, outcome.output, outcome.is_error, outcome.exit_code
         )
+
+    async def recalled(self, recalled: Recalled) -> None:
+        await self.conversation.add_recalled([*recalled.standing, *recalled.hits])
 
     async def status(self, text: str) -> None:
         self.status_line.activity = text

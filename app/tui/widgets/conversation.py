@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
 
     from app.tui.widgets.reply import Reply
+    from memory_graph.memory.recall import RecallHit
 
 
 def tool_title(name: str, arguments: dict[str, Any]) -> str:
@@ -61,6 +62,39 @@ class OtherTurn(Collapsible):
             title=Content(f"{label}  {one_line(text, 60)}"),  # type: ignore[arg-type]
             collapsed=True,
         )
+
+
+class RecalledView(Collapsible):
+    """What memory brought to a turn, folded under one line ("recalled 4 memories"): each
+    memory with its id, kind and why it came (standing, matched, related), and the earlier
+    messages quoted."""
+
+    DEFAULT_CSS = """
+    RecalledView {
+        margin: 0 0 0 0;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, hits: list[RecallHit]) -> None:
+        memories = [hit for hit in hits if hit.node_id is not None]
+        episodes = len(hits) - len(memories)
+        title = f"recalled {len(memories)} memor{'y' if len(memories) == 1 else 'ies'}"
+        if episodes:
+            title += f" · {episodes} earlier message{'' if episodes == 1 else 's'}"
+        lines = [_recalled_line(hit) for hit in hits]
+        super().__init__(
+            Static(Content(visible("\n".join(lines))), classes="recalled-lines"),
+            title=Content(title),  # type: ignore[arg-type]
+            collapsed=True,
+        )
+
+
+def _recalled_line(hit: RecallHit) -> str:
+    if hit.node_id is None:
+        where = hit.evidence[0].message_id if hit.evidence else "?"
+        return f"message {where} · earlier message — {one_line(hit.statement, 200)}"
+    return f"memory {hit.node_id} · {hit.kind} · {hit.reason} — {one_line(hit.statement, 200)}"
 
 
 class Notice(Static):
@@ -136,6 +170,11 @@ class Conversation(VerticalScroll, can_focus=False):
     async def add_user(self, text: str) -> None:
         """Show a user turn."""
         await self.mount(UserTurn(Content(visible(text))))
+
+    async def add_recalled(self, hits: list[RecallHit]) -> None:
+        """Show, under the user's turn, what memory brought to it."""
+        if hits:
+            await self.mount(RecalledView(hits))
 
     async def add_notice(self, text: str, *, error: bool = False) -> None:
         """Show a message from Reverie."""
