@@ -237,11 +237,16 @@ class Agent:
         must never cost one: the failure is said once per session and the turn goes on."""
         # Imported at the first turn, not with the agent: recall (and the injection detector
         # under it) is not needed for the TUI's first frame. The chat preimports it after that.
+        from memory_graph.memory.projects import project_of
         from memory_graph.memory.recall import Recalled, recall
 
         try:
             return await recall(
-                self.log, text, budget=self.config.recall_budget, exclude_session=session_id
+                self.log,
+                text,
+                budget=self.config.recall_budget,
+                exclude_session=session_id,
+                project=project_of(str(self.toolbox.workspace.root)),
             )
         except Exception as error:  # whatever broke, the user's turn is worth more
             if session_id not in self._recall_failed:

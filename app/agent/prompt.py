@@ -14,6 +14,7 @@ from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from memory_graph.memory.recall import Recalled, RecallHit
+    from memory_graph.memory.recall.context import StartingContext
 
 # The store knows these words: a transcript that hands them back holds recalled memory, never
 # new evidence (`memory_graph.store.origins`).
@@ -78,6 +79,22 @@ def _memory_line(hit: RecallHit) -> str:
 def with_recalled(prompt: str, recalled: Recalled) -> str:
     """A system prompt as the model sees it: the base prompt, then what recall added."""
     return f"{prompt}\n\n{recalled_block(recalled)}" if recalled.found else prompt
+
+
+def context_markdown(context: StartingContext) -> str:
+    """What a new session starts with, as Markdown an agent reads (`reverie context`, and the
+    files and hooks of other agents): standing memory, then the project's own."""
+    where = f"project {context.project}" if context.project else "no project"
+    lines = [f"# What you remember about the user ({where})", ""]
+    if not context.standing and not context.project_memory:
+        lines.append("Nothing adopted applies here yet.")
+    if context.standing:
+        lines += ["In every conversation (the user adopted these; follow them):", ""]
+        lines += [_memory_line(hit) for hit in context.standing]
+    if context.project_memory:
+        lines += ["", "In this project (learned here):", ""]
+        lines += [_memory_line(hit) for hit in context.project_memory]
+    return "\n".join(lines)
 
 
 async def prompt_seen(log: SessionLog, prompt: Message) -> str:

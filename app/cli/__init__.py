@@ -49,6 +49,7 @@ HANDLERS: dict[str | None, Handler] = {
     "reject": _in_loop(inbox.decide),
     "undo": _in_loop(inbox.undo),
     "recall": _in_loop(memory.preview_recall),
+    "context": _in_loop(memory.starting_context),
     "forget": _in_loop(privacy.forget_session),
     "private": _in_loop(privacy.make_private),
     "graph": _in_loop(memory.graph_export),

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.agent.prompt import context_markdown
 from app.cli.output import output_file
 from app.cli.parser import config_for
 from app.errors import UserError
@@ -37,7 +38,9 @@ async def preview_recall(args: argparse.Namespace) -> int:
                 print(visible(f"{args.batch}: {problem}"), file=sys.stderr)
                 print(json.dumps({"query": None, "error": problem, "hits": []}), flush=True)
                 continue
-            recalled = await recall(log, query, k=args.k, budget=config.recall_budget)
+            recalled = await recall(
+                log, query, k=args.k, budget=config.recall_budget, project=_project(args)
+            )
             if args.json or batch:
                 print(json.dumps(recalled.to_json(), ensure_ascii=False), flush=True)
             elif not recalled.found:
@@ -45,6 +48,31 @@ async def preview_recall(args: argparse.Namespace) -> int:
             else:
                 _print_recalled(recalled)
     return 1 if failed else 0
+
+
+def _project(args: argparse.Namespace) -> str | None:
+    """The project of the folder the person named, else of the current folder."""
+    from memory_graph.memory.projects import project_of
+
+    folder = user_path(args.project) if args.project else Path.cwd()
+    if args.project and not folder.is_dir():
+        raise UserError(f"{args.project}: no such folder")
+    return project_of(str(folder))
+
+
+async def starting_context(args: argparse.Namespace) -> int:
+    """`reverie context`: what a new session in a project starts with."""
+    from memory_graph.memory.recall.context import starting_context as context_of
+
+    config = config_for(args)
+    project = _project(args)
+    async with await SessionLog.open(config.home) as log:
+        context = await context_of(log, project, config.recall_budget)
+    if args.json:
+        print(json.dumps(context.to_json(), ensure_ascii=False))
+    else:
+        print(visible(context_markdown(context)))
+    return 0
 
 
 def _print_recalled(recalled: Recalled) -> None:

@@ -155,7 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
     recalling.add_argument(
         "--batch", metavar="FILE", help='JSONL of {"query": ...}: one result per line, in order'
     )
+    recalling.add_argument(
+        "--project",
+        metavar="DIR",
+        help="recall as a turn in this folder's project would (default: the current folder)",
+    )
     recalling.add_argument("--json", action="store_true", help="print JSON")
+
+    context = command("context", "print what a new session in a project starts with")
+    context.add_argument(
+        "--project", metavar="DIR", help="the project's folder (default: the current folder)"
+    )
+    context.add_argument("--json", action="store_true", help="print JSON")
 
     sessions = command("sessions", "list sessions, most recent first")
     sessions.add_argument(

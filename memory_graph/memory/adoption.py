@@ -17,6 +17,7 @@ import aiosqlite
 
 from memory_graph.memory.mentions import Mention, mentioned, sightings
 from memory_graph.memory.nodes import ABSENT, NODE_COLUMNS, Node, node_from_row
+from memory_graph.memory.projects import SCOPE, SCOPE_CHOSEN, project_of, scope_of
 from memory_graph.memory.vocabulary import (
     DERIVED_KINDS,
     EdgeKind,
@@ -300,6 +301,8 @@ async def _create_node(
 ) -> int:
     statement, source = wording
     attributes = {k: v for k, v in node.items() if k not in ("statement", "source_message")}
+    if SCOPE not in attributes:  # the person may have chosen it in the inbox
+        attributes[SCOPE] = await _scope(work, messages)
     first, last = await _seen(work, messages)
     node_id = await _insert_node(
         work, pattern, kind, (statement, source), attributes, (support, first, last)
@@ -365,6 +368,18 @@ async def _link_mention(work: _Work, pattern: str, mention: Mention) -> None:
 
 def _every(_: int) -> bool:
     return True
+
+
+async def _scope(work: _Work, messages: Messages) -> str:
+    """Where a memory applies: the one project its evidence sessions worked in, else
+    everywhere (`memory_graph.memory.projects`)."""
+    rows = await _all(
+        work.conn,
+        "SELECT e.message_id, s.cwd FROM proposal_evidence e "
+        "JOIN sessions s ON s.id = e.session_id WHERE e.proposal_id = ?",
+        (work.proposal_id,),
+    )
+    return scope_of(project_of(row[1]) for row in rows if messages(int(row[0])))
 
 
 async def _seen(work: _Work, messages: Messages = _every) -> tuple[str, str]:
@@ -452,6 +467,7 @@ def _restore_step(node: Node) -> Step:
             "last_seen": node.last_seen,
             "status": node.status,
             "updated": node.updated,
+            "attributes": node.attributes,
         },
     ]
 
@@ -493,6 +509,20 @@ async def _strengthen(
         )
         work.steps.append(["delete_pattern", merged])
     await _add_evidence(work, node.id)
+    if node.attributes.get(SCOPE) and not node.attributes.get(SCOPE_CHOSEN):
+        # Seen in another project now: it applies everywhere.
+        rows = await _all(
+            work.conn,
+            "SELECT DISTINCT s.cwd FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
+            "WHERE e.node_id = ?",
+            (node.id,),
+        )
+        scope = scope_of(project_of(row[0]) for row in rows)
+        if scope != node.attributes[SCOPE]:
+            await work.conn.execute(
+                "UPDATE nodes SET attributes = ? WHERE id = ?",
+                (dumps({**node.attributes, SCOPE: scope}), node.id),
+            )
     _, last = await _seen(work)
     await work.conn.execute(
         "UPDATE nodes SET support = ?, last_seen = MAX(last_seen, ?), status = 'active', "
@@ -632,6 +662,11 @@ async def _revert(
         await conn.execute("DELETE FROM node_patterns WHERE fingerprint = ?", (argument,))
     elif action == "restore_node":
         await _restore_wording(conn, int(argument["id"]), str(argument["statement"]))
+        if "attributes" in argument:  # undo steps recorded before scopes have none
+            await conn.execute(
+                "UPDATE nodes SET attributes = ? WHERE id = ?",
+                (dumps(argument["attributes"]), argument["id"]),
+            )
         await conn.execute(
             "UPDATE nodes SET statement = ?, support = ?, last_seen = ?, status = ?, "
             "updated = ? WHERE id = ?",

@@ -187,3 +187,5 @@ class RecallReason(StrEnum):
     """An edge leads to it from a memory that matched."""
     EPISODE = "episode"
     """A message of an earlier session, not a memory."""
+    PROJECT = "project"
+    """Memory learned in the project a session starts in (`reverie context`)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from memory_graph.memory.projects import applies
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
 from memory_graph.memory.recall.memories import candidates, evidence, seeds, spread, weight
@@ -65,12 +66,14 @@ async def recall(
     budget: int = DEFAULT_BUDGET,
     exclude_session: int | None = None,
     now: datetime | None = None,
+    project: str | None = None,
 ) -> Recalled:
     """The standing memory every turn carries (`standing`, within its share of `budget`), then
     the memories relevant to `text` and the raw messages of earlier sessions that match it,
-    best first (the two rankings fused), at most `k` and within what is left of `budget`."""
+    best first (the two rankings fused), at most `k` and within what is left of `budget`. A
+    memory scoped to a project comes only in that `project` (None: a turn outside any)."""
     moment = now or datetime.now(UTC)
-    standing_hits = await standing(log, int(budget * STANDING_SHARE), moment)
+    standing_hits = await standing(log, int(budget * STANDING_SHARE), moment, project)
     budget -= sum(tokens(hit.statement) for hit in standing_hits)
     words = terms(text)
     if not words or k <= 0:
@@ -82,11 +85,16 @@ async def recall(
         scored.pop(hit.node_id or 0, None)
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
-    nodes = await candidates(log, best)
+    # A memory scoped to another project does not apply here (`projects`).
+    nodes = {
+        node_id: node
+        for node_id, node in (await candidates(log, best)).items()
+        if applies(node.scope, project)
+    }
     memories = sorted(
         (
             (scored[node_id] * weight(kind, support, last_seen, moment), node_id)
-            for node_id, (kind, _, support, last_seen, _) in nodes.items()
+            for node_id, (kind, _, support, last_seen, _, _) in nodes.items()
         ),
         key=lambda item: (-item[0], item[1]),
     )[:k]

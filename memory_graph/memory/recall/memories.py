@@ -119,6 +119,8 @@ class Candidate(NamedTuple):
     support: int
     last_seen: str
     version: int | None
+    scope: str | None
+    """The project it applies in, or nothing: everywhere."""
 
 
 async def candidates(log: Database, node_ids: list[int]) -> dict[int, Candidate]:
@@ -126,12 +128,14 @@ async def candidates(log: Database, node_ids: list[int]) -> dict[int, Candidate]
     rows = await where_in(
         log,
         "SELECT n.id, n.kind, n.statement, n.support, n.last_seen, (SELECT MAX(v.id) FROM "
-        "statement_versions v WHERE v.node_id = n.id) FROM nodes n "
-        f"WHERE {RECALLABLE} AND n.id IN ({{}})",
+        "statement_versions v WHERE v.node_id = n.id), json_extract(n.attributes, '$.scope') "
+        f"FROM nodes n WHERE {RECALLABLE} AND n.id IN ({{}})",
         node_ids,
     )
     return {
-        int(row[0]): Candidate(MemoryKind(row[1]), str(row[2]), int(row[3]), str(row[4]), row[5])
+        int(row[0]): Candidate(
+            MemoryKind(row[1]), str(row[2]), int(row[3]), str(row[4]), row[5], row[6]
+        )
         for row in rows
     }
 

@@ -4,7 +4,8 @@ turn, the way CLAUDE.md does for Claude Code, not only when a message shares wor
 
 The strongest come first (support and recency: `memories.weight`), within standing memory's
 share of the recall budget; what does not fit is left to contextual recall, which brings it
-when a turn is about it. Facts about a project (`FactSubject.PROJECT`) are contextual.
+when a turn is about it. Facts about a project (`FactSubject.PROJECT`) are contextual, and a
+memory scoped to a project (`memory_graph.memory.projects`) stands only there.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from memory_graph.memory.projects import SCOPE, applies
 from memory_graph.memory.recall.memories import RECALLABLE, weight
 from memory_graph.memory.recall.results import RecallHit, tokens
 from memory_graph.memory.recall.tuning import STANDING_CANDIDATES
@@ -30,8 +32,11 @@ def stands(kind: MemoryKind, attributes: dict[str, object]) -> bool:
     return kind != MemoryKind.FACT or attributes.get("subject") != FactSubject.PROJECT
 
 
-async def standing(log: Database, budget: int, now: datetime) -> list[RecallHit]:
-    """The standing memories that fit in `budget` tokens, strongest first."""
+async def standing(
+    log: Database, budget: int, now: datetime, project: str | None
+) -> list[RecallHit]:
+    """The standing memories that apply in `project` (None: outside any) and fit in `budget`
+    tokens, strongest first."""
     weighed: list[tuple[float, int, MemoryKind, str]] = []
     for kind in STANDING_KINDS:
         # The strongest of each kind by support, from the index: a graph of 100,000
@@ -42,7 +47,8 @@ async def standing(log: Database, budget: int, now: datetime) -> list[RecallHit]
             (kind, STANDING_CANDIDATES),
         )
         for node_id, statement, attributes, support, last_seen in rows:
-            if kind == MemoryKind.FACT and not stands(kind, json.loads(attributes)):
+            described = json.loads(attributes)
+            if not stands(kind, described) or not applies(described.get(SCOPE), project):
                 continue
             strength = weight(kind, int(support), str(last_seen), now)
             weighed.append((strength, int(node_id), kind, str(statement)))
