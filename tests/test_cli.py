@@ -127,6 +127,7 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
         "first_seen",
         "last_seen",
         "stale",
+        "scope",
     }
     assert set(proposals[0]) == keys
     assert set(proposals[0]["evidence"][0]) == {

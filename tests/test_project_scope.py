@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from app.tui.app import ReverieApp
+from app.tui.widgets.list_detail import ListDetail
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.nodes import nodes
@@ -21,6 +23,7 @@ from memory_graph.memory.projects import EVERYWHERE, applies, project_of, scope_
 from memory_graph.memory.recall import recall
 from memory_graph.store.session_log import SessionLog
 from tests.support.inbox import inbox_json
+from tests.support.tui import INBOX_SIZE, offline_config, open_inbox, plain, settle
 
 
 def _git(*args: str) -> None:
@@ -137,3 +140,42 @@ def test_reverie_context_prints_what_a_session_there_starts_with(
     assert "Nothing adopted applies here yet." in capsys.readouterr().out
     assert main(["context", "--home", str(home), "--project", str(tmp_path / "nope")]) == 1
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_p_in_the_inbox_chooses_where_a_memory_applies(
+    home: Path, tmp_path: Path, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loom = tmp_path / "loom"
+
+    async def seed() -> None:
+        async with await SessionLog.open(home) as log:
+            for turn in ("tidy the parser", "fix the lexer"):
+                await _told(log, str(loom), turn, "always use tabs in the loom makefiles")
+            await dream(log)
+
+    asyncio.run(seed())
+    assert main(["inbox", "--home", str(home)]) == 0
+    assert "[project loom only]" in capsys.readouterr().out
+
+    async def choose() -> None:
+        app = ReverieApp(offline_config(home, workspace))
+        async with app.run_test(size=INBOX_SIZE) as pilot:
+            screen = await open_inbox(pilot)
+            assert "Applies: in project loom only" in plain(screen.query_one(ListDetail).detail)
+            await pilot.press("p")
+            await settle(pilot)
+            assert "Applies: everywhere (p: only in project loom" in plain(
+                screen.query_one(ListDetail).detail
+            )
+            await pilot.press("a")
+            await settle(pilot)
+
+    asyncio.run(choose())
+
+    async def adopted() -> None:
+        async with await SessionLog.open(home) as log:
+            [(node, _)] = [item for item in await nodes(log) if item[0].kind == "preference"]
+            assert node.attributes["scope"] == EVERYWHERE and node.attributes["scope_chosen"]
+            assert node.id in (await recall(log, "hello", project=str(tmp_path))).memories
+
+    asyncio.run(adopted())

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 async def inbox(args: argparse.Namespace) -> int:
     from memory_graph.memory.inbox import with_evidence
+    from memory_graph.memory.projects import scope_name
 
     config = config_for(args)
     async with await SessionLog.open(config.home) as log:
@@ -33,6 +34,8 @@ async def inbox(args: argparse.Namespace) -> int:
             marks = ("  [stale: what it edits changed]" if item.stale else "") + (
                 f"  [{item.flag}]" if item.flag else ""
             )
+            if item.scope:
+                marks += f"  [{scope_name(item.scope)} only]"
             line = (
                 f"{item.id:>5}  {item.kind:<8} {item.confidence:.2f}  "
                 f"{item.support} sessions ({sessions} shown)  {item.statement}{marks}"

@@ -10,8 +10,10 @@ from typing import Any
 
 from memory_graph.memory.evidence import Evidence, Owner, evidence_of
 from memory_graph.memory.nodes import state_hashes
+from memory_graph.memory.projects import EVERYWHERE, SCOPE, SCOPE_CHOSEN, project_of, scope_of
 from memory_graph.memory.vocabulary import MemoryKind, ProposalOp
 from memory_graph.store.database import Database
+from memory_graph.store.errors import InboxError
 
 Strength = tuple[float, int]
 """A sort key, strongest first: see `strength`."""
@@ -65,6 +67,11 @@ class InboxItem:
     """A warning for the person judging it: its words read like an instruction to the model."""
     also: tuple[str, ...] = ()
     """The memories it adds with its own (a failure's fix, the workflow that needs it)."""
+    scope: str = EVERYWHERE
+    """Where the memory would apply: the one project its sessions worked in, or everywhere
+    (or what the person chose: `choose_scope`)."""
+    learned_in: str = EVERYWHERE
+    """The one project its sessions worked in, if they worked in one."""
 
     def to_json(self, evidence: list[Evidence]) -> dict[str, Any]:
         """The `reverie inbox --json` shape of a proposal, with its evidence."""
@@ -84,6 +91,7 @@ class InboxItem:
             "last_seen": self.last_seen,
             "stale": self.stale,
             "flag": self.flag or None,
+            "scope": self.scope,
         }
 
 
@@ -94,7 +102,8 @@ async def pending(log: Database) -> list[InboxItem]:
         await log.connection.execute_fetchall(
             "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, "
             "p.dream_id, p.created, p.fingerprint, p.graph_hash, MIN(s.started) AS first_seen, "
-            "MAX(COALESCE(s.ended, s.started)) AS last_seen FROM proposals p "
+            "MAX(COALESCE(s.ended, s.started)) AS last_seen, json_group_array(DISTINCT s.cwd) "
+            "AS folders FROM proposals p "
             "LEFT JOIN proposal_evidence e ON e.proposal_id = p.id "
             "LEFT JOIN sessions s ON s.id = e.session_id WHERE p.status = 'pending' GROUP BY p.id"
         )
@@ -109,6 +118,7 @@ async def pending(log: Database) -> list[InboxItem]:
         payload = payloads[row["id"]]
         node = payload.get("node")
         memory = str(node.get("statement", "")) if isinstance(node, dict) else ""
+        learned_in = scope_of(project_of(f) for f in json.loads(row["folders"] or "[]"))
         items.append(
             InboxItem(
                 id=row["id"],
@@ -129,12 +139,42 @@ async def pending(log: Database) -> list[InboxItem]:
                     for part in payload.get("also", [])
                     if isinstance(part, dict) and isinstance(part.get("node"), dict)
                 ),
+                scope=_scope(node, learned_in),
+                learned_in=learned_in,
             )
         )
     order = list(MemoryKind)
     return sorted(
         items, key=lambda i: (order.index(i.kind), strength(i.confidence, i.support), i.id)
     )
+
+
+def _scope(node: object, learned_in: str) -> str:
+    """A proposal's scope: the person's choice, else where its sessions worked."""
+    if isinstance(node, dict) and SCOPE in node:
+        return str(node[SCOPE])
+    return learned_in
+
+
+async def choose_scope(log: Database, proposal_id: int, scope: str) -> None:
+    """Set where a pending proposal's memory will apply: a project's folder, or everywhere."""
+    async with log.transaction() as conn:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT payload FROM proposals WHERE id = ? AND status = 'pending'",
+                (proposal_id,),
+            )
+        )
+        if not rows:
+            raise InboxError(f"no pending proposal {proposal_id}")
+        payload = json.loads(rows[0][0])
+        node = payload.get("node")
+        if not isinstance(node, dict):
+            raise InboxError(f"proposal {proposal_id} adds no memory to scope")
+        payload["node"] = {**node, SCOPE: scope, SCOPE_CHOSEN: True}
+        await conn.execute(
+            "UPDATE proposals SET payload = ? WHERE id = ?", (json.dumps(payload), proposal_id)
+        )
 
 
 async def with_evidence(log: Database) -> list[tuple[InboxItem, list[Evidence]]]:

@@ -22,7 +22,8 @@ from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph.memory.decisions import Decision
 from memory_graph.memory.evidence import Evidence, Owner, evidence_of
-from memory_graph.memory.inbox import InboxItem, pending
+from memory_graph.memory.inbox import InboxItem, choose_scope, pending
+from memory_graph.memory.projects import EVERYWHERE, scope_name
 from memory_graph.memory.vocabulary import MemoryKind, Outcome, ProposalOp
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
@@ -38,6 +39,7 @@ class InboxScreen(Screen[None]):
         Binding("e", "edit", "Edit & adopt"),
         Binding("u", "undo", "Undo"),
         Binding("space", "select", "Select"),
+        Binding("p", "scope", "Scope"),
         Binding("enter", "open_evidence", "Open evidence"),
         Binding("escape", "close", "Back"),
     ]
@@ -194,6 +196,7 @@ class InboxScreen(Screen[None]):
                 else f"Edit: {item.op}"
             ),
             *(Content(f"And: {visible(also)}") for also in item.also),
+            Content(_applies(item)),
             Content(
                 f"Why: {item.support} sessions, confidence {item.confidence:.2f}, "
                 f"first seen {when(item.first_seen, None)}, last seen {when(item.last_seen, None)}"
@@ -228,6 +231,8 @@ class InboxScreen(Screen[None]):
             applies = item is not None and not item.stale
         elif action in ("reject", "select"):
             applies = item is not None
+        elif action == "scope":
+            applies = item is not None and item.op == ProposalOp.ADD_NODE and bool(item.learned_in)
         elif action == "open_evidence":
             applies = item is not None and bool(self._evidence)
         elif action == "undo":
@@ -241,6 +246,17 @@ class InboxScreen(Screen[None]):
         if self.selected:
             return sorted(self.selected)
         return [item.id] if item is not None else []
+
+    async def action_scope(self) -> None:
+        """Let the highlighted proposal's memory apply everywhere, or only in the project its
+        sessions worked in."""
+        item = self.current
+        if item is None or not item.learned_in:
+            return
+        scope = EVERYWHERE if item.scope else item.learned_in
+        await choose_scope(self.session_log, item.id, scope)
+        self.notify(f"#{item.id} will apply {scope_name(scope)}" + (" only" if scope else ""))
+        await self.reload()
 
     async def action_adopt(self) -> None:
         """Adopt the highlighted proposal (or every selected one)."""
@@ -306,3 +322,14 @@ class InboxScreen(Screen[None]):
     async def on_database_changed(self, _: DatabaseChanged) -> None:
         """Proposals from a dream, or decisions made elsewhere, appear as they land."""
         await self.reload()
+
+
+def _applies(item: InboxItem) -> str:
+    """Where a proposal's memory would apply, and what `p` would make of it."""
+    if item.scope:
+        return f"Applies: in {scope_name(item.scope)} only, where it was learned (p: everywhere)"
+    if item.learned_in:
+        return (
+            f"Applies: everywhere (p: only in {scope_name(item.learned_in)}, where it was learned)"
+        )
+    return "Applies: everywhere"
