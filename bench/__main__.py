@@ -26,6 +26,7 @@ from bench.load import run_load
 from bench.load_import import run_load_import
 from bench.locomo import run_locomo
 from bench.memory import run_adopt, run_recall
+from bench.mind_changes import run_mind_changes
 from bench.planted import CORPORA as PLANTED_CORPORA
 from bench.planted import corpus_figures, run_planted
 from bench.redaction import run_redaction
@@ -298,6 +299,9 @@ def run_all(work: Path) -> dict[str, Any]:
     _progress("planted corpora: one dream each, scored against their answer keys")
     for corpus in PLANTED_CORPORA:
         results[f"planted_{corpus}"] = corpus_figures(corpus, run_planted(corpus, work))
+
+    _progress("changes of mind: 22 adopted memories taken back in other words")
+    results["contradictions_superseded_share"] = run_mind_changes()
 
     _progress("failure-text classifier: Claude Code's own labels, and the labelled set")
     results["failure_text_classifier"] = run_failure_text()

@@ -21,13 +21,14 @@ from difflib import SequenceMatcher
 from dreamer.extractors.failures import fix_fingerprint
 from dreamer.extractors.llm import MODEL_PREFIX
 from dreamer.extractors.signature import common_form, failure_opening, shape
-from dreamer.extractors.statements import INSTRUCTION_LIKE, sentences
+from dreamer.extractors.statements import CHANGES, INSTRUCTION_LIKE, sentences
 from dreamer.journal import NewProposal, Observation
 from dreamer.similarity import (
     CONCEPT_WORDS,
     SAME_STATEMENT,
     SHARED_BY_RARITY,
     Rarity,
+    contradicts,
     overlap,
     relation,
     share,
@@ -238,7 +239,7 @@ def _described(items: Sequence[Observation]) -> dict[str, object]:
     words it rejects, what a fact is about, what it says of it and whose it is (from its first
     sentence): a fact about a project is not standing memory."""
     first = items[0].detail
-    parts = ("words", "negated", "attribute", "value", "subject")
+    parts = ("words", "negated", "attribute", "value", "subject", CHANGES)
     return {part: first[part] for part in parts if part in first}
 
 
@@ -372,7 +373,13 @@ def assign_patterns(
         if not grouped_by_wording(observation):
             assigned.append(replace(observation, pattern=observation.group))
             continue
-        same = leaders.all_same(observation)
+        # A later sentence that takes an earlier one back is a change of mind, never more
+        # support for what it takes back (`contradicts`).
+        same = [
+            match
+            for match in leaders.all_same(observation)
+            if not contradicts(observation.detail, match.detail)
+        ]
         matches = [joined(match.group) for match in same]
         # A stored pattern first: what this batch says again joins what was said before.
         pattern = next((m for m in matches if m in known), matches[0] if matches else "")

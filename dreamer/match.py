@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from dreamer.consolidate import support_confidence
 from dreamer.journal import NewProposal
-from dreamer.similarity import relation
+from dreamer.similarity import contradicts, relation
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
 from memory_graph.memory.vocabulary import MemoryKind, NodeStatus, ProposalOp, ProposalStatus
@@ -61,6 +61,8 @@ def _placed(
     for memory in memories:
         if memory.kind != candidate.kind:
             continue
+        if candidate.kind.stated and contradicts(described, memory.attributes):
+            return _supersede(candidate, memory)
         found = relation(described, memory.attributes)
         if found == "opposite" and candidate.kind.stated:
             return _supersede(candidate, memory)

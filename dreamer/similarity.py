@@ -89,6 +89,10 @@ CONCEPT_WORDS = frozenset(key_words(" ".join(CONCEPTS)))
 statements on one scale are about the same thing, whichever way each points."""
 
 
+CHANGE_WORDS = frozenset(key_words("these days nowadays switched moved changed"))
+"""The words of saying one changed one's mind, which name nothing swapped."""
+
+
 def _same_words(words: frozenset[str], others: frozenset[str], rarity: Rarity | None) -> bool:
     if overlap(words, others) >= SAME_STATEMENT or words & others & CONCEPT_WORDS:
         return True
@@ -130,3 +134,35 @@ def relation(
     # Opposite ends of one scale ("keep it terse", "the detailed version") never agree.
     opposite = flipped & CONCEPT_WORDS or len(flipped) * 2 > len(shared)
     return "opposite" if opposite else "same"
+
+
+def contradicts(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether a later statement takes back an earlier one, though they share most words: it
+    rejects what the earlier one asks for and asks for something else ("I prefer pnpm, not
+    npm" after "I prefer npm"; "spaces, never tabs" after "use tabs"), or the earlier one
+    rejected what it now asks for ("no tabs" before "use tabs"), or they point opposite ways on
+    one scale ("short answers now" after "detailed answers"). What a person says again in other
+    words is not a change of mind: only a word asked for on one side and rejected on the other
+    counts, with something else asked for instead."""
+    if "negated" not in new or "negated" not in old:
+        return False
+    words_new, words_old = _words(new, "words"), _words(old, "words")
+    rejects_new, rejects_old = _words(new, "negated"), _words(old, "negated")
+    wants_new, wants_old = words_new - rejects_new, words_old - rejects_old
+    if (rejects_new & wants_old | rejects_old & wants_new) & CONCEPT_WORDS:
+        return True
+    # A flip of the same words ("use tabs", later "stop using tabs"), or a flip with something
+    # else asked for instead: "versioned tags only" after "no floating tags" flips nothing.
+    flip = words_new == words_old
+    takes_back = bool(rejects_new & wants_old) and (bool(wants_new - words_old) or flip)
+    turns_to = bool(rejects_old & wants_new) and (bool(wants_old - words_new) or flip)
+    # "I use pnpm now" after "I use npm": one thing swapped for another, said as a change.
+    added = wants_new - words_old - CHANGE_WORDS
+    swapped = (
+        bool(new.get("changes"))
+        and not rejects_new | rejects_old
+        and bool(wants_new & wants_old)
+        and len(added) == 1
+        and len(wants_old - words_new) == 1
+    )
+    return takes_back or turns_to or swapped

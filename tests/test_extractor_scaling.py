@@ -21,7 +21,7 @@ from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, statements
 from dreamer.journal import Observation
 from dreamer.observation import SessionView
-from dreamer.similarity import Rarity, relation
+from dreamer.similarity import Rarity, contradicts, relation
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import HEAD_CHARACTERS, TAIL_CHARACTERS
 from memory_graph.store.records import Block, Message, Role, Session
@@ -251,7 +251,8 @@ def _compared_with_all(new: list[Observation], known: list[Observation]) -> list
     """Each observation's pattern, found by trying every earlier sentence of its kind that shares
     a word with it (the words weighed by their rarity among all of them, as a dream weighs
     them): the pattern of the first that says the same (a stored pattern before a new one),
-    and the new patterns of the others that share two words with it join that one."""
+    and the new patterns of the others that share two words with it join that one; never one
+    it takes back."""
     rarity = Rarity(frozenset(o.detail["words"]) for o in (*known, *new))
     stored = {o.group for o in known}
     earlier = list(known)
@@ -272,6 +273,7 @@ def _compared_with_all(new: list[Observation], known: list[Observation]) -> list
                 if other.kind == observation.kind
                 and words & set(other.detail["words"])
                 and relation(observation.detail, other.detail, rarity) == "same"
+                and not contradicts(observation.detail, other.detail)
             ),
             key=lambda o: (o.message_id, o.fingerprint),
         )

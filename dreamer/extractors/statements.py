@@ -56,7 +56,7 @@ _PREFERENCE = re.compile(
     r"rather than|instead of|"
     # How it should always be done.
     r"i (?:always|never)|(?:always|never) (?:\w+)|from now on|going forward|in (?:the )?future|"
-    r"every time|whenever|by default|as a rule|any ?more|no more|"
+    r"every time|whenever|by default|as a rule|any ?more|no more|no longer|"
     r"(?:please |kindly )?(?:don'?t|do not|never|stop|quit|avoid) (?:ever )?(?:\w+ing|use|add|"
     r"put|write|include|leave|make|give|call|run|touch|change|mention|apologi[sz]e)\b|"
     # ("let's go with option 1" and "switch to economy" choose once: no cue.)
@@ -192,19 +192,22 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
 _NEGATION = re.compile(
     r"(?i)\b(?:no|not|never|don'?t|do not|stop|avoid|without|instead of|rather than|over|"
     r"drop|lose|ditch|remove|skip|omit|quit|get rid of|less|fewer|anymore|any more|"
-    r"spare me|cut(?: out)?|leave out|enough with|enough of)\b"
+    r"spare me|cut(?: out)?|leave out|enough with|enough of|forget)\b"
 )
 _PROHIBITED = re.compile(
     r"(?i)\b(?:is|are)(?: strictly| totally)? (?:banned|forbidden|not allowed|off[- ]limits|"
     r"a no-go)\b"
 )
 """What is named before it is not wanted: "force pushes are banned"."""
+_NO_LONGER = re.compile(r"(?i)\b(?:no longer|not any ?more)\b\s*[.!]*$|\bno longer\b")
+"""A negation that follows what it rejects: "eslint no longer", "tabs not anymore"."""
 _COMPARED = re.compile(r"(?i)\b(?:rather|prefer\w*|better|more)\b.*?\bthan\b")
 """One thing wanted over another: what follows "than" is what is not wanted ("I'd rather have
 httpx than requests")."""
-_CLAUSE = re.compile(r"[,:;()\u2013\u2014]|\s-\s|\b(?:but|and)\b", re.I)
+_CLAUSE = re.compile(r"[,;()\u2013\u2014]|:(?=\s|$)|\s-\s|\b(?:but|and)\b", re.I)
 """Where a negation's reach ends: punctuation between clauses (dashes and brackets too: "no
-subqueries please — pull each step into a CTE" rejects the subqueries, not the CTE)."""
+subqueries please — pull each step into a CTE" rejects the subqueries, not the CTE); a colon
+only before a space ("never run :latest" rejects latest)."""
 _INTERJECTION = re.compile(r"(?i)^\s*(?:no|nope)\s*[,!.]\s*")
 """A leading "no," marks a correction; it negates nothing that follows."""
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "vs")
@@ -215,6 +218,14 @@ _ABBREVIATION_REACH = max(len(word) for word in _ABBREVIATIONS)
 """How far before a full stop an abbreviation can start: the check looks no further back, so
 splitting a text costs the same at every stop."""
 
+
+_CHANGE = re.compile(
+    r"(?i)\b(?:now|these days|nowadays|any ?more|no longer|from now on|going forward|"
+    r"switched (?:over )?to|moved (?:over )?to|changed to|instead)\b"
+)
+"""Words of a change of mind: a statement with them replaces what it contradicts."""
+CHANGES = "changes"
+"""An observation's detail key: its sentence says the person changed their mind."""
 
 INSTRUCTION_LIKE = "instruction_like"
 """An observation's detail key: the person's words read like an instruction to the model."""
@@ -236,9 +247,10 @@ def negated_words(sentence: str) -> frozenset[str]:
         negation = _COMPARED.search(clause) or _NEGATION.search(clause)
         scope = negation.end() if negation else len(clause)
         negated |= key_words(clause[scope:])
-        prohibited = _PROHIBITED.search(clause)
-        if prohibited:
-            negated |= key_words(clause[: prohibited.start()])
+        # What comes before "is banned", "no longer", "anymore": "eslint no longer".
+        after = _PROHIBITED.search(clause) or _NO_LONGER.search(clause)
+        if after:
+            negated |= key_words(clause[: after.start()])
         for concept in concepts(clause):
             pointing[concept.name] += -concept.sign if concept.start >= scope else concept.sign
     for name, direction in pointing.items():
@@ -392,11 +404,15 @@ def _from_message(
             continue
         detail: dict[str, object] = {"sentence": sentence, "words": sorted(words), "how": how}
         negated = negated_words(sentence)
-        pointed = kind == MemoryKind.PREFERENCE and (bool(negated) or how == "stated")
+        # A scale gives a sentence its direction too ("lowercase please").
+        on_scale = next(concepts(sentence), None) is not None
+        pointed = kind == MemoryKind.PREFERENCE and (bool(negated) or how == "stated" or on_scale)
         if pointed:
             # Which way a preference points; a correction that negates nothing explicitly
             # ("again with the em dashes") could point either way and says nothing of it.
             detail["negated"] = sorted(negated)
+        if pointed and _CHANGE.search(sentence):
+            detail[CHANGES] = True  # "we use pnpm now": what it replaces need not be named
         if fact:
             # "my user id is A" and "my user id is B" are two facts, not one.
             detail["attribute"] = sorted(key_words(fact.attribute))

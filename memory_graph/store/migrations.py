@@ -469,6 +469,11 @@ _STANDING = """
 CREATE INDEX nodes_by_strength ON nodes (kind, support DESC) WHERE status = 'active';
 """
 
+# Recall quotes no message that backs a memory the person replaced: looked up by message.
+_EVIDENCE_BY_MESSAGE = """
+CREATE INDEX node_evidence_by_message ON node_evidence (message_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -484,6 +489,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("012_held_back", _HELD_BACK),
     Migration("013_private_lineage", _PRIVATE_LINEAGE),
     Migration("014_standing_memory", _STANDING),
+    Migration("015_evidence_by_message", _EVIDENCE_BY_MESSAGE),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -74,6 +74,14 @@ async def named_speaker(log: Database, text: str, words: list[str]) -> str | Non
     return sides.pop() if len(sides) == 1 else None
 
 
+_NOT_TAKEN_BACK = (
+    "NOT EXISTS (SELECT 1 FROM node_evidence e JOIN nodes n ON n.id = e.node_id "
+    "WHERE e.message_id = m.id AND n.status = 'superseded')"
+)
+"""A message is no episode when it is the evidence of a memory the person replaced: quoting
+"I prefer gradle" after they said "maven, not gradle" would bring the old mind back."""
+
+
 async def episodes(
     log: Database,
     query: str,
@@ -91,7 +99,7 @@ async def episodes(
         "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
         "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
         f"WHERE s.private = 0 AND m.session_id != ? AND m.role IN {CONVERSATION} "
-        f"AND {_OWN_WORDS}",
+        f"AND {_OWN_WORDS} AND {_NOT_TAKEN_BACK}",
         (query, EPISODE_CANDIDATES, exclude_session or 0),
     )
     matched = [

@@ -1,0 +1,106 @@
+"""A person who changes their mind is heard: a later statement that takes an adopted memory back
+("X, not Y", "never Y", "stop Y", "Y no longer", "X now", a new value for the same fact, the
+other end of a scale) is never support for it: it becomes a `supersede` proposal, and once
+that is adopted the older memory is never recalled again. Paraphrases of one claim are not
+changes of mind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.mind_changes import _said, load, outcome
+from dreamer.dream import dream
+from dreamer.extractors.statements import negated_words
+from dreamer.similarity import contradicts
+from memory_graph.memory import adoption
+from memory_graph.memory.inbox import pending
+from memory_graph.memory.recall import recall
+from memory_graph.memory.vocabulary import ProposalOp
+from memory_graph.store.session_log import SessionLog
+from memory_graph.store.text import key_words
+
+CHANGES = [
+    {
+        "id": "x-not-y",
+        "before": ["I prefer gradle for the builds", "always build with gradle"],
+        "after": [
+            "build with maven, not gradle",
+            "maven for the builds please, not gradle",
+            "I prefer maven over gradle for builds now",
+        ],
+    },
+    {
+        "id": "no-longer",
+        "before": ["always lint with eslint", "I prefer eslint for linting"],
+        "after": [
+            "eslint no longer, lint with biome",
+            "lint with biome, never eslint",
+            "stop linting with eslint, biome instead",
+        ],
+    },
+    {
+        "id": "swapped-now",
+        "before": ["I prefer vim for quick edits", "always use vim for quick edits"],
+        "after": [
+            "I prefer nano for quick edits now",
+            "I prefer nano for quick edits these days",
+            "use nano for quick edits now",
+        ],
+    },
+    {
+        "id": "fact-value",
+        "before": ["my shell is zsh", "remember my shell is zsh"],
+        "after": ["my shell is fish now", "fyi my shell is fish", "my shell is fish these days"],
+    },
+    {
+        "id": "scale",
+        "before": ["I like long, detailed answers", "always give me the detailed version"],
+        "after": ["way too long", "keep it terse from now on", "short answers please"],
+    },
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[change["id"] for change in CHANGES])
+async def test_a_change_of_mind_is_a_supersede_never_a_reinforce(
+    tmp_path: Path, change: dict[str, list[str]]
+) -> None:
+    found = await outcome(tmp_path / "home", change)
+    assert found["superseded"], found
+    assert not found["reinforced"], found
+
+
+def test_the_written_set_of_mind_changes_is_heard() -> None:
+    # tests/fixtures/mind_changes.jsonl: 22 changes, each said three ways (bench reports it).
+    assert len(load()) >= 20
+
+
+def _described(sentence: str) -> dict[str, object]:
+    return {"words": sorted(key_words(sentence)), "negated": sorted(negated_words(sentence))}
+
+
+def test_paraphrases_are_no_change_of_mind() -> None:
+    for later, earlier in (
+        ("versioned tags only", "no floating tags"),
+        ("drop the semicolons", "no semicolons at line ends please"),
+        ("use pytest, not unittest", "I would rather use pytest than unittest"),
+        ("keep it brief", "skip the essay, just the commands"),
+    ):
+        assert not contradicts(_described(later), _described(earlier)), later
+
+
+async def test_once_superseded_the_older_memory_is_never_recalled(log: SessionLog) -> None:
+    await _said(log, ["I prefer gradle for the builds", "always build with gradle"])
+    await dream(log)
+    for item in await pending(log):
+        await adoption.adopt(log, item.id)
+    await _said(log, ["build with maven, not gradle", "maven for the builds, never gradle"])
+    await dream(log)
+    [change] = [item for item in await pending(log) if item.op == ProposalOp.SUPERSEDE]
+    assert change.statement.startswith("Instead of ") and "gradle" in change.statement
+    await adoption.adopt(log, change.id)
+    recalled = await recall(log, "how do I run the gradle builds")
+    statements = [hit.statement for hit in (*recalled.standing, *recalled.hits)]
+    assert not [s for s in statements if "prefer gradle" in s]
+    assert any("maven" in s for s in statements)
