@@ -474,6 +474,23 @@ _EVIDENCE_BY_MESSAGE = """
 CREATE INDEX node_evidence_by_message ON node_evidence (message_id);
 """
 
+# Recall matches words by their stem in earlier messages too ("installing" finds "install"), as
+# it already did in memories' statements: the message index is rebuilt with the porter
+# tokenizer (6.5 s for 500,500 messages on the bench machine, once).
+_STEMMED_MESSAGES = """
+DROP TRIGGER messages_fts_delete;
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'id',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE role != 'system';
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN OLD.role != 'system'
+BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -490,6 +507,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("013_private_lineage", _PRIVATE_LINEAGE),
     Migration("014_standing_memory", _STANDING),
     Migration("015_evidence_by_message", _EVIDENCE_BY_MESSAGE),
+    Migration("016_stemmed_messages", _STEMMED_MESSAGES),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 
