@@ -32,6 +32,7 @@ from bench.planted import corpus_figures, run_planted
 from bench.redaction import run_redaction
 from bench.search import run_search
 from bench.seed import seeded_home, working_copy
+from bench.standing import run_standing
 from bench.tui import run_tui
 from bench.tui_lag import run_tui_lag
 
@@ -299,6 +300,9 @@ def run_all(work: Path) -> dict[str, Any]:
     _progress("planted corpora: one dream each, scored against their answer keys")
     for corpus in PLANTED_CORPORA:
         results[f"planted_{corpus}"] = corpus_figures(corpus, run_planted(corpus, work))
+
+    _progress("standing memory: the planted corpora's preferences and facts in a turn about none")
+    results["standing_recall_share"] = run_standing()
 
     _progress("changes of mind: 22 adopted memories taken back in other words")
     results["contradictions_superseded_share"] = run_mind_changes()
