@@ -6,27 +6,14 @@ that shares one word with two different claims joins neither to the other."""
 
 from __future__ import annotations
 
-from dreamer.dream import dream
 from dreamer.extractors.statements import fact_in, negated_words
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.text import key_words
-from tests.support.inbox import inbox_json
-from tests.support.sessions import chat_session
-
-
-async def _proposed(log: SessionLog, *sessions: tuple[str, ...]) -> list[dict[str, object]]:
-    for turns in sessions:
-        await chat_session(log, *turns)
-    await dream(log)
-    return [p for p in await inbox_json(log) if p["kind"] in ("preference", "fact")]
-
-
-def _sessions(proposal: dict[str, object]) -> set[int]:
-    return {int(e["session_id"]) for e in proposal["evidence"]}  # type: ignore[attr-defined, index]
+from tests.support.sessions import sessions_cited_by, stated_proposals
 
 
 async def test_one_answer_length_said_in_words_that_share_no_stem(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("translate the menu into Dutch", "way too wordy"),
         ("summarise the supplier contract", "keep it terse, bullet the dates"),
@@ -34,7 +21,7 @@ async def test_one_answer_length_said_in_words_that_share_no_stem(log: SessionLo
         ("draft the note to the landlord", "succinct replies from now on"),
     )
     [proposal] = found
-    assert _sessions(proposal) == {1, 2, 3, 4}
+    assert sessions_cited_by(proposal) == {1, 2, 3, 4}
     # A sentence that states it, not the complaint, is the memory.
     assert "wordy" not in str(proposal["memory"]).lower()
 
@@ -48,36 +35,36 @@ def test_either_end_of_a_scale_points_one_way() -> None:
 
 
 async def test_a_long_and_a_short_answer_stay_apart(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("explain the lease clause", "keep it terse"),
         ("explain the deposit rules", "succinct answers from now on"),
         ("explain the notice period", "I prefer thorough explanations with examples"),
         ("explain the rent review", "always give me the detailed version"),
     )
-    assert sorted(map(_sessions, found), key=min) == [{1, 2}, {3, 4}]
+    assert sorted(map(sessions_cited_by, found), key=min) == [{1, 2}, {3, 4}]
 
 
 async def test_facts_about_the_persons_world_in_free_forms(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("the backup job is slow", "the build server (forge) runs NixOS"),
         ("add a cron entry", "fyi forge is on NixOS, not Ubuntu"),
         ("why is the disk full", "remember: ci box = nixos"),
     )
     [proposal] = found
-    assert proposal["kind"] == "fact" and _sessions(proposal) == {1, 2, 3}
+    assert proposal["kind"] == "fact" and sessions_cited_by(proposal) == {1, 2, 3}
 
 
 async def test_who_does_what_for_the_person(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("cut the 2.4 release", "Marta signs off all my releases, so wait for her"),
         ("prepare the hotfix", "Marta's my release approver, ping her"),
         ("tag the beta", "loop in my release approver (Marta Ilves) before tagging"),
     )
     [proposal] = found
-    assert proposal["kind"] == "fact" and _sessions(proposal) == {1, 2, 3}
+    assert proposal["kind"] == "fact" and sessions_cited_by(proposal) == {1, 2, 3}
     assert "Marta" in str(proposal["memory"])
 
 
@@ -92,29 +79,29 @@ def test_forms_that_are_no_facts() -> None:
 
 
 async def test_a_routine_said_three_ways(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("ship 1.8", "the usual routine: changelog entry, version bump, signed tag"),
         ("ship 1.9", "same drill as always, changelog, bump the version, sign the tag"),
         ("ship 2.0", "release checklist: changelog, version bump, then the signed tag"),
     )
     [proposal] = found
-    assert _sessions(proposal) == {1, 2, 3}
+    assert sessions_cited_by(proposal) == {1, 2, 3}
 
 
 async def test_what_may_not_be_used_and_what_alone_may(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("merge the docs fix", "force pushes to main are banned"),
         ("rebase my branch", "never force push to main"),
         ("tidy the history", "squash merges only, on every repo"),
         ("merge the feature", "we do squash merges only"),
     )
-    assert sorted(map(_sessions, found), key=min) == [{1, 2}, {3, 4}]
+    assert sorted(map(sessions_cited_by, found), key=min) == [{1, 2}, {3, 4}]
 
 
 async def test_a_word_two_claims_share_does_not_join_them(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("plan the week", "never deploy on fridays"),
         ("plan the sprint", "no deploys on a friday please"),
@@ -122,6 +109,6 @@ async def test_a_word_two_claims_share_does_not_join_them(log: SessionLog) -> No
         ("review the runbook", "don't deploy unless a rollback plan exists"),
         ("plan the release", "never deploy, ok?"),
     )
-    groups = sorted(map(_sessions, found), key=min)
+    groups = sorted(map(sessions_cited_by, found), key=min)
     assert {1, 2} in [g - {5} for g in groups] and {3, 4} in [g - {5} for g in groups]
     assert len(groups) == 2

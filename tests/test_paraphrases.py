@@ -6,75 +6,62 @@ from __future__ import annotations
 
 import pytest
 
-from dreamer.dream import dream
 from dreamer.extractors.statements import fact_in
 from dreamer.wording import as_memory
 from memory_graph.memory.vocabulary import FactSubject
 from memory_graph.store.session_log import SessionLog
 from memory_graph.store.text import key_words
-from tests.support.inbox import inbox_json
-from tests.support.sessions import chat_session
-
-
-async def _proposed(log: SessionLog, *sessions: tuple[str, ...]) -> list[dict[str, object]]:
-    for turns in sessions:
-        await chat_session(log, *turns)
-    await dream(log)
-    return [p for p in await inbox_json(log) if p["kind"] in ("preference", "fact")]
-
-
-def _sessions(proposal: dict[str, object]) -> set[int]:
-    return {int(e["session_id"]) for e in proposal["evidence"]}  # type: ignore[attr-defined, index]
+from tests.support.sessions import sessions_cited_by, stated_proposals
 
 
 async def test_a_preference_said_three_ways_is_one_proposal(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("tidy up parse_row", "I prefer no trailing commas in function calls"),
         ("refactor the loader", "stop adding trailing commas to calls, please"),
         ("write the CSV writer", "ugh, drop those trailing commas"),
     )
     [proposal] = found
-    assert _sessions(proposal) == {1, 2, 3} and proposal["support"] == 3
+    assert sessions_cited_by(proposal) == {1, 2, 3} and proposal["support"] == 3
     assert "trailing comma" in str(proposal["memory"]).lower()
 
 
 async def test_one_tool_over_another_in_any_order(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("add tests for the parser", "I'd rather use pytest than unittest"),
         ("set up CI", "use pytest, not unittest"),
         ("new module", "going forward, pytest over unittest"),
     )
     [proposal] = found
-    assert _sessions(proposal) == {1, 2, 3}
+    assert sessions_cited_by(proposal) == {1, 2, 3}
 
 
 async def test_a_fact_in_free_word_order(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("my shell is fish",),
         ("I use fish as my shell",),
         ("fish is my shell",),
     )
     [proposal] = found
-    assert proposal["kind"] == "fact" and _sessions(proposal) == {1, 2, 3}
+    assert proposal["kind"] == "fact" and sessions_cited_by(proposal) == {1, 2, 3}
 
 
 async def test_a_fact_about_the_team_said_with_we_or_our(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("check the dashboards", "we run ClickHouse in production and SQLite in tests"),
         ("the query is slow", "our production database is ClickHouse, remember"),
         ("add a migration", "fyi we run clickhouse in production"),
     )
     [proposal] = found
-    assert proposal["kind"] == "fact" and _sessions(proposal) == {1, 2, 3}
+    assert proposal["kind"] == "fact" and sessions_cited_by(proposal) == {1, 2, 3}
     assert "ClickHouse" in str(proposal["memory"])
 
 
 async def test_different_and_opposite_things_stay_apart(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("notes", "I prefer dark mode in the editor"),
         ("todo", "I prefer the editor to autosave"),
@@ -85,12 +72,12 @@ async def test_different_and_opposite_things_stay_apart(log: SessionLog) -> None
         ("format", "use spaces, not tabs"),
         ("format again", "always spaces, never tabs"),
     )
-    by_sessions = sorted(sorted(_sessions(p)) for p in found)
+    by_sessions = sorted(sorted(sessions_cited_by(p)) for p in found)
     assert by_sessions == [[1, 3], [2, 4], [5, 6], [7, 8]]
 
 
 async def test_a_request_said_again_is_no_preference(log: SessionLog) -> None:
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         ("I'd like to move my dentist appointment to Friday",),
         ("I want to move my dentist appointment",),
@@ -135,7 +122,7 @@ def test_a_long_memory_loses_whole_clauses_never_half_a_word() -> None:
 
 async def test_sentences_sharing_rare_words_are_one_preference(log: SessionLog) -> None:
     # Three of six words in common: too few alone, but they are what this person rarely says.
-    found = await _proposed(
+    found = await stated_proposals(
         log,
         (
             "restyle the pricing page",
@@ -154,7 +141,7 @@ async def test_sentences_sharing_rare_words_are_one_preference(log: SessionLog) 
         ("plan the sprint", "I prefer estimates in days, not points"),
         ("review the PR", "always squash before merging"),
     )
-    assert sorted(_sessions(p) for p in found) == [{1, 2}, {3, 5}]
+    assert sorted(sessions_cited_by(p) for p in found) == [{1, 2}, {3, 5}]
 
 
 def test_one_rare_word_in_common_is_a_topic_not_a_claim() -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from dreamer.dream import dream
 from memory_graph.memory.nodes import Node
 from memory_graph.store.session_log import SessionLog
+from tests.support.inbox import inbox_json
 
 
 def text_content(value: str) -> list[dict[str, str]]:
@@ -68,3 +71,17 @@ async def proposals_against(log: SessionLog, node: Node, *ops: str) -> None:
                     node.state_hash,
                 ),
             )
+
+
+async def stated_proposals(log: SessionLog, *sessions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each of `sessions` (its turns) logged, one dream, and the preference and fact proposals
+    it made, as `reverie inbox --json` shows them."""
+    for turns in sessions:
+        await chat_session(log, *turns)
+    await dream(log)
+    return [p for p in await inbox_json(log) if p["kind"] in ("preference", "fact")]
+
+
+def sessions_cited_by(proposal: dict[str, Any]) -> set[int]:
+    """The ids of the sessions a proposal's evidence cites."""
+    return {int(link["session_id"]) for link in proposal["evidence"]}
