@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.append import run_append
+from bench.contextual import run_contextual
 from bench.dreaming import HUGE_SESSIONS, TAUBENCH, run_dream_cost, run_huge_dream, run_taubench
 from bench.dreaming import MESSAGES as DREAM_MESSAGES
 from bench.failure_text import run_failure_text
@@ -303,6 +304,9 @@ def run_all(work: Path) -> dict[str, Any]:
 
     _progress("standing memory: the planted corpora's preferences and facts in a turn about none")
     results["standing_recall_share"] = run_standing()
+
+    _progress("contextual recall: next turns about the planted failures and workflows")
+    results["contextual_hit_at_5"] = run_contextual()
 
     _progress("changes of mind: 22 adopted memories taken back in other words")
     results["contradictions_superseded_share"] = run_mind_changes()
