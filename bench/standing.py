@@ -38,7 +38,7 @@ async def _corpus(home: Path, corpus: str) -> dict[str, Any]:
         standing = [
             node
             for node, _ in await nodes(log, (MemoryKind.PREFERENCE, MemoryKind.FACT))
-            if stands(node.kind, node.attributes)
+            if stands(node.kind, node.attributes, node.statement)
         ]
         present = 0
         for node in standing:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dreamer import match, page
+from dreamer import feedback, match, page
 from dreamer.consolidate import assign_patterns, consolidate
 from dreamer.extractors import entities, failures, llm, requests, statements
 from dreamer.extractors.signature import failure_opening
@@ -111,7 +111,7 @@ def rooted(observations: Sequence[Observation], roots: dict[int, int]) -> list[O
 
 
 async def _matched(
-    log: SessionLog, candidates: list[NewProposal]
+    log: SessionLog, candidates: list[NewProposal], min_support: int
 ) -> tuple[list[NewProposal], set[str]]:
     """The candidates matched against the adopted graph and the inbox, the memories gone
     quiet, each with the state of what it edits; and which of their patterns are pending."""
@@ -121,6 +121,9 @@ async def _matched(
     kinds = sorted({c.kind for c in each if c.fingerprint not in known})
     memories = [node for node, _ in await nodes.nodes(log, kinds)] if kinds else []
     proposals = match.place(candidates, known, memories)
+    # Replies marked bad after a memory was recalled count against it.
+    active = [node for node, _ in await nodes.nodes(log)]
+    proposals += await feedback.marked_against(log, active, await log.session_roots(), min_support)
     retiring = await nodes.nodes(log, match.RETIRING_KINDS)
     if retiring:
         sightings = await latest_sightings(log, retiring)
@@ -247,7 +250,7 @@ async def _dream(
     history = await observations_of(log, patterns)
     roots = await log.session_roots()
     candidates = consolidate(rooted([*history, *rows], roots), min_support)
-    matched, pending = await _matched(log, candidates)
+    matched, pending = await _matched(log, candidates, min_support)
     paged = page.paged(matched, room, pending)
     proposals = paged.proposed
     if unasked and not proposals:

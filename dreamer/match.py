@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from dreamer.consolidate import support_confidence
 from dreamer.journal import NewProposal
-from dreamer.similarity import contradicts, relation
+from dreamer.similarity import contradicts, relation, restates
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
 from memory_graph.memory.vocabulary import MemoryKind, NodeStatus, ProposalOp, ProposalStatus
@@ -61,7 +61,10 @@ def _placed(
     for memory in memories:
         if memory.kind != candidate.kind:
             continue
-        if candidate.kind.stated and contradicts(described, memory.attributes):
+        # Only a statement about the same thing takes a memory back: "use ruff, not black"
+        # does not take back "run black and pytest before committing".
+        about_it = restates(described, memory.attributes)
+        if candidate.kind.stated and about_it and contradicts(described, memory.attributes):
             return _supersede(candidate, memory)
         found = relation(described, memory.attributes)
         if found == "opposite" and candidate.kind.stated:

@@ -85,16 +85,33 @@ def _words(description: Mapping[str, Any], part: str) -> frozenset[str]:
 
 
 CONCEPT_WORDS = frozenset(key_words(" ".join(CONCEPTS)))
-"""The concepts on known scales as statements' words hold them ("breviti", "lowercas"): two
-statements on one scale are about the same thing, whichever way each points."""
+"""The concepts on known scales as statements' words hold them ("breviti", "lowercas"): a flip
+of one is a change of mind; sharing one is a word in common like any other ("short commit
+messages" and "brief answers" are two preferences)."""
 
 
 CHANGE_WORDS = frozenset(key_words("these days nowadays switched moved changed"))
 """The words of saying one changed one's mind, which name nothing swapped."""
 
 
+REPLY_WORDS = frozenset(
+    key_words(
+        "answers replies responses explanations examples versions summaries prose text output "
+        "give keep write long"
+    )
+)
+"""Words of how a reply is, said around a scale's word ("short answers", "the detailed
+version"): two such sentences on one scale are one preference, whatever else they name."""
+
+
+def _about_replies(words: frozenset[str]) -> bool:
+    return bool(words & CONCEPT_WORDS) and words - CONCEPT_WORDS <= REPLY_WORDS
+
+
 def _same_words(words: frozenset[str], others: frozenset[str], rarity: Rarity | None) -> bool:
-    if overlap(words, others) >= SAME_STATEMENT or words & others & CONCEPT_WORDS:
+    if overlap(words, others) >= SAME_STATEMENT:
+        return True
+    if words & others & CONCEPT_WORDS and _about_replies(words) and _about_replies(others):
         return True
     return (
         rarity is not None
@@ -134,6 +151,12 @@ def relation(
     # Opposite ends of one scale ("keep it terse", "the detailed version") never agree.
     opposite = flipped & CONCEPT_WORDS or len(flipped) * 2 > len(shared)
     return "opposite" if opposite else "same"
+
+
+def restates(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Whether two statements are about the same thing (by plain overlap of their words, or
+    one subject for facts), whichever way each points: what a change of mind must be."""
+    return relation(one, other) != "unrelated"
 
 
 def contradicts(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:

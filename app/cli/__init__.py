@@ -22,7 +22,7 @@ from app.terminal import visible
 
 __all__ = ["build_parser", "main", "prepare_demo"]
 
-DECISIONS = frozenset({"adopt", "reject", "undo", "forget", "private"})
+DECISIONS = frozenset({"adopt", "reject", "undo", "forget", "private", "mark"})
 """Commands that change what memory holds: a person's, never the agent's."""
 
 Handler = Callable[[argparse.Namespace], int]
@@ -49,6 +49,7 @@ HANDLERS: dict[str | None, Handler] = {
     "reject": _in_loop(inbox.decide),
     "undo": _in_loop(inbox.undo),
     "recall": _in_loop(memory.preview_recall),
+    "mark": _in_loop(sessions.mark_session),
     "context": _in_loop(memory.starting_context),
     "forget": _in_loop(privacy.forget_session),
     "private": _in_loop(privacy.make_private),

@@ -149,6 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     privacy.add_argument("id", type=_session_id, metavar="SESSION")
     privacy.add_argument("--off", action="store_true", help="make it an ordinary session again")
 
+    marking = command(
+        "mark",
+        "say how a session went (success, failure) or what a reply was worth (good, bad)",
+    )
+    marking.add_argument("id", type=_session_id, metavar="SESSION")
+    marking.add_argument("verdict", choices=["success", "failure", "good", "bad"])
+    marking.add_argument(
+        "--message",
+        type=_whole_number(1, "a message id"),
+        help="the reply to mark (default: the session's latest)",
+    )
+
     recalling = command("recall", "show what memory would be recalled for a text")
     recalling.add_argument("query", nargs="?", help="the text (a user's turn)")
     recalling.add_argument("--k", type=_whole_number(1, "a number of hits"), default=10)

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.cli.output import print_json
 from app.cli.parser import config_for
+from app.errors import UserError
 from app.origins import listed_title, origin_label
 from app.terminal import visible, when
 from memory_graph.store.content import tool_result_text
@@ -109,3 +110,18 @@ def _recalled_line(data: dict[str, Any]) -> str:
         if ids:
             parts.append(f"{one if len(ids) == 1 else many} {', '.join(ids)}")
     return "  ↳ recalled " + ("; ".join(parts) or "nothing")
+
+
+async def mark_session(args: argparse.Namespace) -> int:
+    """`reverie mark`: the person's word on a session's outcome or on a reply."""
+    from memory_graph.store.marks import Mark, mark
+
+    config = config_for(args)
+    verdict = Mark(args.verdict)
+    if verdict.of_session and args.message is not None:
+        raise UserError("--message marks a reply: use good or bad with it")
+    async with await SessionLog.open(config.home) as log:
+        marked = await mark(log, args.id, verdict, args.message)
+    what = f"session {args.id}" if verdict.of_session else f"reply {marked} of session {args.id}"
+    print(f"marked {what} {verdict}")
+    return 0

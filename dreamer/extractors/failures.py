@@ -47,10 +47,15 @@ quoted values are stripped. A longer line is a dumped value, and stripping costs
 a line that opens many brackets it never closes."""
 
 
+def _last_step_raw(command: str) -> str:
+    """The step of a command line that ran last, as written (redirections included)."""
+    return re.split(r"&&|\|\||;", command)[-1]
+
+
 def _last_step(command: str) -> str:
     # `cd app && git push`: the step that ran last is the one that failed or passed; in a
     # pipeline (`pytest | tail`) the first command is the one doing the work.
-    step = re.split(r"&&|\|\||;", command)[-1]
+    step = _last_step_raw(command)
     # The end of a quoted remote command (`ssh host "a; b"`) is no part of `b`; where its
     # output goes (`2>&1`, `> log.txt`) is no part of what it does.
     step = step.split("|", 1)[0].strip().strip("'\"")
@@ -60,7 +65,7 @@ def _last_step(command: str) -> str:
 _REDIRECTION = re.compile(r"\s+(?:\d*>>?&?|<)\s*\S+")
 
 
-_WRAPPERS = frozenset(["sudo", "doas", "nohup", "time", "nice", "env", "command", "exec"])
+_WRAPPERS = frozenset(["sudo", "doas", "nohup", "time", "nice", "env"])
 """Programs that run the command after them: `sudo restic backup` is `restic backup`."""
 _WRAPPER_VALUES = frozenset(["-u", "-g", "-n", "-C", "-h", "-p", "-U"])
 """A wrapper's options that take a value (`sudo -u postgres psql`, `nice -n 10 make`)."""
@@ -420,7 +425,13 @@ _INSPECTIONS = frozenset(
 was diagnosed, never what resolved it."""
 
 
+_WRITES = re.compile(r">>?\s*(?!/dev/null|&)\S")
+"""Output sent into a file: `echo 'export PATH=…' >> ~/.bashrc` changes something."""
+
+
 def _changes_something(command: str) -> bool:
+    if _WRITES.search(_last_step_raw(command)):
+        return True
     words = canonical_command(command).split()
     return bool(words) and words[0] not in _INSPECTIONS and " ".join(words[:2]) not in _INSPECTIONS
 

@@ -36,15 +36,10 @@ _CORRECTION = re.compile(
     r"(?:no\b|nope\b|don'?t\b|do not\b|i said\b|instead\b|stop\b|actually\b|again\b|"
     r"please (?:don'?t|do not|use|stop)\b|not like that\b|wrong\b|quit\b|enough\b|"
     r"(?:drop|lose|ditch|remove|skip|avoid|omit)\b|"
-    # Exasperation at the reply: "ugh, tabs again", "too long", "sigh."
-    r"(?:ugh|argh|sigh|meh|come on|seriously|why)\b[,!.]?|"
-    # What the reply did again: "printk again", "semicolons again?!".
-    r"[\w()-]+(?: [\w()-]+)? again\b|"
-    r"(?:(?:way|much|far|a bit|a little|bit) )?too \w+\b|"
-    # Asking for one thing in a word or two: "lowercase please", "shorter, please" (not "yes
-    # please", "could you please …": agreeing, asking).
-    r"(?!(?:yes|yeah|yep|sure|ok|okay|could|can|would|will|and|then|so)\b)"
-    r"(?:[\w-]+ ){0,2}[\w-]+,? please(?=\s*(?:[,.!;:]|$)))"
+    # Exasperation at the reply: "ugh, tabs again", "way too long", "sigh."
+    r"(?:ugh|argh|sigh|meh|come on)\b[,!.]?|"
+    r"(?:(?:way|much|far|a bit|a little|bit) )?too (?:long|verbose|wordy|chatty|short|terse|"
+    r"much \w+|many \w+)\b)"
 )
 _PREFERENCE = re.compile(
     r"(?i)\b(?:"
@@ -83,9 +78,17 @@ _LEAD_IN = (
 )
 _NOT_A_NAME = (
     r"(?!(?:it|this|that|there|here|he|she|they|we|i|you|which|what|who|everything|then|and|"
-    r"so|also|just|now|first|next|please)\b)"
+    r"so|also|just|now|first|next|please|rename|set|change|replace|make|add|use|let|put|move|"
+    r"try)\b)"
 )
-"""What a fact's subject is not: a pronoun stands for something said before, not a name."""
+"""What a fact's subject is not: a pronoun stands for something said before, not a name; a verb
+starts an instruction ("rename a -> b", "set retries = 3")."""
+_NOT_A_STATE = (
+    r"(?!(?:forever|fine|well|ok|okay|again|now|fast|slow|slowly|smoothly|correctly|main|"
+    r"master|the (?:branch|main))\b)"
+)
+"""What a running or sitting thing's value is not: how it runs ("runs fine", "runs forever"),
+or a branch ("the fix is on main")."""
 _NAME = r"[\w.+#/-]+(?: [\w.+#/-]+)?"
 _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
     # my editor is Helix; remember that my timezone is CET
@@ -98,7 +101,8 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
     # Helix is my editor; Ines's my accountant
     (
         re.compile(
-            rf"(?i)^\s*(?P<value>{_NAME})(?: is| are|'s) my (?P<attribute>[\w ]{{2,30}}?)"
+            rf"(?i)^\s*{_NOT_A_NAME}(?P<value>{_NAME})(?: is| are|'s) my "
+            r"(?P<attribute>[\w ]{2,30}?)"
             r"(?: (?:on|for|in) (?:everything|all|most)\b[^,;]*)?(?=[,;]|$| so\b)"
         ),
         FactSubject.PERSON,
@@ -106,7 +110,7 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
     # Ines does my taxes; Tomas reviews all my merge requests
     (
         re.compile(
-            rf"^\s*{_LEAD_IN}(?P<value>[A-Z][\w'-]+(?: [A-Z][\w'-]+)?) "
+            rf"^\s*{_LEAD_IN}(?i:{_NOT_A_NAME})(?P<value>[A-Z][\w'-]+(?: [A-Z][\w'-]+)?) "
             r"(?P<action>[a-z]+s(?: off| up| out| over| on)?) "
             r"(?:(?:all|every|each|most)(?: of)? )?my (?P<attribute>[\w ]{2,30}?)(?=[,;]|$| so\b)"
         ),
@@ -167,7 +171,8 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
         re.compile(
             rf"(?i)^\s*{_LEAD_IN}(?:the |our |my |this )?{_NOT_A_NAME}"
             r"(?P<attribute>[\w.' ()/-]{2,40}?) (?P<verb>runs(?: on)?|is on|is running|"
-            r"sits (?:in|on)|lives (?:in|on)|is hosted (?:on|at|in)) (?P<value>[^,;]+)"
+            r"sits (?:in|on)|lives (?:in|on)|is hosted (?:on|at|in)) "
+            rf"{_NOT_A_STATE}(?P<value>[^,;]+)"
         ),
         FactSubject.PROJECT,
     ),
@@ -175,7 +180,8 @@ _FACT_FORMS: tuple[tuple[re.Pattern[str], FactSubject], ...] = (
         re.compile(
             rf"(?i)^\s*{_LEAD_IN}(?:all (?:of )?the |the |our |both (?:of )?(?:the |our )?)"
             r"(?P<attribute>[\w.' ()/-]{2,40}?) (?P<verb>run(?: on)?|are on|are running|"
-            r"sit (?:in|on)|live (?:in|on)|are hosted (?:on|at|in)) (?P<value>[^,;]+)"
+            r"sit (?:in|on)|live (?:in|on)|are hosted (?:on|at|in)) "
+            rf"{_NOT_A_STATE}(?P<value>[^,;]+)"
         ),
         FactSubject.PROJECT,
     ),
@@ -208,6 +214,12 @@ _CLAUSE = re.compile(r"[,;()\u2013\u2014]|:(?=\s|$)|\s-\s|\b(?:but|and)\b", re.I
 """Where a negation's reach ends: punctuation between clauses (dashes and brackets too: "no
 subqueries please — pull each step into a CTE" rejects the subqueries, not the CTE); a colon
 only before a space ("never run :latest" rejects latest)."""
+_COMPLAINT = re.compile(
+    r"(?i)^\s*(?:ugh|argh|sigh|meh|come on)\b"
+    r"|^\s*(?!(?:use|do|try|run|make|write|go|give|put|add)\b)[\w()-]+(?: [\w()-]+)? again\b"
+)
+"""A complaint about the reply: exasperation first, or a thing or two and "again" ("printk
+again", "UPPERCASE keywords again"), not an instruction ("use tabs again")."""
 _INTERJECTION = re.compile(r"(?i)^\s*(?:no|nope)\s*[,!.]\s*")
 """A leading "no," marks a correction; it negates nothing that follows."""
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "vs")
@@ -243,6 +255,8 @@ def negated_words(sentence: str) -> frozenset[str]:
     by rejecting the other end ("skip the essay", "no caps")."""
     negated: set[str] = set()
     pointing: Counter[str] = Counter()
+    # A complaint names what is wrong: "ugh, UPPERCASE keywords again" wants them lowercase.
+    complaint = -1 if _COMPLAINT.search(sentence) else 1
     for clause in _CLAUSE.split(_INTERJECTION.sub("", sentence)):
         negation = _COMPARED.search(clause) or _NEGATION.search(clause)
         scope = negation.end() if negation else len(clause)
@@ -252,7 +266,10 @@ def negated_words(sentence: str) -> frozenset[str]:
         if after:
             negated |= key_words(clause[: after.start()])
         for concept in concepts(clause):
-            pointing[concept.name] += -concept.sign if concept.start >= scope else concept.sign
+            sign = -concept.sign if concept.start >= scope else concept.sign
+            # What a complaint names is what is wrong; "too long" says so itself.
+            flipped = complaint if not concept.complaint else 1
+            pointing[concept.name] += sign * flipped
     for name, direction in pointing.items():
         (stem,) = key_words(name)
         if direction < 0:
@@ -334,6 +351,8 @@ def fact_in(sentence: str) -> Fact | None:
     return None
 
 
+QUALITIES = frozenset(("brevity", "lowercase"))
+"""The scales whose words name how a reply should be, not a thing to do."""
 SCALE_SENTENCE_WORDS = 8
 """A sentence this short that names a point on a known scale ("spare me the lecture", "headings
 in lower case") says how the person wants things, whatever else it lacks."""
@@ -347,9 +366,18 @@ def _classify(sentence: str, after_reply: bool) -> tuple[MemoryKind, str] | None
         return MemoryKind.PREFERENCE, "stated"
     if after_reply and _CORRECTION.match(sentence):
         return MemoryKind.PREFERENCE, "correction"
-    if len(sentence.split()) <= SCALE_SENTENCE_WORDS and next(concepts(sentence), None):
+    if _on_scale(sentence):
         return MemoryKind.PREFERENCE, "stated"
     return None
+
+
+def _on_scale(sentence: str) -> bool:
+    """A short sentence, no question, that names a quality on a scale of how the person wants
+    replies ("short answers please", "headings in lower case"): not one that only names a thing
+    ("show me the diff", "can you give me a brief summary?")."""
+    if len(sentence.split()) > SCALE_SENTENCE_WORDS or sentence.rstrip().endswith("?"):
+        return False
+    return any(concept.name in QUALITIES for concept in concepts(sentence))
 
 
 def _fingerprint(kind: str, words: frozenset[str], negated: frozenset[str]) -> str:

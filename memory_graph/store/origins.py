@@ -53,7 +53,9 @@ def recalled_in(text: str, *, opening: bool = False) -> bool:
     """Whether a text holds Reverie's recalled block: anywhere in the harness's words (a hook
     hands it on inside its own), or (`opening`) at the start of what reads as typed (a person
     may quote it)."""
-    header = text.lstrip().startswith(RECALLED_HEADER) if opening else RECALLED_HEADER in text
+    # A Markdown heading of it too (`reverie context`, a CLAUDE.md block): "# What you …".
+    opened = text.lstrip().lstrip("#").lstrip()
+    header = opened.startswith(RECALLED_HEADER) if opening else RECALLED_HEADER in text
     return header or f"<{RECALLED_TAG}>" in text
 
 

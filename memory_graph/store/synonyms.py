@@ -28,6 +28,8 @@ class Concept:
     start: int
     end: int
     sign: int
+    complaint: bool = False
+    """Whether the phrase is a complaint itself ("too long"), which names what is wanted."""
 
 
 _SCALES: tuple[tuple[str, str, str], ...] = (
@@ -87,7 +89,9 @@ def concepts(text: str) -> Iterator[Concept]:
     for match in _PHRASES.finditer(text):
         group = match.lastgroup or ""
         name, _, direction = group.rpartition("_")
-        yield Concept(name, match.start(), match.end(), 1 if direction == "toward" else -1)
+        sign = 1 if direction == "toward" else -1
+        complaint = match.group().lower().startswith("too ")
+        yield Concept(name, match.start(), match.end(), sign, complaint)
 
 
 def named_once(text: str) -> str:

@@ -243,6 +243,7 @@ ASKING_WORDS = frozenset(
         "using",
         "usually",
         "want",
+        "way",
         "whenever",
         "wish",
     )

@@ -43,6 +43,10 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+f", "search", "Search"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar"),
         Binding("ctrl+r", "inbox", "Inbox"),
+        Binding("f6", "mark('good')", "Good reply"),
+        Binding("f7", "mark('bad')", "Bad reply"),
+        Binding("f8", "mark('success')", "Session went well"),
+        Binding("f9", "mark('failure')", "Session failed"),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
@@ -246,6 +250,24 @@ class ChatScreen(Screen[None]):
             markup=False,
         )
         await self.query_one(SessionsSidebar).refresh_sessions()
+
+    async def action_mark(self, verdict: str) -> None:
+        """The person's word on the latest reply (good, bad) or on the session (success,
+        failure): an event in the log the dreamer weighs."""
+        from memory_graph.store.errors import StoreError
+        from memory_graph.store.marks import Mark, mark
+
+        if self.session_log is None or self.session_id is None:
+            self.notify("Nothing to mark yet: send a message first.", markup=False)
+            return
+        chosen = Mark(verdict)
+        try:
+            marked = await mark(self.session_log, self.session_id, chosen)
+        except StoreError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        what = "this session" if chosen.of_session else f"reply {marked}"
+        self.notify(f"Marked {what} {chosen}.", markup=False)
 
     def action_inbox(self) -> None:
         """Open the inbox of proposals."""

@@ -25,11 +25,22 @@ STANDING_KINDS = (MemoryKind.PREFERENCE, MemoryKind.FACT)
 """The kinds that may stand: corrections are preferences too."""
 
 
-def stands(kind: MemoryKind, attributes: dict[str, object]) -> bool:
-    """Whether a memory of this kind and these attributes applies to every turn."""
-    if kind not in STANDING_KINDS:
+_ABOUT_THE_PERSON = ("my ", "i ", "i'm ", "i am ", "i've ")
+"""How a fact about the person begins, for facts adopted before facts kept their subject (and
+facts the model found, which name none)."""
+
+
+def stands(kind: MemoryKind, attributes: dict[str, object], statement: str = "") -> bool:
+    """Whether a memory of this kind and these attributes applies to every turn: a preference,
+    or a fact about the person."""
+    if kind == MemoryKind.PREFERENCE:
+        return True
+    if kind != MemoryKind.FACT:
         return False
-    return kind != MemoryKind.FACT or attributes.get("subject") != FactSubject.PROJECT
+    subject = attributes.get("subject")
+    if subject is not None:
+        return subject == FactSubject.PERSON
+    return statement.lower().lstrip().startswith(_ABOUT_THE_PERSON)
 
 
 async def standing(
@@ -41,14 +52,21 @@ async def standing(
     for kind in STANDING_KINDS:
         # The strongest of each kind by support, from the index: a graph of 100,000
         # memories is not read whole for each turn.
+        # Facts about a project and memories of other projects are left out in the query:
+        # they must not fill the candidates.
         rows = await log.connection.execute_fetchall(
             "SELECT n.id, n.statement, n.attributes, n.support, n.last_seen FROM nodes n "
-            f"WHERE n.kind = ? AND {RECALLABLE} ORDER BY n.support DESC LIMIT ?",
-            (kind, STANDING_CANDIDATES),
+            f"WHERE n.kind = ? AND {RECALLABLE} "
+            "AND COALESCE(json_extract(n.attributes, '$.subject'), '') != 'project' "
+            f"AND COALESCE(json_extract(n.attributes, '$.{SCOPE}'), '') IN ('', ?) "
+            "ORDER BY n.support DESC LIMIT ?",
+            (kind, project or "", STANDING_CANDIDATES),
         )
         for node_id, statement, attributes, support, last_seen in rows:
             described = json.loads(attributes)
-            if not stands(kind, described) or not applies(described.get(SCOPE), project):
+            if not stands(kind, described, str(statement)):
+                continue
+            if not applies(described.get(SCOPE), project):
                 continue
             strength = weight(kind, int(support), str(last_seen), now)
             weighed.append((strength, int(node_id), kind, str(statement)))

@@ -1,0 +1,65 @@
+"""The person's marks as evidence: a reply marked bad that followed recalled memory counts
+against each memory recalled for the turn it answered. A memory that replies marked bad
+followed in enough of the person's sessions (`min_support`) becomes a `retire` proposal, its
+evidence those replies, for the person to judge: the dreamer writes no memory."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from dreamer.journal import NewProposal
+from memory_graph.memory.evidence import Evidence
+from memory_graph.memory.nodes import Node
+from memory_graph.memory.vocabulary import ProposalOp
+from memory_graph.store.marks import MARK, Mark
+from memory_graph.store.session_log import SessionLog
+
+_BAD_REPLIES = (
+    "SELECT e.session_id, e.message_id, (SELECT r.data FROM events r WHERE r.session_id = "
+    "e.session_id AND r.kind = 'recall' AND r.message_id = (SELECT MAX(u.id) FROM messages u "
+    "WHERE u.session_id = e.session_id AND u.role = 'user' AND u.id < e.message_id)) AS recalled "
+    "FROM events e JOIN sessions s ON s.id = e.session_id "
+    f"WHERE e.kind = '{MARK}' AND json_extract(e.data, '$.reply') = '{Mark.BAD.value}' "
+    "AND s.private = 0"
+)
+"""Every reply marked bad, outside private sessions, with what was recalled for its turn."""
+REPLY_SPAN = 200
+"""How much of a reply marked bad its evidence shows."""
+
+
+async def marked_against(
+    log: SessionLog, memories: list[Node], roots: dict[int, int], min_support: int
+) -> list[NewProposal]:
+    """`retire` for the active memories that replies marked bad followed in at least
+    `min_support` of the person's sessions."""
+    against: dict[int, dict[int, Evidence]] = defaultdict(dict)
+    for session_id, message_id, recalled in await log.connection.execute_fetchall(_BAD_REPLIES):
+        if not recalled:
+            continue
+        data = json.loads(recalled)
+        for node_id in data.get("memories", []):
+            root = roots.get(int(session_id), int(session_id))
+            link = Evidence(int(session_id), int(message_id), (0, REPLY_SPAN))
+            against[int(node_id)].setdefault(root, link)
+    proposals = []
+    for memory in memories:
+        sessions = against.get(memory.id, {})
+        if len(sessions) < min_support:
+            continue
+        proposals.append(
+            NewProposal(
+                op=ProposalOp.RETIRE,
+                kind=memory.kind,
+                statement=(
+                    f'Retire "{memory.statement}"? Replies that followed it were marked bad in '
+                    f"{len(sessions)} sessions."
+                ),
+                confidence=0.75,
+                support=len(sessions),
+                fingerprint=f"marked-bad:{memory.pattern}:{len(sessions)}",
+                evidence=sorted(sessions.values(), key=lambda link: link.message_id),
+                payload={"target": memory.pattern},
+            )
+        )
+    return proposals
