@@ -122,8 +122,7 @@ async def _matched(
     memories = [node for node, _ in await nodes.nodes(log, kinds)] if kinds else []
     proposals = match.place(candidates, known, memories)
     # Replies marked bad after a memory was recalled count against it.
-    active = [node for node, _ in await nodes.nodes(log)]
-    proposals += await feedback.marked_against(log, active, await log.session_roots(), min_support)
+    proposals += await feedback.marked_against(log, min_support)
     retiring = await nodes.nodes(log, match.RETIRING_KINDS)
     if retiring:
         sightings = await latest_sightings(log, retiring)

@@ -10,10 +10,11 @@ from collections import defaultdict
 
 from dreamer.journal import NewProposal
 from memory_graph.memory.evidence import Evidence
-from memory_graph.memory.nodes import Node
+from memory_graph.memory.nodes import NODE_COLUMNS, node_from_row
 from memory_graph.memory.vocabulary import ProposalOp
 from memory_graph.store.marks import MARK, Mark
 from memory_graph.store.session_log import SessionLog
+from memory_graph.store.sql import where_in
 
 _BAD_REPLIES = (
     "SELECT e.session_id, e.message_id, (SELECT r.data FROM events r WHERE r.session_id = "
@@ -28,13 +29,16 @@ REPLY_SPAN = 200
 """How much of a reply marked bad its evidence shows."""
 
 
-async def marked_against(
-    log: SessionLog, memories: list[Node], roots: dict[int, int], min_support: int
-) -> list[NewProposal]:
+async def marked_against(log: SessionLog, min_support: int) -> list[NewProposal]:
     """`retire` for the active memories that replies marked bad followed in at least
-    `min_support` of the person's sessions."""
+    `min_support` of the person's sessions. Read only when some reply is marked bad: a dream
+    of a log without such marks reads no memory and no session here."""
+    marked = list(await log.connection.execute_fetchall(_BAD_REPLIES))
+    if not marked:
+        return []
+    roots = await log.session_roots()
     against: dict[int, dict[int, Evidence]] = defaultdict(dict)
-    for session_id, message_id, recalled in await log.connection.execute_fetchall(_BAD_REPLIES):
+    for session_id, message_id, recalled in marked:
         if not recalled:
             continue
         data = json.loads(recalled)
@@ -42,11 +46,16 @@ async def marked_against(
             root = roots.get(int(session_id), int(session_id))
             link = Evidence(int(session_id), int(message_id), (0, REPLY_SPAN))
             against[int(node_id)].setdefault(root, link)
+    named = [node_id for node_id, sessions in against.items() if len(sessions) >= min_support]
+    rows = await where_in(
+        log,
+        f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.status = 'active' AND n.id IN ({{}})",
+        named,
+    )
+    memories = sorted((node_from_row(row) for row in rows), key=lambda node: node.id)
     proposals = []
     for memory in memories:
-        sessions = against.get(memory.id, {})
-        if len(sessions) < min_support:
-            continue
+        sessions = against[memory.id]
         proposals.append(
             NewProposal(
                 op=ProposalOp.RETIRE,

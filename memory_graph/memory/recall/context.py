@@ -13,7 +13,7 @@ from typing import Any
 from memory_graph.memory.projects import SCOPE
 from memory_graph.memory.recall.memories import RECALLABLE, weight
 from memory_graph.memory.recall.results import RecallHit, tokens
-from memory_graph.memory.recall.standing import standing
+from memory_graph.memory.recall.standing import Weighed, standing, strongest_within
 from memory_graph.memory.recall.tuning import DEFAULT_BUDGET, STANDING_CANDIDATES, STANDING_SHARE
 from memory_graph.memory.vocabulary import MemoryKind, RecallReason
 from memory_graph.store.database import Database
@@ -59,23 +59,18 @@ async def _project_memory(
         "ORDER BY n.support DESC LIMIT ?",
         (project, STANDING_CANDIDATES),
     )
-    weighed = sorted(
+    weighed: list[Weighed] = [
         (
-            (weight(MemoryKind(kind), int(support), str(last_seen), now), int(node_id), kind, text)
-            for node_id, kind, text, support, last_seen in rows
-            if int(node_id) not in taken and not MemoryKind(kind).derived
-        ),
-        key=lambda item: (-item[0], item[1]),
-    )
-    hits: list[RecallHit] = []
-    used = 0
-    for strength, node_id, kind, text in weighed:
-        cost = tokens(str(text))
-        if used + cost <= budget:
-            hits.append(
-                RecallHit(
-                    node_id, MemoryKind(kind), str(text), strength, [], None, RecallReason.PROJECT
-                )
-            )
-            used += cost
+            weight(MemoryKind(kind), int(support), str(last_seen), now),
+            int(node_id),
+            MemoryKind(kind),
+            str(text),
+        )
+        for node_id, kind, text, support, last_seen in rows
+        if int(node_id) not in taken and not MemoryKind(kind).derived
+    ]
+    hits = [
+        RecallHit(node_id, kind, text, strength, [], None, RecallReason.PROJECT)
+        for strength, node_id, kind, text in strongest_within(weighed, budget)
+    ]
     return hits

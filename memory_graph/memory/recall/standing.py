@@ -48,7 +48,7 @@ async def standing(
 ) -> list[RecallHit]:
     """The standing memories that apply in `project` (None: outside any) and fit in `budget`
     tokens, strongest first."""
-    weighed: list[tuple[float, int, MemoryKind, str]] = []
+    weighed: list[Weighed] = []
     for kind in STANDING_KINDS:
         # The strongest of each kind by support, from the index: a graph of 100,000
         # memories is not read whole for each turn.
@@ -70,13 +70,7 @@ async def standing(
                 continue
             strength = weight(kind, int(support), str(last_seen), now)
             weighed.append((strength, int(node_id), kind, str(statement)))
-    chosen: list[tuple[float, int, MemoryKind, str]] = []
-    used = 0
-    for item in sorted(weighed, key=lambda item: (-item[0], item[1])):
-        cost = tokens(item[3])
-        if used + cost <= budget:
-            chosen.append(item)
-            used += cost
+    chosen = strongest_within(weighed, budget)
     versions = await _versions(log, [node_id for _, node_id, _, _ in chosen])
     return [
         RecallHit(
@@ -84,6 +78,22 @@ async def standing(
         )
         for strength, node_id, kind, statement in chosen
     ]
+
+
+Weighed = tuple[float, int, MemoryKind, str]
+"""A memory as it competes for room: its strength, id, kind and statement."""
+
+
+def strongest_within(weighed: list[Weighed], budget: int) -> list[Weighed]:
+    """The strongest first (ties by id), each that still fits in `budget` tokens."""
+    chosen: list[Weighed] = []
+    used = 0
+    for item in sorted(weighed, key=lambda item: (-item[0], item[1])):
+        cost = tokens(item[3])
+        if used + cost <= budget:
+            chosen.append(item)
+            used += cost
+    return chosen
 
 
 async def _versions(log: Database, node_ids: list[int]) -> dict[int, int]:
