@@ -44,3 +44,8 @@ def one_line(value: object, limit: int = 120) -> str:
 def when(session_started: str, session_ended: str | None) -> str:
     """A session's last activity as `YYYY-MM-DD HH:MM`."""
     return (session_ended or session_started)[:16].replace("T", " ")
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`count` and the word that goes with it: "1 session", "3 sessions", "2 memories"."""
+    return f"{count} {one if count == 1 else many or one + 's'}"

@@ -19,7 +19,7 @@ from memory_graph.memory import adoption
 from memory_graph.memory.inbox import pending_ids
 from memory_graph.memory.recall import recall
 from memory_graph.store.session_log import SessionLog
-from memory_graph.store.text import terms
+from memory_graph.store.text import any_of, terms
 from memory_graph.transcripts.importer import import_paths
 
 LOCOMO = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "locomo"
@@ -81,7 +81,7 @@ async def _bm25_turns(log: SessionLog, question: str) -> list[str]:
     async with log.connection.execute(
         "SELECT m.external_id FROM messages_fts f JOIN messages m ON m.id = f.rowid "
         "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?",
-        (" OR ".join(f'"{word}"' for word in words), K),
+        (any_of(words), K),
     ) as cursor:
         return [str(row[0]) for row in await cursor.fetchall()]
 

@@ -34,6 +34,7 @@ from dreamer.similarity import (
     share,
 )
 from dreamer.wording import as_memory
+from memory_graph.memory.confidence import support_confidence
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.vocabulary import EdgeKind, MemoryKind, ProposalOp
 from memory_graph.store.content import shown_controls
@@ -326,11 +327,6 @@ def _request_sentence(items: Sequence[Observation], recurring: frozenset[str]) -
         default=("", items[0].message_id),
     )
     return _quote(best), asked_in
-
-
-def support_confidence(support: int) -> float:
-    """How sure a pattern is from its support alone: 2 sessions 0.75, 3 0.88, 4 0.94."""
-    return 1 - 0.5**support
 
 
 def _index_words(observation: Observation) -> frozenset[str]:

@@ -42,7 +42,7 @@ from dreamer.journal import (
 )
 from dreamer.observation import SessionView
 from memory_graph.memory import nodes
-from memory_graph.memory.vocabulary import MemoryKind, ProposalStatus
+from memory_graph.memory.vocabulary import MemoryKind, ProposalOp, ProposalStatus
 from memory_graph.store.records import dumps, now_iso
 from memory_graph.store.session_log import SessionLog
 
@@ -111,16 +111,34 @@ def rooted(observations: Sequence[Observation], roots: dict[int, int]) -> list[O
 
 
 async def _matched(
-    log: SessionLog, candidates: list[NewProposal], min_support: int
+    log: SessionLog, candidates: list[NewProposal], min_support: int, seen: list[Observation]
 ) -> tuple[list[NewProposal], set[str]]:
     """The candidates matched against the adopted graph and the inbox, the memories gone
-    quiet, each with the state of what it edits; and which of their patterns are pending."""
+    quiet, each with the state of what it edits; and which of their patterns are pending
+    (`seen`: this dream's observations, not yet written)."""
     # A failure proposed with its fix stands for both: either may be memory already.
     each = [part for candidate in candidates for part in (candidate, *candidate.parts)]
     known = await nodes.nodes_of(log, [part.fingerprint for part in each])
     kinds = sorted({c.kind for c in each if c.fingerprint not in known})
-    memories = [node for node, _ in await nodes.nodes(log, kinds)] if kinds else []
-    proposals = match.place(candidates, known, memories)
+    adopted = await nodes.nodes(log, kinds) if kinds else []
+    proposals = match.place(candidates, known, [node for node, _ in adopted])
+    # A change of mind the person went back on is theirs to settle: when was each memory
+    # taken back last said?
+    targets = {p.target for p in proposals if p.op == ProposalOp.SUPERSEDE}
+    taken_back = [(node, patterns) for node, patterns in adopted if node.pattern in targets]
+    if taken_back:
+        said = {
+            node: sighting[0]
+            for node, sighting in (await latest_sightings(log, taken_back)).items()
+        }
+        now: dict[str, int] = {}
+        for observation in seen:
+            now[observation.group] = max(now.get(observation.group, 0), observation.session_id)
+        last_said = {
+            node.pattern: max([said.get(node.id, 0), *(now.get(p, 0) for p in patterns)])
+            for node, patterns in taken_back
+        }
+        proposals = match.flag_conflicts(proposals, last_said)
     # Replies marked bad after a memory was recalled count against it.
     proposals += await feedback.marked_against(log, min_support)
     retiring = await nodes.nodes(log, match.RETIRING_KINDS)
@@ -248,8 +266,9 @@ async def _dream(
     patterns = sorted(touched.union(waiting, await held_with(log, sorted(touched))))
     history = await observations_of(log, patterns)
     roots = await log.session_roots()
-    candidates = consolidate(rooted([*history, *rows], roots), min_support)
-    matched, pending = await _matched(log, candidates, min_support)
+    observed = rooted(rows, roots)
+    candidates = consolidate([*rooted(history, roots), *observed], min_support)
+    matched, pending = await _matched(log, candidates, min_support, observed)
     paged = page.paged(matched, room, pending)
     proposals = paged.proposed
     if unasked and not proposals:

@@ -9,6 +9,7 @@ import json
 from collections import defaultdict
 
 from dreamer.journal import NewProposal
+from memory_graph.memory.confidence import AGAINST
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import NODE_COLUMNS, node_from_row
 from memory_graph.memory.vocabulary import ProposalOp
@@ -68,7 +69,7 @@ async def marked_against(log: SessionLog, min_support: int) -> list[NewProposal]
                 support=len(sessions),
                 fingerprint=f"marked-bad:{memory.pattern}:{len(sessions)}",
                 evidence=sorted(sessions.values(), key=lambda link: link.message_id),
-                payload={"target": memory.pattern},
+                payload={"target": memory.pattern, AGAINST: True},
             )
         )
     return proposals

@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from dreamer.consolidate import support_confidence
 from dreamer.journal import NewProposal
 from dreamer.similarity import contradicts, relation, restates
+from memory_graph.memory.confidence import support_confidence
 from memory_graph.memory.evidence import Evidence
+from memory_graph.memory.inbox import CONFLICT, INSTEAD_OF
 from memory_graph.memory.nodes import Node
 from memory_graph.memory.vocabulary import MemoryKind, NodeStatus, ProposalOp, ProposalStatus
 
@@ -95,8 +96,33 @@ def _supersede(candidate: NewProposal, memory: Node) -> NewProposal:
         op=ProposalOp.SUPERSEDE,
         statement=f'Instead of "{memory.statement}": {candidate.statement}',
         fingerprint=f"supersede:{candidate.fingerprint}",
-        payload={**candidate.payload, "target": memory.pattern},
+        payload={**candidate.payload, "target": memory.pattern, INSTEAD_OF: memory.statement},
     )
+
+
+def flag_conflicts(
+    proposals: Sequence[NewProposal], last_said: dict[str, int]
+) -> list[NewProposal]:
+    """Each `supersede` whose memory was still said (`last_said`: the newest session each
+    memory's patterns were seen in) after its own first session, flagged `conflict`: the person
+    went back and forth, so which replaces which is theirs to say."""
+    flagged = []
+    for proposal in proposals:
+        said = last_said.get(proposal.target)
+        first = min((link.session_id for link in proposal.evidence), default=None)
+        if proposal.op != ProposalOp.SUPERSEDE or said is None or first is None or said < first:
+            flagged.append(proposal)
+            continue
+        old = proposal.payload[INSTEAD_OF]
+        new = proposal.payload["node"]["statement"]
+        flagged.append(
+            replace(
+                proposal,
+                statement=f'Which stands? "{new}" (adopt) or "{old}" (reject): you said both',
+                payload={**proposal.payload, CONFLICT: True},
+            )
+        )
+    return flagged
 
 
 def _merge(candidate: NewProposal, memory: Node) -> NewProposal:

@@ -128,6 +128,8 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
         "last_seen",
         "stale",
         "scope",
+        "instead_of",
+        "conflict",
     }
     assert set(proposals[0]) == keys
     assert set(proposals[0]["evidence"][0]) == {

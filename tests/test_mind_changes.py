@@ -15,7 +15,8 @@ from dreamer.dream import dream
 from dreamer.extractors.statements import negated_words
 from dreamer.similarity import contradicts
 from memory_graph.memory import adoption
-from memory_graph.memory.inbox import pending
+from memory_graph.memory.confidence import confidence, contradicted
+from memory_graph.memory.inbox import pending, replaced_evidence
 from memory_graph.memory.recall import recall
 from memory_graph.memory.vocabulary import ProposalOp
 from memory_graph.store.session_log import SessionLog
@@ -104,3 +105,79 @@ async def test_once_superseded_the_older_memory_is_never_recalled(log: SessionLo
     statements = [hit.statement for hit in (*recalled.standing, *recalled.hits)]
     assert not [s for s in statements if "prefer gradle" in s]
     assert any("maven" in s for s in statements)
+
+
+async def _adopt_all(log: SessionLog) -> None:
+    for item in await pending(log):
+        await adoption.adopt(log, item.id)
+
+
+async def test_a_change_said_after_the_memory_is_no_conflict(log: SessionLog) -> None:
+    await _said(log, ["I prefer meson for the C builds", "always build the C code with meson"])
+    await dream(log)
+    await _adopt_all(log)
+    await _said(log, ["build the C code with cmake, not meson", "cmake for C builds, never meson"])
+    await dream(log)
+    [change] = [item for item in await pending(log) if item.op == ProposalOp.SUPERSEDE]
+    assert not change.conflict
+    assert "meson" in change.instead_of and change.replaces is not None
+
+
+async def test_going_back_and_forth_is_a_conflict_the_person_settles(log: SessionLog) -> None:
+    await _said(log, ["I prefer podman for containers", "always run containers with podman"])
+    await dream(log)
+    await _adopt_all(log)
+    # The new choice, then the old one said again, then the new one: no order to trust.
+    await _said(
+        log,
+        [
+            "run containers with docker, not podman",
+            "I prefer podman for containers",
+            "docker for the containers please, never podman",
+        ],
+    )
+    await dream(log)
+    [change] = [item for item in await pending(log) if item.op == ProposalOp.SUPERSEDE]
+    assert change.conflict
+    assert "Which stands?" in change.statement and "podman" in change.statement
+    replaced = await replaced_evidence(log, change)
+    assert replaced and all("podman" in link.excerpt for link in replaced)
+    shape = change.to_json([], replaced)
+    assert shape["conflict"] is True
+    assert shape["instead_of"]["node_id"] == change.replaces
+    assert shape["instead_of"]["evidence"][0]["session_id"] == replaced[0].session_id
+
+
+async def test_evidence_against_a_memory_lowers_its_confidence_until_decided(
+    log: SessionLog,
+) -> None:
+    await _said(log, ["I prefer rsync for copying backups", "always copy backups with rsync"])
+    await dream(log)
+    await _adopt_all(log)
+    [memory] = (await recall(log, "anything")).standing
+    assert memory.node_id is not None
+    assert await contradicted(log, [memory.node_id]) == {}
+    await _said(log, ["copy backups with rclone, not rsync", "rclone for the backups, never rsync"])
+    await dream(log)
+    against = await contradicted(log, [memory.node_id])
+    assert against == {memory.node_id: 2}
+    assert confidence(2, against[memory.node_id]) < confidence(2)
+    [change] = [item for item in await pending(log) if item.op == ProposalOp.SUPERSEDE]
+    await adoption.reject(log, change.id)
+    # Rejected: the person said the memory stands, and nothing counts against it any more.
+    assert await contradicted(log, [memory.node_id]) == {}
+
+
+async def test_a_contradicted_memory_ranks_below_an_equal_one(log: SessionLog) -> None:
+    await _said(log, ["I prefer sqlite for side projects", "always use sqlite for side projects"])
+    await dream(log)
+    await _adopt_all(log)
+    await _said(log, ["I prefer httpie for api calls", "always use httpie for api calls"])
+    await dream(log)
+    await _adopt_all(log)
+    before = [hit.statement for hit in (await recall(log, "hello")).standing]
+    assert len(before) == 2 and "httpie" in before[0]  # as strong, and seen last
+    await _said(log, ["use curl for api calls, not httpie", "curl for api calls, never httpie"])
+    await dream(log)
+    after = [hit.statement for hit in (await recall(log, "hello")).standing]
+    assert "sqlite" in after[0] and "httpie" in after[1]

@@ -179,3 +179,55 @@ def test_p_in_the_inbox_chooses_where_a_memory_applies(
             assert node.id in (await recall(log, "hello", project=str(tmp_path))).memories
 
     asyncio.run(adopted())
+
+
+def test_p_in_the_memory_browser_changes_where_a_memory_applies(
+    home: Path, tmp_path: Path, workspace: Path
+) -> None:
+    kiln, anvil = tmp_path / "kiln", tmp_path / "anvil"
+
+    async def seed() -> None:
+        async with await SessionLog.open(home) as log:
+            await _told(log, str(kiln), "glaze the pots", "I prefer metric units in recipes")
+            await _told(log, str(anvil), "forge a hook", "I prefer metric units in recipes")
+            await _told(log, str(kiln), "fire the kiln", "I prefer metric units in recipes")
+            await _adopt_all(log)
+
+    asyncio.run(seed())
+
+    async def browse() -> None:
+        from app.tui.screens.memory_screen import MemoryScreen
+
+        app = ReverieApp(offline_config(home, workspace))
+        async with app.run_test(size=INBOX_SIZE) as pilot:
+            await open_inbox(pilot)
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            browser = pilot.app.screen
+            assert isinstance(browser, MemoryScreen) and browser.current is not None
+            detail = browser.query_one(ListDetail).detail
+            # Learned in two projects: everywhere, and each press narrows it to the next
+            # project it was learned in, the one with most sessions first.
+            assert "Applies: everywhere" in plain(detail)
+            assert "confidence 0.88" in plain(detail)  # three sessions, none against
+            await pilot.press("p")
+            await settle(pilot)
+            assert "Applies: in project kiln only" in plain(detail)
+            assert "project kiln only" in str(browser.listing.get_option_at_index(1).prompt)
+            await pilot.press("p")
+            await settle(pilot)
+            assert "Applies: in project anvil only" in plain(detail)
+            await pilot.press("u")
+            await settle(pilot)
+            assert "Applies: in project kiln only" in plain(detail)
+
+    asyncio.run(browse())
+
+    async def scoped() -> None:
+        async with await SessionLog.open(home) as log:
+            [(node, _)] = [item for item in await nodes(log) if item[0].kind == "preference"]
+            assert node.attributes["scope"] == str(kiln.resolve())
+            assert node.id in (await recall(log, "hi", project=str(kiln.resolve()))).memories
+            assert node.id not in (await recall(log, "hi", project=str(anvil.resolve()))).memories
+
+    asyncio.run(scoped())

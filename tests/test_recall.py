@@ -15,8 +15,10 @@ from app.config import Config
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.recall import Recalled, recall, tokens
+from memory_graph.memory.recall.memories import seeds
 from memory_graph.memory.vocabulary import RecallReason
 from memory_graph.store.session_log import SessionLog
+from memory_graph.store.text import any_of, terms
 from memory_graph.transcripts.importer import import_paths
 from tests.support.demo import DEMO_HISTORY
 from tests.support.fake_api import FakeMessagesAPI, text
@@ -187,3 +189,35 @@ async def test_a_query_naming_one_side_prefers_what_that_side_said(log: SessionL
     assert shown[0] == "assistant: Pottery is lovely, Maya!"
     shown = _episodes(await recall(log, "What did Maya say about pottery?"))
     assert shown[0] == "user: I started pottery classes"
+
+
+async def test_a_memory_naming_more_of_the_turns_words_is_not_outranked_in_a_small_graph(
+    log: SessionLog,
+) -> None:
+    # Seven memories: "kiln", "glaze" and "bisque" are each in three of them, so FTS5's BM25
+    # weighs them at almost nothing, and one rare word would win alone.
+    statements = [
+        "When the kiln glaze crawls on bisque, wipe the bisque with a damp sponge first",
+        "the kiln vents need a clean every month",
+        "bisque firings run on cone 04",
+        "glaze buckets stay sealed overnight",
+        "the kiln controller beeps at the end of a bisque load",
+        "glaze recipes live in the green notebook",
+        "porcelain orders ship on fridays",
+    ]
+    when = "2026-01-01T00:00:00.000Z"
+    async with log.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO nodes (id, pattern, kind, statement, support, first_seen, last_seen, "
+            "adopted, updated) VALUES (?, ?, 'fix', ?, 2, ?, ?, ?, ?)",
+            [(n, f"p{n}", s, when, when, when, when) for n, s in enumerate(statements, 1)],
+        )
+    words = terms("glaze on the bisque in the kiln, as for porcelain")
+    by_bm25 = await log.connection.execute_fetchall(
+        "SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT 1",
+        (any_of(words),),
+    )
+    assert [row[0] for row in by_bm25] == [7]
+    seeded = await seeds(log, words)
+    assert max(seeded, key=lambda node: seeded[node]) == 1
+    assert abs(sum(seeded.values()) - 1) < 1e-9

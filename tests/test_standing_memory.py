@@ -164,6 +164,19 @@ async def test_the_chat_shows_what_each_turn_recalled(
         # It sits under the turn it was recalled for, before the reply.
         order = [type(child) for child in screen.query_one(Conversation).children]
         assert order.index(RecalledView) == order.index(UserTurn) + 1
+        # Reopened from the log, the turn shows what it recalled then, as it was worded.
+        session = screen.session_id
+        assert session is not None
+        await screen.action_new_session()
+        await pilot.pause()
+        assert not list(screen.query(RecalledView))
+        await screen.open_session(session)
+        await pilot.pause()
+        [again] = list(screen.query(RecalledView))
+        assert str(again.title) == "recalled 2 memories"
+        assert plain(again.query_one(".recalled-lines", Static)) == shown
+        order = [type(child) for child in screen.query_one(Conversation).children]
+        assert order.index(RecalledView) == order.index(UserTurn) + 1
 
 
 def test_chat_json_lists_what_was_recalled(

@@ -24,7 +24,7 @@ from app.agent.tools import Toolbox, ToolOutcome
 from app.agent.workspace import Workspace
 from app.config import Config
 from memory_graph.store.errors import StoreError
-from memory_graph.store.records import Block, Message, Session
+from memory_graph.store.records import RECALL_EVENT, Block, Message, Session
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
@@ -214,8 +214,12 @@ class Agent:
             # Recorded with the turn, so what was recalled is never taken for new evidence.
             await self.log.add_event(
                 session_id,
-                "recall",
-                {"memories": recalled.memories, "episodes": recalled.episodes},
+                RECALL_EVENT,
+                {
+                    "memories": recalled.memories,
+                    "episodes": recalled.episodes,
+                    "references": recalled.references,
+                },
                 message_id=user.id,
             )
         try:

@@ -18,29 +18,31 @@ if TYPE_CHECKING:
 
 
 async def inbox(args: argparse.Namespace) -> int:
-    from memory_graph.memory.inbox import with_evidence
+    from memory_graph.memory.inbox import as_json, with_evidence
     from memory_graph.memory.projects import scope_name
 
     config = config_for(args)
     async with await SessionLog.open(config.home) as log:
+        if args.json:
+            print_json({"proposals": await as_json(log)})
+            return 0
         items = await with_evidence(log)
-    if args.json:
-        print_json({"proposals": [item.to_json(evidence) for item, evidence in items]})
-    elif not items:
+    if not items:
         print("the inbox is empty: `reverie dream` reviews new sessions", file=sys.stderr)
-    else:
-        for item, evidence in items:
-            sessions = len({link.session_id for link in evidence})
-            marks = ("  [stale: what it edits changed]" if item.stale else "") + (
-                f"  [{item.flag}]" if item.flag else ""
-            )
-            if item.scope:
-                marks += f"  [{scope_name(item.scope)} only]"
-            line = (
-                f"{item.id:>5}  {item.kind:<8} {item.confidence:.2f}  "
-                f"{item.support} sessions ({sessions} shown)  {item.statement}{marks}"
-            )
-            print(visible(line))
+    for item, evidence in items:
+        sessions = len({link.session_id for link in evidence})
+        marks = ("  [stale: what it edits changed]" if item.stale else "") + (
+            f"  [{item.flag}]" if item.flag else ""
+        )
+        if item.scope:
+            marks += f"  [{scope_name(item.scope)} only]"
+        if item.conflict:
+            marks += "  [conflict: adopt keeps the new, reject the old]"
+        line = (
+            f"{item.id:>5}  {item.kind:<8} {item.confidence:.2f}  "
+            f"{item.support} sessions ({sessions} shown)  {item.statement}{marks}"
+        )
+        print(visible(line))
     return 0
 
 

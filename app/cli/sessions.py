@@ -13,7 +13,7 @@ from app.errors import UserError
 from app.origins import listed_title, origin_label
 from app.terminal import visible, when
 from memory_graph.store.content import tool_result_text
-from memory_graph.store.records import Message, Session
+from memory_graph.store.records import RECALL_EVENT, Message, Session
 from memory_graph.store.session_log import SessionLog
 
 
@@ -85,7 +85,7 @@ async def show(args: argparse.Namespace) -> int:
         return 0
     print(visible(f"session {session.id}: {session.title or '(untitled)'}"))
     print(visible(f"source {session.source}, started {session.started}, outcome {session.outcome}"))
-    recalls = {e.message_id: e.data for e in events if e.kind == "recall" and e.message_id}
+    recalls = {e.message_id: e.data for e in events if e.kind == RECALL_EVENT and e.message_id}
     for message in messages:
         if message.role == "system":
             continue

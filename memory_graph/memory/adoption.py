@@ -17,7 +17,7 @@ import aiosqlite
 
 from memory_graph.memory.mentions import Mention, mentioned, sightings
 from memory_graph.memory.nodes import ABSENT, NODE_COLUMNS, Node, node_from_row
-from memory_graph.memory.projects import SCOPE, SCOPE_CHOSEN, project_of, scope_of
+from memory_graph.memory.projects import SCOPE, SCOPE_CHOSEN, project_of, scope_name, scope_of
 from memory_graph.memory.vocabulary import (
     DERIVED_KINDS,
     EdgeKind,
@@ -568,6 +568,47 @@ async def retire_by_hand(log: Database, node_id: int) -> Decided:
     return Decided(0, Outcome.RETIRED, f"retired memory {node_id}", (node_id,))
 
 
+async def learned_in(log: Database, node_id: int) -> list[str]:
+    """The projects a memory's evidence sessions worked in, those with most sessions first:
+    where the person may scope it."""
+    rows = await log.connection.execute_fetchall(
+        "SELECT DISTINCT s.id, s.cwd FROM node_evidence e JOIN sessions s ON s.id = e.session_id "
+        "WHERE e.node_id = ?",
+        (node_id,),
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        project = project_of(row[1])
+        if project:
+            counts[project] = counts.get(project, 0) + 1
+    return sorted(counts, key=lambda project: (-counts[project], project))
+
+
+async def rescope_by_hand(log: Database, node_id: int, scope: str) -> Decided:
+    """Set where a memory applies from the memory browser: a project's folder, or everywhere.
+    Evidence from elsewhere leaves it as chosen; `undo` brings the scope back."""
+    async with log.transaction() as conn:
+        row = await _one(conn, f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ?", (node_id,))
+        if row is None:
+            raise InboxError(f"there is no memory {node_id}")
+        node = node_from_row(row)
+        if node.status != NodeStatus.ACTIVE:
+            raise InboxError(f"memory {node_id} is {node.status}")
+        work = _Work(conn, 0, now_iso())
+        work.steps.append(_restore_step(node))
+        attributes = {**node.attributes, SCOPE: scope, SCOPE_CHOSEN: True}
+        await conn.execute(
+            "UPDATE nodes SET attributes = ?, updated = ? WHERE id = ?",
+            (dumps(attributes), work.now, node_id),
+        )
+        await conn.execute(
+            "INSERT INTO decisions (proposal_id, verdict, decided, undo) VALUES (NULL, ?, ?, ?)",
+            (Verdict.RESCOPED_BY_HAND, work.now, dumps(work.steps)),
+        )
+    where = scope_name(scope) + (" only" if scope else "")
+    return Decided(0, Outcome.RESCOPED, f"memory {node_id} applies {where}", (node_id,))
+
+
 async def undoable(log: Database) -> bool:
     """True when some decision is not yet undone: what `undo` would revert (a read)."""
     rows = await log.connection.execute_fetchall(
@@ -617,12 +658,14 @@ async def undo(log: Database) -> Decided | None:
                 ),
             )
         await conn.execute("UPDATE decisions SET undone = ? WHERE id = ?", (now, decision_id))
-    what = {Verdict.ADOPTED: "adoption", Verdict.REJECTED: "rejection"}
-    message = (
-        f"undid the {what[verdict]} of {proposal_id}"
-        if proposal_id is not None
-        else f"undid retiring memory {', '.join(map(str, sorted(nodes)))}"
-    )
+    what = {
+        Verdict.ADOPTED: "the adoption of",
+        Verdict.REJECTED: "the rejection of",
+        Verdict.RETIRED_BY_HAND: "retiring memory",
+        Verdict.RESCOPED_BY_HAND: "the new scope of memory",
+    }
+    named = str(proposal_id) if proposal_id is not None else ", ".join(map(str, sorted(nodes)))
+    message = f"undid {what[verdict]} {named}"
     return Decided(
         proposal_id or 0, Outcome.UNDONE, message, tuple(nodes), tuple(edges), undone=verdict
     )

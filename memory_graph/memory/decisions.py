@@ -62,6 +62,12 @@ class Decisions:
         await self._taken_in(decided)
         return decided
 
+    async def rescope(self, node_id: int, scope: str) -> Decided:
+        """Set where a memory applies (the memory browser): `undo` brings the old scope back."""
+        decided = await adoption.rescope_by_hand(self.log, node_id, scope)
+        await self._taken_in(decided)
+        return decided
+
     async def undo(self) -> Decided | None:
         """Revert the newest decision not yet undone, wherever it was made; None when there is
         none."""

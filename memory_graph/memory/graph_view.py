@@ -18,6 +18,7 @@ import networkx as nx
 
 from memory_graph.memory.adoption import Decided
 from memory_graph.memory.nodes import NODE_COLUMNS, Edge, Node, edge_from_row, node_from_row
+from memory_graph.memory.projects import EVERYWHERE, SCOPE
 from memory_graph.store.database import Database
 from memory_graph.store.redact import redact
 
@@ -163,6 +164,7 @@ def _attributes(node: Node) -> dict[str, Any]:
         "first_seen": node.first_seen,
         "last_seen": node.last_seen,
         "adopted": node.adopted,
+        "scope": str(node.attributes.get(SCOPE) or EVERYWHERE),
     }
 
 

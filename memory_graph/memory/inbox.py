@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from memory_graph.memory.evidence import Evidence, Owner, evidence_of
-from memory_graph.memory.nodes import state_hashes
+from memory_graph.memory.nodes import Node, nodes_of, state_hashes
 from memory_graph.memory.projects import EVERYWHERE, SCOPE, SCOPE_CHOSEN, project_of, scope_of
 from memory_graph.memory.vocabulary import MemoryKind, ProposalOp
 from memory_graph.store.database import Database
@@ -17,6 +17,13 @@ from memory_graph.store.errors import InboxError
 
 Strength = tuple[float, int]
 """A sort key, strongest first: see `strength`."""
+
+
+INSTEAD_OF = "instead_of"
+"""The payload key of a `supersede`: the wording of the memory it would replace."""
+CONFLICT = "conflict"
+"""The payload key of a `supersede` the dreamer cannot order (the person said both, in turn):
+which stands is theirs to say."""
 
 
 def strength(confidence: float, support: int) -> Strength:
@@ -72,9 +79,25 @@ class InboxItem:
     (or what the person chose: `choose_scope`)."""
     learned_in: str = EVERYWHERE
     """The one project its sessions worked in, if they worked in one."""
+    replaces: int | None = None
+    """For a `supersede`: the memory it would replace (its evidence is the other side's)."""
+    instead_of: str = ""
+    """For a `supersede`: what that memory says."""
+    conflict: bool = False
+    """For a `supersede`: the person said both in turn, so which stands is theirs to say."""
 
-    def to_json(self, evidence: list[Evidence]) -> dict[str, Any]:
-        """The `reverie inbox --json` shape of a proposal, with its evidence."""
+    def to_json(self, evidence: list[Evidence], replaced: list[Evidence]) -> dict[str, Any]:
+        """The `reverie inbox --json` shape of a proposal, with its evidence and, for a
+        `supersede`, the memory it would replace with that memory's evidence."""
+        instead_of = (
+            {
+                "node_id": self.replaces,
+                "statement": self.instead_of,
+                "evidence": [link.to_json() for link in replaced],
+            }
+            if self.replaces is not None
+            else None
+        )
         return {
             "id": self.id,
             "op": self.op,
@@ -92,6 +115,8 @@ class InboxItem:
             "stale": self.stale,
             "flag": self.flag or None,
             "scope": self.scope,
+            "instead_of": instead_of,
+            "conflict": self.conflict,
         }
 
 
@@ -113,6 +138,10 @@ async def pending(log: Database) -> list[InboxItem]:
         row["id"]: str(payloads[row["id"]].get("target", row["fingerprint"])) for row in rows
     }
     current = await state_hashes(log, sorted(set(targets.values())))
+    replaced = await nodes_of(
+        log,
+        sorted({targets[row["id"]] for row in rows if row["op"] == ProposalOp.SUPERSEDE}),
+    )
     items = []
     for row in rows:
         payload = payloads[row["id"]]
@@ -141,12 +170,24 @@ async def pending(log: Database) -> list[InboxItem]:
                 ),
                 scope=_scope(node, learned_in),
                 learned_in=learned_in,
+                **_replacing(replaced.get(targets[row["id"]]), row["op"], payload),
             )
         )
     order = list(MemoryKind)
     return sorted(
         items, key=lambda i: (order.index(i.kind), strength(i.confidence, i.support), i.id)
     )
+
+
+def _replacing(old: Node | None, op: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """What a `supersede` would replace, for InboxItem: nothing for other proposals."""
+    if op != ProposalOp.SUPERSEDE or old is None:
+        return {}
+    return {
+        "replaces": old.id,
+        "instead_of": old.statement,
+        "conflict": bool(payload.get(CONFLICT)),
+    }
 
 
 def _scope(node: object, learned_in: str) -> str:
@@ -181,3 +222,19 @@ async def with_evidence(log: Database) -> list[tuple[InboxItem, list[Evidence]]]
     """The inbox as `reverie inbox` lists it: each pending proposal with its evidence, in the
     inbox's order."""
     return [(item, await evidence_of(log, Owner.PROPOSAL, item.id)) for item in await pending(log)]
+
+
+async def as_json(log: Database) -> list[dict[str, Any]]:
+    """Every pending proposal as `reverie inbox --json` prints it, in the inbox's order."""
+    return [
+        item.to_json(evidence, await replaced_evidence(log, item))
+        for item, evidence in await with_evidence(log)
+    ]
+
+
+async def replaced_evidence(log: Database, item: InboxItem) -> list[Evidence]:
+    """The evidence of the memory a `supersede` would replace (none for other proposals): the
+    person judges a change of mind with what was said on each side."""
+    if item.replaces is None:
+        return []
+    return await evidence_of(log, Owner.NODE, item.replaces)

@@ -131,6 +131,8 @@ class Verdict(StrEnum):
     REJECTED = "rejected"
     RETIRED_BY_HAND = "retired by hand"
     """A memory retired from the memory browser: a decision with no proposal."""
+    RESCOPED_BY_HAND = "rescoped by hand"
+    """A memory's scope changed from the memory browser: a decision with no proposal."""
 
 
 class Outcome(StrEnum):
@@ -141,6 +143,7 @@ class Outcome(StrEnum):
     STALE = "stale"
     """Not applied: what the proposal edits changed since it was made."""
     RETIRED = "retired"
+    RESCOPED = "rescoped"
     UNDONE = "undone"
 
 

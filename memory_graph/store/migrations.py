@@ -491,6 +491,25 @@ BEGIN
 END;
 """
 
+# A memory's scope changed from the memory browser is a decision, undone like the others.
+_RESCOPING = """
+CREATE TABLE decisions_rebuilt (
+    id INTEGER PRIMARY KEY,
+    proposal_id INTEGER REFERENCES proposals (id),
+    verdict TEXT NOT NULL
+        CHECK (verdict IN ('adopted', 'rejected', 'retired by hand', 'rescoped by hand')),
+    statement TEXT,
+    decided TEXT NOT NULL,
+    undo TEXT NOT NULL DEFAULT '[]',
+    undone TEXT
+);
+INSERT INTO decisions_rebuilt (id, proposal_id, verdict, statement, decided, undo, undone)
+SELECT id, proposal_id, verdict, statement, decided, undo, undone FROM decisions;
+DROP TABLE decisions;
+ALTER TABLE decisions_rebuilt RENAME TO decisions;
+CREATE INDEX decisions_open ON decisions (id) WHERE undone IS NULL;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -508,6 +527,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("014_standing_memory", _STANDING),
     Migration("015_evidence_by_message", _EVIDENCE_BY_MESSAGE),
     Migration("016_stemmed_messages", _STEMMED_MESSAGES),
+    Migration("017_rescoping", _RESCOPING),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

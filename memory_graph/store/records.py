@@ -184,6 +184,11 @@ class Message:
         }
 
 
+RECALL_EVENT = "recall"
+"""The kind of event a turn logs with what recall brought to it: memory ids, earlier message
+ids and `references` (wording versions, never text)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A signal tied to a session: API errors, retries, interruptions, permission decisions."""

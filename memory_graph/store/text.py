@@ -262,6 +262,12 @@ def lower_words(text: str) -> list[str]:
     return _SEARCH_WORD.findall(text.lower())
 
 
+def any_of(words: list[str]) -> str:
+    """An FTS5 query matching any of these words (BM25 ranks those with more of them first),
+    each quoted: input is text, never query syntax."""
+    return " OR ".join(f'"{word}"' for word in words)
+
+
 def terms(text: str) -> list[str]:
     """The words of a text worth searching for, in order, each once."""
     seen: dict[str, None] = {}

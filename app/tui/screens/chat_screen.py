@@ -308,9 +308,13 @@ class ChatScreen(Screen[None]):
         if self.replying:
             self.notify("A reply is running: escape cancels it first.", markup=False)
             return
+        from memory_graph.memory.recall.logged import turn_recalls
+
         session = await self.session_log.get_session(session_id)
         messages = await self.session_log.messages(session.id)
-        await self.conversation.show_messages(messages)
+        events = await self.session_log.events(session.id)
+        recalls = await turn_recalls(self.session_log, events)
+        await self.conversation.show_messages(messages, recalls)
         self.session_id = session.id
         self.read_only = True
         self.status_line.session = f"session {session.id} (read-only)"

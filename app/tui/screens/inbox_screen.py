@@ -22,7 +22,7 @@ from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
 from memory_graph.memory.decisions import Decision
 from memory_graph.memory.evidence import Evidence, Owner, evidence_of
-from memory_graph.memory.inbox import InboxItem, choose_scope, pending
+from memory_graph.memory.inbox import InboxItem, choose_scope, pending, replaced_evidence
 from memory_graph.memory.projects import EVERYWHERE, scope_name
 from memory_graph.memory.vocabulary import MemoryKind, Outcome, ProposalOp
 from memory_graph.store.errors import StoreError
@@ -211,6 +211,14 @@ class InboxScreen(Screen[None]):
                     "bold $warning",
                 )
             )
+        if item.conflict:
+            lines.append(
+                Content.styled(
+                    "Conflict: you said both, in turn. Adopt if the new one stands, reject if "
+                    f'"{visible(item.instead_of)}" still does.',
+                    "bold $warning",
+                )
+            )
         if item.stale:
             lines.append(
                 Content.styled(
@@ -221,6 +229,12 @@ class InboxScreen(Screen[None]):
             )
         lines += [Content(""), Content.styled("Evidence (enter opens the first session):", "bold")]
         lines += evidence_lines(self._evidence)
+        if item.replaces is not None:
+            lines += [
+                Content(""),
+                Content.styled(f"Instead of: {visible(item.instead_of)}, which rests on:", "bold"),
+            ]
+            lines += evidence_lines(await replaced_evidence(self.session_log, item))
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -17,13 +17,16 @@ from textual.widgets.option_list import Option
 
 from app.errors import UserError
 from app.files import private_file
-from app.terminal import one_line, visible, when
+from app.terminal import one_line, plural, visible, when
 from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged
 from app.tui.presentation import LINE_WIDTH, group_title
 from app.tui.widgets.keys_footer import KeysFooter
 from app.tui.widgets.list_detail import ListDetail, evidence_lines
+from memory_graph.memory.adoption import learned_in
+from memory_graph.memory.confidence import confidence, contradicted
 from memory_graph.memory.evidence import Owner, evidence_of
+from memory_graph.memory.projects import EVERYWHERE, scope_name
 from memory_graph.memory.vocabulary import MemoryKind, NodeStatus
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
@@ -34,12 +37,19 @@ if TYPE_CHECKING:
 SEARCH_DEBOUNCE_S = 0.15
 
 
+def _applies(scope: str) -> str:
+    if scope:
+        return f"Applies: in {scope_name(scope)} only (p: elsewhere too)"
+    return "Applies: everywhere (p: only in a project it was learned in)"
+
+
 class MemoryScreen(Screen[None]):
     """Browse what Reverie remembers."""
 
     BINDINGS = [
         Binding("/", "search", "Search"),
         Binding("x", "retire", "Retire"),
+        Binding("p", "scope", "Scope"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+e", "export", "Export"),
         Binding("escape", "close", "Back"),
@@ -91,6 +101,8 @@ class MemoryScreen(Screen[None]):
                 group = data["kind"]
                 listing.add_option(Option(group_title(MemoryKind(group)), disabled=True))
             head = f"#{node_id} · {data['support']} sessions"
+            if data["scope"]:
+                head += f" · {scope_name(data['scope'])} only"
             line = one_line(str(data["statement"]), LINE_WIDTH)
             listing.add_option(Option(Content.assemble((head, "dim"), "\n", line), id=str(node_id)))
         self.query_one(ListDetail).highlight(keep)
@@ -117,6 +129,10 @@ class MemoryScreen(Screen[None]):
             text.update(Content("No memory here yet: adopt proposals in the inbox (ctrl+r)."))
             return
         data = self.view.graph.nodes[node_id]
+        against = (await contradicted(self.session_log, [node_id])).get(node_id, 0)
+        sure = f"confidence {confidence(int(data['support']), against):.2f}"
+        if against:
+            sure += f", contradicted in {plural(against, 'session')} (see the inbox)"
         lines = [
             Content.styled(visible(str(data["statement"])), "bold"),
             Content(""),
@@ -125,6 +141,8 @@ class MemoryScreen(Screen[None]):
                 f"{when(str(data['first_seen']), None)} · last seen "
                 f"{when(str(data['last_seen']), None)} · adopted {when(str(data['adopted']), None)}"
             ),
+            Content(sure),
+            Content(_applies(str(data["scope"]))),
         ]
         neighbours = self.view.neighbours(node_id)
         if neighbours:
@@ -138,8 +156,8 @@ class MemoryScreen(Screen[None]):
         text.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Retire needs a highlighted memory (dimmed in the footer without one)."""
-        if action == "retire":
+        """Retire and scope need a highlighted memory (dimmed in the footer without one)."""
+        if action in ("retire", "scope"):
             return True if self.current is not None else None
         return True
 
@@ -168,6 +186,27 @@ class MemoryScreen(Screen[None]):
             return
         try:
             decided = await (await app_of(self).decisions()).retire(node_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        await self.show()
+        self.notify(f"{decided.message} (u undoes it)", markup=False)
+
+    async def action_scope(self) -> None:
+        """Let the highlighted memory apply everywhere, or only in one of the projects its
+        sessions worked in: each press goes to the next."""
+        node_id = self.current
+        if node_id is None:
+            return
+        projects = await learned_in(self.session_log, node_id)
+        if not projects:
+            self.notify("Learned outside any project: it applies everywhere", markup=False)
+            return
+        choices = [EVERYWHERE, *projects]
+        now = str(self.view.graph.nodes[node_id]["scope"])
+        scope = choices[(choices.index(now) + 1) % len(choices)] if now in choices else EVERYWHERE
+        try:
+            decided = await (await app_of(self).decisions()).rescope(node_id, scope)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
             return

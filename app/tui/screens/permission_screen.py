@@ -19,7 +19,7 @@ from textual.widgets import Button, Label, Static
 
 from app.agent.loop import ToolCall
 from app.agent.permissions import Decision
-from app.terminal import visible
+from app.terminal import plural, visible
 
 SHOWN_LIMIT = 131_072
 """Characters of a command or a file's content shown: the longest argument Linux passes to a
@@ -40,7 +40,7 @@ def describe_call(call: ToolCall) -> tuple[str, str]:
 
 def _size(text: str) -> str:
     lines = text.count("\n") + 1
-    return f"{lines} line{'' if lines == 1 else 's'} ({len(text)} characters)"
+    return f"{plural(lines, 'line')} ({len(text)} characters)"
 
 
 def numbered(text: str) -> Content:

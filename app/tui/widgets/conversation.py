@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from app.origins import origin_label
-from app.terminal import one_line, program_output, visible
+from app.terminal import one_line, plural, program_output, visible
 from memory_graph.store.content import tool_result_text
 from memory_graph.store.records import Message
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
 
     from app.tui.widgets.reply import Reply
-    from memory_graph.memory.recall import RecallHit
+    from memory_graph.memory.recall import Recalled, RecallHit
 
 
 def tool_title(name: str, arguments: dict[str, Any]) -> str:
@@ -79,9 +79,9 @@ class RecalledView(Collapsible):
     def __init__(self, hits: list[RecallHit]) -> None:
         memories = [hit for hit in hits if hit.node_id is not None]
         episodes = len(hits) - len(memories)
-        title = f"recalled {len(memories)} memor{'y' if len(memories) == 1 else 'ies'}"
+        title = f"recalled {plural(len(memories), 'memory', 'memories')}"
         if episodes:
-            title += f" · {episodes} earlier message{'' if episodes == 1 else 's'}"
+            title += f" · {plural(episodes, 'earlier message')}"
         lines = [_recalled_line(hit) for hit in hits]
         super().__init__(
             Static(Content(visible("\n".join(lines))), classes="recalled-lines"),
@@ -228,8 +228,11 @@ class Conversation(VerticalScroll, can_focus=False):
         if view is not None:
             view.set_result(output, is_error, exit_code)
 
-    async def show_messages(self, messages: list[Message]) -> None:
-        """Render a logged session, tool calls folded with their results."""
+    async def show_messages(
+        self, messages: list[Message], recalls: dict[int, Recalled] | None = None
+    ) -> None:
+        """Render a logged session, tool calls folded with their results, and under each
+        user turn what memory brought to it (`recalls`, by the user message's id)."""
         await self.clear()
         for message in messages:
             if message.role == "system":
@@ -257,5 +260,8 @@ class Conversation(VerticalScroll, can_focus=False):
                         bool(block.get("is_error")),
                         block.get("exit_code"),
                     )
+            recalled = (recalls or {}).get(message.id)
+            if recalled is not None:
+                await self.add_recalled([*recalled.standing, *recalled.hits])
             if message.interrupted:
                 await self.add_notice("(this reply was interrupted)")

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
@@ -40,7 +41,7 @@ from memory_graph.memory.recall.tuning import (
 )
 from memory_graph.memory.vocabulary import MemoryKind, RecallReason
 from memory_graph.store.database import Database
-from memory_graph.store.text import terms
+from memory_graph.store.text import any_of, terms
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -51,11 +52,6 @@ __all__ = [
     "recall",
     "tokens",
 ]
-
-
-def _match(words: list[str]) -> str:
-    # Any of the words (BM25 ranks those with more of them first); quoted: input is text.
-    return " OR ".join(f'"{word}"' for word in words)
 
 
 async def recall(
@@ -78,7 +74,7 @@ async def recall(
     words = terms(text)
     if not words or k <= 0:
         return Recalled(text, [], standing_hits)
-    seeded = await seeds(log, _match(words))
+    seeded = await seeds(log, words)
     scored = await spread(log, seeded) if seeded else {}
     # What every turn carries is not recalled twice.
     for hit in standing_hits:
@@ -91,15 +87,19 @@ async def recall(
         for node_id, node in (await candidates(log, best)).items()
         if applies(node.scope, project)
     }
+    against = await contradicted(log, list(nodes))
     memories = sorted(
         (
-            (scored[node_id] * weight(kind, support, last_seen, moment), node_id)
+            (
+                scored[node_id] * weight(kind, support, last_seen, moment, against.get(node_id, 0)),
+                node_id,
+            )
             for node_id, (kind, _, support, last_seen, _, _) in nodes.items()
         ),
         key=lambda item: (-item[0], item[1]),
     )[:k]
     speaker = await named_speaker(log, text, words)
-    earlier = await episodes(log, _match(words), k, exclude_session, speaker)
+    earlier = await episodes(log, any_of(words), k, exclude_session, speaker)
     order = _fused([nodes[node_id][0] for _, node_id in memories], len(earlier))[:k]
     chosen = [memories[rank][1] for source, rank, _ in order if source == "memory"]
     linked = await evidence(log, chosen, words)

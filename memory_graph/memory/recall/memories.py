@@ -7,14 +7,17 @@ import math
 from datetime import datetime
 from typing import NamedTuple
 
+from memory_graph.memory.confidence import standing_share
 from memory_graph.memory.evidence import Evidence, evidence_link
 from memory_graph.memory.recall.tuning import (
     ALPHA,
+    BM25_SHARE,
     EVIDENCE_PER_HIT,
     FRONTIER,
     HALF_LIFE_DAYS,
     KIND_WEIGHT,
     NEIGHBOURS,
+    RARITY_CAP,
     ROUNDS,
     SEEDS,
 )
@@ -22,7 +25,7 @@ from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.database import Database
 from memory_graph.store.records import parse_time
 from memory_graph.store.sql import where_in
-from memory_graph.store.text import lower_words
+from memory_graph.store.text import any_of, lower_words
 
 RECALLABLE = (
     "n.status = 'active' AND (NOT EXISTS (SELECT 1 FROM sessions WHERE private = 1) "
@@ -37,8 +40,9 @@ evidence of the memories weighed is not read: two lookups and a join per memory,
 recall over a large graph two to three times slower."""
 
 
-async def seeds(log: Database, query: str) -> dict[int, float]:
-    """Active nodes whose statements match, with a relevance that sums to 1."""
+async def seeds(log: Database, words: list[str]) -> dict[int, float]:
+    """Active nodes whose statements match, with a relevance that sums to 1: what rare words
+    of the query each names, weighed by their rarity, BM25 breaking near ties."""
     # Ranked inside the index first: joining every match to its node would cost more than
     # ranking them, and few of the best are not active.
     fetched = await log.connection.execute_fetchall(
@@ -46,11 +50,51 @@ async def seeds(log: Database, query: str) -> dict[int, float]:
         "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
         f"JOIN nodes n ON n.id = hit.rowid WHERE {RECALLABLE} "
         "ORDER BY hit.score DESC LIMIT ?",
-        (query, SEEDS * 4, SEEDS),
+        (any_of(words), SEEDS * 4, SEEDS),
     )
-    rows = [(int(row[0]), max(float(row[1]), 1e-6)) for row in fetched]
-    total = sum(score for _, score in rows)
-    return {node_id: score / total for node_id, score in rows}
+    if not fetched:
+        return {}
+    rarity = await _rarity(log, words, {int(row[0]) for row in fetched})
+    rows = [
+        (int(row[0]), rarity.get(int(row[0]), 0.0) * (1 + BM25_SHARE * _bounded(float(row[1]))))
+        for row in fetched
+    ]
+    total = sum(score for _, score in rows) or 1.0
+    return {node_id: max(score, 1e-9) / total for node_id, score in rows}
+
+
+def _bounded(score: float) -> float:
+    return max(score, 0.0) / (1 + max(score, 0.0))
+
+
+async def _rarity(log: Database, words: list[str], node_ids: set[int]) -> dict[int, float]:
+    """For each of these nodes, the summed rarity of the query's words its statement holds:
+    ln(1 + (N - n + 0.5) / (n + 0.5)) for a word in n of N statements. FTS5's BM25 gives a word
+    in half the statements or more no weight at all, so in a small graph (a person's first
+    hundred memories) "docker" in four of eight counts for nothing and a rarer word met once
+    outranks a memory that names two of the turn's words. A word's statements are counted up
+    to RARITY_CAP: past that it is common whatever the graph's size."""
+    arms = " UNION ALL ".join(
+        f"SELECT {place}, rowid FROM (SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ? LIMIT ?)"
+        for place in range(len(words))
+    )
+    rows = await log.connection.execute_fetchall(
+        f"SELECT -1, MAX(id) FROM nodes UNION ALL {arms}",
+        [value for word in words for value in (any_of([word]), RARITY_CAP)],
+    )
+    statements = 1
+    holding: list[list[int]] = [[] for _ in words]
+    for place, node_id in rows:
+        if place < 0:
+            statements = max(int(node_id or 0), 1)
+        else:
+            holding[place].append(int(node_id))
+    found: dict[int, float] = {}
+    for held in holding:
+        weight = math.log(1 + (statements - len(held) + 0.5) / (len(held) + 0.5))
+        for node_id in node_ids.intersection(held):
+            found[node_id] = found.get(node_id, 0.0) + weight
+    return found
 
 
 async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, list[tuple[int, float]]]:
@@ -140,12 +184,14 @@ async def candidates(log: Database, node_ids: list[int]) -> dict[int, Candidate]
     }
 
 
-def weight(kind: MemoryKind, support: int, last_seen: str, now: datetime) -> float:
-    """More sessions and a more recent sighting make a memory count for more; topics and
-    entities count for less."""
+def weight(
+    kind: MemoryKind, support: int, last_seen: str, now: datetime, against: int = 0
+) -> float:
+    """More sessions and a more recent sighting make a memory count for more, sessions that
+    contradict it (`confidence`) for less; topics and entities count for less."""
     seen = parse_time(last_seen)
     age_days = max((now - seen).total_seconds() / 86400, 0.0) if seen else HALF_LIFE_DAYS
-    prior = KIND_WEIGHT.get(kind, 1.0)
+    prior = KIND_WEIGHT.get(kind, 1.0) * standing_share(support, against)
     return prior * (1 + math.log1p(support)) * math.pow(0.5, age_days / HALF_LIFE_DAYS)
 
 

@@ -83,7 +83,7 @@ class Recalled:
 
 
 def _reference(hit: RecallHit) -> list[Any]:
-    return [hit.node_id, hit.version, hit.kind]
+    return [hit.node_id, hit.version, hit.kind, hit.reason]
 
 
 def tokens(text: str) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import SCOPE, applies
 from memory_graph.memory.recall.memories import RECALLABLE, weight
 from memory_graph.memory.recall.results import RecallHit, tokens
@@ -48,7 +49,7 @@ async def standing(
 ) -> list[RecallHit]:
     """The standing memories that apply in `project` (None: outside any) and fit in `budget`
     tokens, strongest first."""
-    weighed: list[Weighed] = []
+    found: list[tuple[int, MemoryKind, str, int, str]] = []
     for kind in STANDING_KINDS:
         # The strongest of each kind by support, from the index: a graph of 100,000
         # memories is not read whole for each turn.
@@ -68,8 +69,12 @@ async def standing(
                 continue
             if not applies(described.get(SCOPE), project):
                 continue
-            strength = weight(kind, int(support), str(last_seen), now)
-            weighed.append((strength, int(node_id), kind, str(statement)))
+            found.append((int(node_id), kind, str(statement), int(support), str(last_seen)))
+    against = await contradicted(log, [node_id for node_id, *_ in found])
+    weighed: list[Weighed] = [
+        (weight(kind, support, last_seen, now, against.get(node_id, 0)), node_id, kind, statement)
+        for node_id, kind, statement, support, last_seen in found
+    ]
     chosen = strongest_within(weighed, budget)
     versions = await _versions(log, [node_id for _, node_id, _, _ in chosen])
     return [

@@ -16,7 +16,13 @@ STANDING_CANDIDATES = 64
 budget holds (about 35 statements of twenty words)."""
 SEEDS = 50
 """Nodes whose statements match the query that the spread starts from."""
-ALPHA = 0.25
+RARITY_CAP = 1000
+"""Statements a query word is counted in at most when its rarity is weighed: a word in that
+many is common in any graph, and counting further would cost a large graph time."""
+BM25_SHARE = 0.1
+"""How far BM25 (word frequency, statement length) moves a seed's score, at most: it breaks
+near ties between memories naming words of the same rarity."""
+ALPHA = 0.5
 """The share of relevance a node keeps at each push; the rest flows to its neighbours."""
 ROUNDS = 2
 """Rounds of pushes from the seeds."""
@@ -25,7 +31,7 @@ CANDIDATES = 200
 bounded factor."""
 FRONTIER = 16
 """Nodes pushed per round: two queries read the neighbourhood of up to 32 nodes."""
-NEIGHBOURS = 64
+NEIGHBOURS = 32
 """Neighbours read per push, strongest first: a hub cannot make a query slow."""
 HALF_LIFE_DAYS = 180.0
 """Days since a memory was last seen that halve its weight."""
