@@ -41,6 +41,22 @@ def user_path(value: str | Path) -> Path:
         raise UserError(f"cannot expand {path.parts[0]} in {value}: no such user") from None
 
 
+def project_at(folder: str | None) -> str | None:
+    """The project of the folder a person (or an agent) named, else of the current folder;
+    UserError when the named folder is not there."""
+    # Imported here: only the commands that scope memory to a project need it.
+    from memory_graph.memory.projects import project_of
+
+    path = user_path(folder) if folder else Path.cwd()
+    try:
+        found = path.is_dir()
+    except OSError as error:  # a name too long, a loop of links: not a folder either
+        raise UserError(f"{folder}: not a folder ({error.strerror})") from None
+    if folder and not found:
+        raise UserError(f"{folder}: no such folder")
+    return project_of(str(path))
+
+
 @contextmanager
 def demo_history() -> Iterator[Path]:
     """The demo history as a file on disk. It ships as data of the package `app.assets`, which

@@ -26,6 +26,7 @@ from bench.injection import run_injection
 from bench.load import run_load
 from bench.load_import import run_load_import
 from bench.locomo import run_locomo
+from bench.mcp import run_mcp_recall
 from bench.memory import run_adopt, run_recall
 from bench.mind_changes import run_mind_changes
 from bench.planted import CORPORA as PLANTED_CORPORA
@@ -64,6 +65,7 @@ UI_LAG_TARGET_MS = 50.0
 RECALL_NODES = 100_000
 RECALL_EDGES = 500_000
 RECALL_TARGET_MS = 20.0
+MCP_RECALL_TARGET_MS = 30.0
 ADOPT_TARGET_MS = 50.0
 LOCOMO_RATIO_TARGET = 1.3
 LOAD_TUI_TARGET_MS = 1_000.0
@@ -318,6 +320,16 @@ def run_all(work: Path) -> dict[str, Any]:
     recalling = run_recall(RECALL_NODES, RECALL_EDGES, work)
     seeding["graph_db_s"] = recalling.pop("seeding_s")
     results["recall_p95_ms"] = figure(recalling["p95_ms"], RECALL_TARGET_MS, **recalling)
+
+    _progress(f"one `recall` call over MCP (stdio) on the same {RECALL_NODES} memories")
+    serving = run_mcp_recall(RECALL_NODES, RECALL_EDGES, work)
+    serving.pop("seeding_s")  # the recall benchmark's graph, seeded already
+    results["mcp_recall_ms"] = figure(
+        serving["p95_ms"],
+        MCP_RECALL_TARGET_MS,
+        note="p95, the SDK's client to a `reverie mcp` subprocess and back",
+        **serving,
+    )
 
     _progress("adopting every proposal of the demo in the TUI's inbox")
     adopting = run_adopt(work)

@@ -19,7 +19,13 @@ import aiosqlite
 from dreamer.extractors.signature import OPENING
 from memory_graph.memory.evidence import Evidence
 from memory_graph.memory.nodes import Node
-from memory_graph.memory.vocabulary import LeftInbox, MemoryKind, ProposalOp, ProposalStatus
+from memory_graph.memory.vocabulary import (
+    DREAM_SOURCE,
+    LeftInbox,
+    MemoryKind,
+    ProposalOp,
+    ProposalStatus,
+)
 from memory_graph.store.errors import StoreError
 from memory_graph.store.records import Session, dumps, now_iso
 from memory_graph.store.redact import redact
@@ -234,13 +240,14 @@ async def proposal_states(
 
 
 async def pending_new(log: SessionLog) -> int:
-    """How many proposals of new memories wait in the inbox: what takes the room on its page."""
+    """How many proposals of new memories that dreams made wait in the inbox: what takes the
+    room on its page (agents' suggestions have a cap of their own: `dreamer.suggestion`)."""
     ops = [op for op in ProposalOp if op.new_memory]
     rows = list(
         await log.connection.execute_fetchall(
-            "SELECT COUNT(*) FROM proposals WHERE status = ? "
+            "SELECT COUNT(*) FROM proposals WHERE status = ? AND source = ? "
             f"AND op IN ({', '.join('?' * len(ops))})",
-            (ProposalStatus.PENDING, *ops),
+            (ProposalStatus.PENDING, DREAM_SOURCE, *ops),
         )
     )
     return int(rows[0][0])

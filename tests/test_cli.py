@@ -130,8 +130,11 @@ def test_dream_and_inbox_json_contracts(capsys: pytest.CaptureFixture[str], home
         "scope",
         "instead_of",
         "conflict",
+        "source",
+        "unverified_reason",
     }
     assert set(proposals[0]) == keys
+    assert proposals[0]["source"] == "dream" and proposals[0]["unverified_reason"] is None
     assert set(proposals[0]["evidence"][0]) == {
         "session_id",
         "session_external_id",

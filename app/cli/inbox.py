@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 async def inbox(args: argparse.Namespace) -> int:
     from memory_graph.memory.inbox import as_json, with_evidence
     from memory_graph.memory.projects import scope_name
+    from memory_graph.memory.vocabulary import suggested
 
     config = config_for(args)
     async with await SessionLog.open(config.home) as log:
@@ -36,6 +37,8 @@ async def inbox(args: argparse.Namespace) -> int:
         )
         if item.scope:
             marks += f"  [{scope_name(item.scope)} only]"
+        if suggested(item.source):
+            marks += f"  [suggested by {item.source}; its reason, unverified: {item.reason}]"
         if item.conflict:
             marks += "  [conflict: adopt keeps the new, reject the old]"
         line = (

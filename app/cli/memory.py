@@ -14,7 +14,7 @@ from app.cli.output import output_file
 from app.cli.parser import config_for
 from app.errors import UserError
 from app.files import private_file
-from app.paths import user_path
+from app.paths import project_at, user_path
 from app.terminal import visible
 from memory_graph.store.session_log import SessionLog
 
@@ -52,12 +52,7 @@ async def preview_recall(args: argparse.Namespace) -> int:
 
 def _project(args: argparse.Namespace) -> str | None:
     """The project of the folder the person named, else of the current folder."""
-    from memory_graph.memory.projects import project_of
-
-    folder = user_path(args.project) if args.project else Path.cwd()
-    if args.project and not folder.is_dir():
-        raise UserError(f"{args.project}: no such folder")
-    return project_of(str(folder))
+    return project_at(args.project)
 
 
 async def starting_context(args: argparse.Namespace) -> int:

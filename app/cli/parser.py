@@ -180,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     context.add_argument("--json", action="store_true", help="print JSON")
 
+    command(
+        "mcp",
+        "serve adopted memory to other agents over MCP on stdio: recall, memories, why, "
+        "propose (to the inbox), and the standing memory",
+    )
+
     sessions = command("sessions", "list sessions, most recent first")
     sessions.add_argument(
         "--limit",

@@ -11,7 +11,7 @@ from typing import Any
 from memory_graph.memory.evidence import Evidence, Owner, evidence_of
 from memory_graph.memory.nodes import Node, nodes_of, state_hashes
 from memory_graph.memory.projects import EVERYWHERE, SCOPE, SCOPE_CHOSEN, project_of, scope_of
-from memory_graph.memory.vocabulary import MemoryKind, ProposalOp
+from memory_graph.memory.vocabulary import DREAM_SOURCE, MemoryKind, ProposalOp, suggested
 from memory_graph.store.database import Database
 from memory_graph.store.errors import InboxError
 
@@ -64,7 +64,8 @@ class InboxItem:
     """The memory it would add, as a person may edit it before adopting."""
     confidence: float
     support: int
-    dream_id: int
+    dream_id: int | None
+    """None for an agent's suggestion (`source`)."""
     created: str
     first_seen: str
     last_seen: str
@@ -85,6 +86,16 @@ class InboxItem:
     """For a `supersede`: what that memory says."""
     conflict: bool = False
     """For a `supersede`: the person said both in turn, so which stands is theirs to say."""
+    source: str = DREAM_SOURCE
+    """Who proposed it: a dream, or an agent over MCP (`mcp:<client>`)."""
+    reason: str = ""
+    """For an agent's suggestion, the reason it gave (redacted): its only evidence, unverified."""
+
+    @property
+    def group(self) -> str:
+        """The inbox's group it is shown in: its kind for a dream's, its source for an agent's
+        suggestions (they are judged apart: nothing in the sessions backs them)."""
+        return self.source if suggested(self.source) else self.kind
 
     def to_json(self, evidence: list[Evidence], replaced: list[Evidence]) -> dict[str, Any]:
         """The `reverie inbox --json` shape of a proposal, with its evidence and, for a
@@ -117,16 +128,20 @@ class InboxItem:
             "scope": self.scope,
             "instead_of": instead_of,
             "conflict": self.conflict,
+            "source": self.source,
+            "unverified_reason": self.reason or None,
         }
 
 
 async def pending(log: Database) -> list[InboxItem]:
     """The inbox: pending proposals grouped by kind (in `MemoryKind`'s order: what changes
-    behaviour first), then strongest first (`strength`), then oldest first."""
+    behaviour first), then strongest first (`strength`), then oldest first; agents' suggestions
+    after them, grouped by source, in the same order within each."""
     rows = list(
         await log.connection.execute_fetchall(
             "SELECT p.id, p.op, p.kind, p.statement, p.payload, p.confidence, p.support, "
-            "p.dream_id, p.created, p.fingerprint, p.graph_hash, MIN(s.started) AS first_seen, "
+            "p.dream_id, p.created, p.fingerprint, p.graph_hash, p.source, "
+            "MIN(s.started) AS first_seen, "
             "MAX(COALESCE(s.ended, s.started)) AS last_seen, json_group_array(DISTINCT s.cwd) "
             "AS folders FROM proposals p "
             "LEFT JOIN proposal_evidence e ON e.proposal_id = p.id "
@@ -171,11 +186,20 @@ async def pending(log: Database) -> list[InboxItem]:
                 scope=_scope(node, learned_in),
                 learned_in=learned_in,
                 **_replacing(replaced.get(targets[row["id"]]), row["op"], payload),
+                source=row["source"],
+                reason=str(payload.get("reason") or ""),
             )
         )
     order = list(MemoryKind)
     return sorted(
-        items, key=lambda i: (order.index(i.kind), strength(i.confidence, i.support), i.id)
+        items,
+        key=lambda i: (
+            suggested(i.source),
+            i.source,
+            order.index(i.kind),
+            strength(i.confidence, i.support),
+            i.id,
+        ),
     )
 
 

@@ -123,6 +123,18 @@ class ProposalOp(StrEnum):
         return self == ProposalOp.ADD_NODE
 
 
+DREAM_SOURCE = "dream"
+"""Where a proposal a dream made comes from (the `source` of the proposals table)."""
+MCP_SOURCE_PREFIX = "mcp:"
+"""How the source of an agent's suggestion over MCP begins: `mcp:<client name>`. It has no
+dream, and its only evidence is the reason the agent gave, unverified."""
+
+
+def suggested(source: str) -> bool:
+    """Whether a proposal of this source is an agent's suggestion rather than a dream's."""
+    return source != DREAM_SOURCE
+
+
 class Verdict(StrEnum):
     """What a person decided, as the decisions table records it. An edit is an adoption with
     the person's wording."""

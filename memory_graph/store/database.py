@@ -33,6 +33,13 @@ class Database:
         path = home / DATABASE_NAME
         return cls(await connect(path), path)
 
+    @classmethod
+    async def open_existing(cls, home: Path) -> Self:
+        """Open the database in `home` as it is: never created, never migrated (StoreError
+        when it is missing or needs a migration)."""
+        path = home / DATABASE_NAME
+        return cls(await connect(path, existing=True), path)
+
     @property
     def connection(self) -> aiosqlite.Connection:
         """The connection, for reads (writes go through `transaction`)."""

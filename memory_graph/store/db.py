@@ -58,6 +58,12 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def _require_file(path: Path) -> None:
+    """Refuse a home without a database: a server another program starts creates none."""
+    if not path.is_file():
+        raise StoreError(f"{path.parent} holds no Reverie database: run `reverie` once there")
+
+
 def _check_existing_file(path: Path) -> None:
     """Refuse a database path that is a link to nothing, or not a file (a folder, a device)."""
     if path.is_symlink() and not path.exists():
@@ -80,13 +86,18 @@ def _refuse_linked_sqlite_files(path: Path) -> None:
             raise StoreError(f"{own} is a symbolic link where SQLite keeps its own file; remove it")
 
 
-async def connect(path: Path) -> aiosqlite.Connection:
-    """Open (creating if needed) and migrate the database at `path`.
+async def connect(path: Path, *, existing: bool = False) -> aiosqlite.Connection:
+    """Open (creating if needed) and migrate the database at `path`; when `existing`, only a
+    database that is there and needs no migration (for servers that other programs start,
+    which must change nothing behind the person's back).
 
     Raises StoreError, with a message for the user, when the file is not a SQLite database, is
     another program's, was made by a newer Reverie, or cannot be opened.
     """
-    _create_private_file(path)
+    if existing:
+        _require_file(path)
+    else:
+        _create_private_file(path)
     _refuse_linked_sqlite_files(path)
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
@@ -100,7 +111,10 @@ async def connect(path: Path) -> aiosqlite.Connection:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
-        await migrate(conn)
+        if existing:
+            await _refuse_outdated(conn, path)
+        else:
+            await migrate(conn)
     except sqlite3.DatabaseError as error:
         await conn.close()
         if "not a database" in str(error) or "malformed" in str(error):
@@ -173,7 +187,7 @@ async def migrate(
 
     `migrations` is the full ordered list; tests pass a prefix to build an older database.
     """
-    version = await schema_version(conn)
+    version = started = await schema_version(conn)
     if version > len(MIGRATIONS):
         raise StoreError(
             f"this database has schema version {version}, newer than this Reverie supports "
@@ -184,29 +198,73 @@ async def migrate(
         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
     )
     while True:
-        await conn.execute("BEGIN IMMEDIATE")
+        upcoming = migrations[version] if version < len(migrations) else None
+        rebuilds = upcoming is not None and upcoming.rebuilds
+        if rebuilds:
+            # Outside a transaction: inside one, SQLite ignores this pragma.
+            await conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            # Re-read under the write lock: another process may have migrated meanwhile.
-            version = await schema_version(conn)
-            if version >= len(migrations):
-                await conn.execute("COMMIT")
-                break
-            migration = migrations[version]
-            # executescript would COMMIT first; run statement by statement inside our transaction.
-            for statement in _statements(migration.sql):
-                await conn.execute(statement)
-            if migration.backfill is not None:
-                await migration.backfill(conn)
-            await conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)",
-                (version + 1, migration.name, now_iso()),
-            )
-            await conn.execute(f"PRAGMA user_version = {version + 1}")
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
+            version = await _next_migration(conn, migrations, check_keys=rebuilds)
+        finally:
+            if rebuilds:
+                await conn.execute("PRAGMA foreign_keys = ON")
+        if version >= len(migrations):
+            break
+    if version > started:
+        # Every page the migrations rewrote sits in the write-ahead log, more than the database
+        # itself for a new one (650 KB against 300): written back now, the log is emptied, and a
+        # nearly full disk keeps that room for what the person imports.
+        await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return await schema_version(conn)
+
+
+async def _next_migration(
+    conn: aiosqlite.Connection, migrations: tuple[Migration, ...], *, check_keys: bool
+) -> int:
+    """Apply the next migration this database lacks, in one transaction; the version after."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        version = await schema_version(conn)
+        if version >= len(migrations):
+            await conn.execute("COMMIT")
+            return version
+        migration = migrations[version]
+        if migration.rebuilds != check_keys:
+            # Another process migrated meanwhile: the caller sets foreign keys for this one.
+            await conn.execute("COMMIT")
+            return version
+        # executescript would COMMIT first; run statement by statement inside our transaction.
+        for statement in _statements(migration.sql):
+            await conn.execute(statement)
+        if migration.backfill is not None:
+            await migration.backfill(conn)
+        if check_keys and await conn.execute_fetchall("PRAGMA foreign_key_check"):
+            raise StoreError(f"migration {migration.name} would break references between rows")
+        await conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)",
+            (version + 1, migration.name, now_iso()),
+        )
+        await conn.execute(f"PRAGMA user_version = {version + 1}")
+        await conn.execute("COMMIT")
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    return version + 1
+
+
+async def _refuse_outdated(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a database that a migration would change: only `reverie` itself migrates."""
+    version = await schema_version(conn)
+    if version < SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by an older Reverie and needs upgrading: run `reverie` once"
+        )
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"this database has schema version {version}, newer than this Reverie supports "
+            f"({SCHEMA_VERSION}); upgrade Reverie"
+        )
 
 
 def _statements(script: str) -> list[str]:

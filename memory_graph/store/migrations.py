@@ -23,6 +23,10 @@ class Migration:
     name: str
     sql: str
     backfill: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None
+    rebuilds: bool = False
+    """It rebuilds a table that others reference: SQLite changes a column's constraints only
+    by copying the table, which it allows with foreign keys off (`migrate` turns them off
+    around this one migration and checks them before it commits)."""
 
 
 _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -491,6 +495,41 @@ BEGIN
 END;
 """
 
+# A proposal may come from elsewhere than a dream: an agent's suggestion over MCP (`reverie mcp`)
+# has no dream (`dream_id` NULL) and says where it came from (`source`: 'dream', or
+# 'mcp:<client>'). SQLite drops a NOT NULL only by copying the table; every row keeps its id, so
+# evidence and decisions still point at it. Proposals made before came from dreams.
+_PROPOSAL_SOURCES = """
+CREATE TABLE proposals_with_sources (
+    id INTEGER PRIMARY KEY,
+    dream_id INTEGER REFERENCES dreams (id),
+    op TEXT NOT NULL CHECK (op IN ('add_node', 'add_edge', 'reinforce', 'update_statement',
+                                   'merge', 'supersede', 'retire')),
+    kind TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    confidence REAL NOT NULL,
+    support INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    graph_hash TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'adopted', 'rejected', 'superseded', 'stale')),
+    created TEXT NOT NULL,
+    decided TEXT,
+    reason TEXT,
+    source TEXT NOT NULL DEFAULT 'dream',
+    CHECK (dream_id IS NOT NULL OR source != 'dream')
+);
+INSERT INTO proposals_with_sources (id, dream_id, op, kind, statement, payload, confidence,
+    support, fingerprint, graph_hash, status, created, decided, reason)
+SELECT id, dream_id, op, kind, statement, payload, confidence, support, fingerprint, graph_hash,
+    status, created, decided, reason FROM proposals;
+DROP TABLE proposals;
+ALTER TABLE proposals_with_sources RENAME TO proposals;
+CREATE INDEX proposals_by_status ON proposals (status, kind);
+CREATE INDEX proposals_by_fingerprint ON proposals (fingerprint);
+"""
+
 # A memory's scope changed from the memory browser is a decision, undone like the others.
 _RESCOPING = """
 CREATE TABLE decisions_rebuilt (
@@ -527,7 +566,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("014_standing_memory", _STANDING),
     Migration("015_evidence_by_message", _EVIDENCE_BY_MESSAGE),
     Migration("016_stemmed_messages", _STEMMED_MESSAGES),
-    Migration("017_rescoping", _RESCOPING),
+    Migration("017_proposal_sources", _PROPOSAL_SOURCES, rebuilds=True),
+    Migration("018_rescoping", _RESCOPING),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

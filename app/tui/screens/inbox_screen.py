@@ -3,6 +3,8 @@ per decision. Decisions are written before the list changes on screen."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,7 +26,7 @@ from memory_graph.memory.decisions import Decision
 from memory_graph.memory.evidence import Evidence, Owner, evidence_of
 from memory_graph.memory.inbox import InboxItem, choose_scope, pending, replaced_evidence
 from memory_graph.memory.projects import EVERYWHERE, scope_name
-from memory_graph.memory.vocabulary import MemoryKind, Outcome, ProposalOp
+from memory_graph.memory.vocabulary import Outcome, ProposalOp, suggested
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
@@ -113,7 +115,7 @@ class InboxScreen(Screen[None]):
         position = listing.highlighted or 0
         for proposal_id in gone:
             listing.remove_option(str(proposal_id))
-        counts = {kind: sum(1 for item in items if item.kind == kind) for kind in MemoryKind}
+        counts = Counter(item.group for item in items)
         for index in reversed(range(listing.option_count)):
             option = listing.get_option_at_index(index)
             if option.id is None:
@@ -122,11 +124,11 @@ class InboxScreen(Screen[None]):
                     if index + 1 < listing.option_count
                     else None
                 )
-                kind = self.items[int(following.id)].kind if following and following.id else None
-                if kind is None:
+                group = self.items[int(following.id)].group if following and following.id else None
+                if group is None:
                     listing.remove_option_at_index(index)  # a group left empty
                 else:
-                    listing.replace_option_prompt_at_index(index, group_title(kind, counts[kind]))
+                    listing.replace_option_prompt_at_index(index, group_title(group, counts[group]))
         self.query_one(ListDetail).highlight(None, position)
         self._title(len(items))
 
@@ -148,9 +150,9 @@ class InboxScreen(Screen[None]):
         listing.clear_options()
         group = None
         for item in items:
-            if item.kind != group:
-                group = item.kind
-                count = sum(1 for other in items if other.kind == group)
+            if item.group != group:
+                group = item.group
+                count = sum(1 for other in items if other.group == group)
                 listing.add_option(Option(group_title(group, count), disabled=True))
             listing.add_option(self._entry(item))
         self.query_one(ListDetail).highlight(keep, position)
@@ -165,6 +167,8 @@ class InboxScreen(Screen[None]):
         mark = "●" if item.id in self.selected else " "
         stale = (" STALE" if item.stale else "") + (" ⚠ " + item.flag if item.flag else "")
         op = "" if item.op == ProposalOp.ADD_NODE else f"{item.op} · "
+        if suggested(item.source):
+            op = f"{item.kind} · {op}"
         head = f"{mark} {item.confidence:.2f} · {item.support} sessions · {op}#{item.id}{stale}"
         prompt = Content.assemble((head, "dim"), "\n", "  " + one_line(item.statement, LINE_WIDTH))
         return Option(prompt, id=str(item.id))
@@ -197,11 +201,7 @@ class InboxScreen(Screen[None]):
             ),
             *(Content(f"And: {visible(also)}") for also in item.also),
             Content(_applies(item)),
-            Content(
-                f"Why: {item.support} sessions, confidence {item.confidence:.2f}, "
-                f"first seen {when(item.first_seen, None)}, last seen {when(item.last_seen, None)}"
-                f" (dream {item.dream_id})"
-            ),
+            _why(item),
         ]
         if item.flag:
             lines.append(
@@ -347,3 +347,18 @@ def _applies(item: InboxItem) -> str:
             f"Applies: everywhere (p: only in {scope_name(item.learned_in)}, where it was learned)"
         )
     return "Applies: everywhere"
+
+
+def _why(item: InboxItem) -> Content:
+    """What a proposal rests on: a dream's sessions, or an agent's word."""
+    if suggested(item.source):
+        return Content.styled(
+            f"Why: suggested by {item.source}, not found by a dream. Its reason, unverified: "
+            f"{visible(item.reason)}",
+            "$warning",
+        )
+    return Content(
+        f"Why: {item.support} sessions, confidence {item.confidence:.2f}, "
+        f"first seen {when(item.first_seen, None)}, last seen {when(item.last_seen, None)}"
+        f" (dream {item.dream_id})"
+    )

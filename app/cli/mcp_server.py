@@ -1,0 +1,25 @@
+"""`reverie mcp`: serve adopted memory to other agents over MCP, on standard input and output,
+until the client closes them."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.parser import config_for
+from app.paths import project_at
+from memory_graph.store.database import Database
+
+
+async def serve(args: argparse.Namespace) -> int:
+    # Imported here: the SDK costs about half a second, which other commands need not pay.
+    from app.mcp_server.memory import ServedMemory
+    from app.mcp_server.server import build_server
+
+    config = config_for(args)
+    project = project_at(None)
+    # As it is: a missing home or a database that needs migrating is one line on standard
+    # error (exit 1) before the protocol starts, not a change the agent's program made.
+    async with await Database.open_existing(config.home) as log:
+        server = build_server(ServedMemory(log, config.recall_budget, project))
+        await server.run_stdio_async()
+    return 0
