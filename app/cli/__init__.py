@@ -13,7 +13,17 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from app.cli import chat, dream, inbox, memory, privacy, sessions, transcripts, tui
+from app.cli import (
+    chat,
+    dream,
+    inbox,
+    integrations,
+    memory,
+    privacy,
+    sessions,
+    transcripts,
+    tui,
+)
 from app.cli.parser import PROG, build_parser
 from app.cli.tui import prepare_demo
 from app.config import RUN_BY_AGENT
@@ -54,6 +64,8 @@ HANDLERS: dict[str | None, Handler] = {
     "forget": _in_loop(privacy.forget_session),
     "private": _in_loop(privacy.make_private),
     "graph": _in_loop(memory.graph_export),
+    "sync": _in_loop(integrations.sync_file),
+    "hook": integrations.answer_hook,
 }
 
 

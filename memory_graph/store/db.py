@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from memory_graph.store.errors import StoreError
+from memory_graph.store.errors import SchemaBehind, StoreError
 from memory_graph.store.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 from memory_graph.store.records import now_iso
 
@@ -101,6 +101,56 @@ async def connect(path: Path) -> aiosqlite.Connection:
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await migrate(conn)
+    except sqlite3.DatabaseError as error:
+        await conn.close()
+        if "not a database" in str(error) or "malformed" in str(error):
+            raise StoreError(f"{path} is not a Reverie database (not a SQLite file)") from None
+        raise StoreError(f"cannot open database {path}: {why_not_written(error)}") from None
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def _check_current_file(path: Path) -> None:
+    """Refuse a database that is not there (nothing is created) or is not a plain file."""
+    if not path.is_file():
+        raise StoreError(f"no Reverie database at {path}; run `reverie` once to create it")
+    _refuse_linked_sqlite_files(path)
+
+
+async def connect_current(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
+    """Open the database at `path` as it is: never created, never migrated, waiting at most
+    `busy_timeout_ms` on another writer. For the quick commands other agents run at every
+    start (Claude Code's hooks), which must neither block nor change the schema behind a
+    running Reverie.
+
+    Raises StoreError when there is no database there or it is not Reverie's, SchemaBehind when
+    it needs a migration (the message says to run `reverie` once).
+    """
+    _check_current_file(path)
+    try:
+        # mode=rw: SQLite never creates the file, even if it vanished meanwhile.
+        conn = await aiosqlite.connect(f"{path.as_uri()}?mode=rw", uri=True, isolation_level=None)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open database {path}: {error}") from None
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        await _refuse_foreign(conn, path)
+        version = await schema_version(conn)
+        if version < SCHEMA_VERSION:
+            raise SchemaBehind(
+                f"{path} needs updating to this Reverie (schema {version} of {SCHEMA_VERSION}); "
+                "run `reverie` once"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"this database has schema version {version}, newer than this Reverie supports "
+                f"({SCHEMA_VERSION}); upgrade Reverie"
+            )
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as error:
         await conn.close()
         if "not a database" in str(error) or "malformed" in str(error):
