@@ -15,6 +15,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from bench.memory import add_evidence
 from bench.seed import TextSource, seeded_home, working_copy
 from bench.stats import percentile
 from memory_graph.store.db import DATABASE_NAME
@@ -63,16 +64,7 @@ def _adopted(home: Path, projects: list[str]) -> None:
             "INSERT INTO node_patterns (fingerprint, node_id) VALUES (?, ?)",
             ((row[1], row[0]) for row in rows),
         )
-        messages = SESSIONS * MESSAGES_PER_SESSION
-        conn.executemany(
-            "INSERT OR IGNORE INTO node_evidence (node_id, session_id, message_id, span_start, "
-            "span_end) SELECT ?, session_id, id, 0, 40 FROM messages WHERE id = ?",
-            (
-                (node, rng.randint(1, messages))
-                for node in range(1, MEMORIES + 1)
-                for _ in range(EVIDENCE_PER_MEMORY)
-            ),
-        )
+        add_evidence(conn, rng, MEMORIES, EVIDENCE_PER_MEMORY)
         conn.execute("COMMIT")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
@@ -88,28 +89,18 @@ async def connect(path: Path) -> aiosqlite.Connection:
     """
     _create_private_file(path)
     _refuse_linked_sqlite_files(path)
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-    except sqlite3.Error as error:
-        raise StoreError(f"cannot open database {path}: {error}") from None
-    try:
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # Before anything is written, not even the journal mode: it may be another program's.
-        await _refuse_foreign(conn, path)
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await migrate(conn)
-    except sqlite3.DatabaseError as error:
-        await conn.close()
-        if "not a database" in str(error) or "malformed" in str(error):
-            raise StoreError(f"{path} is not a Reverie database (not a SQLite file)") from None
-        raise StoreError(f"cannot open database {path}: {why_not_written(error)}") from None
-    except BaseException:
-        await conn.close()
-        raise
-    return conn
+    return await _opened(path, path, BUSY_TIMEOUT_MS, _ready_to_write)
+
+
+async def _ready_to_write(conn: aiosqlite.Connection, path: Path) -> None:
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await _pragmas(conn)
+    await migrate(conn)
+
+
+async def _pragmas(conn: aiosqlite.Connection) -> None:
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _check_current_file(path: Path) -> None:
@@ -129,28 +120,47 @@ async def connect_current(path: Path, busy_timeout_ms: int) -> aiosqlite.Connect
     it needs a migration (the message says to run `reverie` once).
     """
     _check_current_file(path)
+    # mode=rw: SQLite never creates the file, even if it vanished meanwhile.
+    return await _opened(path, f"{path.as_uri()}?mode=rw", busy_timeout_ms, _current)
+
+
+async def _current(conn: aiosqlite.Connection, path: Path) -> None:
+    version = await schema_version(conn)
+    if version < SCHEMA_VERSION:
+        raise SchemaBehind(
+            f"{path} needs updating to this Reverie (schema {version} of {SCHEMA_VERSION}); "
+            "run `reverie` once"
+        )
+    _refuse_newer(version)
+    await _pragmas(conn)
+
+
+def _refuse_newer(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"this database has schema version {version}, newer than this Reverie supports "
+            f"({SCHEMA_VERSION}); upgrade Reverie"
+        )
+
+
+async def _opened(
+    path: Path,
+    address: Path | str,
+    busy_timeout_ms: int,
+    prepare: Callable[[aiosqlite.Connection, Path], Awaitable[None]],
+) -> aiosqlite.Connection:
+    """A connection to the database at `path` (`address`: the path, or a URI naming it),
+    checked to be Reverie's, then made ready by `prepare`; closed again on any error."""
     try:
-        # mode=rw: SQLite never creates the file, even if it vanished meanwhile.
-        conn = await aiosqlite.connect(f"{path.as_uri()}?mode=rw", uri=True, isolation_level=None)
+        conn = await aiosqlite.connect(address, uri=isinstance(address, str), isolation_level=None)
     except sqlite3.Error as error:
         raise StoreError(f"cannot open database {path}: {error}") from None
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        # Before anything is written, not even the journal mode: it may be another program's.
         await _refuse_foreign(conn, path)
-        version = await schema_version(conn)
-        if version < SCHEMA_VERSION:
-            raise SchemaBehind(
-                f"{path} needs updating to this Reverie (schema {version} of {SCHEMA_VERSION}); "
-                "run `reverie` once"
-            )
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"this database has schema version {version}, newer than this Reverie supports "
-                f"({SCHEMA_VERSION}); upgrade Reverie"
-            )
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
+        await prepare(conn, path)
     except sqlite3.DatabaseError as error:
         await conn.close()
         if "not a database" in str(error) or "malformed" in str(error):
@@ -224,11 +234,7 @@ async def migrate(
     `migrations` is the full ordered list; tests pass a prefix to build an older database.
     """
     version = await schema_version(conn)
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            f"this database has schema version {version}, newer than this Reverie supports "
-            f"({SCHEMA_VERSION}); upgrade Reverie"
-        )
+    _refuse_newer(version)
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
