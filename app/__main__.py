@@ -1,5 +1,5 @@
 """`python -m app` runs the same command line as `reverie`."""
 
-from app.cli import main
+from app.launch import main
 
 raise SystemExit(main())

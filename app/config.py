@@ -57,6 +57,13 @@ class Config:
     """Drop folder that `reverie watch` imports from (default: <home>/import)."""
     claude_projects: Path | None = None
     """Claude Code's projects folder, also watched when set (e.g. ~/.claude/projects)."""
+    handed_lines: int = 150
+    handed_bytes: int = 12_288
+    """The most lines and bytes of memory handed to another agent (`reverie sync`'s block,
+    Claude Code's SessionStart hook): CLAUDE.md is loaded whole, so the strongest that fit."""
+    hook_import_seconds: float = 2.0
+    """How long Claude Code's Stop and SessionEnd hooks import at most; the rest waits for the
+    next one, from where this one stopped."""
     api_key: str | None = field(default=None, repr=False)
 
     @property
@@ -98,6 +105,9 @@ _SETTABLE: dict[str, type | tuple[type, ...]] = {
     "inbox_page": int,
     "import_dir": str,
     "claude_projects": str,
+    "handed_lines": int,
+    "handed_bytes": int,
+    "hook_import_seconds": (int, float),
 }
 _PATHS = ("workspace", "import_dir", "claude_projects")
 
@@ -165,6 +175,9 @@ def _check(config: Config) -> None:
         ("dream_interval", config.dream_interval >= 0, "0 (never) or more"),
         ("recall_budget", config.recall_budget >= 0, "0 (recall nothing) or more tokens"),
         ("inbox_page", config.inbox_page >= 1, "at least 1 (new memories in the inbox)"),
+        ("handed_lines", config.handed_lines >= 5, "at least 5 lines"),
+        ("handed_bytes", config.handed_bytes >= 512, "at least 512 bytes"),
+        ("hook_import_seconds", config.hook_import_seconds > 0, "more than 0"),
         ("model", bool(config.model.strip()), "a model id"),
     )
     for name, ok, expected in limits:

@@ -38,6 +38,16 @@ def _marker(nodes: int, edges: int) -> dict[str, int]:
     return {"schema": SCHEMA_VERSION, "seed": GRAPH_SEED_VERSION, "nodes": nodes, "edges": edges}
 
 
+def add_evidence(conn: sqlite3.Connection, rng: random.Random, nodes: int, each: int) -> None:
+    """Give nodes 1..`nodes` `each` pieces of evidence, messages drawn at random."""
+    messages = conn.execute("SELECT MAX(id) FROM messages").fetchone()[0]
+    conn.executemany(
+        "INSERT OR IGNORE INTO node_evidence (node_id, session_id, message_id, span_start, "
+        "span_end) SELECT ?, session_id, id, 0, 80 FROM messages WHERE id = ?",
+        ((i, rng.randint(1, messages)) for i in range(1, nodes + 1) for _ in range(each)),
+    )
+
+
 def graph_home(nodes: int, edges: int) -> tuple[Path, float]:
     """A cached home with 1,000 sessions of 50 messages and an adopted graph of `nodes` nodes
     and `edges` edges (hubs included: targets drawn with a preference for low ids), each node
@@ -90,16 +100,7 @@ def graph_home(nodes: int, edges: int) -> tuple[Path, float]:
             "INSERT INTO edges (source, target, kind, weight) VALUES (?, ?, ?, ?)",
             ((f"p{s}", f"p{t}", k, float(rng.randint(1, 9))) for s, t, k in pairs),
         )
-        messages = conn.execute("SELECT MAX(id) FROM messages").fetchone()[0]
-        conn.executemany(
-            "INSERT OR IGNORE INTO node_evidence (node_id, session_id, message_id, span_start, "
-            "span_end) SELECT ?, session_id, id, 0, 80 FROM messages WHERE id = ?",
-            (
-                (i, rng.randint(1, messages))
-                for i in range(1, nodes + 1)
-                for _ in range(EVIDENCE_PER_NODE)
-            ),
-        )
+        add_evidence(conn, rng, nodes, EVIDENCE_PER_NODE)
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         statements = [row[0] for row in conn.execute("SELECT statement FROM nodes LIMIT 5000")]

@@ -405,7 +405,7 @@ def test_a_missing_home_is_one_line_and_nothing_is_created(tmp_path: Path) -> No
     home = tmp_path / "nowhere"
     ran = _mcp(home)
     assert ran.returncode == 1 and ran.stdout == ""
-    assert ran.stderr.count("\n") == 1 and "holds no Reverie database" in ran.stderr
+    assert ran.stderr.count("\n") == 1 and "no Reverie database at" in ran.stderr
     assert not home.exists()
 
 

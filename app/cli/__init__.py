@@ -17,6 +17,7 @@ from app.cli import (
     chat,
     dream,
     inbox,
+    integrations,
     mcp_server,
     memory,
     privacy,
@@ -65,6 +66,8 @@ HANDLERS: dict[str | None, Handler] = {
     "private": _in_loop(privacy.make_private),
     "graph": _in_loop(memory.graph_export),
     "mcp": _in_loop(mcp_server.serve),
+    "sync": _in_loop(integrations.sync_file),
+    "hook": integrations.answer_hook,
 }
 
 

@@ -8,6 +8,7 @@ import argparse
 from app.cli.parser import config_for
 from app.paths import project_at
 from memory_graph.store.database import Database
+from memory_graph.store.db import BUSY_TIMEOUT_MS
 
 
 async def serve(args: argparse.Namespace) -> int:
@@ -19,7 +20,7 @@ async def serve(args: argparse.Namespace) -> int:
     project = project_at(None)
     # As it is: a missing home or a database that needs migrating is one line on standard
     # error (exit 1) before the protocol starts, not a change the agent's program made.
-    async with await Database.open_existing(config.home) as log:
+    async with await Database.open_current(config.home, BUSY_TIMEOUT_MS) as log:
         server = build_server(ServedMemory(log, config.recall_budget, project))
         await server.run_stdio_async()
     return 0

@@ -185,6 +185,29 @@ def build_parser() -> argparse.ArgumentParser:
         "serve adopted memory to other agents over MCP on stdio: recall, memories, why, "
         "propose (to the inbox), and the standing memory",
     )
+    syncing = command(
+        "sync", "keep standing and project memory in a block of FILE (CLAUDE.md, AGENTS.md, …)"
+    )
+    syncing.add_argument("file", metavar="FILE", help="the file (created if missing)")
+    syncing.add_argument(
+        "--project", metavar="DIR", help="the project's folder (default: FILE's folder)"
+    )
+    checking = syncing.add_mutually_exclusive_group()
+    checking.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the block is out of date"
+    )
+    checking.add_argument(
+        "--dry-run", action="store_true", help="write nothing; print the change as a diff"
+    )
+    hooking = command("hook", "answer another agent's hook (its JSON on standard input)")
+    agents = hooking.add_subparsers(dest="agent", required=True, metavar="AGENT")
+    _global_options(
+        agents.add_parser(
+            "claude-code",
+            help="SessionStart: print memory for the session; Stop, SessionEnd: import it",
+        ),
+        suppress=True,
+    )
 
     sessions = command("sessions", "list sessions, most recent first")
     sessions.add_argument(

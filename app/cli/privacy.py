@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli.parser import config_for
+from app.integrations.context_snapshot import discard as discard_handed_context
 from app.terminal import visible
 from memory_graph.store.session_log import SessionLog
 
@@ -18,6 +19,8 @@ async def forget_session(args: argparse.Namespace) -> int:
         forgotten = await forget(log, args.id, args.reason)
         if args.vacuum:
             await vacuum(log)
+    # The context kept for Claude Code's next start may quote what was just forgotten.
+    discard_handed_context(config.home)
     print(visible(forgotten.message + (", file vacuumed" if args.vacuum else "")))
     return 0
 
@@ -26,6 +29,7 @@ async def make_private(args: argparse.Namespace) -> int:
     config = config_for(args)
     async with await SessionLog.open(config.home) as log:
         session = await log.set_private(args.id, not args.off)
+    discard_handed_context(config.home)
     if session.private:
         print(
             f"session {session.id} is private: dreams do not read it, and memory that only it "

@@ -13,7 +13,13 @@ from typing import Self
 
 import aiosqlite
 
-from memory_graph.store.db import DATABASE_NAME, connect, ensure_home, why_not_written
+from memory_graph.store.db import (
+    DATABASE_NAME,
+    connect,
+    connect_current,
+    ensure_home,
+    why_not_written,
+)
 from memory_graph.store.errors import StoreError
 
 
@@ -34,11 +40,11 @@ class Database:
         return cls(await connect(path), path)
 
     @classmethod
-    async def open_existing(cls, home: Path) -> Self:
-        """Open the database in `home` as it is: never created, never migrated (StoreError
-        when it is missing or needs a migration)."""
+    async def open_current(cls, home: Path, busy_timeout_ms: int) -> Self:
+        """Open the database in `home` as it is: not created, not migrated, and another
+        writer waited on for `busy_timeout_ms` at most (`db.connect_current`)."""
         path = home / DATABASE_NAME
-        return cls(await connect(path, existing=True), path)
+        return cls(await connect_current(path, busy_timeout_ms), path)
 
     @property
     def connection(self) -> aiosqlite.Connection:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
 
-from memory_graph.store.errors import StoreError
+from memory_graph.store.errors import SchemaBehind, StoreError
 from memory_graph.store.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 from memory_graph.store.records import now_iso
 
@@ -58,12 +59,6 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _require_file(path: Path) -> None:
-    """Refuse a home without a database: a server another program starts creates none."""
-    if not path.is_file():
-        raise StoreError(f"{path.parent} holds no Reverie database: run `reverie` once there")
-
-
 def _check_existing_file(path: Path) -> None:
     """Refuse a database path that is a link to nothing, or not a file (a folder, a device)."""
     if path.is_symlink() and not path.exists():
@@ -86,35 +81,86 @@ def _refuse_linked_sqlite_files(path: Path) -> None:
             raise StoreError(f"{own} is a symbolic link where SQLite keeps its own file; remove it")
 
 
-async def connect(path: Path, *, existing: bool = False) -> aiosqlite.Connection:
-    """Open (creating if needed) and migrate the database at `path`; when `existing`, only a
-    database that is there and needs no migration (for servers that other programs start,
-    which must change nothing behind the person's back).
+async def connect(path: Path) -> aiosqlite.Connection:
+    """Open (creating if needed) and migrate the database at `path`.
 
     Raises StoreError, with a message for the user, when the file is not a SQLite database, is
     another program's, was made by a newer Reverie, or cannot be opened.
     """
-    if existing:
-        _require_file(path)
-    else:
-        _create_private_file(path)
+    _create_private_file(path)
     _refuse_linked_sqlite_files(path)
+    return await _opened(path, path, BUSY_TIMEOUT_MS, _ready_to_write)
+
+
+async def _ready_to_write(conn: aiosqlite.Connection, path: Path) -> None:
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await _pragmas(conn)
+    await migrate(conn)
+
+
+async def _pragmas(conn: aiosqlite.Connection) -> None:
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_current_file(path: Path) -> None:
+    """Refuse a database that is not there (nothing is created) or is not a plain file."""
+    if not path.is_file():
+        raise StoreError(f"no Reverie database at {path}; run `reverie` once to create it")
+    _refuse_linked_sqlite_files(path)
+
+
+async def connect_current(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
+    """Open the database at `path` as it is: never created, never migrated, waiting at most
+    `busy_timeout_ms` on another writer. For the quick commands other agents run at every
+    start (Claude Code's hooks), which must neither block nor change the schema behind a
+    running Reverie.
+
+    Raises StoreError when there is no database there or it is not Reverie's, SchemaBehind when
+    it needs a migration (the message says to run `reverie` once).
+    """
+    _check_current_file(path)
+    # mode=rw: SQLite never creates the file, even if it vanished meanwhile.
+    return await _opened(path, f"{path.as_uri()}?mode=rw", busy_timeout_ms, _current)
+
+
+async def _current(conn: aiosqlite.Connection, path: Path) -> None:
+    version = await schema_version(conn)
+    if version < SCHEMA_VERSION:
+        raise SchemaBehind(
+            f"{path} needs updating to this Reverie (schema {version} of {SCHEMA_VERSION}); "
+            "run `reverie` once"
+        )
+    _refuse_newer(version)
+    await _pragmas(conn)
+
+
+def _refuse_newer(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"this database has schema version {version}, newer than this Reverie supports "
+            f"({SCHEMA_VERSION}); upgrade Reverie"
+        )
+
+
+async def _opened(
+    path: Path,
+    address: Path | str,
+    busy_timeout_ms: int,
+    prepare: Callable[[aiosqlite.Connection, Path], Awaitable[None]],
+) -> aiosqlite.Connection:
+    """A connection to the database at `path` (`address`: the path, or a URI naming it),
+    checked to be Reverie's, then made ready by `prepare`; closed again on any error."""
     try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await aiosqlite.connect(address, uri=isinstance(address, str), isolation_level=None)
     except sqlite3.Error as error:
         raise StoreError(f"cannot open database {path}: {error}") from None
     try:
         conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         # Before anything is written, not even the journal mode: it may be another program's.
         await _refuse_foreign(conn, path)
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        if existing:
-            await _refuse_outdated(conn, path)
-        else:
-            await migrate(conn)
+        await prepare(conn, path)
     except sqlite3.DatabaseError as error:
         await conn.close()
         if "not a database" in str(error) or "malformed" in str(error):
@@ -188,11 +234,7 @@ async def migrate(
     `migrations` is the full ordered list; tests pass a prefix to build an older database.
     """
     version = started = await schema_version(conn)
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            f"this database has schema version {version}, newer than this Reverie supports "
-            f"({SCHEMA_VERSION}); upgrade Reverie"
-        )
+    _refuse_newer(version)
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
@@ -251,20 +293,6 @@ async def _next_migration(
         await conn.execute("ROLLBACK")
         raise
     return version + 1
-
-
-async def _refuse_outdated(conn: aiosqlite.Connection, path: Path) -> None:
-    """Refuse a database that a migration would change: only `reverie` itself migrates."""
-    version = await schema_version(conn)
-    if version < SCHEMA_VERSION:
-        raise StoreError(
-            f"{path} was written by an older Reverie and needs upgrading: run `reverie` once"
-        )
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"this database has schema version {version}, newer than this Reverie supports "
-            f"({SCHEMA_VERSION}); upgrade Reverie"
-        )
 
 
 def _statements(script: str) -> list[str]:

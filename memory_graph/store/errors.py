@@ -7,3 +7,8 @@ class StoreError(Exception):
 
 class InboxError(StoreError):
     """A decision that cannot be made: no such proposal, or one already decided."""
+
+
+class SchemaBehind(StoreError):
+    """A database an older Reverie made: it needs migrating, which only a full `reverie` start
+    does (the hooks of other agents never migrate)."""

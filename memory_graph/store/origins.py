@@ -30,6 +30,10 @@ RECALLED_HEADER = "What you remember about the user"
 """How the block of memories Reverie hands a model begins (`app/agent/prompt.py` words it)."""
 RECALLED_TAG = "earlier_conversation"
 """The tag around earlier conversation Reverie quotes to a model."""
+BLOCK_BEGIN = "<!-- reverie:begin -->"
+BLOCK_END = "<!-- reverie:end -->"
+"""The lines around the block `reverie sync` keeps in another agent's file (CLAUDE.md,
+AGENTS.md): what lies between them is Reverie's recalled memory."""
 COMPACTION_OPENER = "This session is being continued from a previous conversation"
 _INTERRUPTION = re.compile(r"\[Request interrupted by user[^\]]*\]")
 _COMMAND_TAGS = (
@@ -55,7 +59,11 @@ def recalled_in(text: str, *, opening: bool = False) -> bool:
     may quote it)."""
     # A Markdown heading of it too (`reverie context`, a CLAUDE.md block): "# What you …".
     opened = text.lstrip().lstrip("#").lstrip()
-    header = opened.startswith(RECALLED_HEADER) if opening else RECALLED_HEADER in text
+    if opening:
+        # Pasted from a synced file, the block's first line comes before its heading.
+        header = opened.startswith((RECALLED_HEADER, BLOCK_BEGIN))
+    else:
+        header = RECALLED_HEADER in text or BLOCK_BEGIN in text
     return header or f"<{RECALLED_TAG}>" in text
 
 
