@@ -37,8 +37,10 @@ from memory_graph.memory.inbox import pending
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.migrations import MIGRATIONS
+from memory_graph.store.origins import SERVED
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
+from tests.support.claude_code_lines import Transcript
 from tests.support.schema import database_before
 from tests.support.tui import INBOX_SIZE, offline_config, open_inbox, settle
 from tests.test_injection import INJECTIONS, MEMORY_TABLES
@@ -223,6 +225,9 @@ def test_recall_is_what_recall_json_prints(
     code, out, _ = _cli(capsys, "--home", str(home), "recall", "how should I install packages",
                         "--k", "5", "--json")  # fmt: skip
     assert code == 0
+    # What `reverie recall --json` prints, marked as Reverie's so that it never comes back as
+    # evidence from the agent's transcript.
+    assert answer.pop("served_by") == SERVED
     assert _without_scores(answer) == _without_scores(json.loads(out))
     assert any("pnpm" in hit["statement"] for hit in (*answer["standing"], *answer["hits"]))
     # The project's own memory comes in the project the server runs in.
@@ -485,3 +490,50 @@ async def test_proposals_keep_their_evidence_and_decisions_through_the_migration
                 "INSERT INTO proposals (op, kind, statement, confidence, support, fingerprint, "
                 "graph_hash, created) VALUES ('add_node', 'fact', 'x', 0, 0, 'g', 'absent', 'x')"
             )
+
+
+def _echoed(folder: Path, name: str, served: str, cwd: Path) -> Path:
+    """A Claude Code session whose agent asked Reverie over MCP three ways and read the answer
+    back, as Claude Code logs an MCP tool's result (labelled an error here: whatever its label,
+    what Reverie served is never the world's answer)."""
+    session = f"{name:0<8}-2222-4333-8444-555566667777"[:36]
+    transcript = Transcript(session, cwd=str(cwd))
+    transcript.user("set up the packages for the new service")
+    for tool in ("mcp__reverie__recall", "mcp__memory__recall", "mcp__reverie__why"):
+        call = f"toolu_{name}{tool[-6:]}"
+        transcript.add(
+            "assistant",
+            [{"type": "tool_use", "id": call, "name": tool, "input": {"query": "packages"}}],
+        )
+        result = {"type": "tool_result", "tool_use_id": call, "content": served, "is_error": True}
+        transcript.user([result])
+    transcript.assistant("Done.")
+    return transcript.write(folder / f"{session}.jsonl")
+
+
+def test_what_the_server_hands_an_agent_never_comes_back_as_evidence(
+    served: tuple[Server, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, _, project = served
+    answer = server.answer("recall", query="how should I install packages", k=5)
+    assert answer["served_by"] == SERVED
+    home = tmp_path / "home"
+    served_text = json.dumps(answer, indent=2)
+    marked = tmp_path / "marked"
+    for name in ("e1", "e2", "e3"):
+        _echoed(marked, name, served_text, project)
+    assert main(["import", str(marked), "--home", str(home)]) == 0
+    assert main(["dream", "--json", "--home", str(home)]) == 0
+    capsys.readouterr()
+    assert main(["inbox", "--json", "--home", str(home)]) == 0
+    assert json.loads(capsys.readouterr().out)["proposals"] == []
+    # The same answer without Reverie's mark reads as a recurring failure: the test can fail.
+    del answer["served_by"]
+    unmarked = tmp_path / "unmarked"
+    for name in ("f1", "f2", "f3"):
+        _echoed(unmarked, name, json.dumps(answer, indent=2), project)
+    assert main(["import", str(unmarked), "--home", str(home)]) == 0
+    assert main(["dream", "--json", "--home", str(home)]) == 0
+    capsys.readouterr()
+    assert main(["inbox", "--json", "--home", str(home)]) == 0
+    assert json.loads(capsys.readouterr().out)["proposals"] != []

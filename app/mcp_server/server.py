@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from app.errors import USER_ERRORS
 from app.mcp_server.memory import MAX_K, ServedMemory
 from memory_graph.memory.vocabulary import PROPOSED_KINDS, MemoryKind
+from memory_graph.store.origins import SERVED
 
 NAME = "reverie"
 STANDING_URI = "reverie://memory/standing"
@@ -61,6 +62,12 @@ class _Server(MCPServer[Any]):
             raise ToolError(f"Error executing tool {name}: {problems}") from invalid
 
 
+def _served(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer marked as Reverie's memory: coming back in the agent's transcript, it is known
+    for what Reverie handed, never new evidence (`memory_graph.store.origins.SERVED`)."""
+    return {"served_by": SERVED, **answer}
+
+
 def _client(ctx: Context) -> str:
     """The name the client gave when it connected (clientInfo), or "" when it gave none."""
     params = ctx.request_context.session.client_params
@@ -83,7 +90,7 @@ def build_server(memory: ServedMemory) -> MCPServer[Any]:
         )
     )
     async def recall(query: str, k: int = 10) -> dict[str, Any]:
-        return (await _answered(memory.recall(query, k))).to_json()
+        return _served((await _answered(memory.recall(query, k))).to_json())
 
     @server.tool(
         description=(
@@ -94,7 +101,7 @@ def build_server(memory: ServedMemory) -> MCPServer[Any]:
         )
     )
     async def memories(kind: str | None = None, project: str | None = None) -> dict[str, Any]:
-        return (await _answered(memory.memories(kind, project))).to_json()
+        return _served((await _answered(memory.memories(kind, project))).to_json())
 
     @server.tool(
         description=(
@@ -103,7 +110,7 @@ def build_server(memory: ServedMemory) -> MCPServer[Any]:
         )
     )
     async def why(memory_id: int) -> dict[str, Any]:
-        return (await _answered(memory.why(memory_id))).to_json()
+        return _served((await _answered(memory.why(memory_id))).to_json())
 
     @server.tool(
         description=(

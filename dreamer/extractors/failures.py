@@ -24,7 +24,7 @@ from dreamer.observation import SessionView
 from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.content import capped, tool_result_text
 from memory_graph.store.injection import reads_like_injection
-from memory_graph.store.records import Block, Message, OriginReason
+from memory_graph.store.records import Block, Message, MessageOrigin, OriginReason
 
 VERSION = "failures-9"
 _ERROR_LINE = re.compile(
@@ -306,7 +306,12 @@ def _results(view: SessionView) -> list[_Result]:
             if block.get("type") == "tool_use":
                 arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
                 calls[str(block.get("id"))] = (str(block.get("name")), arguments or {})
-            elif block.get("type") == "tool_result" and message.role == "tool":
+            elif (
+                block.get("type") == "tool_result"
+                and message.role == "tool"
+                and message.origin is not MessageOrigin.RECALLED
+            ):
+                # Memory Reverie served an agent (`reverie mcp`) is no answer of the world.
                 call = calls.get(str(block.get("tool_use_id")))
                 failed = None if call is None else result_failed(block)
                 # A refusal or a cascade is neither: it neither recurs nor resolves anything.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_graph.store.content import blocks_text, tool_result_text
-from memory_graph.store.origins import person_text
+from memory_graph.store.origins import RECALLED, person_text, recalled_in
 from memory_graph.store.records import Block, MessageOrigin, Role
 from memory_graph.store.session_log import title_from
 from memory_graph.transcripts import origins
@@ -192,7 +192,9 @@ class _Reading:
         results = [b for b in blocks if b["type"] == "tool_result"]
         if role == "user" and results:
             # Tool results are the world's answer; words typed beside them stay the user's.
-            session.messages.append(ImportedMessage("tool", results, uuid, timestamp, {}))
+            # What Reverie's MCP server answered (`origins.SERVED`) is memory coming back.
+            served = RECALLED if recalled_in(blocks_text(results)) else None
+            session.messages.append(ImportedMessage("tool", results, uuid, timestamp, {}, served))
             blocks = [b for b in blocks if b["type"] != "tool_result"]
             uuid = f"{uuid}:words" if uuid else None
             if not blocks:
