@@ -115,3 +115,26 @@ async def test_unusable_home_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create home"):
         await SessionLog.open(blocker / "home")
+
+
+async def test_the_second_handle_reads_what_was_committed_and_closes_with_the_first(
+    home: Path,
+) -> None:
+    log = await SessionLog.open(home)
+    reader = await log.reader()
+    assert await log.reader() is reader  # one second handle, opened once
+    session = await log.create_session(title="tidal charts")
+    rows = await reader.connection.execute_fetchall(
+        "SELECT title FROM sessions WHERE id = ?", (session.id,)
+    )
+    assert [row[0] for row in rows] == ["tidal charts"]
+    async with log.transaction() as conn:
+        await conn.execute("UPDATE sessions SET title = 'draft' WHERE id = ?", (session.id,))
+        # Not yet committed: the second handle still reads the title as it was.
+        rows = await reader.connection.execute_fetchall(
+            "SELECT title FROM sessions WHERE id = ?", (session.id,)
+        )
+        assert [row[0] for row in rows] == ["tidal charts"]
+    await log.close()
+    with pytest.raises(ValueError):
+        await reader.connection.execute("SELECT 1")

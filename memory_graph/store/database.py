@@ -14,6 +14,7 @@ from typing import Self
 import aiosqlite
 
 from memory_graph.store.db import (
+    BUSY_TIMEOUT_MS,
     DATABASE_NAME,
     connect,
     connect_current,
@@ -31,6 +32,8 @@ class Database:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._reader: Database | None = None
+        self._reader_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, home: Path) -> Self:
@@ -57,8 +60,23 @@ class Database:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def reader(self) -> Database:
+        """A second handle on this database, for reads that run beside this one's (recall
+        weighs memories on one while it ranks earlier messages on the other): opened at its
+        first use as the database is (`connect_current`), closed with this one. It sees what
+        this handle committed, never a transaction of it still open."""
+        async with self._reader_lock:
+            if self._reader is None:
+                self._reader = Database(
+                    await connect_current(self.path, BUSY_TIMEOUT_MS), self.path
+                )
+        return self._reader
+
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and the second one, if it was opened)."""
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         await self._conn.close()
 
     async def __aenter__(self) -> Self:

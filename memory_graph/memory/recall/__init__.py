@@ -21,6 +21,7 @@ secrets redacted.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -28,7 +29,14 @@ from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
-from memory_graph.memory.recall.memories import candidates, evidence, seeds, spread, weight
+from memory_graph.memory.recall.memories import (
+    Candidate,
+    candidates,
+    evidence,
+    seeds,
+    spread,
+    weight,
+)
 from memory_graph.memory.recall.results import Recalled, RecallHit, tokens
 from memory_graph.memory.recall.standing import standing
 from memory_graph.memory.recall.tuning import (
@@ -69,37 +77,17 @@ async def recall(
     best first (the two rankings fused), at most `k` and within what is left of `budget`. A
     memory scoped to a project comes only in that `project` (None: a turn outside any)."""
     moment = now or datetime.now(UTC)
-    standing_hits = await standing(log, int(budget * STANDING_SHARE), moment, project)
-    budget -= sum(tokens(hit.statement) for hit in standing_hits)
     words = terms(text)
     if not words or k <= 0:
-        return Recalled(text, [], standing_hits)
-    seeded = await seeds(log, words)
-    scored = await spread(log, seeded) if seeded else {}
-    # What every turn carries is not recalled twice.
-    for hit in standing_hits:
-        scored.pop(hit.node_id or 0, None)
-    # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
-    best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
-    # A memory scoped to another project does not apply here (`projects`).
-    nodes = {
-        node_id: node
-        for node_id, node in (await candidates(log, best)).items()
-        if applies(node.scope, project)
-    }
-    against = await contradicted(log, list(nodes))
-    memories = sorted(
-        (
-            (
-                scored[node_id] * weight(kind, support, last_seen, moment, against.get(node_id, 0)),
-                node_id,
-            )
-            for node_id, (kind, _, support, last_seen, _, _) in nodes.items()
-        ),
-        key=lambda item: (-item[0], item[1]),
-    )[:k]
-    speaker = await named_speaker(log, text, words)
-    earlier = await episodes(log, any_of(words), k, exclude_session, speaker)
+        standing_only = await standing(log, int(budget * STANDING_SHARE), moment, project)
+        return Recalled(text, [], standing_only)
+    # Memories are weighed on this connection while earlier messages are ranked on a second
+    # one: SQLite works on both at once, outside Python's lock.
+    (standing_hits, memories, nodes, seeded), earlier = await asyncio.gather(
+        _memories(log, words, k, budget, moment, project),
+        _earlier(log, text, words, k, exclude_session),
+    )
+    budget -= sum(tokens(hit.statement) for hit in standing_hits)
     order = _fused([nodes[node_id][0] for _, node_id in memories], len(earlier))[:k]
     chosen = [memories[rank][1] for source, rank, _ in order if source == "memory"]
     linked = await evidence(log, chosen, words)
@@ -127,6 +115,53 @@ async def recall(
         used += cost
         hits.append(hit)
     return Recalled(text, hits, standing_hits)
+
+
+Weighed = tuple[list[RecallHit], list[tuple[float, int]], dict[int, Candidate], dict[int, float]]
+"""Standing memory, then the contextual memories best first (score, id), what each is, and the
+seeds (the memories whose own words matched)."""
+
+
+async def _memories(
+    log: Database, words: list[str], k: int, budget: int, moment: datetime, project: str | None
+) -> Weighed:
+    """The standing memory, and the `k` memories most relevant to `words` that apply in
+    `project`, weighed by support, recency, kind and the evidence against them."""
+    standing_hits = await standing(log, int(budget * STANDING_SHARE), moment, project)
+    seeded = await seeds(log, words)
+    scored = await spread(log, seeded) if seeded else {}
+    # What every turn carries is not recalled twice.
+    for hit in standing_hits:
+        scored.pop(hit.node_id or 0, None)
+    # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
+    best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
+    # A memory scoped to another project does not apply here (`projects`).
+    nodes = {
+        node_id: node
+        for node_id, node in (await candidates(log, best)).items()
+        if applies(node.scope, project)
+    }
+    against = await contradicted(log, list(nodes))
+    memories = sorted(
+        (
+            (
+                scored[node_id] * weight(kind, support, last_seen, moment, against.get(node_id, 0)),
+                node_id,
+            )
+            for node_id, (kind, _, support, last_seen, _, _) in nodes.items()
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )[:k]
+    return standing_hits, memories, nodes, seeded
+
+
+async def _earlier(
+    log: Database, text: str, words: list[str], k: int, exclude_session: int | None
+) -> list[RecallHit]:
+    """The earlier messages that match `words` best, read on the log's second connection."""
+    reader = await log.reader()
+    speaker = await named_speaker(reader, text, words)
+    return await episodes(reader, any_of(words), k, exclude_session, speaker)
 
 
 def _fused(memories: list[MemoryKind], episodes: int) -> list[tuple[str, int, float]]:
