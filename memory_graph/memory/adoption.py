@@ -9,7 +9,7 @@ if not, the proposal is marked stale instead of being applied blindly.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -549,22 +549,36 @@ async def reject(log: Database, proposal_id: int) -> Decided:
     return Decided(proposal_id, Outcome.REJECTED, f"rejected proposal {proposal_id}")
 
 
-async def retire_by_hand(log: Database, node_id: int) -> Decided:
-    """Retire a memory from the memory browser: it leaves recall, keeps its history, and
-    `undo` brings it back."""
+Change = Callable[[_Work, Node], Awaitable[None]]
+"""An edit a person makes to an adopted memory by hand, recording how to revert it."""
+
+
+async def _by_hand(log: Database, node_id: int, verdict: Verdict, change: Change) -> None:
+    """Edit an active memory from the memory browser: a decision with no proposal, which
+    `undo` reverts like any other."""
     async with log.transaction() as conn:
         row = await _one(conn, f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ?", (node_id,))
         if row is None:
             raise InboxError(f"there is no memory {node_id}")
         node = node_from_row(row)
         if node.status != NodeStatus.ACTIVE:
-            raise InboxError(f"memory {node_id} is {node.status} already")
+            raise InboxError(f"memory {node_id} is {node.status}")
         work = _Work(conn, 0, now_iso())
-        await _set_status(work, node, NodeStatus.RETIRED)
+        await change(work, node)
         await conn.execute(
             "INSERT INTO decisions (proposal_id, verdict, decided, undo) VALUES (NULL, ?, ?, ?)",
-            (Verdict.RETIRED_BY_HAND, work.now, dumps(work.steps)),
+            (verdict, work.now, dumps(work.steps)),
         )
+
+
+async def retire_by_hand(log: Database, node_id: int) -> Decided:
+    """Retire a memory from the memory browser: it leaves recall, keeps its history, and
+    `undo` brings it back."""
+
+    async def retire(work: _Work, node: Node) -> None:
+        await _set_status(work, node, NodeStatus.RETIRED)
+
+    await _by_hand(log, node_id, Verdict.RETIRED_BY_HAND, retire)
     return Decided(0, Outcome.RETIRED, f"retired memory {node_id}", (node_id,))
 
 
@@ -587,24 +601,16 @@ async def learned_in(log: Database, node_id: int) -> list[str]:
 async def rescope_by_hand(log: Database, node_id: int, scope: str) -> Decided:
     """Set where a memory applies from the memory browser: a project's folder, or everywhere.
     Evidence from elsewhere leaves it as chosen; `undo` brings the scope back."""
-    async with log.transaction() as conn:
-        row = await _one(conn, f"SELECT {NODE_COLUMNS} FROM nodes n WHERE n.id = ?", (node_id,))
-        if row is None:
-            raise InboxError(f"there is no memory {node_id}")
-        node = node_from_row(row)
-        if node.status != NodeStatus.ACTIVE:
-            raise InboxError(f"memory {node_id} is {node.status}")
-        work = _Work(conn, 0, now_iso())
+
+    async def rescope(work: _Work, node: Node) -> None:
         work.steps.append(_restore_step(node))
         attributes = {**node.attributes, SCOPE: scope, SCOPE_CHOSEN: True}
-        await conn.execute(
+        await work.conn.execute(
             "UPDATE nodes SET attributes = ?, updated = ? WHERE id = ?",
-            (dumps(attributes), work.now, node_id),
+            (dumps(attributes), work.now, node.id),
         )
-        await conn.execute(
-            "INSERT INTO decisions (proposal_id, verdict, decided, undo) VALUES (NULL, ?, ?, ?)",
-            (Verdict.RESCOPED_BY_HAND, work.now, dumps(work.steps)),
-        )
+
+    await _by_hand(log, node_id, Verdict.RESCOPED_BY_HAND, rescope)
     where = scope_name(scope) + (" only" if scope else "")
     return Decided(0, Outcome.RESCOPED, f"memory {node_id} applies {where}", (node_id,))
 

@@ -10,7 +10,6 @@ memory scoped to a project (`memory_graph.memory.projects`) stands only there.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from memory_graph.memory.confidence import contradicted
@@ -56,18 +55,17 @@ async def standing(
         # Facts about a project and memories of other projects are left out in the query:
         # they must not fill the candidates.
         rows = await log.connection.execute_fetchall(
-            "SELECT n.id, n.statement, n.attributes, n.support, n.last_seen FROM nodes n "
+            "SELECT n.id, n.statement, json_extract(n.attributes, '$.subject'), "
+            f"json_extract(n.attributes, '$.{SCOPE}'), n.support, n.last_seen FROM nodes n "
             f"WHERE n.kind = ? AND {RECALLABLE} "
             "AND COALESCE(json_extract(n.attributes, '$.subject'), '') != 'project' "
             f"AND COALESCE(json_extract(n.attributes, '$.{SCOPE}'), '') IN ('', ?) "
             "ORDER BY n.support DESC LIMIT ?",
             (kind, project or "", STANDING_CANDIDATES),
         )
-        for node_id, statement, attributes, support, last_seen in rows:
-            described = json.loads(attributes)
-            if not stands(kind, described, str(statement)):
-                continue
-            if not applies(described.get(SCOPE), project):
+        for node_id, statement, subject, scope, support, last_seen in rows:
+            described = {} if subject is None else {"subject": subject}
+            if not stands(kind, described, str(statement)) or not applies(scope, project):
                 continue
             found.append((int(node_id), kind, str(statement), int(support), str(last_seen)))
     against = await contradicted(log, [node_id for node_id, *_ in found])
