@@ -158,10 +158,12 @@ class InboxScreen(Screen[None]):
         self.query_one(ListDetail).highlight(keep, position)
         self._title(len(items))
 
-    def _title(self, waiting: int) -> None:
-        self.query_one("#inbox-title", Label).update(
-            Content(f"Inbox: {waiting} proposals waiting" if waiting else "Inbox: nothing waiting")
-        )
+    def _title(self, waiting: int | None = None) -> None:
+        waiting = len(self.items) if waiting is None else waiting
+        title = f"Inbox: {waiting} proposals waiting" if waiting else "Inbox: nothing waiting"
+        if self.selected:
+            title += f" · {len(self.selected)} selected: a adopts, r rejects them all"
+        self.query_one("#inbox-title", Label).update(Content(title))
 
     def _entry(self, item: InboxItem) -> Option:
         mark = "●" if item.id in self.selected else " "
@@ -295,18 +297,23 @@ class InboxScreen(Screen[None]):
     async def _decide(
         self, decision: Decision, ids: list[int], statement: str | None = None
     ) -> None:
-        messages = []
+        made = []
         try:
             for decided in await (await app_of(self).decisions()).decide(decision, ids, statement):
-                messages.append(decided.message)
                 if decided.outcome is Outcome.STALE:
                     self.notify(decided.message, severity="warning", markup=False)
+                else:
+                    made.append(decided.message)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
         self.selected.clear()
         await self.reload()
-        if messages:
-            self.notify(messages[0] if len(messages) == 1 else f"{len(messages)} decisions made")
+        if len(made) == 1:
+            self.notify(made[0], markup=False)
+        elif made:
+            # One decision for undo: the batch goes back with one key.
+            done = "adopted" if decision is Decision.ADOPT else "rejected"
+            self.notify(f"{done} {len(made)} proposals (u undoes all {len(made)})", markup=False)
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
@@ -323,6 +330,7 @@ class InboxScreen(Screen[None]):
         index = listing.highlighted
         if index is not None:
             listing.replace_option_prompt_at_index(index, self._entry(item).prompt)
+        self._title()
 
     def action_open_evidence(self) -> None:
         """Open the first evidence session on the chat screen."""
