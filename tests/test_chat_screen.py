@@ -16,7 +16,7 @@ from app.config import Config
 from app.tui.app import ReverieApp
 from app.tui.screens.chat_screen import ChatScreen
 from app.tui.screens.permission_screen import PermissionScreen
-from app.tui.widgets.conversation import Notice, ToolCallView
+from app.tui.widgets.conversation import Notice, ToolCallView, Welcome
 from app.tui.widgets.reply import Reply
 from app.tui.widgets.sidebar import SessionsSidebar
 from memory_graph.store.session_log import SessionLog
@@ -105,10 +105,12 @@ async def test_without_a_model_chat_says_how_to_connect(home: Path, workspace: P
     app = ReverieApp(config)
     async with app.run_test(size=SIZE) as pilot:
         screen = await chat_ready(pilot)
-        assert "ANTHROPIC_API_KEY" in plain(screen.query_one(Notice))
+        # Before they try, the welcome and the status line say it, calmly; no warning yet.
+        assert "ANTHROPIC_API_KEY" in plain(screen.query_one(Welcome))
+        assert not screen.query(Notice)
         await send(pilot, "hello?")
         notices = [plain(notice) for notice in screen.query(Notice)]
-        assert len(notices) == 2 and "ANTHROPIC_BASE_URL" in notices[-1]
+        assert len(notices) == 1 and "ANTHROPIC_BASE_URL" in notices[-1]
         assert screen.status_line.activity == "no_model"
 
 

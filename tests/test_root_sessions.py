@@ -110,9 +110,10 @@ async def test_the_sidebar_nests_spawned_sessions_under_their_parent(
         assert sidebar.listed == [ids[OTHER], ids[ROOT], ids[f"{ROOT}:agent-a7f00d1"]]
         listing = sidebar.query_one("#session-list", OptionList)
         titles = [str(listing.get_option_at_index(i).prompt).split("\n")[0] for i in range(3)]
+        # Whole titles: the list cuts each line to its own width.
         assert titles == [
-            "get the tide tests green (day…",
-            "get the tide tests green (day…",
+            "get the tide tests green (day 3)",
+            "get the tide tests green (day 2)",
             "↳ agent session",
         ]
         await pilot.press("ctrl+f", "down", "down", "enter")

@@ -33,7 +33,15 @@ def tui(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     # A newcomer lands on what the dreamer found: the first memory is one keypress away.
-    return _run_tui(prepare_demo(args), inbox_first=True)
+    config = prepare_demo(args)
+    code = _run_tui(config, inbox_first=True)
+    # Each run makes a home of its own (a temporary folder unless --home): say how to go back.
+    print(f"the demo's home stays in {config.home}: {_reopen(config.home)}", file=sys.stderr)
+    return code
+
+
+def _reopen(home: Path) -> str:
+    return f"`reverie --home {home}` opens it again"
 
 
 def prepare_demo(args: argparse.Namespace) -> Config:
@@ -46,7 +54,7 @@ def prepare_demo(args: argparse.Namespace) -> Config:
             raise UserError(f"{home} is not empty; the demo needs a fresh home (or pass --keep)")
     home = home or Path(tempfile.mkdtemp(prefix="reverie-demo-"))
     with demo_history() as history:
-        print(f"demo home: {home}", file=sys.stderr)
+        print(f"demo home: {home} ({_reopen(home)})", file=sys.stderr)
         config = load_config(home, overrides={"model": args.model})
         asyncio.run(_load_demo(config, history))
     return config

@@ -22,6 +22,7 @@ from app.tui.screens.chat_screen import ChatScreen
 from memory_graph.store.db import DATABASE_NAME
 
 if TYPE_CHECKING:
+    from app.tui.screens.help_screen import KeySection
     from app.tui.screens.inbox_screen import InboxScreen
 
 IDLE_CHECK_S = 0.25
@@ -38,7 +39,14 @@ class ReverieApp(ReverieCore):
 
     CSS_PATH = "app.tcss"
     TITLE = "Reverie"
-    BINDINGS = [Binding("ctrl+g", "memory", "Memory")]
+    BINDINGS = [
+        Binding("ctrl+g", "memory", "Memory"),
+        # Priority: F1 opens the help over any screen, a text box's or a modal's focus too.
+        Binding("f1", "help", "Help", priority=True),
+        # Not a priority: a text box with the focus takes `?` as typed.
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
 
     def __init__(self, config: Config, *, inbox_first: bool = False) -> None:
         super().__init__(config, inbox_first=inbox_first)
@@ -157,6 +165,52 @@ class ReverieApp(ReverieCore):
         if isinstance(self.screen, ChatScreen):
             await self.screen.open_session(event.session_id)
 
+    def action_help(self) -> None:
+        """Every screen's keys, and what the inbox, dreams and memory are (again: closed)."""
+        from app.tui.screens.help_screen import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[KeySection]:
+        """The keys the help lists, screen by screen, from the screens' own bindings."""
+        from app.tui.screens.edit_screen import EditScreen
+        from app.tui.screens.help_screen import KeySection
+        from app.tui.screens.inbox_screen import InboxScreen
+        from app.tui.screens.memory_screen import MemoryScreen
+        from app.tui.screens.permission_screen import PermissionScreen
+
+        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette")
+        return [
+            KeySection(
+                "Everywhere",
+                [*self.BINDINGS, palette],
+                type(self),
+                "The command palette reaches every action: Dream now, Inbox, Memory, New session…",
+            ),
+            KeySection(
+                "Chat",
+                ChatScreen.BINDINGS,
+                ChatScreen,
+                "Tool calls and turns you did not type are folded: tab moves to one, enter "
+                "opens or folds it. In the sidebar's search, down moves into the results and "
+                "enter opens one, read-only.",
+            ),
+            KeySection("Inbox", InboxScreen.BINDINGS, InboxScreen),
+            KeySection(
+                "Memory browser",
+                MemoryScreen.BINDINGS,
+                MemoryScreen,
+                "In the search box, down or enter moves into the list.",
+            ),
+            KeySection("Permission prompt (a tool that writes or runs)", PermissionScreen.BINDINGS),
+            KeySection(
+                "Editing a memory", EditScreen.BINDINGS, EditScreen, "enter adopts the new wording."
+            ),
+        ]
+
     async def action_memory(self) -> None:
         """Open the memory browser (from any screen)."""
         from app.tui.screens.memory_screen import MemoryScreen
@@ -196,17 +250,27 @@ class ReverieApp(ReverieCore):
             self.session_log = None
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" panel lists its generic editing keys before Reverie's: the help
+        # screen takes its place.
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+        yield SystemCommand(
+            "Help", "Every screen's keys; what the inbox, dreams and memory are", self.action_help
+        )
+        yield SystemCommand("Dream now", "Review new sessions and propose", self.action_dream)
+        yield SystemCommand("Memory", "Browse what Reverie remembers", self.action_memory)
         if isinstance(screen, ChatScreen):
             yield SystemCommand(
                 "New session", "Start a new conversation", screen.action_new_session
             )
             yield SystemCommand("Search sessions", "Full-text search", screen.action_search)
-            yield SystemCommand(
-                "Cancel reply",
-                "Stop the running reply (kept, marked interrupted)",
-                screen.action_cancel_reply,
-            )
+            if screen.replying:
+                yield SystemCommand(
+                    "Cancel reply",
+                    "Stop the running reply (kept, marked interrupted)",
+                    screen.action_cancel_reply,
+                )
             yield SystemCommand(
                 "Toggle sidebar", "Show or hide the sessions list", screen.action_toggle_sidebar
             )
@@ -215,6 +279,4 @@ class ReverieApp(ReverieCore):
                 "Make the open session private, or ordinary again",
                 screen.action_toggle_private,
             )
-            yield SystemCommand("Dream now", "Review new sessions and propose", self.action_dream)
             yield SystemCommand("Inbox", "Judge what the dreamer proposes", screen.action_inbox)
-            yield SystemCommand("Memory", "Browse what Reverie remembers", self.action_memory)

@@ -55,6 +55,31 @@ class Decided:
     """Edges created (or removed, by an undo)."""
     undone: Verdict | None = None
     """For an undo: the verdict it reverted."""
+    proposals: tuple[int, ...] = ()
+    """For an undo: every proposal it gave back (a batch's, newest first)."""
+
+
+@dataclass
+class Batch:
+    """Decisions made together, undone together: the id of the first of them, once made."""
+
+    id: int | None = None
+
+
+async def _record_decision(
+    conn: aiosqlite.Connection, batch: Batch | None, columns: dict[str, Any]
+) -> None:
+    """Insert one row of `decisions`, in `batch` when there is one (its first names it)."""
+    names = ", ".join(columns)
+    row = await _one(
+        conn,
+        f"INSERT INTO decisions ({names}, batch) VALUES ({', '.join('?' * len(columns))}, ?) "
+        "RETURNING id",
+        (*columns.values(), batch.id if batch else None),
+    )
+    if batch is not None and batch.id is None:
+        batch.id = int(row[0])
+        await conn.execute("UPDATE decisions SET batch = id WHERE id = ?", (batch.id,))
 
 
 @dataclass
@@ -148,9 +173,12 @@ async def _pending(conn: aiosqlite.Connection, proposal_id: int) -> _Proposal:
     )
 
 
-async def adopt(log: Database, proposal_id: int, statement: str | None = None) -> Decided:
+async def adopt(
+    log: Database, proposal_id: int, statement: str | None = None, batch: Batch | None = None
+) -> Decided:
     """Apply a pending proposal's edit (with `statement` in place of its own, when the person
-    edited it), unless what it edits changed since it was made: then it is marked stale."""
+    edited it), unless what it edits changed since it was made: then it is marked stale.
+    Within a `batch`, one undo reverts it with the others."""
     if statement is not None:
         statement = redact(" ".join(statement.split()))[:STATEMENT_LIMIT]
         if not statement:
@@ -211,10 +239,16 @@ async def adopt(log: Database, proposal_id: int, statement: str | None = None) -
             "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
             (ProposalStatus.ADOPTED, now, proposal_id),
         )
-        await conn.execute(
-            "INSERT INTO decisions (proposal_id, verdict, statement, decided, undo) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (proposal_id, Verdict.ADOPTED, statement, now, dumps(work.steps)),
+        await _record_decision(
+            conn,
+            batch,
+            {
+                "proposal_id": proposal_id,
+                "verdict": Verdict.ADOPTED,
+                "statement": statement,
+                "decided": now,
+                "undo": dumps(work.steps),
+            },
         )
     return Decided(proposal_id, Outcome.ADOPTED, message, tuple(work.nodes), tuple(work.edges))
 
@@ -533,8 +567,9 @@ async def _strengthen(
         await _record_wording(work.conn, node.id, statement, None)
 
 
-async def reject(log: Database, proposal_id: int) -> Decided:
-    """Decline a pending proposal: it stays rejected unless its support at least doubles."""
+async def reject(log: Database, proposal_id: int, batch: Batch | None = None) -> Decided:
+    """Decline a pending proposal: it stays rejected unless its support at least doubles.
+    Within a `batch`, one undo reverts it with the others."""
     async with log.transaction() as conn:
         await _pending(conn, proposal_id)
         now = now_iso()
@@ -542,9 +577,8 @@ async def reject(log: Database, proposal_id: int) -> Decided:
             "UPDATE proposals SET status = ?, decided = ? WHERE id = ?",
             (ProposalStatus.REJECTED, now, proposal_id),
         )
-        await conn.execute(
-            "INSERT INTO decisions (proposal_id, verdict, decided) VALUES (?, ?, ?)",
-            (proposal_id, Verdict.REJECTED, now),
+        await _record_decision(
+            conn, batch, {"proposal_id": proposal_id, "verdict": Verdict.REJECTED, "decided": now}
         )
     return Decided(proposal_id, Outcome.REJECTED, f"rejected proposal {proposal_id}")
 
@@ -624,57 +658,84 @@ async def undoable(log: Database) -> bool:
 
 
 async def undo(log: Database) -> Decided | None:
-    """Revert the newest decision not yet undone (None when there is none): its proposal is
-    pending again, unless a newer proposal of the same pattern took its place meanwhile."""
+    """Revert the newest decision not yet undone (None when there is none), with every other
+    decision of its batch (made together, undone together): each proposal is pending again,
+    unless a newer proposal of the same pattern took its place meanwhile."""
     async with log.transaction() as conn:
-        row = await _one(
+        newest = await _one(
+            conn,
+            "SELECT id, batch FROM decisions WHERE undone IS NULL ORDER BY id DESC LIMIT 1",
+            (),
+        )
+        if newest is None:
+            return None
+        together = "d.batch" if newest["batch"] is not None else "d.id"
+        rows = await _all(
             conn,
             "SELECT d.id, d.proposal_id, d.verdict, d.undo, p.fingerprint, p.kind FROM decisions d "
             "LEFT JOIN proposals p ON p.id = d.proposal_id WHERE d.undone IS NULL "
-            "ORDER BY d.id DESC LIMIT 1",
-            (),
+            f"AND {together} = ? ORDER BY d.id DESC",
+            (newest["batch"] if newest["batch"] is not None else newest["id"],),
         )
-        if row is None:
-            return None
-        decision_id, proposal_id, steps = row["id"], row["proposal_id"], row["undo"]
-        derived = row["kind"] is not None and MemoryKind(row["kind"]).derived
-        verdict, fingerprint = Verdict(row["verdict"]), row["fingerprint"]
         nodes: set[int] = set()
         edges: set[int] = set()
-        for action, argument in reversed(json.loads(steps)):
-            await _revert(conn, action, argument, nodes, edges)
         now = now_iso()
-        if proposal_id is not None:
-            newer = await _one(
-                conn,
-                "SELECT 1 FROM proposals WHERE fingerprint = ? AND status = 'pending' AND id != ?",
-                (fingerprint, proposal_id),
-            )
-            # A topic or entity decided before they stopped being proposals does not come back
-            # to the inbox: it leaves it as those still waiting did (migration 011).
-            reason = LeftInbox.ENTITIES_NOT_PROPOSED if derived else None
-            reason = LeftInbox.NEWER_PROPOSAL if newer else reason
-            await conn.execute(
-                "UPDATE proposals SET status = ?, decided = ?, reason = ? WHERE id = ?",
-                (
-                    ProposalStatus.SUPERSEDED if reason else ProposalStatus.PENDING,
-                    now if reason else None,
-                    reason,
-                    proposal_id,
-                ),
-            )
-        await conn.execute("UPDATE decisions SET undone = ? WHERE id = ?", (now, decision_id))
+        for decision in rows:
+            await _undo_one(conn, decision, now, nodes, edges)
+    verdict = Verdict(rows[0]["verdict"])
+    proposals = tuple(int(d["proposal_id"]) for d in rows if d["proposal_id"] is not None)
     what = {
         Verdict.ADOPTED: "the adoption of",
         Verdict.REJECTED: "the rejection of",
         Verdict.RETIRED_BY_HAND: "retiring memory",
         Verdict.RESCOPED_BY_HAND: "the new scope of memory",
     }
-    named = str(proposal_id) if proposal_id is not None else ", ".join(map(str, sorted(nodes)))
-    message = f"undid {what[verdict]} {named}"
+    if len(proposals) > 1:
+        named = f"{len(proposals)} proposals: {_listed(sorted(proposals))}"
+    elif proposals:
+        named = str(proposals[0])
+    else:
+        named = ", ".join(map(str, sorted(nodes)))
     return Decided(
-        proposal_id or 0, Outcome.UNDONE, message, tuple(nodes), tuple(edges), undone=verdict
+        proposals[0] if proposals else 0,
+        Outcome.UNDONE,
+        f"undid {what[verdict]} {named}",
+        tuple(nodes),
+        tuple(edges),
+        undone=verdict,
+        proposals=proposals,
     )
+
+
+async def _undo_one(
+    conn: aiosqlite.Connection, row: Any, now: str, nodes: set[int], edges: set[int]
+) -> None:
+    """Revert one decision: its steps backwards, its proposal back in the inbox (or superseded,
+    when a newer one of its pattern waits there)."""
+    proposal_id = row["proposal_id"]
+    derived = row["kind"] is not None and MemoryKind(row["kind"]).derived
+    for action, argument in reversed(json.loads(row["undo"])):
+        await _revert(conn, action, argument, nodes, edges)
+    if proposal_id is not None:
+        newer = await _one(
+            conn,
+            "SELECT 1 FROM proposals WHERE fingerprint = ? AND status = 'pending' AND id != ?",
+            (row["fingerprint"], proposal_id),
+        )
+        # A topic or entity decided before they stopped being proposals does not come back
+        # to the inbox: it leaves it as those still waiting did (migration 011).
+        reason = LeftInbox.ENTITIES_NOT_PROPOSED if derived else None
+        reason = LeftInbox.NEWER_PROPOSAL if newer else reason
+        await conn.execute(
+            "UPDATE proposals SET status = ?, decided = ?, reason = ? WHERE id = ?",
+            (
+                ProposalStatus.SUPERSEDED if reason else ProposalStatus.PENDING,
+                now if reason else None,
+                reason,
+                proposal_id,
+            ),
+        )
+    await conn.execute("UPDATE decisions SET undone = ? WHERE id = ?", (now, row["id"]))
 
 
 async def _restore_wording(conn: aiosqlite.Connection, node_id: int, statement: str) -> None:

@@ -39,7 +39,8 @@ class Decisions:
     ) -> list[Decided]:
         """Adopt or reject these proposals, in order. Every one is checked first, so a proposal
         not waiting in the inbox (a typo, one decided elsewhere) decides nothing rather than
-        half of the list; `statement` rewords the one proposal adopted."""
+        half of the list; `statement` rewords the one proposal adopted. The decisions of one
+        call are one batch: a single `undo` reverts them all."""
         if statement is not None and (decision is not Decision.ADOPT or len(ids) != 1):
             raise InboxError("an edited wording adopts exactly one proposal")
         waiting = set(await pending_ids(self.log))
@@ -47,11 +48,13 @@ class Decisions:
             if proposal_id not in waiting:
                 raise InboxError(f"proposal {proposal_id} is not in the inbox: `reverie inbox`")
         made = []
+        # Decided together, undone together: one `undo` reverts the whole list.
+        batch = adoption.Batch() if len(ids) > 1 else None
         for proposal_id in ids:
             if decision is Decision.ADOPT:
-                decided = await adoption.adopt(self.log, proposal_id, statement)
+                decided = await adoption.adopt(self.log, proposal_id, statement, batch)
             else:
-                decided = await adoption.reject(self.log, proposal_id)
+                decided = await adoption.reject(self.log, proposal_id, batch)
             await self._taken_in(decided)
             made.append(decided)
         return made
@@ -69,8 +72,8 @@ class Decisions:
         return decided
 
     async def undo(self) -> Decided | None:
-        """Revert the newest decision not yet undone, wherever it was made; None when there is
-        none."""
+        """Revert the newest decision not yet undone, wherever it was made, with the rest of
+        its batch (`decide` on many proposals); None when there is none."""
         decided = await adoption.undo(self.log)
         if decided is not None:
             await self._taken_in(decided)

@@ -549,6 +549,13 @@ ALTER TABLE decisions_rebuilt RENAME TO decisions;
 CREATE INDEX decisions_open ON decisions (id) WHERE undone IS NULL;
 """
 
+# Decisions made together (`reverie adopt 3 4 5`, the inbox's selection) share a batch, the id
+# of the first of them: one undo reverts the whole batch. A decision made alone has none.
+_DECISION_BATCHES = """
+ALTER TABLE decisions ADD COLUMN batch INTEGER;
+CREATE INDEX decisions_by_batch ON decisions (batch) WHERE batch IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -568,6 +575,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("016_stemmed_messages", _STEMMED_MESSAGES),
     Migration("017_proposal_sources", _PROPOSAL_SOURCES, rebuilds=True),
     Migration("018_rescoping", _RESCOPING),
+    Migration("019_decision_batches", _DECISION_BATCHES),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -15,7 +15,6 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from app.agent.loop import Agent
-from app.agent.model_client import NO_MODEL_MESSAGE
 from app.config import Config
 from app.tui.core import app_of
 from app.tui.messages import DatabaseChanged, DreamStatus, LogOpened
@@ -28,9 +27,27 @@ from memory_graph.memory.inbox import count_pending
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
-PROMPT = "Message Reverie…  (enter sends, escape cancels a reply)"
-READ_ONLY_PROMPT = "Read-only: an earlier session. ctrl+n starts a new one."
+PROMPT = "Message Reverie…  (enter sends · F1 help)"
+READ_ONLY_PROMPT = "Read-only: ctrl+n starts a new session. Tab, enter opens a folded tool call."
 PREIMPORT_AFTER_S = 1.0
+
+
+def welcome(config: Config) -> str:
+    """What a fresh home opens on: what Reverie does and what to do first."""
+    model = (
+        "or just type below: enter sends"
+        if config.connected
+        else "to chat, set ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL) and start Reverie again"
+    )
+    return (
+        "Welcome to Reverie. It keeps your conversations, dreams over them while you are away "
+        "and proposes what to remember: nothing is remembered until you adopt it.\n"
+        "To begin:\n"
+        "• import what you have: `reverie import ~/.claude/projects` (or chats.json)\n"
+        "• or try the demo: `reverie demo` (`make demo` in a checkout)\n"
+        f"• {model}\n"
+        "F1 lists every key; ctrl+p every action."
+    )
 
 
 class ChatScreen(Screen[None]):
@@ -39,14 +56,15 @@ class ChatScreen(Screen[None]):
     CSS_PATH = "chat_screen.tcss"
     BINDINGS = [
         Binding("escape", "cancel_reply", "Cancel reply"),
-        Binding("ctrl+n", "new_session", "New session"),
+        Binding("ctrl+n", "new_session", "New"),
         Binding("ctrl+f", "search", "Search"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar"),
         Binding("ctrl+r", "inbox", "Inbox"),
-        Binding("f6", "mark('good')", "Good reply"),
-        Binding("f7", "mark('bad')", "Bad reply"),
-        Binding("f8", "mark('success')", "Session went well"),
-        Binding("f9", "mark('failure')", "Session failed"),
+        # Listed in the help (F1), not in the footer: at 80 columns they would push Quit off it.
+        Binding("f6", "mark('good')", "Good reply", show=False),
+        Binding("f7", "mark('bad')", "Bad reply", show=False),
+        Binding("f8", "mark('success')", "Session went well", show=False),
+        Binding("f9", "mark('failure')", "Session failed", show=False),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
@@ -66,7 +84,8 @@ class ChatScreen(Screen[None]):
             with Vertical(id="main"):
                 yield Conversation(id="conversation")
                 yield Input(placeholder=PROMPT, id="prompt")
-                yield StatusLine(self.config, id="status")
+        # The whole width: at 80 columns the inbox count and the connection still fit.
+        yield StatusLine(self.config, id="status")
         yield KeysFooter()
 
     @property
@@ -96,6 +115,12 @@ class ChatScreen(Screen[None]):
         self.prompt.focus()
         self._start()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape cancels a reply only while one streams: otherwise it is not in the footer."""
+        if action == "cancel_reply":
+            return self.replying
+        return True
+
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def _start(self) -> None:
         """Open the log after the first frame, so start-up never waits on the disk."""
@@ -106,7 +131,9 @@ class ChatScreen(Screen[None]):
         await self.count_inbox()
         self.post_message(LogOpened(version))
         if app_of(self).inbox_first and self.status_line.inbox:
-            self.action_inbox()
+            self.action_inbox(welcome=True)
+        elif not self.query_one(SessionsSidebar).listed:
+            await self.conversation.add_welcome(welcome(self.config))
         # Markdown rendering is needed only from the first reply on, recall from the first
         # turn: imported in a thread once the first frames are out (an import competes with
         # them for the interpreter).
@@ -116,10 +143,8 @@ class ChatScreen(Screen[None]):
             # Importing the SDK takes seconds: do it off the event loop before the first send.
             await asyncio.to_thread(importlib.import_module, "anthropic")
         else:
+            # Said on the status line, calmly: the chat says more if they send a message.
             self.status_line.activity = "idle"
-            await self.conversation.add_notice(
-                NO_MODEL_MESSAGE + " Browsing and searching sessions works without one."
-            )
 
     @work(group="preimport", exit_on_error=False)
     async def _preimport(self) -> None:
@@ -142,6 +167,7 @@ class ChatScreen(Screen[None]):
         else:
             event.input.clear()
             self._reply = self._send(text)
+            self.refresh_bindings()
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def _send(self, text: str) -> None:
@@ -184,6 +210,8 @@ class ChatScreen(Screen[None]):
         self.notify(f"{error}.{again}", title=title, severity="error", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "reply":
+            self.refresh_bindings()  # escape cancels a reply only while one runs
         # Workers do not exit the app on error; say what went wrong instead of failing silently.
         if event.state is WorkerState.ERROR and event.worker.group in ("reply", "startup"):
             error = event.worker.error
@@ -269,14 +297,15 @@ class ChatScreen(Screen[None]):
         what = "this session" if chosen.of_session else f"reply {marked}"
         self.notify(f"Marked {what} {chosen}.", markup=False)
 
-    def action_inbox(self) -> None:
-        """Open the inbox of proposals."""
+    def action_inbox(self, welcome: bool = False) -> None:
+        """Open the inbox of proposals (`welcome`: with the demo's word of welcome)."""
         if self.session_log is None:
             self.notify("Still opening the session log…", markup=False)
             return
-        from app.tui.screens.inbox_screen import InboxScreen
+        from app.tui.screens.inbox_screen import InboxScreen, demo_welcome
 
-        self.app.push_screen(InboxScreen(self.session_log))
+        greeting = demo_welcome(str(self.config.home)) if welcome else ""
+        self.app.push_screen(InboxScreen(self.session_log, greeting))
 
     def action_search(self) -> None:
         """Search every session's messages."""

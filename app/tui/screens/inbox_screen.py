@@ -30,19 +30,39 @@ from memory_graph.memory.vocabulary import Outcome, ProposalOp, suggested
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
 
+NOTHING_WAITING = (
+    "Nothing waiting. A dream reviews new sessions and proposes what to remember here: "
+    "ctrl+p → Dream now starts one (Reverie also dreams when left idle). Sessions come from "
+    "chatting, or from `reverie import`. Escape goes back."
+)
+
+
+def demo_welcome(home: str) -> str:
+    """What `reverie demo` opens on: what this is, the first key, and the home to come back to."""
+    return (
+        "Welcome to the demo. The dreamer read its sessions and proposes what to remember: "
+        "a adopts the highlighted proposal, enter opens the session behind it, escape goes to "
+        f"the chat, F1 explains every key. This demo's home is {home}: "
+        f"`reverie --home {home}` opens it again."
+    )
+
 
 class InboxScreen(Screen[None]):
     """Judge what the dreamer proposes: a adopt, r reject, e edit then adopt, u undo, space
     select for a bulk decision, enter open the evidence in its session."""
 
+    CSS_PATH = "inbox_screen.tcss"
+    # At 80 columns the footer holds these and the app's Memory, Help and Quit: space and p
+    # are said on screen instead (the title, the detail), and every key in the help (F1).
     BINDINGS = [
         Binding("a", "adopt", "Adopt"),
         Binding("r", "reject", "Reject"),
-        Binding("e", "edit", "Edit & adopt"),
+        Binding("e", "edit", "Edit"),
         Binding("u", "undo", "Undo"),
-        Binding("space", "select", "Select"),
-        Binding("p", "scope", "Scope"),
-        Binding("enter", "open_evidence", "Open evidence"),
+        Binding("space", "select", "Select", show=False),
+        Binding("p", "scope", "Scope", show=False),
+        # A priority: the list would take enter first, and the footer would not show it.
+        Binding("enter", "open_evidence", "Open", priority=True),
         Binding("escape", "close", "Back"),
     ]
 
@@ -53,9 +73,11 @@ class InboxScreen(Screen[None]):
             super().__init__()
             self.session_id = session_id
 
-    def __init__(self, log: SessionLog) -> None:
+    def __init__(self, log: SessionLog, welcome: str = "") -> None:
         super().__init__()
         self.session_log = log
+        self.welcome = welcome
+        """A word of welcome above the list (the demo's)."""
         self.items: dict[int, InboxItem] = {}
         self.selected: set[int] = set()
         self.can_undo = False
@@ -64,8 +86,10 @@ class InboxScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="inbox-title", classes="screen-title")
+        if self.welcome:
+            yield Label(Content(self.welcome), id="inbox-welcome")
         yield ListDetail(id="proposals")
-        yield KeysFooter()
+        yield KeysFooter(show_command_palette=False)
 
     @property
     def listing(self) -> OptionList:
@@ -158,10 +182,14 @@ class InboxScreen(Screen[None]):
         self.query_one(ListDetail).highlight(keep, position)
         self._title(len(items))
 
-    def _title(self, waiting: int) -> None:
-        self.query_one("#inbox-title", Label).update(
-            Content(f"Inbox: {waiting} proposals waiting" if waiting else "Inbox: nothing waiting")
-        )
+    def _title(self, waiting: int | None = None) -> None:
+        waiting = len(self.items) if waiting is None else waiting
+        title = f"Inbox: {waiting} proposals waiting" if waiting else "Inbox: nothing waiting"
+        if self.selected:
+            title += f" · {len(self.selected)} selected: a adopts, r rejects them all"
+        elif waiting > 1:
+            title += " · space selects several"
+        self.query_one("#inbox-title", Label).update(Content(title))
 
     def _entry(self, item: InboxItem) -> Option:
         mark = "●" if item.id in self.selected else " "
@@ -188,7 +216,7 @@ class InboxScreen(Screen[None]):
         text = self.query_one(ListDetail).detail
         if item is None:
             self._evidence = []
-            text.update(Content("Nothing to judge. Dreams add proposals here; escape goes back."))
+            text.update(Content(NOTHING_WAITING))
             return
         self._evidence = await evidence_of(self.session_log, Owner.PROPOSAL, item.id)
         lines = [
@@ -295,18 +323,23 @@ class InboxScreen(Screen[None]):
     async def _decide(
         self, decision: Decision, ids: list[int], statement: str | None = None
     ) -> None:
-        messages = []
+        made = []
         try:
             for decided in await (await app_of(self).decisions()).decide(decision, ids, statement):
-                messages.append(decided.message)
                 if decided.outcome is Outcome.STALE:
                     self.notify(decided.message, severity="warning", markup=False)
+                else:
+                    made.append(decided.message)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
         self.selected.clear()
         await self.reload()
-        if messages:
-            self.notify(messages[0] if len(messages) == 1 else f"{len(messages)} decisions made")
+        if len(made) == 1:
+            self.notify(made[0], markup=False)
+        elif made:
+            # One decision for undo: the batch goes back with one key.
+            done = "adopted" if decision is Decision.ADOPT else "rejected"
+            self.notify(f"{done} {len(made)} proposals (u undoes all {len(made)})", markup=False)
 
     async def action_undo(self) -> None:
         """Revert the newest decision not yet undone."""
@@ -323,6 +356,7 @@ class InboxScreen(Screen[None]):
         index = listing.highlighted
         if index is not None:
             listing.replace_option_prompt_at_index(index, self._entry(item).prompt)
+        self._title()
 
     def action_open_evidence(self) -> None:
         """Open the first evidence session on the chat screen."""

@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -126,7 +126,7 @@ class MemoryScreen(Screen[None]):
         text = self.query_one(ListDetail).detail
         node_id = self.current
         if node_id is None:
-            text.update(Content("No memory here yet: adopt proposals in the inbox (ctrl+r)."))
+            text.update(Content(self._nothing_shown()))
             return
         data = self.view.graph.nodes[node_id]
         against = (await contradicted(self.session_log, [node_id])).get(node_id, 0)
@@ -155,6 +155,20 @@ class MemoryScreen(Screen[None]):
         lines += evidence_lines(await evidence_of(self.session_log, Owner.NODE, node_id))
         text.update(Content("\n").join(lines))
 
+    def _nothing_shown(self) -> str:
+        """Why the list is empty: a search that matches nothing, or no memory at all yet."""
+        if self.query_text.strip() and any(
+            data["status"] == NodeStatus.ACTIVE for _, data in self.view.graph.nodes(data=True)
+        ):
+            return (
+                f"No memory matches “{one_line(self.query_text, 40)}”. "
+                "Fewer words find more; escape goes back."
+            )
+        return (
+            "No memory here yet. Adopt what the dreamer proposes in the inbox (ctrl+r); "
+            "ctrl+p → Dream now fills it from new sessions."
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Retire and scope need a highlighted memory (dimmed in the footer without one)."""
         if action in ("retire", "scope"):
@@ -173,6 +187,13 @@ class MemoryScreen(Screen[None]):
     @on(Input.Submitted, "#memory-search")
     def _search_done(self) -> None:
         self.listing.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Down from the search box moves into the list, as in the sessions' search: the next
+        # key (x, p) acts on a memory instead of being typed into the query.
+        if event.key == "down" and self.focused is self.query_one("#memory-search", Input):
+            self.listing.focus()
+            event.stop()
 
     @work(exclusive=True, group="memory-search", exit_on_error=False)
     async def _search(self) -> None:

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from app.origins import origin_label
+from app.origins import block_label, readable
 from app.terminal import one_line, plural, program_output, visible
 from memory_graph.store.content import tool_result_text
 from memory_graph.store.records import Message
@@ -59,7 +59,7 @@ class OtherTurn(Collapsible):
     def __init__(self, label: str, text: str) -> None:
         super().__init__(
             Static(Content(visible(text))),
-            title=Content(f"{label}  {one_line(text, 60)}"),  # type: ignore[arg-type]
+            title=Content(f"{label}  {one_line(readable(text), 60)}"),  # type: ignore[arg-type]
             collapsed=True,
         )
 
@@ -107,6 +107,18 @@ class Notice(Static):
     }
     Notice.error {
         color: $warning;
+    }
+    """
+
+
+class Welcome(Static):
+    """What a fresh home opens on: what to do first."""
+
+    DEFAULT_CSS = """
+    Welcome {
+        margin: 1 0 0 0;
+        padding: 0 1;
+        border: round $accent 60%;
     }
     """
 
@@ -168,7 +180,8 @@ class Conversation(VerticalScroll, can_focus=False):
         await self.remove_children()
 
     async def add_user(self, text: str) -> None:
-        """Show a user turn."""
+        """Show a user turn (the first one takes the welcome's place)."""
+        await self.query(Welcome).remove()
         await self.mount(UserTurn(Content(visible(text))))
 
     async def add_recalled(self, hits: list[RecallHit]) -> None:
@@ -179,6 +192,10 @@ class Conversation(VerticalScroll, can_focus=False):
     async def add_notice(self, text: str, *, error: bool = False) -> None:
         """Show a message from Reverie."""
         await self.mount(Notice(Content(visible(text)), classes="error" if error else ""))
+
+    async def add_welcome(self, text: str) -> None:
+        """Greet a fresh home with what to do first."""
+        await self.mount(Welcome(Content(text)))
 
     async def start_reply(self) -> None:
         """Open a Markdown reply to stream into; reused when a retry follows an empty attempt."""
@@ -237,10 +254,10 @@ class Conversation(VerticalScroll, can_focus=False):
         for message in messages:
             if message.role == "system":
                 continue
-            label = origin_label(message)
             for block in message.content:
                 kind = block.get("type")
                 if kind == "text" and block.get("text"):
+                    label = block_label(message, block["text"])
                     if message.role == "assistant":
                         from app.tui.widgets.reply import Reply
 
@@ -250,7 +267,7 @@ class Conversation(VerticalScroll, can_focus=False):
                     elif label is not None:
                         await self.mount(OtherTurn(label, block["text"]))
                     else:
-                        await self.add_user(block["text"])
+                        await self.add_user(readable(block["text"]))
                 elif kind == "tool_use":
                     await self.add_tool(block["id"], block["name"], block.get("input") or {})
                 elif kind == "tool_result":

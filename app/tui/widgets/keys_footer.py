@@ -17,7 +17,11 @@ class KeysFooter(Footer):
     """Textual's footer rebuilds all its keys whenever a binding's availability changes (tens
     of milliseconds: every key is a widget, mounted and styled anew). Screens whose keys stay
     listed and only turn on and off (`check_action` answering None, not False) get the same
-    keys dimmed or lit in place, within the frame that shows the change."""
+    keys dimmed or lit in place, within the frame that shows the change. Compact: at 80
+    columns every screen's keys fit, Quit and Help included."""
+
+    def __init__(self, *, show_command_palette: bool = True) -> None:
+        super().__init__(compact=True, show_command_palette=show_command_palette)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         keys = [key for key in self.query(FooterKey) if not key.has_class("-command-palette")]

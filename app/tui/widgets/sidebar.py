@@ -13,22 +13,24 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from app.origins import listed_title
+from app.origins import readable, shown_title
 from app.terminal import one_line, when
 from memory_graph.store.records import Session
 from memory_graph.store.session_log import SessionLog
 
 RECENT_LIMIT = 200
 SEARCH_DEBOUNCE_S = 0.15
-TITLE_WIDTH = 30
+LINE_LIMIT = 200
+"""Characters kept of a title or snippet: the list cuts each line to its width (…)."""
 
 
 def _entry(session_id: int, title: str, detail: str) -> Option:
     # One OptionList line pair per session: a single widget renders them all, which keeps
     # start-up fast with hundreds of sessions (a widget per row costs ~3 ms each to lay out).
-    # One line each: a wrapped snippet would push the other sessions off the list.
-    title = one_line(title, TITLE_WIDTH) or "(untitled)"
-    prompt = Content.assemble((title, "bold"), "\n", (one_line(detail, TITLE_WIDTH), "dim"))
+    # One line each, cut to the list's width (text-wrap: nowrap): a wrapped title would push
+    # its `#N · date · msgs` line and the other sessions off the list.
+    title = one_line(title, LINE_LIMIT) or "(untitled)"
+    prompt = Content.assemble((title, "bold"), "\n", (one_line(detail, LINE_LIMIT), "dim"))
     return Option(prompt, id=str(session_id))
 
 
@@ -36,7 +38,8 @@ def _detail(session: Session) -> str:
     source = "" if session.source == "reverie" else f" · {session.source}"
     private = " · private" if session.private else ""
     last = when(session.started, session.ended)
-    return f"#{session.id} · {last} · {session.message_count} msgs{source}{private}"
+    # The count before the date: in a narrow sidebar the line is cut at the time of day.
+    return f"#{session.id} · {session.message_count} msgs · {last}{source}{private}"
 
 
 class SessionsSidebar(Vertical):
@@ -48,6 +51,8 @@ class SessionsSidebar(Vertical):
     }
     SessionsSidebar > #session-list {
         height: 1fr;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -81,11 +86,12 @@ class SessionsSidebar(Vertical):
             return
         if self.query_text.strip():
             hits = await self.session_log.search(self.query_text)
-            self._show([(h.session_id, h.session_title, h.snippet) for h in hits], "no matches")
+            rows = [(h.session_id, readable(h.session_title), h.snippet) for h in hits]
+            self._show(rows, "no matches")
         else:
             # Sub-agents and compaction runs come nested under the session that spawned them.
             sessions = await self.session_log.list_sessions(limit=RECENT_LIMIT)
-            rows = [(s.id, listed_title(s), _detail(s)) for s in sessions]
+            rows = [(s.id, shown_title(s), _detail(s)) for s in sessions]
             self._show(rows, "no sessions yet")
 
     def _show(self, rows: list[tuple[int, str, str]], empty: str) -> None:

@@ -10,11 +10,14 @@ from textual.widgets import Static
 
 from app.config import Config
 
+NO_MODEL = "no model yet: set ANTHROPIC_API_KEY (F1)"
+"""Said calmly: everything but chatting works without one."""
+
 
 def connection_label(config: Config) -> tuple[str, bool]:
     """How the model connection reads on screen, and whether there is one."""
     if not config.connected:
-        return "offline: no ANTHROPIC_API_KEY", False
+        return NO_MODEL, False
     if config.base_url:
         # Host and port only: a URL may carry credentials (https://user:token@host).
         parts = urlsplit(config.base_url)
@@ -47,14 +50,26 @@ class StatusLine(Static):
 
     def render(self) -> Content:
         connection, connected = connection_label(self.config)
-        return Content.assemble(
-            (self.config.model, "bold"),
-            " · ",
-            self.session,
-            " · ",
-            (self.activity, "italic"),
-            " · ",
-            *((f"inbox {self.inbox} (ctrl+r)", "bold $accent"), " · ") if self.inbox else (),
-            ("● " if connected else "○ ", "green" if connected else "yellow"),
-            connection,
-        )
+        short = "connected" if connected else "no model"
+        inbox = f"inbox {self.inbox}"
+        # Where the line would be cut, the connection and the inbox's key are said shorter
+        # first: the inbox count and whether a model answers always show (80 columns).
+        for connection_text, inbox_text in (
+            (connection, f"{inbox} (ctrl+r)"),
+            (short, f"{inbox} (ctrl+r)"),
+            (short, inbox),
+        ):
+            line = Content.assemble(
+                (self.config.model, "bold"),
+                " · ",
+                self.session,
+                " · ",
+                (self.activity, "italic"),
+                " · ",
+                *((inbox_text, "bold $accent"), " · ") if self.inbox else (),
+                ("● " if connected else "○ ", "green" if connected else "yellow"),
+                connection_text,
+            )
+            if line.cell_length <= self.content_size.width:
+                break
+        return line
