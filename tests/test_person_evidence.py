@@ -164,3 +164,25 @@ async def test_a_hooks_error_report_is_evidence_of_a_failure(
     # The failure's evidence is the hook's own report, in the harness's words, in both sessions.
     assert len(reports) == 2
     assert all(message.origin_reason == OriginReason.HOOK_CONTEXT for message in reports)
+
+
+async def test_a_slash_commands_echo_beside_typed_words_is_not_the_persons(
+    log: SessionLog, tmp_path: Path
+) -> None:
+    # A custom command's echo says what the command does; the person typed its arguments and a
+    # sentence of their own after it.
+    echo = (
+        "<command-message>release is running… always ship from the staging branch"
+        "</command-message>\n<command-name>/release</command-name>\n"
+        "<command-args>I prefer signed tags for releases</command-args>\n"
+    )
+    for day, session in enumerate(SESSIONS[:2], 2):
+        transcript = Transcript(session, day=day)
+        transcript.user(echo + "and bump the changelog")
+        transcript.assistant("Released.")
+        transcript.write(tmp_path / "projects" / f"{session}.jsonl")
+    await import_paths(log, [tmp_path / "projects"])
+    await dream(log)
+    said = " ".join(str(p["statement"]) for p in await inbox_json(log)).lower()
+    assert "signed tags" in said  # the arguments were typed: they are the person's
+    assert "staging" not in said and "release is running" not in said

@@ -47,8 +47,6 @@ _COMMAND_ECHO = re.compile(rf"(?:\s*<({_COMMAND_TAGS})>.*?</\1>)+\s*", re.DOTALL
 """Text made only of the elements Claude Code echoes a slash command (and its output) in."""
 _TASK_NOTIFICATION = "<task-notification>"
 _REMINDER_OPEN = "<system-reminder>"
-_REMINDER = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.DOTALL)
-"""A reminder the harness put in a turn; one left open runs to the end of the text."""
 _NOT_A_NEWLINE = re.compile(r"[^\n]")
 
 SUB_AGENT_PROMPT = Provenance(MessageOrigin.AGENT, OriginReason.SUB_AGENT_PROMPT)
@@ -70,13 +68,30 @@ def recalled_in(text: str, *, opening: bool = False) -> bool:
     return header or f"<{RECALLED_TAG}>" in text
 
 
+_HARNESS_SPAN = re.compile(
+    rf"<system-reminder>.*?(?:</system-reminder>|\Z)|<({_COMMAND_TAGS})>.*?</\1>", re.DOTALL
+)
+"""What the harness puts in a person's turn: a reminder (one left open runs to the end of the
+text), and the elements a slash command is echoed in."""
+
+
 def person_text(text: str) -> str:
-    """A person's turn as read for their words: the `<system-reminder>` spans the harness put
-    in it blanked out (spaces, line breaks kept), so every offset still points into the stored
-    text."""
-    if _REMINDER_OPEN not in text:
+    """A person's turn as read for their words: the spans the harness put in it (reminders, a
+    slash command's echo beside what was typed) blanked out (spaces, line breaks kept), so
+    every offset still points into the stored text."""
+    if "<" not in text:
         return text
-    return _REMINDER.sub(lambda found: _NOT_A_NEWLINE.sub(" ", found.group()), text)
+    return _HARNESS_SPAN.sub(_blanked, text)
+
+
+def _blanked(found: re.Match[str]) -> str:
+    """A harness span as spaces; of a command's arguments, only the tags around what was
+    typed after the command."""
+    if found.group(1) != "command-args":
+        return _NOT_A_NEWLINE.sub(" ", found.group())
+    opening, closing = len("<command-args>"), len("</command-args>")
+    span = found.group()
+    return " " * opening + span[opening:-closing] + " " * closing
 
 
 def infer_origin(role: Role, text: str, meta: Mapping[str, Any]) -> Provenance:
