@@ -11,7 +11,7 @@ from app.agent.model_client import NO_MODEL_MESSAGE, describe_failure, make_clie
 from app.config import Config
 from app.errors import UserError
 from dreamer.dream import DreamSummary, dream
-from dreamer.extractors.llm import TOOL_NAME
+from dreamer.extractors.llm import TOOL_NAME, PlainAnswer, UnusableAnswer
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
@@ -57,13 +57,27 @@ class DreamModel:
                 await asyncio.sleep(delay)
                 continue
             calls = [b for b in reply.content if b.type == "tool_use" and b.name == TOOL_NAME]
-            return calls[0].input if calls else None
+            if calls:
+                return calls[0].input
+            said = "".join(b.text for b in reply.content if b.type == "text")
+            return PlainAnswer(said)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def close(self) -> None:
         """Close the client's connections."""
         if self._client is not None:
             await self._client.close()
+
+
+async def dream_with(log: SessionLog, model: DreamModel, **options: Any) -> DreamSummary:
+    """A dream that also asks the model; an answer it could not use fails the dream (recorded,
+    nothing written) as an endpoint that could not be asked does."""
+    try:
+        return await dream(log, model=model, **options)
+    except UnusableAnswer as unusable:
+        raise DreamModelError(
+            f"{unusable}; nothing was written (run it again, or dream with --no-llm)"
+        ) from None
 
 
 async def dream_as_configured(
@@ -78,7 +92,7 @@ async def dream_as_configured(
         return await dream(log, **options), None
     model = DreamModel(config)
     try:
-        return await dream(log, model=model, **options), None
+        return await dream_with(log, model, **options), None
     except DreamModelError as error:
         return await dream(log, **options), str(error)
     finally:

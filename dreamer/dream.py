@@ -156,6 +156,16 @@ async def _matched(
 Progress = Callable[[int, int], None]
 
 
+def _call_record(model: str, exchange: llm.ModelExchange) -> ModelCallRecord:
+    return ModelCallRecord(
+        model,
+        exchange.request,
+        exchange.answer,
+        exchange.rejected_citations,
+        exchange.rejected_patterns,
+    )
+
+
 async def dream(
     log: SessionLog,
     *,
@@ -194,8 +204,14 @@ async def dream(
         )
     except Exception as error:
         seconds = time.perf_counter() - began
+        # An answer the dream could not use is kept with the failed dream, for the audit.
+        calls = (
+            [_call_record(model.model, error.exchange)]
+            if model is not None and isinstance(error, llm.UnusableAnswer)
+            else []
+        )
         await record_failed_dream(
-            log, trigger, started, seconds, extractors, str(error) or repr(error)
+            log, trigger, started, seconds, extractors, str(error) or repr(error), calls
         )
         raise
 
@@ -242,15 +258,7 @@ async def _dream(
         model_found, exchange = await llm.extract(readable, model)
         found += model_found
     if model is not None and exchange is not None:
-        calls.append(
-            ModelCallRecord(
-                model.model,
-                exchange.request,
-                exchange.answer,
-                exchange.rejected_citations,
-                exchange.rejected_patterns,
-            )
-        )
+        calls.append(_call_record(model.model, exchange))
     known = await leaders(log, [kind for kind in MemoryKind if kind.stated], llm.MODEL_PREFIX)
     # Failures worded a little otherwise than one seen before join it: the known failures
     # whose lines open as the new ones' do.

@@ -315,6 +315,26 @@ async def release_held(log: SessionLog, weighed: Sequence[str]) -> None:
         await _hold(conn, weighed, [])
 
 
+async def _record_calls(
+    conn: aiosqlite.Connection, dream_id: int | None, calls: Sequence[ModelCallRecord]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO dream_model_calls (dream_id, model, request, answer, "
+        "rejected_citations, rejected_patterns) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                dream_id,
+                call.model,
+                dumps(call.request),
+                dumps(call.answer),
+                call.rejected_citations,
+                call.rejected_patterns,
+            )
+            for call in calls
+        ],
+    )
+
+
 async def record_failed_dream(
     log: SessionLog,
     trigger: str,
@@ -322,17 +342,22 @@ async def record_failed_dream(
     seconds: float,
     extractors: dict[str, str],
     error: str,
+    model_calls: Sequence[ModelCallRecord] = (),
 ) -> None:
-    """Leave a row for a dream that failed, with why: the audit shows it, the watermark ignores
-    it (the next dream covers the same sessions). Best effort: when the database itself is
-    what failed, the error that stopped the dream is what matters."""
+    """Leave a row for a dream that failed, with why (and the model calls it made, when the
+    answer is what failed it): the audit shows it, the watermark ignores it (the next dream
+    covers the same sessions). Best effort: when the database itself is what failed, the error
+    that stopped the dream is what matters."""
     with contextlib.suppress(StoreError, sqlite3.Error):
         async with log.transaction() as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 "INSERT INTO dreams (trigger, started, finished, seconds, sessions, extractors, "
                 "counts, error) VALUES (?, ?, ?, ?, '[]', ?, '{}', ?)",
                 (trigger, started, now_iso(), seconds, dumps(extractors), error),
             )
+            dream_id = cursor.lastrowid
+            await cursor.close()
+            await _record_calls(conn, dream_id, model_calls)
 
 
 async def commit_dream(
@@ -383,21 +408,7 @@ async def commit_dream(
                 for o in observations
             ],
         )
-        await conn.executemany(
-            "INSERT INTO dream_model_calls (dream_id, model, request, answer, "
-            "rejected_citations, rejected_patterns) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    dream_id,
-                    call.model,
-                    dumps(call.request),
-                    dumps(call.answer),
-                    call.rejected_citations,
-                    call.rejected_patterns,
-                )
-                for call in record.model_calls
-            ],
-        )
+        await _record_calls(conn, dream_id, record.model_calls)
         now = now_iso()
         for proposal in proposals:
             # One proposal per pattern in the inbox: a newer one (more support) replaces it,

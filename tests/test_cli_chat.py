@@ -53,3 +53,38 @@ def test_chat_without_a_model_exits_1_with_one_line(
     assert len(err.strip().splitlines()) == 1 and "ANTHROPIC_API_KEY" in err
     code, out, _ = run_cli(capsys, "--home", str(home), "chat", "hello", "--json")
     assert code == 1 and json.loads(out)["status"] == "no_model"
+
+
+def test_continuing_an_imported_session_starts_a_linked_one(
+    capsys: pytest.CaptureFixture[str],
+    home: Path,
+    fake_api: FakeMessagesAPI,
+    connected: None,
+    tmp_path: Path,
+) -> None:
+    """Only its importer adds to an imported session: `chat --session` on one starts a
+    session of Reverie's own that continues it, and says so."""
+    exported = tmp_path / "chats.json"
+    turns = [{"role": "user", "content": "plan the trip"}, {"role": "assistant", "content": "ok"}]
+    exported.write_text(json.dumps([{"id": "trip", "messages": turns}]))
+    code, _, _ = run_cli(capsys, "--home", str(home), "import", str(exported))
+    assert code == 0
+    fake_api.add(text("Carrying on"))
+    code, out, err = run_cli(
+        capsys, "--home", str(home), "chat", "and the hotel?", "--session", "1"
+    )
+    assert code == 0 and out == "Carrying on\n"
+    assert "session 1 was imported from openai and is read-only" in err
+    assert "this turn starts session 2, which continues it" in err
+    code, out, _ = run_cli(capsys, "--home", str(home), "sessions", "--json")
+    listed = {s["id"]: s for s in json.loads(out)}
+    assert listed[1]["messages"] == 2 and listed[1]["continues_id"] is None
+    assert listed[2]["source"] == "reverie" and listed[2]["continues_id"] == 1
+    code, out, _ = run_cli(capsys, "--home", str(home), "show", "2")
+    assert "continues session 1 (imported, read-only)" in out
+    # The new session is Reverie's own: it goes on in place.
+    fake_api.add(text("Still here"))
+    code, _, err = run_cli(capsys, "--home", str(home), "chat", "more", "--session", "2")
+    assert code == 0 and "continues" not in err
+    code, out, _ = run_cli(capsys, "--home", str(home), "sessions", "--json")
+    assert len(json.loads(out)) == 2

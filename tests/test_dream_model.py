@@ -4,7 +4,9 @@ happens when the endpoint fails."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ from dreamer.extractors.llm import TOOL_NAME
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 from tests.support.demo import DEMO_HISTORY, PROPOSED
-from tests.support.fake_api import FakeMessagesAPI, error, tool_use
+from tests.support.fake_api import FakeMessagesAPI, error, text, tool_use
 from tests.support.inbox import inbox_json
+from tests.support.processes import clean_environment, reverie
 
 
 async def _first(log: SessionLog, external_id: str, role: str) -> int:
@@ -150,3 +153,60 @@ def test_dream_llm_without_a_model_says_how_to_connect_one(
     assert code == 1 and "ANTHROPIC_API_KEY" in err and "ANTHROPIC_BASE_URL" in err, err
     assert main(["--home", str(home), "dream", "--no-llm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sessions_reviewed"] == 32
+
+
+def test_an_answer_in_plain_text_fails_a_manual_dream_and_is_audited(
+    home: Path, fake_api: FakeMessagesAPI
+) -> None:
+    """A model that answers in prose instead of calling the tool found nothing readable: the
+    dream says so and exits 1 (it does not pass for a dream that found nothing), the failed
+    dream and the answer are in the audit, and the sessions wait for the next dream."""
+    env = clean_environment(ANTHROPIC_BASE_URL=fake_api.base_url, ANTHROPIC_API_KEY="test-key")
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(reverie(home, *argv), capture_output=True, text=True, env=env)
+
+    assert run("import", str(DEMO_HISTORY)).returncode == 0
+    fake_api.add(text("The user seems to like short answers and British spelling."))
+    done = run("dream", "--llm")
+    assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "reverie: the model's answer was unusable: plain text instead of the "
+        f"{TOOL_NAME} tool call; nothing was written (run it again, or dream with --no-llm)"
+    )
+    assert len(fake_api.requests) == 1
+
+    async def audit() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+        async with await SessionLog.open(home) as log:
+            dreams = await log.connection.execute_fetchall(
+                "SELECT id, error, watermark_change FROM dreams"
+            )
+            calls = await log.connection.execute_fetchall(
+                "SELECT dream_id, answer FROM dream_model_calls"
+            )
+            [(proposals,)] = await log.connection.execute_fetchall("SELECT COUNT(*) FROM proposals")
+        return [tuple(r) for r in dreams], [tuple(r) for r in calls], int(proposals)
+
+    dreams, calls, proposals = asyncio.run(audit())
+    [(dream_id, why, watermark)] = dreams
+    assert "plain text" in why and watermark is None and proposals == 0
+    [(called_by, answer)] = calls
+    assert called_by == dream_id
+    assert json.loads(answer)["text"].startswith("The user seems to like short answers")
+
+    # Asked again with a usable answer, the same sessions are reviewed.
+    fake_api.add(tool_use(TOOL_NAME, {"patterns": []}))
+    done = run("dream", "--llm", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["sessions_reviewed"] == 32
+
+
+async def test_an_unasked_dream_goes_on_offline_after_a_plain_text_answer(
+    log: SessionLog, config: Config, fake_api: FakeMessagesAPI
+) -> None:
+    await import_paths(log, [DEMO_HISTORY])
+    fake_api.add(text("Nothing to report."))
+    with_model = Config(**{**config.__dict__, "dream_llm": True})
+    summary, why = await dream_as_configured(log, with_model, trigger="schedule")
+    assert summary.sessions_reviewed == 32 and summary.dream_id > 0
+    assert why is not None and "plain text instead of the" in why

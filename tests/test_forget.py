@@ -44,7 +44,7 @@ def test_forget_removes_the_session_and_what_only_it_justified(
     before = asyncio.run(memories_at(home))
     capsys.readouterr()
 
-    assert run("forget", str(pdf), "--reason", "asked to") == 0
+    assert run("forget", str(pdf), "--reason", "asked to", "--yes") == 0
     assert capsys.readouterr().out.startswith(f"forgot session {pdf}: ")
     # The PDF memories had other sessions behind them: they stay, with one session less.
     after = asyncio.run(memories_at(home))
@@ -58,14 +58,14 @@ def test_forget_removes_the_session_and_what_only_it_justified(
     # The bullet-points proposal cites two sessions; forgetting one removes the proposal.
     bullets = "SELECT COUNT(*) FROM proposals WHERE statement LIKE '%bullet%'"
     assert _one(home, bullets) == 1
-    assert run("forget", str(coworking)) == 0
+    assert run("forget", str(coworking), "--yes") == 0
     assert _one(home, bullets) == 0
-    assert run("forget", str(porto), "--vacuum") == 0
+    assert run("forget", str(porto), "--vacuum", "--yes") == 0
     # Nothing of the Porto weekend is left in the file, the write-ahead log included.
     raw = b"".join(p.read_bytes() for p in home.iterdir() if p.name.startswith(DATABASE_NAME))
     assert "Bolhão".encode() not in raw and b"3 places to eat near" not in raw
     capsys.readouterr()
-    assert run("forget", str(porto)) == 1
+    assert run("forget", str(porto), "--yes") == 1
     assert "no session" in capsys.readouterr().err
 
 
@@ -81,6 +81,6 @@ def test_a_memory_whose_only_evidence_is_forgotten_goes_with_it(home: Path) -> N
     )
     assert len(sessions) == 2
     for (session_id,) in sessions:
-        assert run("forget", str(session_id)) == 0
+        assert run("forget", str(session_id), "--yes") == 0
     assert asyncio.run(memories_at(home)) == {}
     assert _one(home, "SELECT COUNT(*) FROM nodes_fts WHERE nodes_fts MATCH 'Lisbon'") == 0

@@ -12,6 +12,7 @@ import pytest
 
 from app.agent.loop import Agent, TurnObserver
 from app.agent.prompt import prompt_seen
+from app.cli.privacy import forgot_line
 from app.config import Config
 from dreamer.dream import dream
 from memory_graph.memory import adoption
@@ -91,7 +92,8 @@ async def test_a_memory_worded_by_a_forgotten_session_is_retired_and_reworded(
     forgotten = await forget(log, gone, "asked to")
     await vacuum(log)
     assert forgotten.reworded == (node,)
-    assert "re-word" in forgotten.message
+    # The wording of what forget did moved to the command line (`app.cli.privacy`).
+    assert "1 memory to re-word" in forgot_line(forgotten)
     assert not [hit for hit in _recalled(await recall(log, "thermos hikes")) if hit.node_id == node]
     rows = await log.connection.execute_fetchall(
         "SELECT statement, status FROM nodes WHERE id = ?", (node,)

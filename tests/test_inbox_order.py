@@ -66,7 +66,10 @@ async def test_cli_and_screen_list_the_same_inbox(
     assert _kinds_in_order([p["kind"] for p in listed])
     assert [p["id"] for p in listed if p["stale"]] == [stale_id]
     code, out, _ = await asyncio.to_thread(run_cli, capsys, "--home", str(home), "inbox")
-    lines = out.splitlines()
+    # A header, then each proposal's line (its id first) with its evidence indented under it.
+    header, *lines = out.splitlines()
+    assert header.split()[:2] == ["id", "kind"]
+    lines = [line for line in lines if not line.startswith(" " * 7)]
     assert [int(line.split()[0]) for line in lines] == [p["id"] for p in listed]
     assert [("[stale" in line) for line in lines] == [p["stale"] for p in listed]
 

@@ -209,7 +209,10 @@ def test_show_labels_what_the_person_did_not_type(
     code, out, _ = run_cli(capsys, "--home", str(home), "show", str(sub))
     assert "[agent · sub-agent prompt] Find where the tide job" in out
     code, out, _ = run_cli(capsys, "--home", str(home), "sessions")
-    assert out.splitlines()[1].endswith("claude-code  ↳ agent session")
+    # Under the header row, the session and then the sub-agent it spawned.
+    header, _, spawned = out.splitlines()[:3]
+    assert header.split()[0] == "id"
+    assert spawned.split()[-4:] == ["claude-code", "↳", "agent", "session"]
 
 
 async def test_an_export_keeps_origins_and_working_directories(

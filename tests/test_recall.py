@@ -144,7 +144,10 @@ def test_recall_from_the_command_line(
     assert code == 1 and "line 2: not JSON" in err
     assert [line["query"] for line in lines] == ["ledger", None, "chestnut carts"]
     assert lines[2]["hits"][0]["kind"] == "episode"
-    assert run("recall")[0] == 1
+    # Neither a query nor --batch is bad usage (test_cli_usage.py runs it as a process).
+    with pytest.raises(SystemExit) as exit_info:
+        run("recall")
+    assert exit_info.value.code == 2
 
 
 async def _conversation(log: SessionLog, *turns: tuple[str, str]) -> None:

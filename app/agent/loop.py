@@ -187,10 +187,13 @@ class Agent:
             self._client = make_client(self.config)
         return self._client
 
-    async def new_session(self) -> Session:
-        """Start a session of this agent: its model, and the workspace it works in."""
+    async def new_session(self, continues: Session | None = None) -> Session:
+        """Start a session of this agent: its model, and the workspace it works in; linked to
+        the imported session it `continues`, if any."""
         return await self.log.create_session(
-            model=self.config.model, cwd=str(self.toolbox.workspace.root)
+            model=self.config.model,
+            cwd=str(self.toolbox.workspace.root),
+            continues_id=continues.id if continues else None,
         )
 
     async def run_turn(self, session_id: int, text: str, observer: TurnObserver) -> TurnResult:

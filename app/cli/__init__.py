@@ -25,7 +25,7 @@ from app.cli import (
     transcripts,
     tui,
 )
-from app.cli.parser import PROG, build_parser
+from app.cli.parser import PROG, build_parser, check_usage
 from app.cli.tui import prepare_demo
 from app.config import RUN_BY_AGENT
 from app.errors import USER_ERRORS, UserError
@@ -73,14 +73,15 @@ HANDLERS: dict[str | None, Handler] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         if args.command in DECISIONS and os.environ.get(RUN_BY_AGENT):
             raise UserError(
                 f"`reverie {args.command}` was run by the agent ({RUN_BY_AGENT} is set): what "
                 "enters or leaves memory is decided by a person; run it yourself"
             )
+        # After the agent's refusal, which holds whatever arguments it gave.
+        check_usage(args)
         return HANDLERS[args.command](args)
     except USER_ERRORS as error:
         print(visible(f"{PROG}: {error}"), file=sys.stderr)

@@ -38,15 +38,16 @@ async def chat(args: argparse.Namespace) -> int:
     config = config_for(args, workspace=args.workspace)
     async with await SessionLog.open(config.home) as log:
         agent = Agent(log, config)
-        if args.session is not None:
-            session = await log.get_session(args.session)
-            if session.source != "reverie":
-                raise UserError(
-                    f"session {session.id} was imported from {session.source}; "
-                    "start a new session instead"
+        session = None if args.session is None else await log.get_session(args.session)
+        if session is None or session.imported:
+            # An imported session is read-only: only its importer adds to it.
+            continued, session = session, await agent.new_session(continues=session)
+            if continued is not None:
+                print(
+                    f"session {continued.id} was imported from {continued.source} and is "
+                    f"read-only: this turn starts session {session.id}, which continues it",
+                    file=sys.stderr,
                 )
-        else:
-            session = await agent.new_session()
         observer = PrintingObserver(sys.stdout, sys.stderr, allow_tools=args.yes, quiet=args.json)
         result = await agent.run_turn(session.id, text, observer)
         observer.finish()

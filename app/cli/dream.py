@@ -17,7 +17,7 @@ from memory_graph.transcripts.importer import ImportReport
 
 
 async def dream_now(args: argparse.Namespace) -> int:
-    from app.dream_model import DreamModel
+    from app.dream_model import DreamModel, dream_with
     from app.progress import ProgressLine
     from dreamer.dream import dream
 
@@ -31,12 +31,11 @@ async def dream_now(args: argparse.Namespace) -> int:
     )
     async with await SessionLog.open(config.home) as log:
         try:
-            summary = await dream(
-                log,
-                limit=args.limit,
-                progress=progress.update,
-                model=model,
-                inbox_page=config.inbox_page,
+            options = {"limit": args.limit, "progress": progress.update}
+            summary = await (
+                dream(log, inbox_page=config.inbox_page, **options)
+                if model is None
+                else dream_with(log, model, inbox_page=config.inbox_page, **options)
             )
         finally:
             progress.close()
@@ -64,8 +63,10 @@ async def watch_drops(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
+    said: set[str] = set()  # failed files, tried at every sweep, are reported once
+
     def report(where: str, outcome: ImportReport) -> None:
-        print_problems(outcome.problems)
+        print_problems(outcome, said)
         if outcome.files:
             print(visible(f"{where}: {import_summary(outcome)}"), file=sys.stderr, flush=True)
 

@@ -10,17 +10,24 @@ from typing import TYPE_CHECKING
 from app.cli.output import print_json
 from app.cli.parser import config_for
 from app.errors import UserError
-from app.terminal import visible
+from app.terminal import one_line, plural, visible
+from memory_graph.memory.vocabulary import MemoryKind
 from memory_graph.store.session_log import SessionLog
 
 if TYPE_CHECKING:
     from memory_graph.memory.adoption import Decided
+    from memory_graph.memory.evidence import Evidence
+    from memory_graph.memory.inbox import InboxItem
+
+
+KIND_WIDTH = max(len(kind) for kind in MemoryKind)
+"""The kind column fits every kind (`preference` is the longest), so the columns line up."""
+EXCERPTS_SHOWN = 2
+"""Evidence lines under each proposal; `--json` lists all of it."""
 
 
 async def inbox(args: argparse.Namespace) -> int:
     from memory_graph.memory.inbox import as_json, with_evidence
-    from memory_graph.memory.projects import scope_name
-    from memory_graph.memory.vocabulary import suggested
 
     config = config_for(args)
     async with await SessionLog.open(config.home) as log:
@@ -30,23 +37,50 @@ async def inbox(args: argparse.Namespace) -> int:
         items = await with_evidence(log)
     if not items:
         print("the inbox is empty: `reverie dream` reviews new sessions", file=sys.stderr)
+        return 0
+    print(f"{'id':>5}  {'kind':<{KIND_WIDTH}}  conf  {'support':<11}  memory, then its evidence")
     for item, evidence in items:
-        sessions = len({link.session_id for link in evidence})
-        marks = ("  [stale: what it edits changed]" if item.stale else "") + (
-            f"  [{item.flag}]" if item.flag else ""
-        )
-        if item.scope:
-            marks += f"  [{scope_name(item.scope)} only]"
-        if suggested(item.source):
-            marks += f"  [suggested by {item.source}; its reason, unverified: {item.reason}]"
-        if item.conflict:
-            marks += "  [conflict: adopt keeps the new, reject the old]"
-        line = (
-            f"{item.id:>5}  {item.kind:<8} {item.confidence:.2f}  "
-            f"{item.support} sessions ({sessions} shown)  {item.statement}{marks}"
-        )
-        print(visible(line))
+        print(visible(_proposal_line(item)))
+        for line in _evidence_lines(evidence):
+            print(visible(line))
     return 0
+
+
+def _proposal_line(item: InboxItem) -> str:
+    from memory_graph.memory.projects import scope_name
+    from memory_graph.memory.vocabulary import suggested
+
+    marks = ("  [stale: what it edits changed]" if item.stale else "") + (
+        f"  [{item.flag}]" if item.flag else ""
+    )
+    if item.scope:
+        marks += f"  [{scope_name(item.scope)} only]"
+    if suggested(item.source):
+        marks += f"  [suggested by {item.source}; its reason, unverified: {item.reason}]"
+    if item.conflict:
+        marks += "  [conflict: adopt keeps the new, reject the old]"
+    support = plural(item.support, "session")
+    return (
+        f"{item.id:>5}  {item.kind:<{KIND_WIDTH}}  {item.confidence:.2f}  {support:<11}  "
+        f"{item.statement}{marks}"
+    )
+
+
+def _evidence_lines(evidence: list[Evidence]) -> list[str]:
+    """The first excerpts of a proposal's evidence, one per session, under its statement."""
+    indent = " " * 7
+    firsts = {}
+    for link in evidence:
+        if link.excerpt and link.session_id not in firsts:
+            firsts[link.session_id] = link.excerpt
+    lines = [
+        f'{indent}session {session_id}: "{one_line(text, 100)}"'
+        for session_id, text in list(firsts.items())[:EXCERPTS_SHOWN]
+    ]
+    more = len({link.session_id for link in evidence}) - len(lines)
+    if more > 0:
+        lines.append(f"{indent}… and {plural(more, 'more session')} (`reverie inbox --json`)")
+    return lines
 
 
 async def decide(args: argparse.Namespace) -> int:
@@ -54,10 +88,6 @@ async def decide(args: argparse.Namespace) -> int:
     from memory_graph.memory.inbox import pending_ids
 
     config = config_for(args)
-    if args.command == "adopt" and bool(args.ids) == bool(args.all):
-        raise UserError("name the proposals to adopt, or --all (not both)")
-    if args.command == "adopt" and args.statement is not None and len(args.ids) != 1:
-        raise UserError("--as edits one proposal: name exactly one")
     async with await SessionLog.open(config.home) as log:
         ids = await pending_ids(log) if args.command == "adopt" and args.all else args.ids
         statement = args.statement if args.command == "adopt" else None
@@ -73,6 +103,9 @@ async def undo(args: argparse.Namespace) -> int:
     async with await SessionLog.open(config.home) as log:
         decided = await Decisions(log).undo()
     if decided is None:
+        if args.json:
+            # A script reads stdout: an empty list of decisions, and the exit code says why.
+            _print_decisions(args, [])
         raise UserError("there is nothing to undo")
     _print_decisions(args, [decided])
     return 0

@@ -26,8 +26,6 @@ async def preview_recall(args: argparse.Namespace) -> int:
     from memory_graph.memory.recall import recall
 
     config = config_for(args)
-    if (args.query is None) == (args.batch is None):
-        raise UserError('give a query, or --batch FILE (one {"query": ...} per line)')
     batch = args.batch is not None
     queries = _batch_queries(user_path(args.batch)) if batch else [(args.query, None)]
     failed = 0

@@ -4,11 +4,14 @@ options (`--home`, `--model`) mean."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from app.config import Config, load_config
 from app.paths import resolve_home
+from memory_graph.store.marks import Mark
 from memory_graph.transcripts.parsed import FORMATS
 
 PROG = "reverie"
@@ -67,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         _global_options(sub, suppress=True)
+        # A misuse found after parsing is reported with this command's usage (`parse`).
+        sub.set_defaults(command_parser=sub)
         return sub
 
     command("tui", "open the terminal app (the default)")
@@ -130,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     exporting = graph_commands.add_parser(
         "export", help="write the graph: .graphml, .json (node-link), .dot or .mmd (Mermaid)"
     )
+    _global_options(exporting, suppress=True)
+    exporting.set_defaults(command_parser=exporting)
     exporting.add_argument("file", metavar="FILE")
     exporting.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
@@ -140,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     forgetting.add_argument("--reason", default="", help="kept in the forget log")
     forgetting.add_argument(
         "--vacuum", action="store_true", help="also rewrite the file so nothing of it remains"
+    )
+    forgetting.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask first (needed without a terminal to ask on)",
     )
 
     privacy = command(
@@ -154,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "say how a session went (success, failure) or what a reply was worth (good, bad)",
     )
     marking.add_argument("id", type=_session_id, metavar="SESSION")
-    marking.add_argument("verdict", choices=["success", "failure", "good", "bad"])
+    marking.add_argument("verdict", choices=[str(mark) for mark in Mark])
     marking.add_argument(
         "--message",
         type=_whole_number(1, "a message id"),
@@ -222,6 +234,46 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id", type=_session_id, help="session id")
     show.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def check_usage(args: argparse.Namespace) -> None:
+    """The combinations of arguments argparse cannot check: a misuse prints the command's usage
+    and exits 2, as argparse's own checks do."""
+    problem = _misuse(args)
+    if problem is not None:
+        args.command_parser.error(problem)
+
+
+def _misuse(args: argparse.Namespace) -> str | None:
+    """What is wrong with a combination of arguments, or None."""
+    if args.command == "adopt":
+        if bool(args.ids) == bool(args.all):
+            return "name the proposals to adopt, or --all (not both)"
+        if args.statement is not None and len(args.ids) != 1:
+            return "--as edits one proposal: name exactly one"
+    if args.command == "recall" and (args.query is None) == (args.batch is None):
+        return 'give a query, or --batch FILE (one {"query": ...} per line)'
+    if args.command == "mark" and args.message is not None and Mark(args.verdict).of_session:
+        return "--message marks a reply: use good or bad with it"
+    if args.command == "forget" and not args.yes and not sys.stdin.isatty():
+        # Nobody to ask: a script must say --yes rather than have the deletion assumed.
+        return "forget asks before it deletes; with no terminal to ask on, pass --yes"
+    if args.command == "export" and not args.ids and _reads_as_session_id(args.file):
+        # `reverie export 1` would otherwise write every session into a file named `1`.
+        return (
+            f"{args.file} reads as a session id, but FILE is missing: "
+            f"`reverie export {args.file} FILE` (a file named {args.file}: ./{args.file})"
+        )
+    return None
+
+
+def _reads_as_session_id(file: str) -> bool:
+    """A lone export argument that is a whole number and not a path that exists."""
+    try:
+        _session_id(file)
+    except argparse.ArgumentTypeError:
+        return False
+    return not Path(file).exists()
 
 
 def _version() -> str:

@@ -9,20 +9,25 @@ from typing import Any
 
 from app.cli.output import print_json
 from app.cli.parser import config_for
-from app.errors import UserError
 from app.origins import listed_title, origin_label
 from app.terminal import visible, when
 from memory_graph.store.content import tool_result_text
 from memory_graph.store.records import RECALL_EVENT, Message, Session
 from memory_graph.store.session_log import SessionLog
 
+SOURCE_WIDTH = len("claude-code private")
+"""The source column fits the longest source with its private mark, so titles line up."""
+HEADER = f"{'id':>6}  {'last active':<16}  {'messages':>8}  {'source':<{SOURCE_WIDTH}}  title"
+
 
 def _session_line(session: Session) -> str:
     last = when(session.started, session.ended)
-    flags = " private" if session.private else ""
+    source = session.source + (" private" if session.private else "")
     title = " ".join(listed_title(session).split()) or "(untitled)"
-    count = f"{session.message_count:>5} msgs"
-    return visible(f"{session.id:>6}  {last}  {count}  {session.source}{flags}  {title}")
+    return visible(
+        f"{session.id:>6}  {last:<16}  {session.message_count:>8}  "
+        f"{source:<{SOURCE_WIDTH}}  {title}"
+    )
 
 
 async def list_sessions(args: argparse.Namespace) -> int:
@@ -34,6 +39,7 @@ async def list_sessions(args: argparse.Namespace) -> int:
     elif not sessions:
         print('no sessions yet: run `reverie` or `reverie chat "…"`', file=sys.stderr)
     else:
+        print(HEADER)
         for session in sessions:
             print(_session_line(session))
     return 0
@@ -85,6 +91,8 @@ async def show(args: argparse.Namespace) -> int:
         return 0
     print(visible(f"session {session.id}: {session.title or '(untitled)'}"))
     print(visible(f"source {session.source}, started {session.started}, outcome {session.outcome}"))
+    if session.continues_id is not None:
+        print(f"continues session {session.continues_id} (imported, read-only)")
     recalls = {e.message_id: e.data for e in events if e.kind == RECALL_EVENT and e.message_id}
     for message in messages:
         if message.role == "system":
@@ -117,9 +125,7 @@ async def mark_session(args: argparse.Namespace) -> int:
     from memory_graph.store.marks import Mark, mark
 
     config = config_for(args)
-    verdict = Mark(args.verdict)
-    if verdict.of_session and args.message is not None:
-        raise UserError("--message marks a reply: use good or bad with it")
+    verdict = Mark(args.verdict)  # with --message, a reply's (checked by the parser)
     async with await SessionLog.open(config.home) as log:
         marked = await mark(log, args.id, verdict, args.message)
     what = f"session {args.id}" if verdict.of_session else f"reply {marked} of session {args.id}"

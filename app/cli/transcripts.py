@@ -5,29 +5,45 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 
 from app.cli.output import output_file, print_json
 from app.cli.parser import config_for
 from app.errors import UserError
 from app.files import private_file
 from app.paths import user_path
-from app.terminal import visible
+from app.terminal import plural, visible
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import ImportReport, ImportStopped, import_paths
-from memory_graph.transcripts.parsed import Problem
 from memory_graph.transcripts.reverie_format import export_lines
 
 PROBLEMS_SHOWN = 20
 """Skipped lines listed on stderr; `--json` lists them all."""
 
 
-def print_problems(problems: Sequence[Problem]) -> None:
-    limit = PROBLEMS_SHOWN
-    for problem in problems[:limit]:
+def print_problems(report: ImportReport, said: set[str] | None = None) -> None:
+    """Every file that failed, with why, then the lines skipped in the others (the first
+    PROBLEMS_SHOWN). `said`: failures already printed, not printed again (`reverie watch`
+    tries a failed file at each sweep)."""
+    for failure in failed_lines(report):
+        if said is None or failure not in said:
+            print(visible(f"not imported: {failure}"), file=sys.stderr)
+        if said is not None:
+            said.add(failure)
+    skipped = [problem for problem in report.problems if problem.path not in report.failed]
+    for problem in skipped[:PROBLEMS_SHOWN]:
         print(visible(f"skipped {problem}"), file=sys.stderr)
-    if len(problems) > limit:
-        print(f"… and {len(problems) - limit} more skipped", file=sys.stderr)
+    if len(skipped) > PROBLEMS_SHOWN:
+        print(f"… and {len(skipped) - PROBLEMS_SHOWN} more skipped", file=sys.stderr)
+
+
+def failed_lines(report: ImportReport) -> list[str]:
+    """A failed file each: its path and its first problem (and how many more it had)."""
+    lines = []
+    for path, problems in report.failures():
+        first = str(problems[0]) if problems else f"{path}: nothing importable"
+        more = f" (and {plural(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
+        lines.append(first + more)
+    return lines
 
 
 def import_summary(report: ImportReport) -> str:
@@ -39,7 +55,11 @@ def import_summary(report: ImportReport) -> str:
     ]
     if report.unchanged:
         parts.append(f"{report.unchanged} unchanged")
-    parts.append(f"{report.skipped} skipped")
+    if report.failed:
+        parts.append(f"{len(report.failed)} failed (not imported; tried again next time)")
+    # Lines skipped in files that were imported; a failed file's problems are its own line.
+    skipped = sum(1 for problem in report.problems if problem.path not in report.failed)
+    parts.append(f"{skipped} skipped")
     return "imported " + ", ".join(parts)
 
 
@@ -66,12 +86,15 @@ async def import_transcripts(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     if report.sessions_seen == 0 and report.unchanged == 0 and report.resumed == 0:
-        first = f": {report.problems[0]}" if report.problems else ""
-        raise UserError(f"nothing importable in {' '.join(args.paths)}{first}")
+        # One line that names every file that failed, and why.
+        why = "; ".join(failed_lines(report)) or "; ".join(map(str, report.problems[:1]))
+        raise UserError(
+            f"nothing importable in {' '.join(args.paths)}" + (f": {why}" if why else "")
+        )
     if args.json:
         print_json(report.to_json())
     else:
-        print_problems(report.problems)
+        print_problems(report)
         print(import_summary(report))
     return 0
 

@@ -75,9 +75,16 @@ TOOL = {
 }
 
 
+@dataclass(frozen=True)
+class PlainAnswer:
+    """What a model said when it answered without the tool call it was told to make."""
+
+    text: str
+
+
 class ModelCall(Protocol):
     """Sends one Messages API request (without the model id, which it names in `model`) and
-    returns the input of the tool call the model answered with."""
+    returns the input of the tool call the model answered with, or a PlainAnswer."""
 
     model: str
 
@@ -92,6 +99,25 @@ class ModelExchange:
     answer: Any
     rejected_citations: int
     rejected_patterns: int
+
+
+class UnusableAnswer(Exception):
+    """The model's answer held no patterns to read (plain text, or a call without a list of
+    them): the dream fails, with the exchange kept for its audit, rather than pass for one
+    that found nothing."""
+
+    def __init__(self, reason: str, exchange: ModelExchange) -> None:
+        super().__init__(f"the model's answer was unusable: {reason}")
+        self.exchange = exchange
+
+
+def _unusable(answer: Any) -> str | None:
+    """Why an answer cannot be read as patterns, or None when it can (an empty list can)."""
+    if isinstance(answer, PlainAnswer):
+        return f"plain text instead of the {TOOL_NAME} tool call"
+    if not isinstance(answer, dict) or not isinstance(answer.get("patterns"), list):
+        return f"a {TOOL_NAME} call without a list of patterns"
+    return None
 
 
 def _redacted_head(text: str) -> str:
@@ -211,6 +237,13 @@ async def extract(
     if not shown:
         return [], None
     answer = await call(request)
+    problem = _unusable(answer)
+    if problem is not None:
+        kept = {
+            "unusable": problem,
+            **({"text": answer.text} if isinstance(answer, PlainAnswer) else {"answer": answer}),
+        }
+        raise UnusableAnswer(problem, ModelExchange(request, kept, 0, 0))
     texts = {m.id: m.text for view in views for m in view.messages if m.id in shown}
     found, refused_citations, refused_patterns = read_answer(answer, shown, texts)
     return found, ModelExchange(request, answer, refused_citations, refused_patterns)

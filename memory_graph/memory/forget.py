@@ -13,7 +13,7 @@ nothing of its content).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import aiosqlite
 
@@ -30,7 +30,7 @@ UNWORDED = "(its wording came from a forgotten session; a new wording waits in t
 
 @dataclass(frozen=True)
 class Forgotten:
-    """What forgetting a session removed."""
+    """What forgetting a session removed (or, previewed, would remove)."""
 
     session_id: int
     external_id: str
@@ -40,19 +40,20 @@ class Forgotten:
     proposals: int
     reworded: tuple[int, ...] = ()
     """Memories retired because their wording came from the session; a re-wording is pending."""
+    kept: tuple[int, ...] = ()
+    """Memories that stay, backed by other sessions, without this one's evidence."""
+    statements: dict[int, str] = field(default_factory=dict)
+    """What each memory above said before the session went."""
+    title: str = ""
+    source: str = ""
 
-    @property
-    def message(self) -> str:
-        """One line for the person who asked."""
-        memories = f", {len(self.memories)} memories" if self.memories else ""
-        proposals = f", {self.proposals} proposals" if self.proposals else ""
-        reworded = (
-            f", {len(self.reworded)} memories to re-word (see the inbox)" if self.reworded else ""
-        )
-        return (
-            f"forgot session {self.session_id}: {self.messages} messages"
-            f"{memories}{proposals}{reworded}"
-        )
+
+class _Previewed(Exception):
+    """Ends a preview's transaction, which rolls back, carrying what it would have done."""
+
+    def __init__(self, forgotten: Forgotten) -> None:
+        super().__init__("previewed")
+        self.forgotten = forgotten
 
 
 async def _ids(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -> list[int]:
@@ -63,70 +64,105 @@ async def _ids(conn: aiosqlite.Connection, sql: str, args: tuple[object, ...]) -
 async def forget(log: Database, session_id: int, reason: str = "") -> Forgotten:
     """Remove a session and everything derived only from it, in one transaction."""
     async with log.transaction() as conn:
-        async with conn.execute(
-            "SELECT external_id FROM sessions WHERE id = ?", (session_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            raise StoreError(f"there is no session {session_id}: `reverie sessions` lists them")
-        external_id = str(row[0])
-        # Logged first: the append-only triggers let a logged session's rows go.
-        logged = await _ids(
+        return await _forget(conn, session_id, reason)
+
+
+async def preview(log: Database, session_id: int) -> Forgotten:
+    """What `forget` would remove, found by forgetting in a transaction that is rolled back:
+    the very same steps, so what a person is asked to confirm is exactly what will go."""
+    try:
+        async with log.transaction() as conn:
+            raise _Previewed(await _forget(conn, session_id, ""))
+    except _Previewed as previewed:
+        return previewed.forgotten
+
+
+async def _forget(conn: aiosqlite.Connection, session_id: int, reason: str) -> Forgotten:
+    async with conn.execute(
+        "SELECT external_id, title, source FROM sessions WHERE id = ?", (session_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise StoreError(f"there is no session {session_id}: `reverie sessions` lists them")
+    external_id, title, source = str(row[0]), str(row[1] or ""), str(row[2])
+    # Logged first: the append-only triggers let a logged session's rows go.
+    logged = await _ids(
+        conn,
+        "INSERT INTO forget_log (session_id, external_id, reason, created) "
+        "VALUES (?, ?, ?, ?) RETURNING id",
+        (session_id, external_id, reason, now_iso()),
+    )
+    sourced = await _ids_and_texts(
+        conn,
+        "SELECT v.node_id, v.statement FROM statement_versions v JOIN messages m "
+        "ON m.id = v.source_message_id WHERE m.session_id = ?",
+        (session_id,),
+    )
+    # Every wording of every memory the session backs, read before any of it goes: those
+    # of memories that leave (or lose their wording) are copies to take out too, whatever
+    # their recorded source (rows from before sources were recorded have none).
+    touched = await _ids_and_texts(
+        conn,
+        "SELECT v.node_id, v.statement FROM statement_versions v WHERE v.node_id IN "
+        "(SELECT node_id FROM node_evidence WHERE session_id = ?)",
+        (session_id,),
+    )
+    statements = dict(
+        await _ids_and_texts(
             conn,
-            "INSERT INTO forget_log (session_id, external_id, reason, created) "
-            "VALUES (?, ?, ?, ?) RETURNING id",
-            (session_id, external_id, reason, now_iso()),
-        )
-        sourced = await _ids_and_texts(
-            conn,
-            "SELECT v.node_id, v.statement FROM statement_versions v JOIN messages m "
-            "ON m.id = v.source_message_id WHERE m.session_id = ?",
+            "SELECT id, statement FROM nodes WHERE id IN "
+            "(SELECT node_id FROM node_evidence WHERE session_id = ?) ORDER BY id",
             (session_id,),
         )
-        # Every wording of every memory the session backs, read before any of it goes: those
-        # of memories that leave (or lose their wording) are copies to take out too, whatever
-        # their recorded source (rows from before sources were recorded have none).
-        touched = await _ids_and_texts(
-            conn,
-            "SELECT v.node_id, v.statement FROM statement_versions v WHERE v.node_id IN "
-            "(SELECT node_id FROM node_evidence WHERE session_id = ?)",
-            (session_id,),
-        )
-        await _scrub_attributes(conn, session_id)
-        memories = await _forget_memories(conn, session_id)
-        # After the evidence went: the proposal is made against the memory as it is left.
-        reworded = await _reword(conn, session_id, {node for node, _ in sourced})
-        gone = set(memories) | set(reworded)
-        wordings = {text for _, text in sourced} | {t for node, t in touched if node in gone}
-        await _scrub_copies(conn, session_id, logged[0], wordings, gone)
-        proposals = await _forget_proposals(conn, session_id)
-        await conn.execute(
-            "DELETE FROM statement_versions WHERE source_message_id IN "
-            "(SELECT id FROM messages WHERE session_id = ?)",
-            (session_id,),
-        )
-        await conn.execute("DELETE FROM observations WHERE session_id = ?", (session_id,))
-        # A dream's request to a model held the session's text.
-        await conn.execute(
-            "DELETE FROM dream_model_calls WHERE instr(request, ?) > 0",
-            (f'<session id=\\"{session_id}\\"',),
-        )
-        await conn.execute(
-            "UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", (session_id,)
-        )
-        await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
-        await conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
-        # Before the messages they point to (a foreign key), which the trigger checks against.
-        await conn.execute(
-            "DELETE FROM message_origins WHERE message_id IN "
-            "(SELECT id FROM messages WHERE session_id = ?)",
-            (session_id,),
-        )
-        cursor = await conn.execute("DELETE FROM messages WHERE session_id = ?", (session_id,))
-        messages = cursor.rowcount
-        await cursor.close()
-        await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-    return Forgotten(session_id, external_id, messages, memories, proposals, reworded)
+    )
+    touched_nodes = tuple(statements)
+    await _scrub_attributes(conn, session_id)
+    memories = await _forget_memories(conn, session_id)
+    # After the evidence went: the proposal is made against the memory as it is left.
+    reworded = await _reword(conn, session_id, {node for node, _ in sourced})
+    gone = set(memories) | set(reworded)
+    wordings = {text for _, text in sourced} | {t for node, t in touched if node in gone}
+    await _scrub_copies(conn, session_id, logged[0], wordings, gone)
+    proposals = await _forget_proposals(conn, session_id)
+    await conn.execute(
+        "DELETE FROM statement_versions WHERE source_message_id IN "
+        "(SELECT id FROM messages WHERE session_id = ?)",
+        (session_id,),
+    )
+    await conn.execute("DELETE FROM observations WHERE session_id = ?", (session_id,))
+    # A dream's request to a model held the session's text.
+    await conn.execute(
+        "DELETE FROM dream_model_calls WHERE instr(request, ?) > 0",
+        (f'<session id=\\"{session_id}\\"',),
+    )
+    await conn.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", (session_id,))
+    await conn.execute(
+        "UPDATE sessions SET continues_id = NULL WHERE continues_id = ?", (session_id,)
+    )
+    await conn.execute("DELETE FROM drafts WHERE session_id = ?", (session_id,))
+    await conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+    # Before the messages they point to (a foreign key), which the trigger checks against.
+    await conn.execute(
+        "DELETE FROM message_origins WHERE message_id IN "
+        "(SELECT id FROM messages WHERE session_id = ?)",
+        (session_id,),
+    )
+    cursor = await conn.execute("DELETE FROM messages WHERE session_id = ?", (session_id,))
+    messages = cursor.rowcount
+    await cursor.close()
+    await conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+    return Forgotten(
+        session_id,
+        external_id,
+        messages,
+        memories,
+        proposals,
+        reworded,
+        kept=tuple(node for node in touched_nodes if node not in memories),
+        statements=statements,
+        title=title,
+        source=source,
+    )
 
 
 async def _ids_and_texts(

@@ -556,6 +556,14 @@ ALTER TABLE decisions ADD COLUMN batch INTEGER;
 CREATE INDEX decisions_by_batch ON decisions (batch) WHERE batch IS NOT NULL;
 """
 
+# An imported session is read-only (only its importer adds to it): continuing it starts a
+# session of Reverie's own that says which one it continues. Not `parent_id`, which means
+# spawned by (a sub-agent counts toward its parent's support; a continuation is a session
+# of its own).
+_SESSION_CONTINUATIONS = """
+ALTER TABLE sessions ADD COLUMN continues_id INTEGER REFERENCES sessions (id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -576,6 +584,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("017_proposal_sources", _PROPOSAL_SOURCES, rebuilds=True),
     Migration("018_rescoping", _RESCOPING),
     Migration("019_decision_batches", _DECISION_BATCHES),
+    Migration("020_session_continuations", _SESSION_CONTINUATIONS),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

@@ -99,6 +99,10 @@ def stored_time(text: str | None) -> str | None:
     return iso(moment) if moment is not None else None
 
 
+NATIVE_SOURCE = "reverie"
+"""The source of the sessions Reverie itself records (the agent's)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     """A conversation, native or imported."""
@@ -117,6 +121,13 @@ class Session:
     cwd: str | None = None
     """The working directory the session ran in, when its source says (imports of OpenAI-style
     logs do not)."""
+    continues_id: int | None = None
+    """The imported session this one continues (imported ones are read-only)."""
+
+    @property
+    def imported(self) -> bool:
+        """Whether an importer wrote it: then only that importer adds to it."""
+        return self.source != NATIVE_SOURCE
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` shape of a session."""
@@ -132,6 +143,7 @@ class Session:
             "private": self.private,
             "parent_id": self.parent_id,
             "cwd": self.cwd,
+            "continues_id": self.continues_id,
             "messages": self.message_count,
         }
 

@@ -19,6 +19,7 @@ from memory_graph.store.drafts import Drafts
 from memory_graph.store.errors import StoreError
 from memory_graph.store.origins import kept, person_text, record_origins
 from memory_graph.store.records import (
+    NATIVE_SOURCE,
     Block,
     Event,
     Message,
@@ -35,7 +36,7 @@ from memory_graph.store.sql import SESSION_DEPTH, roots_cte, stamp_change, where
 
 _SESSION_COLUMNS = (
     "s.id, s.source, s.external_id, s.title, s.started, s.ended, s.model, s.outcome, "
-    "s.private, s.parent_id, s.cwd"
+    "s.private, s.parent_id, s.cwd, s.continues_id"
 )
 _MESSAGE_COLUMNS = (
     "m.id, m.session_id, m.seq, m.role, m.content, m.text, m.meta, m.external_id, m.created, "
@@ -66,6 +67,7 @@ def _session(row: sqlite3.Row, message_count: int = 0) -> Session:
         parent_id=row["parent_id"],
         message_count=message_count,
         cwd=row["cwd"],
+        continues_id=row["continues_id"],
     )
 
 
@@ -117,7 +119,7 @@ class SessionLog(Database):
     async def create_session(
         self,
         *,
-        source: str = "reverie",
+        source: str = NATIVE_SOURCE,
         external_id: str | None = None,
         title: str = "",
         model: str | None = None,
@@ -125,12 +127,13 @@ class SessionLog(Database):
         private: bool = False,
         parent_id: int | None = None,
         cwd: str | None = None,
+        continues_id: int | None = None,
     ) -> Session:
         """Start a new session; native sessions get a random external id that survives export."""
         async with self.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO sessions (source, external_id, title, started, model, private, "
-                "parent_id, cwd) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "parent_id, cwd, continues_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     source,
                     external_id or uuid.uuid4().hex,
@@ -140,6 +143,7 @@ class SessionLog(Database):
                     int(private),
                     parent_id,
                     cwd,
+                    continues_id,
                 ),
             )
             row = await cursor.fetchone()

@@ -66,6 +66,16 @@ class ImportReport:
     lines: int = 0
     ignored: int = 0
     problems: list[Problem] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)
+    """Files nothing could be imported from, for the reasons among `problems`: never recorded
+    as read, so the next import tries them again."""
+
+    def failures(self) -> list[tuple[Path, list[Problem]]]:
+        """Each failed file with its problems, in the order they failed."""
+        return [
+            (path, [problem for problem in self.problems if problem.path == path])
+            for path in self.failed
+        ]
 
     @property
     def skipped(self) -> int:
@@ -84,6 +94,7 @@ class ImportReport:
             "ignored": self.ignored,
             "skipped": self.skipped,
             "problems": [problem.to_json() for problem in self.problems],
+            "files_failed": [str(path) for path in self.failed],
         }
 
 
@@ -193,12 +204,18 @@ async def import_file(
     parsed = ParsedFile()
     sessions = PARSERS[fmt](path, parsed, offset, first_line, final=final)
     report.files += 1
+    seen, problems = report.sessions_seen, len(report.problems)
     try:
         # Parsed in a thread and stored one session at a time: memory holds one session.
         while (session := await asyncio.to_thread(next, sessions, None)) is not None:
             await _store(log, path, session, report)
     finally:
         report.problems.extend(parsed.problems)
+    if report.sessions_seen == seen and len(report.problems) > problems:
+        # Nothing of it could be imported: no cursor, so that the next import reads it again
+        # (and says why again) rather than count it unchanged.
+        report.failed.append(path)
+        return
     report.lines += parsed.lines
     report.ignored += parsed.ignored
     for hint in parsed.titles:
@@ -259,7 +276,7 @@ async def import_files(
         detected = await asyncio.to_thread(detect, path)
         if fmt is not None and detected not in (None, fmt):
             # A forced format that the content contradicts would import garbage.
-            report.problems.append(Problem(path, None, f"is {detected}, not {fmt}; not imported"))
+            _failed(report, path, f"is {detected}, not {fmt}; not imported")
             continue
         file_format = fmt or detected
         if file_format is None:
@@ -268,20 +285,25 @@ async def import_files(
                     f"{path}: not a transcript Reverie can read; pass --format "
                     f"({', '.join(FORMATS)}) if it is one"
                 )
-            report.problems.append(Problem(path, None, "not a transcript format Reverie reads"))
+            _failed(report, path, "not a transcript format Reverie reads")
             continue
         try:
             await import_file(log, path, file_format, report, final=final)
         except OSError as error:
-            report.problems.append(Problem(path, None, f"cannot read: {error.strerror or error}"))
+            _failed(report, path, f"cannot read: {error.strerror or error}")
         except (StoreError, asyncio.CancelledError):
             raise
         except Exception as error:
             # A parser bug must not stop the other files, nor kill `reverie watch`.
-            reason = f"could not be imported ({type(error).__name__}: {error})"
-            report.problems.append(Problem(path, None, reason))
+            _failed(report, path, f"could not be imported ({type(error).__name__}: {error})")
     if on_file is not None and files:
         on_file(len(files), len(files), files[-1])
+
+
+def _failed(report: ImportReport, path: Path, reason: str) -> None:
+    report.problems.append(Problem(path, None, reason))
+    if path not in report.failed:
+        report.failed.append(path)
 
 
 async def import_paths(
