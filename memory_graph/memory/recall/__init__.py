@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
+from memory_graph.memory.recall.dates import periods
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
 from memory_graph.memory.recall.memories import candidates, evidence, seeds, spread, weight
@@ -99,7 +100,7 @@ async def recall(
         key=lambda item: (-item[0], item[1]),
     )[:k]
     speaker = await named_speaker(log, text, words)
-    earlier = await episodes(log, any_of(words), k, exclude_session, speaker)
+    earlier = await episodes(log, any_of(words), k, exclude_session, speaker, periods(text))
     order = _fused([nodes[node_id][0] for _, node_id in memories], len(earlier))[:k]
     chosen = [memories[rank][1] for source, rank, _ in order if source == "memory"]
     linked = await evidence(log, chosen, words)

@@ -7,8 +7,10 @@ import re
 import sqlite3
 
 from memory_graph.memory.evidence import evidence_link
+from memory_graph.memory.recall.dates import Period
 from memory_graph.memory.recall.results import RecallHit
 from memory_graph.memory.recall.tuning import (
+    DATE_BOOST,
     EPISODE_CANDIDATES,
     EPISODE_CHARACTERS,
     NAMED,
@@ -88,13 +90,17 @@ async def episodes(
     limit: int,
     exclude_session: int | None,
     speaker: str | None = None,
+    when: list[Period] | None = None,
 ) -> list[RecallHit]:
     """The messages of other sessions (not private) that match best, with their context, as
     episode hits: a message's score is its own BM25, NEIGHBOUR_SHARE of its neighbours' (so the
-    answer after a matching question is found too), a share of its session's, and a boost when
-    the query names its speaker."""
+    answer after a matching question is found too), a share of its session's, a boost when
+    the query names its speaker, and one when it was said in a period the query names
+    (`when`, from `dates.periods`)."""
+    # When a message was said is read only when the query names a period.
+    said = "m.created" if when else "NULL"
     fetched = await log.connection.execute_fetchall(
-        "SELECT m.id, m.session_id, m.seq, m.role, hit.score "
+        f"SELECT m.id, m.session_id, m.seq, m.role, hit.score, {said} "
         "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
         "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
         "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
@@ -102,14 +108,16 @@ async def episodes(
         f"AND {_OWN_WORDS} AND {_NOT_TAKEN_BACK}",
         (query, EPISODE_CANDIDATES, exclude_session or 0),
     )
+    rows = list(fetched)
     matched = [
         (int(row[0]), int(row[1]), int(row[2]), str(row[3]), max(float(row[4]), 1e-6))
-        for row in fetched
+        for row in rows
     ]
     if not matched:
         return []
     own = {(session, seq): score for _, session, seq, _, score in matched}
     places = {(session, seq): (message_id, role) for message_id, session, seq, role, _ in matched}
+    created = {(int(row[1]), int(row[2])): str(row[5]) for row in rows}
     missing = sorted(
         {(session, seq + step) for session, seq in own for step in (-1, 1)} - own.keys()
     )
@@ -118,13 +126,14 @@ async def episodes(
         chunk = missing[start : start + 400]
         pairs = ", ".join(["(?, ?)"] * len(chunk))
         fetched = await log.connection.execute_fetchall(
-            f"SELECT m.id, m.session_id, m.seq, m.role FROM (VALUES {pairs}) AS v "
+            f"SELECT m.id, m.session_id, m.seq, m.role, {said} FROM (VALUES {pairs}) AS v "
             "JOIN messages m ON m.session_id = v.column1 AND m.seq = v.column2 "
             f"WHERE m.role IN {CONVERSATION} AND {_OWN_WORDS}",
             [value for pair in chunk for value in pair],
         )
-        for message_id, session, seq, role in fetched:
+        for message_id, session, seq, role, moment in fetched:
             places[(int(session), int(seq))] = (int(message_id), str(role))
+            created[(int(session), int(seq))] = str(moment)
     sessions: dict[int, float] = {}
     for (session, _), score in own.items():
         sessions[session] = sessions.get(session, 0.0) + score
@@ -137,6 +146,8 @@ async def episodes(
         score += SESSION_SHARE * best * sessions[session] / best_session
         if role == speaker:
             score *= SPEAKER_BOOST
+        if when and _said_then(created[(session, seq)], when):
+            score *= DATE_BOOST
         scored.append((score, message_id))
     scored.sort(key=lambda item: (-item[0], item[1]))
     scored = scored[:limit]
@@ -161,6 +172,10 @@ async def episodes(
             continue
         hits.append(episode_hit(row, quoted, score / total))
     return hits
+
+
+def _said_then(created: str, when: list[Period]) -> bool:
+    return any(period.holds(created) for period in when)
 
 
 EPISODE_COLUMNS = (

@@ -60,3 +60,9 @@ NAMES_TRIED = 3
 """Capitalized words of a query tried as names, the first ones: a pasted log has hundreds."""
 FUSION_K = 60
 """Reciprocal rank fusion's constant: how much the top ranks dominate."""
+DATE_BOOST = 3.0
+"""A message said in the period the query names (`dates`) counts this much more: "what did
+Maria do in July 2023" asks about what was said then."""
+DATE_AFTERWARDS_DAYS = 7
+"""Days after a period named by a query that still count as said then: what happened is told
+in the days that follow ("last weekend we went camping")."""
