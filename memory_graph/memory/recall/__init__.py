@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
+from memory_graph.memory.recall.dates import periods
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
 from memory_graph.memory.recall.memories import (
@@ -161,7 +162,7 @@ async def _earlier(
     """The earlier messages that match `words` best, read on the log's second connection."""
     reader = await log.reader()
     speaker = await named_speaker(reader, text, words)
-    return await episodes(reader, any_of(words), k, exclude_session, speaker)
+    return await episodes(reader, any_of(words), k, exclude_session, speaker, periods(text))
 
 
 def _fused(memories: list[MemoryKind], episodes: int) -> list[tuple[str, int, float]]:

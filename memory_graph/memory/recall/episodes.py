@@ -7,14 +7,16 @@ import re
 import sqlite3
 
 from memory_graph.memory.evidence import evidence_link
+from memory_graph.memory.recall.dates import Period
 from memory_graph.memory.recall.results import RecallHit
 from memory_graph.memory.recall.tuning import (
+    DATE_BOOST,
     EPISODE_CANDIDATES,
     EPISODE_CHARACTERS,
     NAMED,
     NAMED_ODDS,
     NAMES_TRIED,
-    NEIGHBOUR_SHARE,
+    NEIGHBOURHOOD,
     SESSION_SHARE,
     SPEAKER_BOOST,
 )
@@ -88,13 +90,17 @@ async def episodes(
     limit: int,
     exclude_session: int | None,
     speaker: str | None = None,
+    when: list[Period] | None = None,
 ) -> list[RecallHit]:
     """The messages of other sessions (not private) that match best, with their context, as
-    episode hits: a message's score is its own BM25, NEIGHBOUR_SHARE of its neighbours' (so the
-    answer after a matching question is found too), a share of its session's, and a boost when
-    the query names its speaker."""
+    episode hits: a message's score is its own BM25, a share of its neighbours' up to two turns
+    away (`NEIGHBOURHOOD`: the answer after a matching question is found too), a share of its
+    session's, a boost when the query names its speaker, and one when it was said in a period
+    the query names (`when`, from `dates.periods`)."""
+    # When a message was said is read only when the query names a period.
+    said = "m.created" if when else "NULL"
     fetched = await log.connection.execute_fetchall(
-        "SELECT m.id, m.session_id, m.seq, m.role, hit.score "
+        f"SELECT m.id, m.session_id, m.seq, m.role, hit.score, {said} "
         "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
         "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
         "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
@@ -102,41 +108,46 @@ async def episodes(
         f"AND {_OWN_WORDS} AND {_NOT_TAKEN_BACK}",
         (query, EPISODE_CANDIDATES, exclude_session or 0),
     )
+    rows = list(fetched)
     matched = [
         (int(row[0]), int(row[1]), int(row[2]), str(row[3]), max(float(row[4]), 1e-6))
-        for row in fetched
+        for row in rows
     ]
     if not matched:
         return []
     own = {(session, seq): score for _, session, seq, _, score in matched}
     places = {(session, seq): (message_id, role) for message_id, session, seq, role, _ in matched}
+    created = {(int(row[1]), int(row[2])): str(row[5]) for row in rows}
     missing = sorted(
-        {(session, seq + step) for session, seq in own for step in (-1, 1)} - own.keys()
+        {(session, seq + step) for session, seq in own for step in NEIGHBOURHOOD} - own.keys()
     )
     for start in range(0, len(missing), 400):
         # 400 pairs are 800 parameters: under SQLite's oldest limit (999), as where_in is.
         chunk = missing[start : start + 400]
         pairs = ", ".join(["(?, ?)"] * len(chunk))
         fetched = await log.connection.execute_fetchall(
-            f"SELECT m.id, m.session_id, m.seq, m.role FROM (VALUES {pairs}) AS v "
+            f"SELECT m.id, m.session_id, m.seq, m.role, {said} FROM (VALUES {pairs}) AS v "
             "JOIN messages m ON m.session_id = v.column1 AND m.seq = v.column2 "
             f"WHERE m.role IN {CONVERSATION} AND {_OWN_WORDS}",
             [value for pair in chunk for value in pair],
         )
-        for message_id, session, seq, role in fetched:
+        for message_id, session, seq, role, moment in fetched:
             places[(int(session), int(seq))] = (int(message_id), str(role))
+            created[(int(session), int(seq))] = str(moment)
     sessions: dict[int, float] = {}
     for (session, _), score in own.items():
         sessions[session] = sessions.get(session, 0.0) + score
     best, best_session = max(own.values()), max(sessions.values())
     scored = []
     for (session, seq), (message_id, role) in places.items():
-        score = own.get((session, seq), 0.0) + NEIGHBOUR_SHARE * (
-            own.get((session, seq - 1), 0.0) + own.get((session, seq + 1), 0.0)
+        score = own.get((session, seq), 0.0) + sum(
+            share * own.get((session, seq + step), 0.0) for step, share in NEIGHBOURHOOD.items()
         )
         score += SESSION_SHARE * best * sessions[session] / best_session
         if role == speaker:
             score *= SPEAKER_BOOST
+        if when and _said_then(created[(session, seq)], when):
+            score *= DATE_BOOST
         scored.append((score, message_id))
     scored.sort(key=lambda item: (-item[0], item[1]))
     scored = scored[:limit]
@@ -161,6 +172,10 @@ async def episodes(
             continue
         hits.append(episode_hit(row, quoted, score / total))
     return hits
+
+
+def _said_then(created: str, when: list[Period]) -> bool:
+    return any(period.holds(created) for period in when)
 
 
 EPISODE_COLUMNS = (
