@@ -118,7 +118,9 @@ async def test_the_sidebar_nests_spawned_sessions_under_their_parent(
         ]
         await pilot.press("ctrl+f", "down", "down", "enter")
         await settle(pilot)
-        assert screen.session_id == ids[ROOT]
+        # Imported from Claude Code: shown as it is, continued in a new session if typed to.
+        assert screen.session_id is None and screen.continues is not None
+        assert screen.continues.id == ids[ROOT]
         folded = [str(turn.title) for turn in screen.query(OtherTurn)]
         assert [title.split("  ")[0] for title in folded] == ["harness · compaction summary"]
         assert folded[0].split("  ")[1].startswith("This session is being continued")

@@ -196,7 +196,9 @@ class ReverieApp(ReverieCore):
                 ChatScreen,
                 "Tool calls and turns you did not type are folded: tab moves to one, enter "
                 "opens or folds it. In the sidebar's search, down moves into the results and "
-                "enter opens one, read-only.",
+                "enter opens one: a session of Reverie's own goes on where it stopped; one "
+                "imported from another agent stays as it was, and what you send starts a new "
+                "session that continues it.",
             ),
             KeySection("Inbox", InboxScreen.BINDINGS, InboxScreen),
             KeySection(

@@ -25,10 +25,11 @@ from app.tui.widgets.sidebar import SessionsSidebar
 from app.tui.widgets.status_line import StatusLine
 from memory_graph.memory.inbox import count_pending
 from memory_graph.store.errors import StoreError
+from memory_graph.store.records import Session
 from memory_graph.store.session_log import SessionLog
 
 PROMPT = "Message Reverie…  (enter sends · F1 help)"
-READ_ONLY_PROMPT = "Read-only: ctrl+n starts a new session. Tab, enter opens a folded tool call."
+CONTINUE_PROMPT = "Imported from {source}: what you send starts a new session that continues it"
 PREIMPORT_AFTER_S = 1.0
 
 
@@ -75,7 +76,8 @@ class ChatScreen(Screen[None]):
         self.session_log: SessionLog | None = None
         self.agent: Agent | None = None
         self.session_id: int | None = None
-        self.read_only = False
+        self.continues: Session | None = None
+        """The imported session shown, which what is typed next continues in a new session."""
         self._reply: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -160,8 +162,6 @@ class ChatScreen(Screen[None]):
             return
         if self.agent is None:
             self.notify("Still opening the session log…", markup=False)
-        elif self.read_only:
-            self.notify(READ_ONLY_PROMPT, markup=False, severity="warning")
         elif self.replying:
             self.notify("A reply is running: escape cancels it.", markup=False)
         else:
@@ -174,9 +174,10 @@ class ChatScreen(Screen[None]):
         assert self.agent is not None
         try:
             if self.session_id is None:
-                session = await self.agent.new_session()
-                self.session_id = session.id
+                session = await self.agent.new_session(continues=self.continues)
+                self.session_id, self.continues = session.id, None
                 self.status_line.session = f"session {session.id}"
+                self.prompt.placeholder = PROMPT
             await self.conversation.add_user(text)
             observer = ScreenObserver(self.conversation, self.status_line)
             result = await self.agent.run_turn(self.session_id, text, observer)
@@ -252,7 +253,7 @@ class ChatScreen(Screen[None]):
             self.notify("A reply is running: escape cancels it first.", markup=False)
             return
         self.session_id = None
-        self.read_only = False
+        self.continues = None
         self.status_line.session = "new session"
         self.prompt.placeholder = PROMPT
         await self.conversation.clear()
@@ -331,7 +332,8 @@ class ChatScreen(Screen[None]):
         await self.open_session(event.session_id)
 
     async def open_session(self, session_id: int) -> None:
-        """Show an earlier session, read-only."""
+        """Show an earlier session: Reverie's own to go on with, an imported one to continue
+        in a new session."""
         if self.session_log is None:
             return
         if self.replying:
@@ -344,8 +346,14 @@ class ChatScreen(Screen[None]):
         events = await self.session_log.events(session.id)
         recalls = await turn_recalls(self.session_log, events)
         await self.conversation.show_messages(messages, recalls)
-        self.session_id = session.id
-        self.read_only = True
-        self.status_line.session = f"session {session.id} (read-only)"
-        self.prompt.placeholder = READ_ONLY_PROMPT
+        # Reverie's own session goes on where it stopped; an imported one is its importer's
+        # alone: what is typed starts a session of Reverie's that continues it.
+        self.session_id = None if session.imported else session.id
+        self.continues = session if session.imported else None
+        if session.imported:
+            self.status_line.session = f"session {session.id} ({session.source}, read-only)"
+            self.prompt.placeholder = CONTINUE_PROMPT.format(source=session.source)
+        else:
+            self.status_line.session = f"session {session.id}"
+            self.prompt.placeholder = PROMPT
         self.prompt.focus()
