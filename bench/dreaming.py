@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.seed import seeded_home, working_copy
 from dreamer.dream import dream
-from memory_graph.memory.inbox import with_evidence
+from memory_graph.memory.inbox import as_json
 from memory_graph.store.records import Block, Role
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
@@ -127,7 +127,7 @@ async def _taubench(home: Path) -> dict[str, Any]:
     async with await SessionLog.open(home) as log:
         await import_paths(log, [TAUBENCH])
         summary = await dream(log)
-        proposals = [item.to_json(evidence) for item, evidence in await with_evidence(log)]
+        proposals = await as_json(log)
         outcomes = {s.id: s.outcome for s in await log.list_sessions(limit=1000)}
     failures = [p for p in proposals if p["kind"] == "failure"]
     evidence = [e["session_id"] for p in failures for e in p["evidence"]]

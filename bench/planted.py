@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from dreamer.dream import dream
-from memory_graph.memory.inbox import with_evidence
+from memory_graph.memory.inbox import as_json
 from memory_graph.store.session_log import SessionLog
 from memory_graph.transcripts.importer import import_paths
 
@@ -288,7 +288,7 @@ async def dream_inbox(
         began = time.perf_counter()
         summary = await dream(log)
         seconds = time.perf_counter() - began
-        inbox = [item.to_json(evidence) for item, evidence in await with_evidence(log)]
+        inbox = await as_json(log)
         cited = (int(link["message_id"]) for item in inbox for link in item["evidence"])
         messages = await _message_texts(log, cited)
     run = {
