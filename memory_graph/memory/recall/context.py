@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from memory_graph.memory.projects import SCOPE
-from memory_graph.memory.recall.memories import RECALLABLE, weight
+from memory_graph.memory.recall.memories import RECALLABLE
 from memory_graph.memory.recall.results import RecallHit, tokens
-from memory_graph.memory.recall.standing import Weighed, standing, strongest_within
+from memory_graph.memory.recall.standing import Found, standing, strongest_within, weighed
 from memory_graph.memory.recall.tuning import DEFAULT_BUDGET, STANDING_CANDIDATES, STANDING_SHARE
 from memory_graph.memory.vocabulary import MemoryKind, RecallReason
 from memory_graph.store.database import Database
@@ -59,18 +59,15 @@ async def _project_memory(
         "ORDER BY n.support DESC LIMIT ?",
         (project, STANDING_CANDIDATES),
     )
-    weighed: list[Weighed] = [
-        (
-            weight(MemoryKind(kind), int(support), str(last_seen), now),
-            int(node_id),
-            MemoryKind(kind),
-            str(text),
-        )
+    found: list[Found] = [
+        (int(node_id), MemoryKind(kind), str(text), int(support), str(last_seen))
         for node_id, kind, text, support, last_seen in rows
         if int(node_id) not in taken and not MemoryKind(kind).derived
     ]
     hits = [
         RecallHit(node_id, kind, text, strength, [], None, RecallReason.PROJECT)
-        for strength, node_id, kind, text in strongest_within(weighed, budget)
+        for strength, node_id, kind, text in strongest_within(
+            await weighed(log, found, now), budget
+        )
     ]
     return hits

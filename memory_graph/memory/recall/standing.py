@@ -48,7 +48,7 @@ async def standing(
 ) -> list[RecallHit]:
     """The standing memories that apply in `project` (None: outside any) and fit in `budget`
     tokens, strongest first."""
-    found: list[tuple[int, MemoryKind, str, int, str]] = []
+    found: list[Found] = []
     for kind in STANDING_KINDS:
         # The strongest of each kind by support, from the index: a graph of 100,000
         # memories is not read whole for each turn.
@@ -68,12 +68,7 @@ async def standing(
             if not stands(kind, described, str(statement)) or not applies(scope, project):
                 continue
             found.append((int(node_id), kind, str(statement), int(support), str(last_seen)))
-    against = await contradicted(log, [node_id for node_id, *_ in found])
-    weighed: list[Weighed] = [
-        (weight(kind, support, last_seen, now, against.get(node_id, 0)), node_id, kind, statement)
-        for node_id, kind, statement, support, last_seen in found
-    ]
-    chosen = strongest_within(weighed, budget)
+    chosen = strongest_within(await weighed(log, found, now), budget)
     versions = await _versions(log, [node_id for _, node_id, _, _ in chosen])
     return [
         RecallHit(
@@ -85,6 +80,18 @@ async def standing(
 
 Weighed = tuple[float, int, MemoryKind, str]
 """A memory as it competes for room: its strength, id, kind and statement."""
+Found = tuple[int, MemoryKind, str, int, str]
+"""A memory as read to be weighed: its id, kind, statement, support and last sighting."""
+
+
+async def weighed(log: Database, found: list[Found], now: datetime) -> list[Weighed]:
+    """Each memory with its strength (`memories.weight`): support, recency and kind, less the
+    share of the sessions that spoke against it (`confidence`)."""
+    against = await contradicted(log, [node_id for node_id, *_ in found])
+    return [
+        (weight(kind, support, last_seen, now, against.get(node_id, 0)), node_id, kind, statement)
+        for node_id, kind, statement, support, last_seen in found
+    ]
 
 
 def strongest_within(weighed: list[Weighed], budget: int) -> list[Weighed]:
