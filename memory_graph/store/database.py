@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Self
@@ -23,6 +23,11 @@ from memory_graph.store.db import (
 )
 from memory_graph.store.errors import StoreError
 
+Memo = dict[Hashable, object]
+"""What `Database.memo` keeps: values computed from memory, by a key their computer chose."""
+MEMO_AT_MOST = 20_000
+"""Values `memo` keeps at most before it starts again: a memory's neighbours each, a few MB."""
+
 
 class Database:
     """Async access to one Reverie database. Writes run in short IMMEDIATE transactions so a
@@ -34,6 +39,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._reader: Database | None = None
         self._reader_lock = asyncio.Lock()
+        self._memo: Memo = {}
+        self._memo_clock = -1
 
     @classmethod
     async def open(cls, home: Path) -> Self:
@@ -59,6 +66,27 @@ class Database:
         async with self._conn.execute("PRAGMA data_version") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
+
+    async def memory_clock(self) -> int:
+        """A number that moves whenever memory changes, by any process (migration
+        021_memory_clock: its triggers move it); an import leaves it."""
+        rows = await self._conn.execute_fetchall("SELECT value FROM memory_clock")
+        return int(next(iter(rows))[0])
+
+    async def memo(self) -> Memo:
+        """Values computed from memory alone (standing memory, a memory's neighbours), kept on
+        this handle while memory does not change: emptied when the memory clock has moved. A
+        caller reads the clock once (this call) and keys what it stores by what it read."""
+        if self._conn.in_transaction:
+            # Uncommitted writes may be rolled back, and the clock with them: nothing kept.
+            return {}
+        clock = await self.memory_clock()
+        if self._memo_clock != clock or len(self._memo) > MEMO_AT_MOST:
+            # A new dict, not the old one emptied: a computation that began before the clock
+            # moved stores into the old one, which nothing reads again.
+            self._memo = {}
+            self._memo_clock = clock
+        return self._memo
 
     async def reader(self) -> Database:
         """A second handle on this database, for reads that run beside this one's (recall

@@ -250,12 +250,14 @@ async def migrate(
         finally:
             if rebuilds:
                 await conn.execute("PRAGMA foreign_keys = ON")
+        # Each migration's pages are written back before the next: the log holds one
+        # migration's at a time, not all of them (more than the new database itself), and the
+        # next reuses its room.
+        await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         if version >= len(migrations):
             break
     if version > started:
-        # Every page the migrations rewrote sits in the write-ahead log, more than the database
-        # itself for a new one (650 KB against 300): written back now, the log is emptied, and a
-        # nearly full disk keeps that room for what the person imports.
+        # Emptied at the end: a nearly full disk keeps that room for what the person imports.
         await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return await schema_version(conn)
 

@@ -564,6 +564,87 @@ _SESSION_CONTINUATIONS = """
 ALTER TABLE sessions ADD COLUMN continues_id INTEGER REFERENCES sessions (id);
 """
 
+# A counter that every change to what recall and the handed context read moves (memories,
+# their wording, patterns, evidence and edges; proposals, whose evidence can count against a
+# memory; a session made private or forgotten, which can hide a memory), kept by triggers so
+# that no writer can forget it. What is computed from memory alone is kept while the counter
+# stands still: standing memory between turns, the context Claude Code's hook hands over. An
+# import moves it not: new sessions change no memory. A migration that rebuilds one of these
+# tables must create its triggers again. And the replaced memories, which recall reads to
+# leave out their evidence, in an index of their own.
+_MEMORY_CLOCK = """
+CREATE TABLE memory_clock (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT INTO memory_clock (id, value) VALUES (1, 0);
+CREATE INDEX nodes_superseded ON nodes (id) WHERE status = 'superseded';
+CREATE TRIGGER nodes_insert_ticks AFTER INSERT ON nodes BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER nodes_update_ticks AFTER UPDATE ON nodes BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER nodes_delete_ticks AFTER DELETE ON nodes BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER node_patterns_insert_ticks AFTER INSERT ON node_patterns BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER node_patterns_update_ticks AFTER UPDATE ON node_patterns BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER node_patterns_delete_ticks AFTER DELETE ON node_patterns BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER node_evidence_insert_ticks AFTER INSERT ON node_evidence BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER node_evidence_update_ticks AFTER UPDATE ON node_evidence BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER node_evidence_delete_ticks AFTER DELETE ON node_evidence BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER edges_insert_ticks AFTER INSERT ON edges BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER edges_update_ticks AFTER UPDATE ON edges BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER edges_delete_ticks AFTER DELETE ON edges BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER proposals_insert_ticks AFTER INSERT ON proposals BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER proposals_update_ticks AFTER UPDATE ON proposals BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER proposals_delete_ticks AFTER DELETE ON proposals BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER proposal_evidence_insert_ticks AFTER INSERT ON proposal_evidence BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER proposal_evidence_update_ticks AFTER UPDATE ON proposal_evidence BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER proposal_evidence_delete_ticks AFTER DELETE ON proposal_evidence BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER statement_versions_insert_ticks AFTER INSERT ON statement_versions BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER statement_versions_delete_ticks AFTER DELETE ON statement_versions BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER sessions_private_ticks AFTER UPDATE OF private ON sessions
+    WHEN NEW.private != OLD.private BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+CREATE TRIGGER sessions_delete_ticks AFTER DELETE ON sessions BEGIN
+    UPDATE memory_clock SET value = value + 1;
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -585,6 +666,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("018_rescoping", _RESCOPING),
     Migration("019_decision_batches", _DECISION_BATCHES),
     Migration("020_session_continuations", _SESSION_CONTINUATIONS),
+    Migration("021_memory_clock", _MEMORY_CLOCK),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

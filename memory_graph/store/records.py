@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Literal
 
 Role = Literal["user", "assistant", "tool", "system"]
@@ -77,11 +78,13 @@ def now_iso() -> str:
     return iso(datetime.now(UTC))
 
 
+@lru_cache(maxsize=4096)
 def parse_time(text: str | None) -> datetime | None:
     """A stored or imported timestamp as an aware UTC datetime; None when it is no time at all.
 
     A time without a zone means UTC: transcripts write local times without one, and comparing
-    an unzoned time with a zoned one is an error, not an answer.
+    an unzoned time with a zoned one is an error, not an answer. Kept for the last few
+    thousand: recall weighs the same memories' last sightings turn after turn.
     """
     if not text:
         return None

@@ -5,13 +5,17 @@ sessions that match.
 
 1. Full-text search (BM25) over the statements of active nodes finds the seeds.
 2. A personalized PageRank, pushed locally from the seeds over the graph's edges (two rounds,
-   each reading the neighbours of the sixteen nodes holding most relevance in one query), lets
+   each reading the neighbours of the sixteen nodes holding most relevance), lets
    a memory lend relevance to its neighbours: the fix of a failure that matched, the project a
    preference is about.
 3. Each score is weighted by support and recency, and the best fit the budget.
 4. Raw messages of earlier sessions are ranked with their context: the messages just before
    and after (an answer rarely repeats the question's words), their session, and who the query
    names; the two lists are fused by reciprocal rank.
+
+What is read from memory alone (standing memory, a memory's neighbours, its weights and the
+evidence against it) is kept on the log's handle from one turn to the next while memory is
+unchanged (`Database.memo`, keyed by the memory clock that every change moves).
 
 Retired, superseded and merged nodes never come back: only active nodes are read, and not those
 that private sessions alone back (`RECALLABLE`). Episodes
@@ -24,12 +28,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 
 from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
 from memory_graph.memory.recall.dates import periods
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
+from memory_graph.memory.recall.memo import per_node
 from memory_graph.memory.recall.memories import (
     Candidate,
     candidates,
@@ -128,21 +134,19 @@ async def _memories(
 ) -> Weighed:
     """The standing memory, and the `k` memories most relevant to `words` that apply in
     `project`, weighed by support, recency, kind and the evidence against them."""
-    standing_hits = await standing(log, int(budget * STANDING_SHARE), moment, project)
+    memo = await log.memo()
+    standing_hits = await standing(log, int(budget * STANDING_SHARE), moment, project, memo)
     seeded = await seeds(log, words)
-    scored = await spread(log, seeded) if seeded else {}
+    scored = await spread(log, seeded, memo) if seeded else {}
     # What every turn carries is not recalled twice.
     for hit in standing_hits:
         scored.pop(hit.node_id or 0, None)
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
     # A memory scoped to another project does not apply here (`projects`).
-    nodes = {
-        node_id: node
-        for node_id, node in (await candidates(log, best)).items()
-        if applies(node.scope, project)
-    }
-    against = await contradicted(log, list(nodes))
+    weighable = await per_node(memo, "candidate", best, partial(candidates, log))
+    nodes = {node_id: node for node_id, node in weighable.items() if applies(node.scope, project)}
+    against = await per_node(memo, "against", list(nodes), partial(contradicted, log))
     memories = sorted(
         (
             (

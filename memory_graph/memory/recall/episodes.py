@@ -77,11 +77,14 @@ async def named_speaker(log: Database, text: str, words: list[str]) -> str | Non
 
 
 _NOT_TAKEN_BACK = (
-    "NOT EXISTS (SELECT 1 FROM node_evidence e JOIN nodes n ON n.id = e.node_id "
-    "WHERE e.message_id = m.id AND n.status = 'superseded')"
+    "m.id NOT IN (SELECT e.message_id FROM nodes n INDEXED BY nodes_superseded "
+    "JOIN node_evidence e ON e.node_id = n.id "
+    "WHERE n.status = 'superseded')"
 )
 """A message is no episode when it is the evidence of a memory the person replaced: quoting
-"I prefer gradle" after they said "maven, not gradle" would bring the old mind back."""
+"I prefer gradle" after they said "maven, not gradle" would bring the old mind back. Read from
+the replaced memories (few, in the index `nodes_superseded`) once per query: looking up each
+matched message's evidence, and each piece's memory, took half of the query's time."""
 
 
 async def episodes(
@@ -138,15 +141,20 @@ async def episodes(
     for (session, _), score in own.items():
         sessions[session] = sessions.get(session, 0.0) + score
     best, best_session = max(own.values()), max(sessions.values())
+    # What each matched message lends the turns around it (a message `step` before it counts
+    # its relevance at NEIGHBOURHOOD[step]): pushed from the matches, fewer than their places.
+    lent: dict[tuple[int, int], float] = {}
+    for (session, seq), score in own.items():
+        for step, share in NEIGHBOURHOOD.items():
+            lent[(session, seq - step)] = lent.get((session, seq - step), 0.0) + share * score
     scored = []
-    for (session, seq), (message_id, role) in places.items():
-        score = own.get((session, seq), 0.0) + sum(
-            share * own.get((session, seq + step), 0.0) for step, share in NEIGHBOURHOOD.items()
-        )
+    for place, (message_id, role) in places.items():
+        session = place[0]
+        score = own.get(place, 0.0) + lent.get(place, 0.0)
         score += SESSION_SHARE * best * sessions[session] / best_session
         if role == speaker:
             score *= SPEAKER_BOOST
-        if when and _said_then(created[(session, seq)], when):
+        if when and _said_then(created[place], when):
             score *= DATE_BOOST
         scored.append((score, message_id))
     scored.sort(key=lambda item: (-item[0], item[1]))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from memory_graph.memory.confidence import standing_share
 from memory_graph.memory.evidence import Evidence, evidence_link
+from memory_graph.memory.recall.memo import per_node
 from memory_graph.memory.recall.tuning import (
     ALPHA,
     BM25_SHARE,
@@ -22,7 +24,7 @@ from memory_graph.memory.recall.tuning import (
     SEEDS,
 )
 from memory_graph.memory.vocabulary import MemoryKind
-from memory_graph.store.database import Database
+from memory_graph.store.database import Database, Memo
 from memory_graph.store.records import parse_time
 from memory_graph.store.sql import where_in
 from memory_graph.store.text import any_of, lower_words
@@ -42,23 +44,38 @@ recall over a large graph two to three times slower."""
 
 async def seeds(log: Database, words: list[str]) -> dict[int, float]:
     """Active nodes whose statements match, with a relevance that sums to 1: what rare words
-    of the query each names, weighed by their rarity, BM25 breaking near ties."""
-    # Ranked inside the index first: joining every match to its node would cost more than
-    # ranking them, and few of the best are not active.
-    fetched = await log.connection.execute_fetchall(
-        "SELECT hit.rowid, hit.score FROM (SELECT rowid, -bm25(nodes_fts) AS score "
-        "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
-        f"JOIN nodes n ON n.id = hit.rowid WHERE {RECALLABLE} "
-        "ORDER BY hit.score DESC LIMIT ?",
-        (any_of(words), SEEDS * 4, SEEDS),
+    of the query each names, weighed by their rarity (`_rarity`), BM25 breaking near ties."""
+    # One query, all of it counted inside SQLite: the best matches (ranked inside the index
+    # first: joining every match to its node would cost more than ranking them, and few of
+    # the best are not active), which of the words each holds, and how common each word is.
+    counts = ", ".join(
+        "(SELECT count(*) FROM (SELECT 1 FROM nodes_fts WHERE nodes_fts MATCH ? LIMIT ?))"
+        for _ in words
+    )
+    holds = ", ".join(
+        "hit.rowid IN (SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ?)" for _ in words
+    )
+    fetched = list(
+        await log.connection.execute_fetchall(
+            f"SELECT hit.rowid, hit.score, (SELECT MAX(id) FROM nodes), {counts}, {holds} "
+            "FROM (SELECT rowid, -bm25(nodes_fts) AS score "
+            "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
+            f"JOIN nodes n ON n.id = hit.rowid WHERE {RECALLABLE} "
+            "ORDER BY hit.score DESC LIMIT ?",
+            [value for word in words for value in (any_of([word]), RARITY_CAP)]
+            + [any_of([word]) for word in words]
+            + [any_of(words), SEEDS * 4, SEEDS],
+        )
     )
     if not fetched:
         return {}
-    rarity = await _rarity(log, words, {int(row[0]) for row in fetched})
-    rows = [
-        (int(row[0]), rarity.get(int(row[0]), 0.0) * (1 + BM25_SHARE * _bounded(float(row[1]))))
-        for row in fetched
-    ]
+    statements = max(int(fetched[0][2] or 0), 1)
+    rarity = [_rarity(statements, int(count)) for count in fetched[0][3 : 3 + len(words)]]
+    rows = []
+    for row in fetched:
+        held = row[3 + len(words) :]
+        named = sum(weight for weight, holds in zip(rarity, held, strict=True) if holds)
+        rows.append((int(row[0]), named * (1 + BM25_SHARE * _bounded(float(row[1])))))
     total = sum(score for _, score in rows) or 1.0
     return {node_id: max(score, 1e-9) / total for node_id, score in rows}
 
@@ -67,34 +84,14 @@ def _bounded(score: float) -> float:
     return max(score, 0.0) / (1 + max(score, 0.0))
 
 
-async def _rarity(log: Database, words: list[str], node_ids: set[int]) -> dict[int, float]:
-    """For each of these nodes, the summed rarity of the query's words its statement holds:
-    ln(1 + (N - n + 0.5) / (n + 0.5)) for a word in n of N statements. FTS5's BM25 gives a word
-    in half the statements or more no weight at all, so in a small graph (a person's first
-    hundred memories) "docker" in four of eight counts for nothing and a rarer word met once
-    outranks a memory that names two of the turn's words. A word's statements are counted up
-    to RARITY_CAP: past that it is common whatever the graph's size."""
-    arms = " UNION ALL ".join(
-        f"SELECT {place}, rowid FROM (SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ? LIMIT ?)"
-        for place in range(len(words))
-    )
-    rows = await log.connection.execute_fetchall(
-        f"SELECT -1, MAX(id) FROM nodes UNION ALL {arms}",
-        [value for word in words for value in (any_of([word]), RARITY_CAP)],
-    )
-    statements = 1
-    holding: list[list[int]] = [[] for _ in words]
-    for place, node_id in rows:
-        if place < 0:
-            statements = max(int(node_id or 0), 1)
-        else:
-            holding[place].append(int(node_id))
-    found: dict[int, float] = {}
-    for held in holding:
-        weight = math.log(1 + (statements - len(held) + 0.5) / (len(held) + 0.5))
-        for node_id in node_ids.intersection(held):
-            found[node_id] = found.get(node_id, 0.0) + weight
-    return found
+def _rarity(statements: int, holding: int) -> float:
+    """The rarity of a word held by `holding` of `statements` statements: ln(1 + (N - n +
+    0.5) / (n + 0.5)). FTS5's BM25 gives a word in half the statements or more no weight at
+    all, so in a small graph (a person's first hundred memories) "docker" in four of eight
+    counts for nothing and a rarer word met once outranks a memory that names two of the
+    turn's words. A word's statements are counted up to RARITY_CAP: past that it is common
+    whatever the graph's size."""
+    return math.log(1 + (statements - holding + 0.5) / (holding + 0.5))
 
 
 async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, list[tuple[int, float]]]:
@@ -128,17 +125,18 @@ async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, list[tupl
     }
 
 
-async def spread(log: Database, seeds: dict[int, float]) -> dict[int, float]:
+async def spread(log: Database, seeds: dict[int, float], memo: Memo) -> dict[int, float]:
     """Personalized PageRank from the seeds by local pushes, in ROUNDS: each round the FRONTIER
     nodes holding the most relevance not yet passed on keep ALPHA of it and share the rest with
-    their neighbours in proportion to the edges' weights."""
+    their neighbours in proportion to the edges' weights. A node's neighbours are kept in
+    `memo` for the turns that follow."""
     score: dict[int, float] = {}
     residual = dict(seeds)
     for _ in range(ROUNDS):
         frontier = sorted(residual, key=lambda n: (-residual[n], n))[:FRONTIER]
         if not frontier:
             break
-        neighbours = await _neighbours(log, frontier)
+        neighbours = await per_node(memo, "neighbours", frontier, partial(_neighbours, log))
         for node_id in frontier:
             mass = residual.pop(node_id)
             near = neighbours.get(node_id, [])

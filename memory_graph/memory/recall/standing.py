@@ -11,6 +11,7 @@ memory scoped to a project (`memory_graph.memory.projects`) stands only there.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import SCOPE, applies
@@ -18,7 +19,7 @@ from memory_graph.memory.recall.memories import RECALLABLE, weight
 from memory_graph.memory.recall.results import RecallHit, tokens
 from memory_graph.memory.recall.tuning import STANDING_CANDIDATES
 from memory_graph.memory.vocabulary import FactSubject, MemoryKind, RecallReason
-from memory_graph.store.database import Database
+from memory_graph.store.database import Database, Memo
 from memory_graph.store.sql import where_in
 
 STANDING_KINDS = (MemoryKind.PREFERENCE, MemoryKind.FACT)
@@ -44,10 +45,27 @@ def stands(kind: MemoryKind, attributes: dict[str, object], statement: str = "")
 
 
 async def standing(
-    log: Database, budget: int, now: datetime, project: str | None
+    log: Database, budget: int, now: datetime, project: str | None, memo: Memo | None = None
 ) -> list[RecallHit]:
     """The standing memories that apply in `project` (None: outside any) and fit in `budget`
-    tokens, strongest first."""
+    tokens, strongest first. What is read changes only with memory: kept in `memo` (by
+    default the log's, `Database.memo`) from one turn to the next."""
+    kept = memo if memo is not None else await log.memo()
+    read = kept.get(("standing", project))
+    if read is None:
+        read = kept[("standing", project)] = await _read(log, project)
+    found, against, versions = cast(Read, read)
+    chosen = strongest_within(weigh(found, against, now), budget)
+    return [
+        RecallHit(
+            node_id, kind, statement, strength, [], versions.get(node_id), RecallReason.STANDING
+        )
+        for strength, node_id, kind, statement in chosen
+    ]
+
+
+async def _read(log: Database, project: str | None) -> Read:
+    """The standing candidates of `project`, as `standing` weighs them."""
     found: list[Found] = []
     for kind in STANDING_KINDS:
         # The strongest of each kind by support, from the index: a graph of 100,000
@@ -68,26 +86,26 @@ async def standing(
             if not stands(kind, described, str(statement)) or not applies(scope, project):
                 continue
             found.append((int(node_id), kind, str(statement), int(support), str(last_seen)))
-    chosen = strongest_within(await weighed(log, found, now), budget)
-    versions = await _versions(log, [node_id for _, node_id, _, _ in chosen])
-    return [
-        RecallHit(
-            node_id, kind, statement, strength, [], versions.get(node_id), RecallReason.STANDING
-        )
-        for strength, node_id, kind, statement in chosen
-    ]
+    node_ids = [node_id for node_id, *_ in found]
+    return found, await contradicted(log, node_ids), await _versions(log, node_ids)
 
 
 Weighed = tuple[float, int, MemoryKind, str]
 """A memory as it competes for room: its strength, id, kind and statement."""
 Found = tuple[int, MemoryKind, str, int, str]
 """A memory as read to be weighed: its id, kind, statement, support and last sighting."""
+Read = tuple[list[Found], dict[int, int], dict[int, int]]
+"""The standing candidates of a project, the sessions against each, and their versions."""
 
 
 async def weighed(log: Database, found: list[Found], now: datetime) -> list[Weighed]:
     """Each memory with its strength (`memories.weight`): support, recency and kind, less the
     share of the sessions that spoke against it (`confidence`)."""
-    against = await contradicted(log, [node_id for node_id, *_ in found])
+    return weigh(found, await contradicted(log, [node_id for node_id, *_ in found]), now)
+
+
+def weigh(found: list[Found], against: dict[int, int], now: datetime) -> list[Weighed]:
+    """`weighed`, with the sessions against each memory known."""
     return [
         (weight(kind, support, last_seen, now, against.get(node_id, 0)), node_id, kind, statement)
         for node_id, kind, statement, support, last_seen in found
