@@ -398,8 +398,9 @@ def run_all(work: Path) -> dict[str, Any]:
         HOOK_TARGET_MS,
         **hooked,
         note="p95 wall clock of `python -m app hook claude-code` from spawn to exit, the "
-        "context current in its snapshot; after_a_write: the first start after any write, "
-        "which computes it with recall",
+        "context current in its snapshot, half of the starts right after an import; "
+        "after_a_memory_change: the first start after memory changed with nothing running "
+        "that computes it again (the TUI, adopt, reject, undo and dream do), by recall",
     )
 
     results["run"] = {"seeding_s": {k: round(v, 1) for k, v in seeding.items()}}

@@ -19,9 +19,14 @@ from typing import Any
 import pytest
 
 from app.cli import main
+from app.config import load_config
+from app.integrations import context_snapshot
 from app.integrations.context_snapshot import DATABASE_FILE, SNAPSHOT_NAME
+from app.tui.app import ReverieApp
+from memory_graph.memory import adoption
 from memory_graph.store.db import DATABASE_NAME
 from memory_graph.store.origins import BLOCK_BEGIN, BLOCK_END, RECALLED_HEADER
+from memory_graph.store.session_log import SessionLog
 from tests.support.claude_code_home import (
     EVERYWHERE_PREFERENCE,
     LOOM_PREFERENCE,
@@ -29,7 +34,7 @@ from tests.support.claude_code_home import (
     session_file,
 )
 from tests.support.claude_code_lines import Transcript
-from tests.support.memory import memories_at
+from tests.support.memory import active_memories, memories_at
 from tests.support.processes import clean_environment, reverie
 from tests.support.schema import database_before
 
@@ -117,6 +122,73 @@ def test_a_start_is_served_from_the_snapshot_until_anything_changes(home: Path, 
     assert again != first and LOOM_PREFERENCE[1:] not in again
     assert EVERYWHERE_PREFERENCE in again
     assert DATABASE_FILE == DATABASE_NAME
+
+
+def test_an_import_keeps_every_projects_context_and_a_memory_change_does_not(
+    home: Path, loom: Path, tmp_path: Path
+) -> None:
+    quill = loom.parent / "quill"
+    for folder in (loom, quill):
+        assert EVERYWHERE_PREFERENCE in start(home, folder)
+    snapshot = home / SNAPSHOT_NAME
+    kept = json.loads(snapshot.read_text())
+    assert set(kept["contexts"]) == {str(loom.resolve()), str(quill.resolve())}
+    marked = {key: f"kept for {key}" for key in kept["contexts"]}
+    snapshot.write_text(json.dumps(kept | {"contexts": marked}))
+    # A Claude Code session elsewhere ends, and its Stop imports it: the database grows, memory
+    # does not change, and both projects' next starts are served as kept.
+    elsewhere = session_file(tmp_path / "later", "c3", quill, "outline the appendix")
+    assert stop(home, elsewhere, quill) == ""
+    more = session_file(tmp_path / "more", "c4", loom, "hi")
+    assert main(["import", str(more), "--home", str(home)]) == 0
+    assert start(home, loom) == marked[str(loom.resolve())]
+    assert start(home, quill) == marked[str(quill.resolve())]
+    # A dream that finds nothing to propose changes no memory either.
+    assert main(["dream", "--home", str(home)]) == 0
+    assert start(home, loom) == marked[str(loom.resolve())]
+    # Retiring a memory changes what is handed at the very next start, in every project.
+    asyncio.run(_retire(home, EVERYWHERE_PREFERENCE))
+    again = start(home, loom)
+    assert EVERYWHERE_PREFERENCE not in again and LOOM_PREFERENCE[1:] in again
+    assert EVERYWHERE_PREFERENCE not in start(home, quill)
+
+
+def test_a_decision_on_the_command_line_computes_the_kept_contexts_again(
+    home: Path, loom: Path, tmp_path: Path
+) -> None:
+    start(home, loom)
+    assert main(["undo", "--home", str(home)]) == 0  # both adoptions, one batch
+    # Computed by `undo` itself: the next start is served from a current snapshot.
+    assert context_snapshot.current(home)
+    kept = json.loads((home / SNAPSHOT_NAME).read_text())["contexts"][str(loom.resolve())]
+    assert EVERYWHERE_PREFERENCE not in kept and LOOM_PREFERENCE[1:] not in kept
+    assert start(home, loom) == kept
+
+
+async def test_the_tui_computes_the_kept_contexts_again_after_a_change(
+    home: Path, loom: Path, tmp_path: Path
+) -> None:
+    start(home, loom)
+    config = load_config(home, env={}, overrides={"workspace": str(tmp_path), "idle_after": 0})
+    app = ReverieApp(config)
+    async with app.run_test(size=(120, 40)):
+        log = await app.open_log()
+        found = await active_memories(log)
+        node = next(node for text, node in found.items() if EVERYWHERE_PREFERENCE in text)
+        await (await app.decisions()).retire(node.id)
+        assert not context_snapshot.current(home)
+        await app.refresh_handed().wait()  # what its timer runs every few seconds
+    assert context_snapshot.current(home)
+    kept = json.loads((home / SNAPSHOT_NAME).read_text())["contexts"][str(loom.resolve())]
+    assert EVERYWHERE_PREFERENCE not in kept and LOOM_PREFERENCE[1:] in kept
+
+
+async def _retire(home: Path, words: str) -> None:
+    """Retire the memory that says `words`, as the memory browser's `r` does."""
+    async with await SessionLog.open(home) as log:
+        found = await active_memories(log)
+        node = next(node for statement, node in found.items() if words in statement)
+        await adoption.retire_by_hand(log, node.id)
 
 
 def _user_version(home: Path) -> int:

@@ -18,6 +18,7 @@ from memory_graph.transcripts.importer import ImportReport
 
 async def dream_now(args: argparse.Namespace) -> int:
     from app.dream_model import DreamModel, dream_with
+    from app.integrations.handed import refresh_after_change
     from app.progress import ProgressLine
     from dreamer.dream import dream
 
@@ -41,6 +42,7 @@ async def dream_now(args: argparse.Namespace) -> int:
             progress.close()
             if model is not None:
                 await model.close()
+        await refresh_after_change(log, config)
     if args.json:
         print_json(summary.to_json())
     else:

@@ -84,6 +84,7 @@ def _evidence_lines(evidence: list[Evidence]) -> list[str]:
 
 
 async def decide(args: argparse.Namespace) -> int:
+    from app.integrations.handed import refresh_after_change
     from memory_graph.memory.decisions import Decision, Decisions
     from memory_graph.memory.inbox import pending_ids
 
@@ -92,16 +93,20 @@ async def decide(args: argparse.Namespace) -> int:
         ids = await pending_ids(log) if args.command == "adopt" and args.all else args.ids
         statement = args.statement if args.command == "adopt" else None
         decisions = await Decisions(log).decide(Decision(args.command), ids, statement)
+        await refresh_after_change(log, config)
     _print_decisions(args, decisions)
     return 0
 
 
 async def undo(args: argparse.Namespace) -> int:
+    from app.integrations.handed import refresh_after_change
     from memory_graph.memory.decisions import Decisions
 
     config = config_for(args)
     async with await SessionLog.open(config.home) as log:
         decided = await Decisions(log).undo()
+        if decided is not None:
+            await refresh_after_change(log, config)
     if decided is None:
         if args.json:
             # A script reads stdout: an empty list of decisions, and the exit code says why.

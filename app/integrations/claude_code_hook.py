@@ -11,8 +11,8 @@ It never blocks or breaks Claude Code: every problem (bad JSON, a missing field 
 home, a busy or locked database, a database that needs a migration, which it never runs) is
 one line on standard error and exit code 0. It runs at every start of Claude Code, so this
 module imports only the standard library: a SessionStart whose context is current in the
-snapshot (`context_snapshot`) opens no database at all; everything else is imported where it
-is needed.
+snapshot (`context_snapshot`) reads one number from the database with the standard library's
+`sqlite3`; everything else is imported where it is needed.
 """
 
 from __future__ import annotations
@@ -160,21 +160,15 @@ def _config(home: Path) -> Config:
 
 
 async def _compute_context(home: Path, project: str | None, config: Config) -> str:
-    """The context for `project` by `reverie context`'s code, kept for the next start when
-    nothing wrote to the home meanwhile."""
+    """The context for `project` by `reverie context`'s code, kept for the next start unless
+    memory changed meanwhile."""
     from app.integrations.handed import handed_for
     from memory_graph.store.database import Database
 
     taken = context_snapshot.fingerprint(home)
     async with await Database.open_current(home, BUSY_TIMEOUT_MS) as log:
         handed = await handed_for(log, project, config)
-    if not context_snapshot.keep(home, taken, project, handed.text):
-        # The database's last connection folded its log in on closing, or another process
-        # wrote meanwhile: fingerprint again, from what is there now.
-        taken = context_snapshot.fingerprint(home)
-        async with await Database.open_current(home, BUSY_TIMEOUT_MS) as log:
-            handed = await handed_for(log, project, config)
-        context_snapshot.keep(home, taken, project, handed.text)
+    context_snapshot.keep(home, taken, project, handed.text)
     return handed.text
 
 
@@ -203,6 +197,7 @@ async def _import_files(
 ) -> HookResult:
     import asyncio
 
+    from app.integrations.handed import refresh_handed, to_refresh
     from memory_graph.store.session_log import SessionLog
     from memory_graph.transcripts.importer import ImportReport, import_files
 
@@ -219,9 +214,10 @@ async def _import_files(
                 f"{files[0].name}: the next hook goes on from there",
                 abandoned=True,
             )
-    if hook.cwd is not None:
-        # What the next start in this project is handed, ready before it asks.
-        await _compute_context(home, _project(hook.cwd), config)
+        # What the next start here (and in the other projects kept) is handed, ready before
+        # it asks when memory changed since: an import changes none, so mostly nothing to do.
+        here = (_project(hook.cwd),) if hook.cwd is not None else ()
+        await refresh_handed(log, home, config, to_refresh(home, here))
     if report.problems:
         first = report.problems[0]
         return HookResult(problem=f"{len(report.problems)} lines not imported (first: {first})")

@@ -1,13 +1,20 @@
 """The context Claude Code's SessionStart hook last handed each project, kept beside the
-database so the next start of Claude Code prints it without opening the database.
+database so the next start of Claude Code prints it without loading recall.
 
 Claude Code waits on the hook at every start, and a Python process that loads the event loop,
 the database layer and recall takes longer than that wait should (docs/claude-code.md). So the
 hook computes the context with the same code as `reverie context` (`handed.py`) and keeps it
-here with a fingerprint of the home taken when it was computed: the database, its write-ahead
-log and the config file as they were (inode, size, modification time), and the day. Any write
-to the database, a change of settings or a new day makes it stale, and a stale one is never
-served: the hook computes it again. Only the standard library is imported here.
+here with a fingerprint of what it was computed from: the database (its inode), its schema
+version and memory clock (which every change to memory moves, and an import does not:
+migration 021_memory_clock), and the config file. Any change to memory or settings makes it
+stale, and a stale one is never served: the hook computes it again. Time alone changes
+nothing: a memory's weight halves with its age, and every memory ages alike, so the order they
+are handed in holds from one day to the next.
+
+Reading the memory clock loads `sqlite3`, about as long as the rest of a start; so the
+fingerprint also keeps the files as they were (inode, size, modification time of the database,
+its write-ahead log and the config file): while none of them changed, nothing was written
+and the clock is not read. Only the standard library is imported here.
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ import contextlib
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +31,68 @@ DATABASE_FILE = "reverie.db"
 """`memory_graph.store.db.DATABASE_NAME` (not imported: that module loads aiosqlite)."""
 CONFIG_FILE = "config.toml"
 """`app.paths.CONFIG_NAME`."""
-FORMAT = 1
+FORMAT = 2
 """Bump when what is kept, or how it is worded, changes: older snapshots are then stale."""
+WAIT_MS = 100
+"""How long reading the memory clock waits on a writer that holds the database (a checkpoint):
+a reader of a write-ahead log otherwise never waits."""
 
-Fingerprint = list[Any]
+Fingerprint = dict[str, Any]
+"""What a snapshot was computed from: `format`, `memory` (database inode, schema version and
+memory clock) and `config` decide whether it is current; `files` whether that must be read."""
 
 
-def fingerprint(home: Path) -> Fingerprint:
-    """What the home looks like now, as far as a snapshot depends on it."""
-    parts: Fingerprint = [FORMAT, time.strftime("%Y-%m-%d", time.gmtime())]
-    for name in (DATABASE_FILE, f"{DATABASE_FILE}-wal", CONFIG_FILE):
-        try:
-            found = os.stat(home / name)
-        except FileNotFoundError:
-            parts.append(None)
-        else:
-            parts.append([found.st_ino, found.st_size, found.st_mtime_ns])
-    return parts
+def _stat(path: Path) -> list[int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return [found.st_ino, found.st_size, found.st_mtime_ns]
+
+
+def _files(home: Path) -> list[list[int] | None]:
+    return [_stat(home / name) for name in (DATABASE_FILE, f"{DATABASE_FILE}-wal", CONFIG_FILE)]
+
+
+def _memory(database: Path) -> list[int] | None:
+    """The schema version and memory clock of `database`; None when they cannot be read (no
+    database, an older schema, a locked file): then no snapshot matches, and the hook computes
+    the context, which says what is wrong."""
+    import sqlite3  # here: a start whose files did not change never needs it
+
+    try:
+        # mode=rw: a database that is not there is never created.
+        conn = sqlite3.connect(f"file:{database}?mode=rw", uri=True, timeout=WAIT_MS / 1000)
+    except sqlite3.Error:
+        return None
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        clock = int(conn.execute("SELECT value FROM memory_clock").fetchone()[0])
+    except (sqlite3.Error, TypeError):
+        return None
+    finally:
+        conn.close()
+    return [version, clock]
+
+
+def fingerprint(home: Path) -> Fingerprint | None:
+    """What the home looks like now, as far as a snapshot depends on it; None when that cannot
+    be told (then nothing is served or kept)."""
+    files = _files(home)  # before the clock: a write after it shows in the files next time
+    database = files[0]
+    memory = _memory(home / DATABASE_FILE) if database is not None else None
+    if database is None or memory is None:
+        return None
+    return {"format": FORMAT, "memory": [database[0], *memory], "config": files[2], "files": files}
+
+
+def _same(kept: object, now: Fingerprint | None) -> bool:
+    """Whether a snapshot taken at `kept` is current at `now`."""
+    return (
+        isinstance(kept, dict)
+        and now is not None
+        and all(kept.get(part) == now[part] for part in ("format", "memory", "config"))
+    )
 
 
 def _key(project: str | None) -> str:
@@ -56,26 +107,63 @@ def _read(home: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _untouched(data: dict[str, Any], home: Path) -> bool:
+    """Nothing was written to the home since the snapshot's fingerprint was taken."""
+    kept = data.get("fingerprint")
+    return (
+        isinstance(kept, dict)
+        and kept.get("format") == FORMAT
+        and kept.get("files") == _files(home)
+    )
+
+
 def cached(home: Path, project: str | None) -> str | None:
-    """The context kept for `project`, if the home has not changed since it was computed."""
+    """The context kept for `project`, if memory and settings have not changed since it was
+    computed."""
     data = _read(home)
-    if data.get("fingerprint") != fingerprint(home):
-        return None
     contexts = data.get("contexts")
     text = contexts.get(_key(project)) if isinstance(contexts, dict) else None
-    return text if isinstance(text, str) else None
+    if not isinstance(text, str):
+        return None
+    if _untouched(data, home):
+        return text
+    now = fingerprint(home)
+    if not _same(data.get("fingerprint"), now):
+        return None
+    # Written to (an import), memory unchanged: the files as they are now, so the next start
+    # is told so without reading the clock.
+    _write(home, data | {"fingerprint": now})
+    return text
 
 
-def keep(home: Path, taken: Fingerprint, project: str | None, text: str) -> bool:
+def kept_projects(home: Path) -> list[str | None]:
+    """The projects a context is kept for, current or not (None: outside any project)."""
+    contexts = _read(home).get("contexts")
+    return [key or None for key in contexts] if isinstance(contexts, dict) else []
+
+
+def current(home: Path) -> bool:
+    """Whether what is kept was computed from memory as it is now."""
+    data = _read(home)
+    return _untouched(data, home) or _same(data.get("fingerprint"), fingerprint(home))
+
+
+def keep(home: Path, taken: Fingerprint | None, project: str | None, text: str) -> bool:
     """Keep `text` for `project`, computed while the home looked like `taken`, if it still
     does (else nothing is kept: it may already be stale). Returns whether it was kept."""
-    if fingerprint(home) != taken:
+    now = fingerprint(home)
+    if not _same(taken, now):
         return False
+    assert now is not None  # _same holds it
     data = _read(home)
-    contexts = data.get("contexts") if data.get("fingerprint") == taken else None
+    contexts = data.get("contexts") if _same(data.get("fingerprint"), now) else None
     kept = dict(contexts) if isinstance(contexts, dict) else {}
     kept[_key(project)] = text
-    content = json.dumps({"fingerprint": taken, "contexts": kept}, ensure_ascii=False)
+    return _write(home, {"fingerprint": now, "contexts": kept})
+
+
+def _write(home: Path, data: dict[str, Any]) -> bool:
+    content = json.dumps(data, ensure_ascii=False)
     try:
         # Private (0600) like the database: it holds memories. Renamed into place whole.
         fd, name = tempfile.mkstemp(prefix=f".{SNAPSHOT_NAME}.", dir=home)

@@ -7,13 +7,19 @@ header, so when it comes back in that agent's transcripts it is known as Reverie
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from app.agent.prompt import context_markdown
 from app.config import Config
+from app.integrations import context_snapshot
 from memory_graph.memory.recall.context import StartingContext, starting_context
 from memory_graph.memory.recall.results import RecallHit
 from memory_graph.store.database import Database
 from memory_graph.store.redact import redact
+
+REFRESHED_AT_MOST = 8
+"""Projects whose kept context a change to memory has computed again at once: the ones
+Claude Code starts in most; any other is computed at its next start."""
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,35 @@ async def handed_for(log: Database, project: str | None, config: Config) -> Hand
     """What a new session in `project` is handed, by the settings of `config`."""
     context = await starting_context(log, project, config.recall_budget)
     return handed_context(context, config.handed_lines, config.handed_bytes)
+
+
+def to_refresh(home: Path, also: tuple[str | None, ...] = ()) -> list[str | None]:
+    """The projects whose context Claude Code's hook keeps (and the projects `also`, None for
+    outside any, where it was just used) when memory changed since they were computed, at most
+    REFRESHED_AT_MOST; none when they are current or the hook was never used."""
+    kept = context_snapshot.kept_projects(home)
+    if kept and context_snapshot.current(home):
+        wanted = [project for project in also if project not in kept]
+    else:
+        wanted = [*also, *kept]
+    return list(dict.fromkeys(wanted))[:REFRESHED_AT_MOST]
+
+
+async def refresh_handed(
+    log: Database, home: Path, config: Config, projects: list[str | None]
+) -> None:
+    """Compute again the contexts of `projects` (`to_refresh`) and keep them, so that the next
+    start there is served at once."""
+    taken = context_snapshot.fingerprint(home)
+    for project in projects:
+        handed = await handed_for(log, project, config)
+        if not context_snapshot.keep(home, taken, project, handed.text):
+            return  # memory changed meanwhile: the next change or start computes them
+
+
+async def refresh_after_change(log: Database, config: Config) -> None:
+    """After a command changed memory: the contexts Claude Code's hook keeps, computed again
+    (`to_refresh`), so its next start is served at once."""
+    projects = to_refresh(config.home)
+    if projects:
+        await refresh_handed(log, config.home, config, projects)

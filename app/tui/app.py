@@ -30,6 +30,8 @@ DATABASE_WATCH_STEP_MS = 50
 DATABASE_WATCH_WAKE_MS = 250
 """The watcher thread returns this often even when nothing changed: a cancelled worker cannot
 interrupt it, so this bounds how long quitting waits for it."""
+HANDED_CHECK_S = 5.0
+"""How often the app looks whether memory changed since Claude Code's hook kept its contexts."""
 PROGRESS_EVERY_S = 0.25
 """The status line follows a dream at most this often."""
 
@@ -61,6 +63,7 @@ class ReverieApp(ReverieCore):
         self.push_screen(ChatScreen(self.config))
         if self.config.idle_after > 0:
             self.set_interval(IDLE_CHECK_S, self._check_idle)
+        self.set_interval(HANDED_CHECK_S, self.refresh_handed)
 
     async def on_event(self, event: events.Event) -> None:
         # Every keypress, whichever widget takes it: the user is here, an idle dream pauses.
@@ -222,6 +225,19 @@ class ReverieApp(ReverieCore):
     def on_log_opened(self, event: LogOpened) -> None:
         # Watching starts once the first view is on screen: it is not needed for the first frame.
         self.watch_database(event.version)
+
+    @work(exclusive=True, group="handed", exit_on_error=False)
+    async def refresh_handed(self) -> None:
+        """When memory changed (a decision, a dream, another process), compute again what
+        Claude Code's hook hands each project it keeps, so its next start there is served at
+        once rather than computed while Claude Code waits (docs/claude-code.md)."""
+        if self.session_log is None:
+            return
+        from app.integrations.handed import refresh_handed, to_refresh
+
+        projects = await asyncio.to_thread(to_refresh, self.config.home)
+        if projects:
+            await refresh_handed(self.session_log, self.config.home, self.config, projects)
 
     @work(exclusive=True, group="database-watch", exit_on_error=False)
     async def watch_database(self, version: int) -> None:
