@@ -12,6 +12,7 @@ from watchfiles import Change, awatch
 from app.config import Config
 from app.dream_model import dream_as_configured
 from app.errors import UserError
+from app.integrations.handed import refresh_after_change
 from dreamer.dream import DreamSummary
 from memory_graph.store.errors import StoreError
 from memory_graph.store.session_log import SessionLog
@@ -142,6 +143,8 @@ async def watch(
                 # Like an import, a dream the database refused is tried again on schedule.
                 summary, model_error = None, f"{error}"
             schedule.dreamt(loop.time())
+            if summary is not None:
+                await refresh_after_change(log, config)
             # A dream that only topped the inbox's page up from what waited is news too.
             told = summary is None or summary.sessions_reviewed or summary.proposals
             if dreamt is not None and (told or model_error):

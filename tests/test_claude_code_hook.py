@@ -112,15 +112,17 @@ def test_a_start_is_served_from_the_snapshot_until_anything_changes(home: Path, 
     # Served as kept: a changed snapshot with the same fingerprint is what is printed.
     snapshot.write_text(json.dumps(kept | {"contexts": {str(loom.resolve()): "kept"}}))
     assert start(home, loom) == "kept"
-    # A session made private writes to the database (and drops the snapshot): computed again.
+    # A session made private: what was kept is removed whole (it may quote that session) and
+    # computed again from what memory may still use.
     assert main(["private", "1", "--home", str(home)]) == 0
-    assert not snapshot.exists()
+    assert json.loads(snapshot.read_text())["contexts"] == {str(loom.resolve()): first}
     snapshot.write_text(json.dumps(kept | {"contexts": {str(loom.resolve()): "stale"}}))
     assert main(["private", "2", "--home", str(home)]) == 0
-    snapshot.write_text(json.dumps(kept))  # as if it had survived
-    again = start(home, loom)
+    again = json.loads(snapshot.read_text())["contexts"][str(loom.resolve())]
     assert again != first and LOOM_PREFERENCE[1:] not in again
     assert EVERYWHERE_PREFERENCE in again
+    snapshot.write_text(json.dumps(kept))  # as if the old one had survived: never served
+    assert start(home, loom) == again
     assert DATABASE_FILE == DATABASE_NAME
 
 

@@ -20,6 +20,12 @@ HABITS = (
     ("plot the moth counts", "I want units on chart labels every time"),
 )
 
+CHANGED_MIND = (
+    ("the heron tally", "stop labelling charts with units, leave the labels bare"),
+    ("redo the frost graph", "no units on chart labels any more, please"),
+    ("the nest box plot", "never put units on chart labels now"),
+)
+
 
 async def _proposed(log: SessionLog) -> list[int]:
     for turns in HABITS:
@@ -35,13 +41,20 @@ async def test_memory_changes_move_the_clock_and_imports_do_not(log: SessionLog)
     assert await log.memory_clock() == start  # new sessions and messages change no memory
     proposals = await _proposed(log)
     assert proposals
-    proposed = await log.memory_clock()
-    assert proposed > start  # proposals can count against memories
+    # A proposal to add a memory changes none (nothing reads it until it is adopted).
+    assert await log.memory_clock() == start
     await adoption.adopt(log, proposals[0])
     adopted = await log.memory_clock()
-    assert adopted > proposed
+    assert adopted > start
+    # One that would take the memory back counts against it at once.
+    for turns in CHANGED_MIND:
+        await chat_session(log, *turns)
+    await dream(log)
+    assert any(proposal["op"] == "supersede" for proposal in await inbox_json(log))
+    contradicted = await log.memory_clock()
+    assert contradicted > adopted
     await log.set_private(session, True)  # holds no evidence, but hiding a session may
-    assert await log.memory_clock() > adopted
+    assert await log.memory_clock() > contradicted
 
 
 async def test_a_change_by_another_process_shows_in_the_next_turn(home: Path) -> None:

@@ -221,6 +221,6 @@ async def test_a_memory_naming_more_of_the_turns_words_is_not_outranked_in_a_sma
         (any_of(words),),
     )
     assert [row[0] for row in by_bm25] == [7]
-    seeded = await seeds(log, words)
+    seeded = await seeds(log, words, await log.memo())
     assert max(seeded, key=lambda node: seeded[node]) == 1
     assert abs(sum(seeded.values()) - 1) < 1e-9

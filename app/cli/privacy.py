@@ -7,7 +7,9 @@ import argparse
 import sys
 
 from app.cli.parser import config_for
+from app.config import Config
 from app.integrations.context_snapshot import discard as discard_handed_context
+from app.integrations.context_snapshot import kept_projects
 from app.terminal import one_line, plural, visible
 from memory_graph.memory.forget import Forgotten
 from memory_graph.store.session_log import SessionLog
@@ -27,10 +29,21 @@ async def forget_session(args: argparse.Namespace) -> int:
         forgotten = await forget(log, args.id, args.reason)
         if args.vacuum:
             await vacuum(log)
-    # The context kept for Claude Code's next start may quote what was just forgotten.
-    discard_handed_context(config.home)
+        # The context kept for Claude Code's next start may quote what was just forgotten:
+        # gone whole, then computed again from what is left.
+        await _hand_anew(log, config)
     print(visible(forgot_line(forgotten) + (", file vacuumed" if args.vacuum else "")))
     return 0
+
+
+async def _hand_anew(log: SessionLog, config: Config) -> None:
+    """Remove the context kept for Claude Code whole, then compute it again for the projects
+    it was kept for: what it quoted may no longer be handed."""
+    from app.integrations.handed import refresh_handed
+
+    projects = kept_projects(config.home)
+    discard_handed_context(config.home)
+    await refresh_handed(log, config.home, config, projects)
 
 
 def _confirmed(question: str) -> bool:
@@ -87,7 +100,7 @@ async def make_private(args: argparse.Namespace) -> int:
     config = config_for(args)
     async with await SessionLog.open(config.home) as log:
         session = await log.set_private(args.id, not args.off)
-    discard_handed_context(config.home)
+        await _hand_anew(log, config)
     if session.private:
         print(
             f"session {session.id} is private: dreams do not read it, and memory that only it "

@@ -565,8 +565,9 @@ ALTER TABLE sessions ADD COLUMN continues_id INTEGER REFERENCES sessions (id);
 """
 
 # A counter that every change to what recall and the handed context read moves (memories,
-# their wording, patterns, evidence and edges; proposals, whose evidence can count against a
-# memory; a session made private or forgotten, which can hide a memory), kept by triggers so
+# their wording, patterns, evidence and edges; proposals that target a memory, whose evidence
+# can count against it, not those that add one; a session made private or forgotten, which can
+# hide a memory), kept by triggers so
 # that no writer can forget it. What is computed from memory alone is kept while the counter
 # stands still: standing memory between turns, the context Claude Code's hook hands over. An
 # import moves it not: new sessions change no memory. A migration that rebuilds one of these
@@ -612,22 +613,45 @@ END;
 CREATE TRIGGER edges_delete_ticks AFTER DELETE ON edges BEGIN
     UPDATE memory_clock SET value = value + 1;
 END;
-CREATE TRIGGER proposals_insert_ticks AFTER INSERT ON proposals BEGIN
+CREATE TRIGGER proposals_insert_ticks AFTER INSERT ON proposals
+    WHEN (CASE WHEN json_valid(NEW.payload)
+        THEN json_extract(NEW.payload, '$.target') END) IS NOT NULL
+    BEGIN
     UPDATE memory_clock SET value = value + 1;
 END;
-CREATE TRIGGER proposals_update_ticks AFTER UPDATE ON proposals BEGIN
+CREATE TRIGGER proposals_update_ticks AFTER UPDATE ON proposals
+    WHEN (CASE WHEN json_valid(NEW.payload)
+        THEN json_extract(NEW.payload, '$.target') END) IS NOT NULL
+    OR (CASE WHEN json_valid(OLD.payload)
+        THEN json_extract(OLD.payload, '$.target') END) IS NOT NULL
+    BEGIN
     UPDATE memory_clock SET value = value + 1;
 END;
-CREATE TRIGGER proposals_delete_ticks AFTER DELETE ON proposals BEGIN
+CREATE TRIGGER proposals_delete_ticks AFTER DELETE ON proposals
+    WHEN (CASE WHEN json_valid(OLD.payload)
+        THEN json_extract(OLD.payload, '$.target') END) IS NOT NULL
+    BEGIN
     UPDATE memory_clock SET value = value + 1;
 END;
-CREATE TRIGGER proposal_evidence_insert_ticks AFTER INSERT ON proposal_evidence BEGIN
+CREATE TRIGGER proposal_evidence_insert_ticks AFTER INSERT ON proposal_evidence
+    WHEN EXISTS (SELECT 1 FROM proposals p WHERE p.id = NEW.proposal_id
+        AND (CASE WHEN json_valid(p.payload)
+        THEN json_extract(p.payload, '$.target') END) IS NOT NULL)
+    BEGIN
     UPDATE memory_clock SET value = value + 1;
 END;
-CREATE TRIGGER proposal_evidence_update_ticks AFTER UPDATE ON proposal_evidence BEGIN
+CREATE TRIGGER proposal_evidence_update_ticks AFTER UPDATE ON proposal_evidence
+    WHEN EXISTS (SELECT 1 FROM proposals p WHERE p.id = NEW.proposal_id
+        AND (CASE WHEN json_valid(p.payload)
+        THEN json_extract(p.payload, '$.target') END) IS NOT NULL)
+    BEGIN
     UPDATE memory_clock SET value = value + 1;
 END;
-CREATE TRIGGER proposal_evidence_delete_ticks AFTER DELETE ON proposal_evidence BEGIN
+CREATE TRIGGER proposal_evidence_delete_ticks AFTER DELETE ON proposal_evidence
+    WHEN EXISTS (SELECT 1 FROM proposals p WHERE p.id = OLD.proposal_id
+        AND (CASE WHEN json_valid(p.payload)
+        THEN json_extract(p.payload, '$.target') END) IS NOT NULL)
+    BEGIN
     UPDATE memory_clock SET value = value + 1;
 END;
 CREATE TRIGGER statement_versions_insert_ticks AFTER INSERT ON statement_versions BEGIN

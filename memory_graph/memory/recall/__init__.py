@@ -32,10 +32,11 @@ from functools import partial
 
 from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
+from memory_graph.memory.recall.common import holding, searched
 from memory_graph.memory.recall.dates import periods
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
-from memory_graph.memory.recall.memo import per_node
+from memory_graph.memory.recall.memo import per_key
 from memory_graph.memory.recall.memories import (
     Candidate,
     candidates,
@@ -136,7 +137,7 @@ async def _memories(
     `project`, weighed by support, recency, kind and the evidence against them."""
     memo = await log.memo()
     standing_hits = await standing(log, int(budget * STANDING_SHARE), moment, project, memo)
-    seeded = await seeds(log, words)
+    seeded = await seeds(log, words, memo)
     scored = await spread(log, seeded, memo) if seeded else {}
     # What every turn carries is not recalled twice.
     for hit in standing_hits:
@@ -144,9 +145,9 @@ async def _memories(
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
     # A memory scoped to another project does not apply here (`projects`).
-    weighable = await per_node(memo, "candidate", best, partial(candidates, log))
+    weighable = await per_key(memo, "candidate", best, partial(candidates, log))
     nodes = {node_id: node for node_id, node in weighable.items() if applies(node.scope, project)}
-    against = await per_node(memo, "against", list(nodes), partial(contradicted, log))
+    against = await per_key(memo, "against", list(nodes), partial(contradicted, log))
     memories = sorted(
         (
             (
@@ -166,7 +167,8 @@ async def _earlier(
     """The earlier messages that match `words` best, read on the log's second connection."""
     reader = await log.reader()
     speaker = await named_speaker(reader, text, words)
-    return await episodes(reader, any_of(words), k, exclude_session, speaker, periods(text))
+    ranked = searched(words, await holding(reader, "messages_fts", words))
+    return await episodes(reader, any_of(ranked), k, exclude_session, speaker, periods(text))
 
 
 def _fused(memories: list[MemoryKind], episodes: int) -> list[tuple[str, int, float]]:

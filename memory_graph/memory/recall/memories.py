@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 from memory_graph.memory.confidence import standing_share
 from memory_graph.memory.evidence import Evidence, evidence_link
-from memory_graph.memory.recall.memo import per_node
+from memory_graph.memory.recall.common import holding, searched
+from memory_graph.memory.recall.memo import per_key
 from memory_graph.memory.recall.tuning import (
     ALPHA,
     BM25_SHARE,
@@ -19,7 +20,6 @@ from memory_graph.memory.recall.tuning import (
     HALF_LIFE_DAYS,
     KIND_WEIGHT,
     NEIGHBOURS,
-    RARITY_CAP,
     ROUNDS,
     SEEDS,
 )
@@ -42,39 +42,35 @@ evidence of the memories weighed is not read: two lookups and a join per memory,
 recall over a large graph two to three times slower."""
 
 
-async def seeds(log: Database, words: list[str]) -> dict[int, float]:
+async def seeds(log: Database, words: list[str], memo: Memo) -> dict[int, float]:
     """Active nodes whose statements match, with a relevance that sums to 1: what rare words
-    of the query each names, weighed by their rarity (`_rarity`), BM25 breaking near ties."""
-    # One query, all of it counted inside SQLite: the best matches (ranked inside the index
-    # first: joining every match to its node would cost more than ranking them, and few of
-    # the best are not active), which of the words each holds, and how common each word is.
-    counts = ", ".join(
-        "(SELECT count(*) FROM (SELECT 1 FROM nodes_fts WHERE nodes_fts MATCH ? LIMIT ?))"
-        for _ in words
-    )
+    of the query each names, weighed by their rarity (`_rarity`), BM25 breaking near ties. A
+    common word (`common`) counts only when the query has nothing rarer."""
+    held = await per_key(memo, "statements holding", words, partial(holding, log, "nodes_fts"))
+    ranked = searched(words, held)
+    # One query, counted inside SQLite: the best matches (ranked inside the index first:
+    # joining every match to its node would cost more than ranking them, and few of the best
+    # are not active), and which of the words ranked by each holds.
     holds = ", ".join(
-        "hit.rowid IN (SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ?)" for _ in words
+        "hit.rowid IN (SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ?)" for _ in ranked
     )
     fetched = list(
         await log.connection.execute_fetchall(
-            f"SELECT hit.rowid, hit.score, (SELECT MAX(id) FROM nodes), {counts}, {holds} "
+            f"SELECT hit.rowid, hit.score, (SELECT MAX(id) FROM nodes), {holds} "
             "FROM (SELECT rowid, -bm25(nodes_fts) AS score "
             "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
             f"JOIN nodes n ON n.id = hit.rowid WHERE {RECALLABLE} "
             "ORDER BY hit.score DESC LIMIT ?",
-            [value for word in words for value in (any_of([word]), RARITY_CAP)]
-            + [any_of([word]) for word in words]
-            + [any_of(words), SEEDS * 4, SEEDS],
+            [any_of([word]) for word in ranked] + [any_of(ranked), SEEDS * 4, SEEDS],
         )
     )
     if not fetched:
         return {}
     statements = max(int(fetched[0][2] or 0), 1)
-    rarity = [_rarity(statements, int(count)) for count in fetched[0][3 : 3 + len(words)]]
+    rarity = [_rarity(statements, held.get(word, 0)) for word in ranked]
     rows = []
     for row in fetched:
-        held = row[3 + len(words) :]
-        named = sum(weight for weight, holds in zip(rarity, held, strict=True) if holds)
+        named = sum(weight for weight, holds in zip(rarity, row[3:], strict=True) if holds)
         rows.append((int(row[0]), named * (1 + BM25_SHARE * _bounded(float(row[1])))))
     total = sum(score for _, score in rows) or 1.0
     return {node_id: max(score, 1e-9) / total for node_id, score in rows}
@@ -89,7 +85,7 @@ def _rarity(statements: int, holding: int) -> float:
     0.5) / (n + 0.5)). FTS5's BM25 gives a word in half the statements or more no weight at
     all, so in a small graph (a person's first hundred memories) "docker" in four of eight
     counts for nothing and a rarer word met once outranks a memory that names two of the
-    turn's words. A word's statements are counted up to RARITY_CAP: past that it is common
+    turn's words. A word's statements are counted up to COMMON_WORD: past that it is common
     whatever the graph's size."""
     return math.log(1 + (statements - holding + 0.5) / (holding + 0.5))
 
@@ -136,7 +132,7 @@ async def spread(log: Database, seeds: dict[int, float], memo: Memo) -> dict[int
         frontier = sorted(residual, key=lambda n: (-residual[n], n))[:FRONTIER]
         if not frontier:
             break
-        neighbours = await per_node(memo, "neighbours", frontier, partial(_neighbours, log))
+        neighbours = await per_key(memo, "neighbours", frontier, partial(_neighbours, log))
         for node_id in frontier:
             mass = residual.pop(node_id)
             near = neighbours.get(node_id, [])

@@ -16,9 +16,10 @@ STANDING_CANDIDATES = 64
 budget holds (about 35 statements of twenty words)."""
 SEEDS = 50
 """Nodes whose statements match the query that the spread starts from."""
-RARITY_CAP = 1000
-"""Statements a query word is counted in at most when its rarity is weighed: a word in that
-many is common in any graph, and counting further would cost a large graph time."""
+COMMON_WORD = 1000
+"""Statements (or messages) a query word is counted in at most: a word in that many is common
+in any graph, its rarity weighed as that of a word in exactly that many, and a search ranks by
+it only when the query has no rarer word (`common`)."""
 BM25_SHARE = 0.1
 """How far BM25 (word frequency, statement length) moves a seed's score, at most: it breaks
 near ties between memories naming words of the same rarity."""
