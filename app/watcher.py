@@ -144,7 +144,7 @@ async def watch(
                 summary, model_error = None, f"{error}"
             schedule.dreamt(loop.time())
             if summary is not None:
-                await refresh_after_change(log, config)
+                await refresh_after_change(log, config.home)
             # A dream that only topped the inbox's page up from what waited is news too.
             told = summary is None or summary.sessions_reviewed or summary.proposals
             if dreamt is not None and (told or model_error):

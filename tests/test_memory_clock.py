@@ -4,11 +4,13 @@ still, so a change made by another process, or rolled back, must show in the ver
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dreamer.dream import dream
 from memory_graph.memory import adoption
 from memory_graph.memory.recall import recall
+from memory_graph.memory.recall.standing import standing
 from memory_graph.store.session_log import SessionLog
 from tests.support.inbox import inbox_json
 from tests.support.sessions import chat_session
@@ -87,3 +89,22 @@ async def test_a_rolled_back_change_is_not_kept(log: SessionLog) -> None:
     async with log.transaction() as conn:
         await conn.execute("UPDATE nodes SET support = support")
     assert [hit.node_id for hit in (await recall(log, "the ferry timetable")).standing] == before
+
+
+async def test_what_a_read_kept_from_a_rolled_back_transaction_is_forgotten(
+    log: SessionLog,
+) -> None:
+    await adoption.adopt(log, (await _proposed(log))[0])
+    # A turn's recall holds the memo when a dream on the same handle starts writing: what the
+    # turn reads meanwhile sees the dream's writes, and keeps what it computed from them.
+    memo = await log.memo()
+    try:
+        async with log.transaction() as conn:
+            await conn.execute("UPDATE nodes SET status = 'retired'")
+            assert not await standing(log, 500, datetime.now(UTC), "/srv/allotment", memo)
+            raise RuntimeError("the dream failed")
+    except RuntimeError:
+        pass
+    # The clock is back where the memo was taken: what it kept must not be served.
+    found = await recall(log, "the ferry timetable", project="/srv/allotment")
+    assert [hit.statement for hit in found.standing] == ["Always label charts with their units."]

@@ -41,6 +41,11 @@ async def test_common_words_rank_nothing_when_the_query_has_rarer_ones(log: Sess
     assert held == {"spindle": COMMON_WORD, "quill": 3, "gib": 1}
     assert searched(["spindle", "quill", "gib"], held) == ["quill", "gib"]
     assert searched(["spindle"], held) == ["spindle"]
+    # A rarer word found nowhere ranks nothing: the common word is searched after all.
+    held = await holding(log, "nodes_fts", ["spindle", "xyzzyq"])
+    assert held == {"spindle": COMMON_WORD, "xyzzyq": 0}
+    assert searched(["spindle", "xyzzyq"], held) == ["spindle", "xyzzyq"]
+    assert [hit for hit in (await recall(log, "spindle xyzzyq", k=5)).hits if hit.node_id]
     # A query of common words alone still finds what they name.
     only_common = await recall(log, "the spindle bearing", k=5)
     assert [hit for hit in only_common.hits if hit.node_id is not None]

@@ -42,7 +42,7 @@ async def dream_now(args: argparse.Namespace) -> int:
             progress.close()
             if model is not None:
                 await model.close()
-        await refresh_after_change(log, config)
+        await refresh_after_change(log, config.home)
     if args.json:
         print_json(summary.to_json())
     else:

@@ -93,7 +93,7 @@ async def decide(args: argparse.Namespace) -> int:
         ids = await pending_ids(log) if args.command == "adopt" and args.all else args.ids
         statement = args.statement if args.command == "adopt" else None
         decisions = await Decisions(log).decide(Decision(args.command), ids, statement)
-        await refresh_after_change(log, config)
+        await refresh_after_change(log, config.home)
     _print_decisions(args, decisions)
     return 0
 
@@ -106,7 +106,7 @@ async def undo(args: argparse.Namespace) -> int:
     async with await SessionLog.open(config.home) as log:
         decided = await Decisions(log).undo()
         if decided is not None:
-            await refresh_after_change(log, config)
+            await refresh_after_change(log, config.home)
     if decided is None:
         if args.json:
             # A script reads stdout: an empty list of decisions, and the exit code says why.

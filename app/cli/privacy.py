@@ -43,7 +43,7 @@ async def _hand_anew(log: SessionLog, config: Config) -> None:
 
     projects = kept_projects(config.home)
     discard_handed_context(config.home)
-    await refresh_handed(log, config.home, config, projects)
+    await refresh_handed(log, config.home, projects)
 
 
 def _confirmed(question: str) -> bool:

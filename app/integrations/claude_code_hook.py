@@ -217,7 +217,7 @@ async def _import_files(
         # What the next start here (and in the other projects kept) is handed, ready before
         # it asks when memory changed since: an import changes none, so mostly nothing to do.
         here = (_project(hook.cwd),) if hook.cwd is not None else ()
-        await refresh_handed(log, home, config, to_refresh(home, here))
+        await refresh_handed(log, home, to_refresh(home, here))
     if report.problems:
         first = report.problems[0]
         return HookResult(problem=f"{len(report.problems)} lines not imported (first: {first})")

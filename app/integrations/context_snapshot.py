@@ -13,8 +13,10 @@ are handed in holds from one day to the next.
 
 Reading the memory clock loads `sqlite3`, about as long as the rest of a start; so the
 fingerprint also keeps the files as they were (inode, size, modification time of the database,
-its write-ahead log and the config file): while none of them changed, nothing was written
-and the clock is not read. Only the standard library is imported here.
+its write-ahead log and the config file), and when a start finds the clock unchanged after a
+write (an import) it notes the files as they are then (`SEEN_NAME`): while none of them
+changed, nothing was written and the clock is not read. Only the standard library is imported
+here.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 SNAPSHOT_NAME = "handed-context.json"
+SEEN_NAME = "handed-context.seen.json"
+"""When the snapshot was last found current, and how the files looked then: no memory in it, so
+a write of it racing a `forget` can never put forgotten words back on disk."""
 DATABASE_FILE = "reverie.db"
 """`memory_graph.store.db.DATABASE_NAME` (not imported: that module loads aiosqlite)."""
 CONFIG_FILE = "config.toml"
@@ -62,7 +67,8 @@ def _memory(database: Path) -> list[int] | None:
 
     try:
         # mode=rw: a database that is not there is never created.
-        conn = sqlite3.connect(f"file:{database}?mode=rw", uri=True, timeout=WAIT_MS / 1000)
+        uri = f"{database.resolve().as_uri()}?mode=rw"  # escaped: a `#` or `?` in a path
+        conn = sqlite3.connect(uri, uri=True, timeout=WAIT_MS / 1000)
     except sqlite3.Error:
         return None
     try:
@@ -86,11 +92,11 @@ def fingerprint(home: Path) -> Fingerprint | None:
     return {"format": FORMAT, "memory": [database[0], *memory], "config": files[2], "files": files}
 
 
-def _same(kept: object, now: Fingerprint | None) -> bool:
+def _same(kept: object, now: object) -> bool:
     """Whether a snapshot taken at `kept` is current at `now`."""
     return (
         isinstance(kept, dict)
-        and now is not None
+        and isinstance(now, dict)
         and all(kept.get(part) == now[part] for part in ("format", "memory", "config"))
     )
 
@@ -99,22 +105,25 @@ def _key(project: str | None) -> str:
     return project or ""
 
 
-def _read(home: Path) -> dict[str, Any]:
+def _read(home: Path, name: str = SNAPSHOT_NAME) -> dict[str, Any]:
     try:
-        data = json.loads((home / SNAPSHOT_NAME).read_text(encoding="utf-8"))
+        data = json.loads((home / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def _untouched(data: dict[str, Any], home: Path) -> bool:
-    """Nothing was written to the home since the snapshot's fingerprint was taken."""
+    """Nothing was written to the home since the snapshot was computed, or last found current:
+    its files look as they did then."""
     kept = data.get("fingerprint")
-    return (
-        isinstance(kept, dict)
-        and kept.get("format") == FORMAT
-        and kept.get("files") == _files(home)
-    )
+    if not isinstance(kept, dict) or kept.get("format") != FORMAT:
+        return False
+    files = _files(home)
+    if kept.get("files") == files:
+        return True
+    seen = _read(home, SEEN_NAME)
+    return seen.get("files") == files and _same(kept, seen.get("fingerprint"))
 
 
 def cached(home: Path, project: str | None) -> str | None:
@@ -130,9 +139,10 @@ def cached(home: Path, project: str | None) -> str | None:
     now = fingerprint(home)
     if not _same(data.get("fingerprint"), now):
         return None
-    # Written to (an import), memory unchanged: the files as they are now, so the next start
-    # is told so without reading the clock.
-    _write(home, data | {"fingerprint": now})
+    # Written to (an import), memory unchanged: how the files look now, so the next start is
+    # told so without reading the clock.
+    assert now is not None  # _same holds it
+    _write(home, SEEN_NAME, {"files": now["files"], "fingerprint": now})
     return text
 
 
@@ -159,28 +169,36 @@ def keep(home: Path, taken: Fingerprint | None, project: str | None, text: str) 
     contexts = data.get("contexts") if _same(data.get("fingerprint"), now) else None
     kept = dict(contexts) if isinstance(contexts, dict) else {}
     kept[_key(project)] = text
-    return _write(home, {"fingerprint": now, "contexts": kept})
+    if not _write(home, SNAPSHOT_NAME, {"fingerprint": now, "contexts": kept}):
+        return False
+    if not _same(now, fingerprint(home)):
+        # Memory changed while it was written (a session forgotten, whose words it may
+        # quote, and the snapshot made anew): none of it may stay.
+        discard(home)
+        return False
+    return True
 
 
-def _write(home: Path, data: dict[str, Any]) -> bool:
+def _write(home: Path, name: str, data: dict[str, Any]) -> bool:
     content = json.dumps(data, ensure_ascii=False)
     try:
         # Private (0600) like the database: it holds memories. Renamed into place whole.
-        fd, name = tempfile.mkstemp(prefix=f".{SNAPSHOT_NAME}.", dir=home)
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=home)
     except OSError:
         return False
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(content)
-        os.replace(name, home / SNAPSHOT_NAME)
+        os.replace(temporary, home / name)
     except OSError:
         with contextlib.suppress(OSError):
-            os.unlink(name)
+            os.unlink(temporary)
         return False
     return True
 
 
 def discard(home: Path) -> None:
     """Remove the snapshot (a session forgotten or made private: none of it may stay)."""
-    with contextlib.suppress(FileNotFoundError):
-        (home / SNAPSHOT_NAME).unlink()
+    for name in (SNAPSHOT_NAME, SEEN_NAME):
+        with contextlib.suppress(FileNotFoundError):
+            (home / name).unlink()

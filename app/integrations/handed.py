@@ -18,8 +18,9 @@ from memory_graph.store.database import Database
 from memory_graph.store.redact import redact
 
 REFRESHED_AT_MOST = 8
-"""Projects whose kept context a change to memory has computed again at once: the ones
-Claude Code starts in most; any other is computed at its next start."""
+"""Projects whose kept context a change to memory has computed again at once (the project the
+hook was just used in first, then those kept, in the order they were first kept); any other
+is computed at its next start."""
 
 
 @dataclass(frozen=True)
@@ -97,21 +98,28 @@ def to_refresh(home: Path, also: tuple[str | None, ...] = ()) -> list[str | None
     return list(dict.fromkeys(wanted))[:REFRESHED_AT_MOST]
 
 
-async def refresh_handed(
-    log: Database, home: Path, config: Config, projects: list[str | None]
-) -> None:
+async def refresh_handed(log: Database, home: Path, projects: list[str | None]) -> None:
     """Compute again the contexts of `projects` (`to_refresh`) and keep them, so that the next
-    start there is served at once."""
-    taken = context_snapshot.fingerprint(home)
+    start there is served at once. The settings are read anew, as the hook reads them: a
+    long-running process (the TUI, `reverie watch`) may hold older ones. A config file that
+    does not load now is left for the hook to report."""
+    from app.config import load_config
+    from app.errors import UserError
+
+    taken = context_snapshot.fingerprint(home)  # before the settings: an edit after shows
+    try:
+        config = load_config(home)
+    except UserError:
+        return
     for project in projects:
         handed = await handed_for(log, project, config)
         if not context_snapshot.keep(home, taken, project, handed.text):
             return  # memory changed meanwhile: the next change or start computes them
 
 
-async def refresh_after_change(log: Database, config: Config) -> None:
+async def refresh_after_change(log: Database, home: Path) -> None:
     """After a command changed memory: the contexts Claude Code's hook keeps, computed again
     (`to_refresh`), so its next start is served at once."""
-    projects = to_refresh(config.home)
+    projects = to_refresh(home)
     if projects:
-        await refresh_handed(log, config.home, config, projects)
+        await refresh_handed(log, home, projects)

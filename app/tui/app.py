@@ -237,7 +237,7 @@ class ReverieApp(ReverieCore):
 
         projects = await asyncio.to_thread(to_refresh, self.config.home)
         if projects:
-            await refresh_handed(self.session_log, self.config.home, self.config, projects)
+            await refresh_handed(self.session_log, self.config.home, projects)
 
     @work(exclusive=True, group="database-watch", exit_on_error=False)
     async def watch_database(self, version: int) -> None:

@@ -41,6 +41,7 @@ class Database:
         self._reader_lock = asyncio.Lock()
         self._memo: Memo = {}
         self._memo_clock = -1
+        self._rollbacks = 0
 
     @classmethod
     async def open(cls, home: Path) -> Self:
@@ -77,10 +78,13 @@ class Database:
         """Values computed from memory alone (standing memory, a memory's neighbours), kept on
         this handle while memory does not change: emptied when the memory clock has moved. A
         caller reads the clock once (this call) and keys what it stores by what it read."""
+        rollbacks = self._rollbacks
         if self._conn.in_transaction:
             # Uncommitted writes may be rolled back, and the clock with them: nothing kept.
             return {}
         clock = await self.memory_clock()
+        if self._rollbacks != rollbacks or self._conn.in_transaction:
+            return {}  # the clock may have been read inside a transaction since rolled back
         if self._memo_clock != clock or len(self._memo) > MEMO_AT_MOST:
             # A new dict, not the old one emptied: a computation that began before the clock
             # moved stores into the old one, which nothing reads again.
@@ -129,6 +133,12 @@ class Database:
         if self._conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 await self._run_to_end("ROLLBACK")
+            # A read begun before the transaction may have seen its writes and kept what it
+            # computed from them; the rollback takes the clock back to where that looks
+            # current: nothing kept survives it.
+            self._memo = {}
+            self._memo_clock = -1
+            self._rollbacks += 1
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

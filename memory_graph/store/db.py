@@ -245,15 +245,17 @@ async def migrate(
         if rebuilds:
             # Outside a transaction: inside one, SQLite ignores this pragma.
             await conn.execute("PRAGMA foreign_keys = OFF")
+        before = version
         try:
             version = await _next_migration(conn, migrations, check_keys=rebuilds)
         finally:
             if rebuilds:
                 await conn.execute("PRAGMA foreign_keys = ON")
-        # Each migration's pages are written back before the next: the log holds one
-        # migration's at a time, not all of them (more than the new database itself), and the
-        # next reuses its room.
-        await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if version > before:
+            # Each migration's pages are written back before the next: the log holds one
+            # migration's at a time, not all of them (more than the new database itself), and
+            # the next reuses its room.
+            await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         if version >= len(migrations):
             break
     if version > started:

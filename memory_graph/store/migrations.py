@@ -564,6 +564,7 @@ _SESSION_CONTINUATIONS = """
 ALTER TABLE sessions ADD COLUMN continues_id INTEGER REFERENCES sessions (id);
 """
 
+
 # A counter that every change to what recall and the handed context read moves (memories,
 # their wording, patterns, evidence and edges; proposals that target a memory, whose evidence
 # can count against it, not those that add one; a session made private or forgotten, which can
@@ -573,101 +574,50 @@ ALTER TABLE sessions ADD COLUMN continues_id INTEGER REFERENCES sessions (id);
 # import moves it not: new sessions change no memory. A migration that rebuilds one of these
 # tables must create its triggers again. And the replaced memories, which recall reads to
 # leave out their evidence, in an index of their own.
-_MEMORY_CLOCK = """
-CREATE TABLE memory_clock (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-INSERT INTO memory_clock (id, value) VALUES (1, 0);
-CREATE INDEX nodes_superseded ON nodes (id) WHERE status = 'superseded';
-CREATE TRIGGER nodes_insert_ticks AFTER INSERT ON nodes BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER nodes_update_ticks AFTER UPDATE ON nodes BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER nodes_delete_ticks AFTER DELETE ON nodes BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER node_patterns_insert_ticks AFTER INSERT ON node_patterns BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER node_patterns_update_ticks AFTER UPDATE ON node_patterns BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER node_patterns_delete_ticks AFTER DELETE ON node_patterns BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER node_evidence_insert_ticks AFTER INSERT ON node_evidence BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER node_evidence_update_ticks AFTER UPDATE ON node_evidence BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER node_evidence_delete_ticks AFTER DELETE ON node_evidence BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER edges_insert_ticks AFTER INSERT ON edges BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER edges_update_ticks AFTER UPDATE ON edges BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER edges_delete_ticks AFTER DELETE ON edges BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER proposals_insert_ticks AFTER INSERT ON proposals
-    WHEN (CASE WHEN json_valid(NEW.payload)
-        THEN json_extract(NEW.payload, '$.target') END) IS NOT NULL
-    BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER proposals_update_ticks AFTER UPDATE ON proposals
-    WHEN (CASE WHEN json_valid(NEW.payload)
-        THEN json_extract(NEW.payload, '$.target') END) IS NOT NULL
-    OR (CASE WHEN json_valid(OLD.payload)
-        THEN json_extract(OLD.payload, '$.target') END) IS NOT NULL
-    BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER proposals_delete_ticks AFTER DELETE ON proposals
-    WHEN (CASE WHEN json_valid(OLD.payload)
-        THEN json_extract(OLD.payload, '$.target') END) IS NOT NULL
-    BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER proposal_evidence_insert_ticks AFTER INSERT ON proposal_evidence
-    WHEN EXISTS (SELECT 1 FROM proposals p WHERE p.id = NEW.proposal_id
-        AND (CASE WHEN json_valid(p.payload)
-        THEN json_extract(p.payload, '$.target') END) IS NOT NULL)
-    BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER proposal_evidence_update_ticks AFTER UPDATE ON proposal_evidence
-    WHEN EXISTS (SELECT 1 FROM proposals p WHERE p.id = NEW.proposal_id
-        AND (CASE WHEN json_valid(p.payload)
-        THEN json_extract(p.payload, '$.target') END) IS NOT NULL)
-    BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER proposal_evidence_delete_ticks AFTER DELETE ON proposal_evidence
-    WHEN EXISTS (SELECT 1 FROM proposals p WHERE p.id = OLD.proposal_id
-        AND (CASE WHEN json_valid(p.payload)
-        THEN json_extract(p.payload, '$.target') END) IS NOT NULL)
-    BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER statement_versions_insert_ticks AFTER INSERT ON statement_versions BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER statement_versions_delete_ticks AFTER DELETE ON statement_versions BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER sessions_private_ticks AFTER UPDATE OF private ON sessions
-    WHEN NEW.private != OLD.private BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-CREATE TRIGGER sessions_delete_ticks AFTER DELETE ON sessions BEGIN
-    UPDATE memory_clock SET value = value + 1;
-END;
-"""
+def _ticks(table: str, event: str, when: str = "") -> str:
+    """A trigger that moves the memory clock after `event` (INSERT, UPDATE, DELETE, or UPDATE
+    OF a column) on `table`, when `when` holds."""
+    name = f"{table}_{event.split()[0].lower()}_ticks"
+    condition = f"\n    WHEN {when}" if when else ""
+    return (
+        f"CREATE TRIGGER {name} AFTER {event} ON {table}{condition}\n"
+        "BEGIN\n    UPDATE memory_clock SET value = value + 1;\nEND;\n"
+    )
+
+
+_TARGETS = (
+    "(CASE WHEN json_valid({row}.payload) THEN json_extract({row}.payload, '$.target') END) "
+    "IS NOT NULL"
+)
+"""A proposal's row targets a memory (a supersede, a retire): its evidence counts against it."""
+_OF_TARGETING = "EXISTS (SELECT 1 FROM proposals p WHERE p.id = {row}.proposal_id AND {targets})"
+
+_MEMORY_CLOCK = (
+    "CREATE TABLE memory_clock (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);\n"
+    "INSERT INTO memory_clock (id, value) VALUES (1, 0);\n"
+    "CREATE INDEX nodes_superseded ON nodes (id) WHERE status = 'superseded';\n"
+    + "".join(
+        _ticks(table, event)
+        for table in ("nodes", "node_patterns", "node_evidence", "edges")
+        for event in ("INSERT", "UPDATE", "DELETE")
+    )
+    + _ticks("proposals", "INSERT", _TARGETS.format(row="NEW"))
+    + _ticks("proposals", "UPDATE", f"{_TARGETS.format(row='NEW')} OR {_TARGETS.format(row='OLD')}")
+    + _ticks("proposals", "DELETE", _TARGETS.format(row="OLD"))
+    + "".join(
+        _ticks(
+            "proposal_evidence",
+            event,
+            _OF_TARGETING.format(row=row, targets=_TARGETS.format(row="p")),
+        )
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+    )
+    # Statement versions are append-only (a trigger refuses updates).
+    + _ticks("statement_versions", "INSERT")
+    + _ticks("statement_versions", "DELETE")
+    + _ticks("sessions", "UPDATE OF private", "NEW.private != OLD.private")
+    + _ticks("sessions", "DELETE")
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),

@@ -1,9 +1,9 @@
 """Common words: a query word found in COMMON_WORD statements (or messages) or more ranks
-nothing that its rarer words do not rank better, and ranking its thousands of matches by BM25
-was what made the slowest turns slow. So a search ranks by the query's rarer words, and by
-its common ones only when it has nothing rarer (Elasticsearch's common-terms query makes the
-same cut, for the same reason). Below COMMON_WORD rows nothing changes: a person's first
-thousand memories are searched by every word."""
+nothing that its rarer words (those found at all) do not rank better, and ranking its
+thousands of matches by BM25 was what made the slowest turns slow. So a search ranks by the
+query's rarer words, and by its common ones only when it has nothing rarer (Elasticsearch's
+common-terms query makes the same cut, for the same reason). Below COMMON_WORD rows nothing
+changes: a person's first thousand memories are searched by every word."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def holding(log: Database, index: Index, words: list[str]) -> dict[str, in
 
 
 def searched(words: list[str], held: dict[str, int]) -> list[str]:
-    """The words a search ranks by: those held by fewer than COMMON_WORD rows, or all of them
-    when every one is that common."""
-    rare = [word for word in words if held.get(word, 0) < COMMON_WORD]
+    """The words a search ranks by: those held by fewer than COMMON_WORD rows (and by some: a
+    word found nowhere ranks nothing either), or all of them when no word is rarer."""
+    rare = [word for word in words if 0 < held.get(word, 0) < COMMON_WORD]
     return rare or words
