@@ -13,9 +13,10 @@ sessions that match.
    and after (an answer rarely repeats the question's words), their session, and who the query
    names; the two lists are fused by reciprocal rank.
 
-What is read from memory alone (standing memory, a memory's neighbours, its weights and the
-evidence against it) is kept on the log's handle from one turn to the next while memory is
-unchanged (`Database.memo`, keyed by the memory clock that every change moves).
+What is read from memory alone and met again turn after turn (standing memory, a memory's
+neighbours, how many statements hold a word) is kept on the log's handle from one turn to the
+next while memory is unchanged (`Database.memo`, keyed by the memory clock that every change
+moves).
 
 Retired, superseded and merged nodes never come back: only active nodes are read, and not those
 that private sessions alone back (`RECALLABLE`). Episodes
@@ -28,7 +29,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import partial
 
 from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
@@ -36,7 +36,6 @@ from memory_graph.memory.recall.common import holding, searched
 from memory_graph.memory.recall.dates import periods
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
-from memory_graph.memory.recall.memo import per_key
 from memory_graph.memory.recall.memories import (
     Candidate,
     candidates,
@@ -145,9 +144,9 @@ async def _memories(
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
     # A memory scoped to another project does not apply here (`projects`).
-    weighable = await per_key(memo, "candidate", best, partial(candidates, log))
+    weighable = await candidates(log, best)
     nodes = {node_id: node for node_id, node in weighable.items() if applies(node.scope, project)}
-    against = await per_key(memo, "against", list(nodes), partial(contradicted, log))
+    against = await contradicted(log, list(nodes))
     memories = sorted(
         (
             (

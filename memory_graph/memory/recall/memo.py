@@ -1,6 +1,6 @@
-"""Values kept between turns while memory does not change (`Database.memo`): a hub
-(a project, a topic many memories are about) is a neighbour in most turns' graph walk, and
-reading its edges again each turn was most of what recall spent in SQL."""
+"""Values kept between turns while memory does not change (`Database.memo`): a hub (a
+project, a topic many memories are about) is a neighbour in most turns' graph walk, and a
+person's words recur from turn to turn; reading them again each turn is time lost."""
 
 from __future__ import annotations
 

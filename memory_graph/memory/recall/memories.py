@@ -90,7 +90,12 @@ def _rarity(statements: int, holding: int) -> float:
     return math.log(1 + (statements - holding + 0.5) / (holding + 0.5))
 
 
-async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, list[tuple[int, float]]]:
+Near = tuple[tuple[int, float], ...]
+"""A node's neighbours and the weights of the edges to them, strongest first: a tuple of
+numbers, which the garbage collector stops tracking, as recall keeps thousands of them."""
+
+
+async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, Near]:
     """For each of these nodes, the active nodes joined to it by an edge either way, with the
     edges' weights: the strongest NEIGHBOURS each way, read from the index (a hub's edges are
     never all sorted), for all of them in one query."""
@@ -101,7 +106,7 @@ async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, list[tupl
     patterns = [(int(row[0]), str(row[1])) for row in fetched]
     found: dict[int, list[tuple[int, float]]] = {node_id: [] for node_id in node_ids}
     if not patterns:
-        return found
+        return {node_id: () for node_id in node_ids}
     arms, arguments = [], []
     for node_id, pattern in patterns:
         for near, far in (("source", "target"), ("target", "source")):
@@ -117,7 +122,8 @@ async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, list[tupl
         if other != node_id:
             found[int(node_id)].append((int(other), float(weight)))
     return {
-        node_id: sorted(near, key=lambda n: -n[1])[:NEIGHBOURS] for node_id, near in found.items()
+        node_id: tuple(sorted(near, key=lambda n: -n[1])[:NEIGHBOURS])
+        for node_id, near in found.items()
     }
 
 
@@ -135,7 +141,7 @@ async def spread(log: Database, seeds: dict[int, float], memo: Memo) -> dict[int
         neighbours = await per_key(memo, "neighbours", frontier, partial(_neighbours, log))
         for node_id in frontier:
             mass = residual.pop(node_id)
-            near = neighbours.get(node_id, [])
+            near = neighbours.get(node_id, ())
             if not near:
                 score[node_id] = score.get(node_id, 0.0) + mass
                 continue
