@@ -11,8 +11,9 @@ It never blocks or breaks Claude Code: every problem (bad JSON, a missing field 
 home, a busy or locked database, a database that needs a migration, which it never runs) is
 one line on standard error and exit code 0. It runs at every start of Claude Code, so this
 module imports only the standard library: a SessionStart whose context is current in the
-snapshot (`context_snapshot`) reads one number from the database with the standard library's
-`sqlite3`; everything else is imported where it is needed.
+snapshot (`context_snapshot`) opens no database when nothing was written since, and reads one
+number with the standard library's `sqlite3` when something was; everything else is imported
+where it is needed.
 """
 
 from __future__ import annotations

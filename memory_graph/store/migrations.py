@@ -565,15 +565,6 @@ ALTER TABLE sessions ADD COLUMN continues_id INTEGER REFERENCES sessions (id);
 """
 
 
-# A counter that every change to what recall and the handed context read moves (memories,
-# their wording, patterns, evidence and edges; proposals that target a memory, whose evidence
-# can count against it, not those that add one; a session made private or forgotten, which can
-# hide a memory), kept by triggers so
-# that no writer can forget it. What is computed from memory alone is kept while the counter
-# stands still: standing memory between turns, the context Claude Code's hook hands over. An
-# import moves it not: new sessions change no memory. A migration that rebuilds one of these
-# tables must create its triggers again. And the replaced memories, which recall reads to
-# leave out their evidence, in an index of their own.
 def _ticks(table: str, event: str, when: str = "") -> str:
     """A trigger that moves the memory clock after `event` (INSERT, UPDATE, DELETE, or UPDATE
     OF a column) on `table`, when `when` holds."""
@@ -592,6 +583,15 @@ _TARGETS = (
 """A proposal's row targets a memory (a supersede, a retire): its evidence counts against it."""
 _OF_TARGETING = "EXISTS (SELECT 1 FROM proposals p WHERE p.id = {row}.proposal_id AND {targets})"
 
+# A counter that every change to what recall and the handed context read moves (memories,
+# their wording, patterns, evidence and edges; proposals that target a memory, whose evidence
+# can count against it, not those that add one; a session made private or forgotten, which can
+# hide a memory), kept by triggers so that no writer can forget it. What is computed from
+# memory alone is kept while the counter stands still: standing memory between turns, the
+# context Claude Code's hook hands over. An import moves it not: new sessions change no
+# memory. A migration that rebuilds one of these tables must create its triggers again. And
+# the replaced memories, which recall reads to leave out their evidence, in an index of their
+# own.
 _MEMORY_CLOCK = (
     "CREATE TABLE memory_clock (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);\n"
     "INSERT INTO memory_clock (id, value) VALUES (1, 0);\n"

@@ -144,8 +144,11 @@ async def _memories(
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
     # A memory scoped to another project does not apply here (`projects`).
-    weighable = await candidates(log, best)
-    nodes = {node_id: node for node_id, node in weighable.items() if applies(node.scope, project)}
+    nodes = {
+        node_id: node
+        for node_id, node in (await candidates(log, best)).items()
+        if applies(node.scope, project)
+    }
     against = await contradicted(log, list(nodes))
     memories = sorted(
         (
