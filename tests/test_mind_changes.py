@@ -107,6 +107,29 @@ async def test_once_superseded_the_older_memory_is_never_recalled(log: SessionLo
     assert any("maven" in s for s in statements)
 
 
+async def test_an_old_mind_is_not_quoted_beside_a_message_that_matches(log: SessionLog) -> None:
+    # Each time, the old preference came right after a question the later turn asks again:
+    # quoted as the answer to that question, it would bring the old mind back.
+    for said in ("I prefer ant for compiling", "always compile with ant"):
+        session = await log.create_session()
+        for role, text in (
+            ("user", "which tool packages the android app for the play store?"),
+            ("user", said),
+            ("assistant", "Done."),
+        ):
+            await log.append_message(session.id, role, [{"type": "text", "text": text}])
+    await dream(log)
+    await _adopt_all(log)
+    await _said(log, ["compile with bazel, not ant", "bazel for compiling please, never ant"])
+    await dream(log)
+    [change] = [item for item in await pending(log) if item.op == ProposalOp.SUPERSEDE]
+    await adoption.adopt(log, change.id)
+    recalled = await recall(log, "which tool packages the android app")
+    quoted = [hit.statement for hit in recalled.hits]
+    assert any("play store" in line for line in quoted)
+    assert not [line for line in quoted if line.endswith(("compiling", "with ant"))]
+
+
 async def _adopt_all(log: SessionLog) -> None:
     for item in await pending(log):
         await adoption.adopt(log, item.id)

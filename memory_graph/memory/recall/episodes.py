@@ -100,64 +100,31 @@ async def episodes(
     away (`NEIGHBOURHOOD`: the answer after a matching question is found too), a share of its
     session's, a boost when the query names its speaker, and one when it was said in a period
     the query names (`when`, from `dates.periods`)."""
-    # When a message was said is read only when the query names a period.
-    said = "m.created" if when else "NULL"
+    # Ranked inside SQLite, which returns only the best: scoring the hundreds of places around
+    # the matches in Python cost more than all the SQL of a recall. When the query names a
+    # period every place comes back, with when it was said, for `_said_then` to weigh.
+    steps = [(0, 1.0), *NEIGHBOURHOOD.items()]
     fetched = await log.connection.execute_fetchall(
-        f"SELECT m.id, m.session_id, m.seq, m.role, hit.score, {said} "
-        "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
-        "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS hit "
-        "JOIN messages m ON m.id = hit.rowid JOIN sessions s ON s.id = m.session_id "
-        f"WHERE s.private = 0 AND m.session_id != ? AND m.role IN {CONVERSATION} "
-        f"AND {_OWN_WORDS} AND {_NOT_TAKEN_BACK}",
-        (query, EPISODE_CANDIDATES, exclude_session or 0),
+        _RANKED.format(
+            said="m.created" if when else "NULL", steps=", ".join(["(?, ?)"] * len(steps))
+        ),
+        [
+            query,
+            EPISODE_CANDIDATES,
+            exclude_session or 0,
+            *(value for step in steps for value in step),
+            SESSION_SHARE,
+            speaker,
+            SPEAKER_BOOST,
+            -1 if when else limit,
+        ],
     )
-    rows = list(fetched)
-    matched = [
-        (int(row[0]), int(row[1]), int(row[2]), str(row[3]), max(float(row[4]), 1e-6))
-        for row in rows
+    scored = [
+        (float(score) * (DATE_BOOST if when and _said_then(str(said), when) else 1.0), int(row_id))
+        for row_id, score, said in fetched
     ]
-    if not matched:
-        return []
-    own = {(session, seq): score for _, session, seq, _, score in matched}
-    places = {(session, seq): (message_id, role) for message_id, session, seq, role, _ in matched}
-    created = {(int(row[1]), int(row[2])): str(row[5]) for row in rows}
-    missing = sorted(
-        {(session, seq + step) for session, seq in own for step in NEIGHBOURHOOD} - own.keys()
-    )
-    for start in range(0, len(missing), 400):
-        # 400 pairs are 800 parameters: under SQLite's oldest limit (999), as where_in is.
-        chunk = missing[start : start + 400]
-        pairs = ", ".join(["(?, ?)"] * len(chunk))
-        fetched = await log.connection.execute_fetchall(
-            f"SELECT m.id, m.session_id, m.seq, m.role, {said} FROM (VALUES {pairs}) AS v "
-            "JOIN messages m ON m.session_id = v.column1 AND m.seq = v.column2 "
-            f"WHERE m.role IN {CONVERSATION} AND {_OWN_WORDS}",
-            [value for pair in chunk for value in pair],
-        )
-        for message_id, session, seq, role, moment in fetched:
-            places[(int(session), int(seq))] = (int(message_id), str(role))
-            created[(int(session), int(seq))] = str(moment)
-    sessions: dict[int, float] = {}
-    for (session, _), score in own.items():
-        sessions[session] = sessions.get(session, 0.0) + score
-    best, best_session = max(own.values()), max(sessions.values())
-    # What each matched message lends the turns around it (a message `step` before it counts
-    # its relevance at NEIGHBOURHOOD[step]): pushed from the matches, fewer than their places.
-    lent: dict[tuple[int, int], float] = {}
-    for (session, seq), score in own.items():
-        for step, share in NEIGHBOURHOOD.items():
-            lent[(session, seq - step)] = lent.get((session, seq - step), 0.0) + share * score
-    scored = []
-    for place, (message_id, role) in places.items():
-        session = place[0]
-        score = own.get(place, 0.0) + lent.get(place, 0.0)
-        score += SESSION_SHARE * best * sessions[session] / best_session
-        if role == speaker:
-            score *= SPEAKER_BOOST
-        if when and _said_then(created[place], when):
-            score *= DATE_BOOST
-        scored.append((score, message_id))
-    scored.sort(key=lambda item: (-item[0], item[1]))
+    if when:
+        scored.sort(key=lambda item: (-item[0], item[1]))
     scored = scored[:limit]
     rows = await where_in(
         log,
@@ -180,6 +147,38 @@ async def episodes(
             continue
         hits.append(episode_hit(row, quoted, score / total))
     return hits
+
+
+_RANKED = (
+    # The matches: messages of other sessions, not private, said by whom their role says,
+    # not taken back; each with its BM25.
+    "WITH hit AS MATERIALIZED (SELECT m.session_id AS session, m.seq, "
+    "max(f.score, 1e-6) AS score "
+    "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
+    "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS f "
+    "JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id "
+    f"WHERE s.private = 0 AND m.session_id != ? AND m.role IN {CONVERSATION} "
+    f"AND {_OWN_WORDS} AND {_NOT_TAKEN_BACK}), "
+    # What each match gives the place `step` turns before it (its own: step 0).
+    "step (turns, share) AS (VALUES {steps}), "
+    "place AS (SELECT hit.session, hit.seq - step.turns AS seq, "
+    "sum(step.share * hit.score) AS score FROM hit, step GROUP BY 1, 2), "
+    "conversation AS MATERIALIZED (SELECT session, sum(score) AS score FROM hit "
+    "GROUP BY session) "
+    # Each place that is a message of the conversation, with its session's share.
+    "SELECT m.id, (place.score + ? * (SELECT max(score) FROM hit) * conversation.score "
+    "/ (SELECT max(score) FROM conversation)) "
+    "* CASE m.role WHEN ? THEN ? ELSE 1.0 END AS score, {said} "
+    "FROM place JOIN messages m ON m.session_id = place.session AND m.seq = place.seq "
+    "JOIN conversation ON conversation.session = place.session "
+    f"WHERE m.role IN {CONVERSATION} AND {_OWN_WORDS} AND {_NOT_TAKEN_BACK} "
+    "ORDER BY score DESC, m.id LIMIT ?"
+)
+"""The places around the matches in earlier conversations, best first: what the matches give
+each (`NEIGHBOURHOOD`), a share of its conversation's, and a boost when the query names who
+speaks. A place is quoted only when it is a message of the conversation, said by whom its role
+says and not taken back, as a match must be. Formatted with the steps' rows and the column of
+when a message was said (or NULL)."""
 
 
 def _said_then(created: str, when: list[Period]) -> bool:
