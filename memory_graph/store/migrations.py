@@ -619,6 +619,16 @@ _MEMORY_CLOCK = (
     + _ticks("sessions", "DELETE")
 )
 
+# Recall reads each memory's strongest edges, and from each edge the memory at its other end:
+# an index holding that end answers from the index alone, where one without it read a row of
+# the table per edge (a third of the time of reading a neighbourhood over 500,000 edges).
+_EDGES_COVERED = """
+DROP INDEX edges_by_source;
+DROP INDEX edges_by_target;
+CREATE INDEX edges_by_source ON edges (source, weight DESC, target);
+CREATE INDEX edges_by_target ON edges (target, weight DESC, source);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_session_log", _SESSION_LOG),
     Migration("002_session_parent", _SESSION_PARENT),
@@ -641,6 +651,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("019_decision_batches", _DECISION_BATCHES),
     Migration("020_session_continuations", _SESSION_CONTINUATIONS),
     Migration("021_memory_clock", _MEMORY_CLOCK),
+    Migration("022_edges_covered", _EDGES_COVERED),
 )
 """Every migration, oldest first. Append new ones; never edit one that has shipped."""
 

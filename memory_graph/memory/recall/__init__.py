@@ -14,9 +14,9 @@ sessions that match.
    names; the two lists are fused by reciprocal rank.
 
 What is read from memory alone and met again turn after turn (standing memory, a memory's
-neighbours, how many statements hold a word) is kept on the log's handle from one turn to the
-next while memory is unchanged (`Database.memo`, keyed by the memory clock that every change
-moves).
+neighbours and the sessions against it, how many statements hold a word) is kept on the log's
+handle from one turn to the next while memory is unchanged (`Database.memo`, keyed by the
+memory clock that every change moves).
 
 Retired, superseded and merged nodes never come back: only active nodes are read, and not those
 that private sessions alone back (`RECALLABLE`). Episodes
@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 
 from memory_graph.memory.confidence import contradicted
 from memory_graph.memory.projects import applies
@@ -36,6 +37,7 @@ from memory_graph.memory.recall.common import holding, searched
 from memory_graph.memory.recall.dates import periods
 from memory_graph.memory.recall.episodes import episodes, named_speaker
 from memory_graph.memory.recall.logged import as_logged
+from memory_graph.memory.recall.memo import per_key
 from memory_graph.memory.recall.memories import (
     Candidate,
     candidates,
@@ -143,13 +145,13 @@ async def _memories(
         scored.pop(hit.node_id or 0, None)
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
-    # A memory scoped to another project does not apply here (`projects`).
-    nodes = {
-        node_id: node
-        for node_id, node in (await candidates(log, best)).items()
-        if applies(node.scope, project)
-    }
-    against = await contradicted(log, list(nodes))
+    # What each is, and the sessions against it, read on both connections at once (episodes
+    # are ranked by then). A memory scoped to another project does not apply here (`projects`).
+    found, against = await asyncio.gather(
+        candidates(log, best),
+        per_key(memo, "against", best, partial(contradicted, await log.reader())),
+    )
+    nodes = {node_id: node for node_id, node in found.items() if applies(node.scope, project)}
     memories = sorted(
         (
             (

@@ -97,28 +97,24 @@ numbers, which the garbage collector stops tracking, as recall keeps thousands o
 
 async def _neighbours(log: Database, node_ids: list[int]) -> dict[int, Near]:
     """For each of these nodes, the active nodes joined to it by an edge either way, with the
-    edges' weights: the strongest NEIGHBOURS each way, read from the index (a hub's edges are
-    never all sorted), for all of them in one query."""
-    marks = ", ".join("?" * len(node_ids))
-    fetched = await log.connection.execute_fetchall(
-        f"SELECT node_id, fingerprint FROM node_patterns WHERE node_id IN ({marks})", node_ids
-    )
-    patterns = [(int(row[0]), str(row[1])) for row in fetched]
-    found: dict[int, list[tuple[int, float]]] = {node_id: [] for node_id in node_ids}
-    if not patterns:
-        return {node_id: () for node_id in node_ids}
+    edges' weights: the strongest NEIGHBOURS each way, for all of them in one query. Each way
+    is read from the index by weight, over all of a node's patterns (SQLite stops reading a
+    pattern's edges once they can no longer make the strongest: a hub's are never all read)."""
     arms, arguments = [], []
-    for node_id, pattern in patterns:
+    for node_id in set(node_ids):
         for near, far in (("source", "target"), ("target", "source")):
             arms.append(
                 f"SELECT ? AS node, other.node_id, e.weight FROM (SELECT {far} AS end, weight "
-                f"FROM edges WHERE {near} = ? ORDER BY weight DESC LIMIT ?) AS e "
+                f"FROM edges WHERE {near} IN (SELECT fingerprint FROM node_patterns "
+                "WHERE node_id = ?) ORDER BY weight DESC LIMIT ?) AS e "
                 "JOIN node_patterns other ON other.fingerprint = e.end "
                 f"JOIN nodes n ON n.id = other.node_id AND {RECALLABLE}"
             )
-            arguments += [node_id, pattern, NEIGHBOURS]
-    fetched = await log.connection.execute_fetchall(" UNION ALL ".join(arms), arguments)
-    for node_id, other, weight in fetched:
+            arguments += [node_id, node_id, NEIGHBOURS]
+    found: dict[int, list[tuple[int, float]]] = {node_id: [] for node_id in node_ids}
+    for node_id, other, weight in await log.connection.execute_fetchall(
+        " UNION ALL ".join(arms), arguments
+    ):
         if other != node_id:
             found[int(node_id)].append((int(other), float(weight)))
     return {
