@@ -58,7 +58,7 @@ from memory_graph.memory.recall.tuning import (
 )
 from memory_graph.memory.vocabulary import MemoryKind, RecallReason
 from memory_graph.store.database import Database
-from memory_graph.store.text import any_of, terms
+from memory_graph.store.text import terms
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -171,8 +171,8 @@ async def _earlier(
     """The earlier messages that match `words` best, read on the log's second connection."""
     reader = await log.reader()
     speaker = await named_speaker(reader, text, words)
-    ranked = searched(words, await holding(reader, "messages_fts", words))
-    return await episodes(reader, any_of(ranked), k, exclude_session, speaker, periods(text))
+    search = searched(words, await holding(reader, "messages_fts", words))
+    return await episodes(reader, search, k, exclude_session, speaker, periods(text))
 
 
 def _fused(memories: list[MemoryKind], episodes: int) -> list[tuple[str, int, float]]:

@@ -7,6 +7,7 @@ import re
 import sqlite3
 
 from memory_graph.memory.evidence import evidence_link
+from memory_graph.memory.recall.common import Search
 from memory_graph.memory.recall.dates import Period
 from memory_graph.memory.recall.results import RecallHit
 from memory_graph.memory.recall.tuning import (
@@ -25,6 +26,7 @@ from memory_graph.store.database import Database
 from memory_graph.store.injection import reads_like_injection
 from memory_graph.store.redact import redact
 from memory_graph.store.sql import where_in
+from memory_graph.store.text import any_of
 
 CONVERSATION = "('user', 'assistant')"
 """The roles recall quotes from earlier sessions: what the person said and what was answered,
@@ -89,7 +91,7 @@ matched message's evidence, and each piece's memory, took half of the query's ti
 
 async def episodes(
     log: Database,
-    query: str,
+    search: Search,
     limit: int,
     exclude_session: int | None,
     speaker: str | None = None,
@@ -99,17 +101,19 @@ async def episodes(
     episode hits: a message's score is its own BM25, a share of its neighbours' up to two turns
     away (`NEIGHBOURHOOD`: the answer after a matching question is found too), a share of its
     session's, a boost when the query names its speaker, and one when it was said in a period
-    the query names (`when`, from `dates.periods`)."""
+    the query names (`when`, from `dates.periods`). The matches are those of `search`."""
     # Ranked inside SQLite, which returns only the best: scoring the hundreds of places around
     # the matches in Python cost more than all the SQL of a recall. When the query names a
     # period every place comes back, with when it was said, for `_said_then` to weigh.
     steps = [(0, 1.0), *NEIGHBOURHOOD.items()]
     fetched = await log.connection.execute_fetchall(
         _RANKED.format(
-            said="m.created" if when else "NULL", steps=", ".join(["(?, ?)"] * len(steps))
+            matches=search.best("messages_fts"),
+            said="m.created" if when else "NULL",
+            steps=", ".join(["(?, ?)"] * len(steps)),
         ),
         [
-            query,
+            any_of(search.words),
             EPISODE_CANDIDATES,
             exclude_session or 0,
             *(value for step in steps for value in step),
@@ -154,8 +158,7 @@ _RANKED = (
     # not taken back; each with its BM25.
     "WITH hit AS MATERIALIZED (SELECT m.session_id AS session, m.seq, "
     "max(f.score, 1e-6) AS score "
-    "FROM (SELECT rowid, -bm25(messages_fts) AS score FROM messages_fts "
-    "WHERE messages_fts MATCH ? ORDER BY bm25(messages_fts) LIMIT ?) AS f "
+    "FROM ({matches}) AS f "
     "JOIN messages m ON m.id = f.rowid JOIN sessions s ON s.id = m.session_id "
     f"WHERE s.private = 0 AND m.session_id != ? AND m.role IN {CONVERSATION} "
     f"AND {_OWN_WORDS} AND {_NOT_TAKEN_BACK}), "
@@ -178,7 +181,7 @@ _RANKED = (
 each (`NEIGHBOURHOOD`), a share of its conversation's, and a boost when the query names who
 speaks. A place is quoted only when it is a message of the conversation, said by whom its role
 says and not taken back, as a match must be. Formatted with the steps' rows and the column of
-when a message was said (or NULL)."""
+when a message was said (or NULL), and the best matches (`Search.best`)."""
 
 
 def _said_then(created: str, when: list[Period]) -> bool:

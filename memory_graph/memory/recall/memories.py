@@ -47,27 +47,26 @@ async def seeds(log: Database, words: list[str], memo: Memo) -> dict[int, float]
     of the query each names, weighed by their rarity (`_rarity`), BM25 breaking near ties. A
     common word (`common`) counts only when the query has nothing rarer."""
     held = await per_key(memo, "statements holding", words, partial(holding, log, "nodes_fts"))
-    ranked = searched(words, held)
+    search = searched(words, held)
     # One query, counted inside SQLite: the best matches (ranked inside the index first:
     # joining every match to its node would cost more than ranking them, and few of the best
     # are not active), and which of the words ranked by each holds.
     holds = ", ".join(
-        "hit.rowid IN (SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ?)" for _ in ranked
+        "hit.rowid IN (SELECT rowid FROM nodes_fts WHERE nodes_fts MATCH ?)" for _ in search.words
     )
     fetched = list(
         await log.connection.execute_fetchall(
             f"SELECT hit.rowid, hit.score, (SELECT MAX(id) FROM nodes), {holds} "
-            "FROM (SELECT rowid, -bm25(nodes_fts) AS score "
-            "FROM nodes_fts WHERE nodes_fts MATCH ? ORDER BY bm25(nodes_fts) LIMIT ?) AS hit "
+            f"FROM ({search.best('nodes_fts')}) AS hit "
             f"JOIN nodes n ON n.id = hit.rowid WHERE {RECALLABLE} "
             "ORDER BY hit.score DESC LIMIT ?",
-            [any_of([word]) for word in ranked] + [any_of(ranked), SEEDS * 4, SEEDS],
+            [any_of([word]) for word in search.words] + [any_of(search.words), SEEDS * 4, SEEDS],
         )
     )
     if not fetched:
         return {}
     statements = max(int(fetched[0][2] or 0), 1)
-    rarity = [_rarity(statements, held.get(word, 0)) for word in ranked]
+    rarity = [_rarity(statements, held.get(word, 0)) for word in search.words]
     rows = []
     for row in fetched:
         named = sum(weight for weight, holds in zip(rarity, row[3:], strict=True) if holds)
