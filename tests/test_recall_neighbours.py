@@ -52,19 +52,19 @@ async def test_the_strongest_edges_only_and_never_a_memory_recall_leaves_out(
     await _memory(log, 1, "hub-a", "hub-b")
     await _memory(log, 2, "retired-one", status="retired")
     await _edge(log, "hub-a", "retired-one", 99.0)
-    spokes = NEIGHBOURS + 8
+    # More than NEIGHBOURS each way, out of one pattern and into the other, their weights
+    # interleaved: the strongest are read from both.
+    spokes = 2 * (NEIGHBOURS + 8)
     for spoke in range(spokes):
         await _memory(log, 10 + spoke, f"spoke-{spoke}")
-        # Half hang off each pattern, each way, so no pattern alone holds the strongest.
-        pattern = ("hub-a", "hub-b")[spoke % 2]
-        if spoke % 4 < 2:
-            await _edge(log, pattern, f"spoke-{spoke}", float(spoke))
+        if spoke % 2:
+            await _edge(log, f"spoke-{spoke}", "hub-b", float(spoke))
         else:
-            await _edge(log, f"spoke-{spoke}", pattern, float(spoke))
+            await _edge(log, "hub-a", f"spoke-{spoke}", float(spoke))
     [(node, near)] = (await _neighbours(log, [1])).items()
     assert node == 1
-    assert [other for other, _ in near] == [10 + s for s in range(spokes - 1, 7, -1)]
-    assert [weight for _, weight in near] == [float(s) for s in range(spokes - 1, 7, -1)]
+    strongest = range(spokes - 1, spokes - 1 - NEIGHBOURS, -1)
+    assert near == tuple((10 + spoke, float(spoke)) for spoke in strongest)
 
 
 async def test_a_memory_without_edges_has_no_neighbours(log: SessionLog) -> None:

@@ -8,6 +8,7 @@ what remains (Snowball's English stemmer: "semicolons", "ending lines" and "line
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import Stemmer
 
@@ -262,7 +263,7 @@ def lower_words(text: str) -> list[str]:
     return _SEARCH_WORD.findall(text.lower())
 
 
-def any_of(words: list[str]) -> str:
+def any_of(words: Sequence[str]) -> str:
     """An FTS5 query matching any of these words (BM25 ranks those with more of them first),
     each quoted: input is text, never query syntax."""
     return " OR ".join(f'"{word}"' for word in words)

@@ -145,8 +145,9 @@ async def _memories(
         scored.pop(hit.node_id or 0, None)
     # Weights move a score by a bounded factor: the best CANDIDATES by relevance are enough.
     best = sorted(scored, key=lambda n: (-scored[n], n))[:CANDIDATES]
-    # What each is, and the sessions against it, read on both connections at once (episodes
-    # are ranked by then). A memory scoped to another project does not apply here (`projects`).
+    # What each is, and the sessions against it, read on both connections at once (the second
+    # has usually ranked the episodes by then). A memory scoped to another project does not
+    # apply here (`projects`).
     found, against = await asyncio.gather(
         candidates(log, best),
         per_key(memo, "against", best, partial(contradicted, await log.reader())),

@@ -38,7 +38,7 @@ async def holding(log: Database, index: Index, words: list[str]) -> dict[str, in
 class Search:
     """What a search ranks by: the words, and whether they are all common."""
 
-    words: list[str]
+    words: tuple[str, ...]
     common: bool
 
     def best(self, index: Index) -> str:
@@ -59,5 +59,5 @@ def searched(words: list[str], held: dict[str, int]) -> Search:
     word found nowhere ranks nothing either), or all of them when no word is rarer."""
     rare = [word for word in words if 0 < held.get(word, 0) < COMMON_WORD]
     if rare:
-        return Search(rare, common=False)
-    return Search(words, common=any(held.get(word, 0) >= COMMON_WORD for word in words))
+        return Search(tuple(rare), common=False)
+    return Search(tuple(words), common=any(held.get(word, 0) >= COMMON_WORD for word in words))

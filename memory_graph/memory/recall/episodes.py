@@ -128,8 +128,7 @@ async def episodes(
         for row_id, score, said in fetched
     ]
     if when:
-        scored.sort(key=lambda item: (-item[0], item[1]))
-    scored = scored[:limit]
+        scored = sorted(scored, key=lambda item: (-item[0], item[1]))[:limit]
     rows = await where_in(
         log,
         f"SELECT {EPISODE_COLUMNS} FROM messages m JOIN sessions s ON s.id = m.session_id "
