@@ -5,6 +5,7 @@ use, it says so and goes on. Its widgets run only inside Reverie."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,19 @@ async def test_without_a_model_chat_says_how_to_connect(home: Path, workspace: P
         notices = [plain(notice) for notice in screen.query(Notice)]
         assert len(notices) == 1 and "ANTHROPIC_BASE_URL" in notices[-1]
         assert screen.status_line.activity == "no_model"
+
+
+async def test_what_the_start_made_is_left_out_of_the_collectors_passes(
+    home: Path, workspace: Path
+) -> None:
+    gc.unfreeze()
+    app = ReverieApp(Config(home=home, workspace=workspace))
+    async with app.run_test(size=SIZE) as pilot:
+        await chat_ready(pilot)
+        # The app and its first screen: never walked again by a full collection.
+        assert gc.get_freeze_count() > 1000
+    # Handed back when the app ends, so a process that goes on can collect them.
+    assert gc.get_freeze_count() == 0
 
 
 async def test_an_unusable_database_is_reported_not_crashed(

@@ -14,6 +14,7 @@ import aiosqlite
 from dreamer.dream import dream
 from memory_graph.memory import adoption, nodes
 from memory_graph.memory.evidence import Owner, evidence_of
+from memory_graph.memory.mentions import Mention
 from memory_graph.memory.recall import recall
 from memory_graph.memory.vocabulary import EdgeKind, LeftInbox, MemoryKind, RecallReason
 from memory_graph.store.session_log import SessionLog
@@ -136,6 +137,22 @@ async def test_a_name_is_mentioned_only_as_a_word_of_its_own(log: SessionLog) ->
     await adoption.adopt(log, (await only_pending(log, kind="preference"))["id"])
     # `uv` ran in both sessions, but "uvicorn" is another word.
     assert await _entities(log) == {}
+
+
+def test_how_a_name_is_found_in_a_wording() -> None:
+    def found(label: str, name: str, statement: str) -> tuple[int, int] | None:
+        return Mention("p", MemoryKind.ENTITY, label, name, 1).named_in(statement)
+
+    # A project or topic is named in any case; a program, file or name only as written.
+    assert found("project", "Heronsgate", "deploy heronsgate before noon") == (7, 17)
+    assert found("project", "heronsgate", "The HERONSGATE repo") == (4, 14)
+    assert found("program", "rsync", "Use RSYNC for backups") is None
+    assert found("program", "rsync", "use rsync -a for backups") == (4, 9)
+    assert found("name", "Odile", "ask odile about it") is None
+    # As a word of its own, the end of a path for a file.
+    assert found("program", "rsync", "prefer rsyncd here") is None
+    assert found("file", "notes.md", "edit docs/notes.md first") == (10, 18)
+    assert found("program", "notes.md", "edit docs/notes.md first") is None
 
 
 async def test_recall_walks_from_one_memory_to_another_through_what_both_name(
