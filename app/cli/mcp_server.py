@@ -4,6 +4,7 @@ until the client closes them."""
 from __future__ import annotations
 
 import argparse
+import gc
 
 from app.cli.parser import config_for
 from app.paths import project_at
@@ -22,5 +23,8 @@ async def serve(args: argparse.Namespace) -> int:
     # error (exit 1) before the protocol starts, not a change the agent's program made.
     async with await Database.open_current(config.home, BUSY_TIMEOUT_MS) as log:
         server = build_server(ServedMemory(log, config.recall_budget, project))
+        # The SDK and the server live as long as the process: the collector's full passes
+        # need not walk them (each took tens of milliseconds from a call waiting on it).
+        gc.freeze()
         await server.run_stdio_async()
     return 0
