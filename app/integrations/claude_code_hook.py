@@ -198,7 +198,7 @@ async def _import_files(
 ) -> HookResult:
     import asyncio
 
-    from app.integrations.handed import refresh_handed, to_refresh
+    from app.integrations.handed import refresh_after_change
     from memory_graph.store.session_log import SessionLog
     from memory_graph.transcripts.importer import ImportReport, import_files
 
@@ -218,7 +218,7 @@ async def _import_files(
         # What the next start here (and in the other projects kept) is handed, ready before
         # it asks when memory changed since: an import changes none, so mostly nothing to do.
         here = (_project(hook.cwd),) if hook.cwd is not None else ()
-        await refresh_handed(log, home, to_refresh(home, here))
+        await refresh_after_change(log, home, here)
     if report.problems:
         first = report.problems[0]
         return HookResult(problem=f"{len(report.problems)} lines not imported (first: {first})")

@@ -6,6 +6,7 @@ header, so when it comes back in that agent's transcripts it is known as Reverie
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -117,9 +118,13 @@ async def refresh_handed(log: Database, home: Path, projects: list[str | None]) 
             return  # memory changed meanwhile: the next change or start computes them
 
 
-async def refresh_after_change(log: Database, home: Path) -> None:
-    """After a command changed memory: the contexts Claude Code's hook keeps, computed again
-    (`to_refresh`), so its next start is served at once."""
-    projects = to_refresh(home)
+async def refresh_after_change(
+    log: Database, home: Path, also: tuple[str | None, ...] = ()
+) -> None:
+    """After memory may have changed (a decision, a dream, an import): the contexts Claude
+    Code's hook keeps, and those of the projects `also`, computed again when stale
+    (`to_refresh`), so its next start is served at once. Telling whether they are reads files
+    and the database: off the event loop."""
+    projects = await asyncio.to_thread(to_refresh, home, also)
     if projects:
         await refresh_handed(log, home, projects)

@@ -239,11 +239,9 @@ class ReverieApp(ReverieCore):
         once rather than computed while Claude Code waits (docs/claude-code.md)."""
         if self.session_log is None:
             return
-        from app.integrations.handed import refresh_handed, to_refresh
+        from app.integrations.handed import refresh_after_change
 
-        projects = await asyncio.to_thread(to_refresh, self.config.home)
-        if projects:
-            await refresh_handed(self.session_log, self.config.home, projects)
+        await refresh_after_change(self.session_log, self.config.home)
 
     @work(exclusive=True, group="database-watch", exit_on_error=False)
     async def watch_database(self, version: int) -> None:
